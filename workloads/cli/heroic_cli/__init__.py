@@ -1,0 +1,1 @@
+"""The ``heroic`` console script: one entry point, one subcommand per node role."""

@@ -1,0 +1,182 @@
+"""The Heroic data model: series (with upstream's exact hash), points and date ranges.
+
+Pure values only: nothing here talks to a backend or knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import mmh3
+import numpy as np
+import numpy.typing as npt
+
+
+def _sorted_map(values: Mapping[str, str] | None, what: str) -> dict[str, str]:
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise TypeError(f"{what} must be an object of strings")
+    for k, v in values.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(f"{what} must map strings to strings, got {k!r}: {v!r}")
+    return dict(sorted(values.items()))
+
+
+class Series:
+    """A time series: key, indexed tags and unindexed resource identifiers.
+
+    Immutable and hashable. ``id`` is upstream's ``Series.hash()``: Murmur3 x64 128 over the
+    UTF-8 of key, sorted tags and sorted resource, concatenated without separators.
+    """
+
+    __slots__ = ("_id", "key", "resource", "tags")
+
+    key: str
+    tags: dict[str, str]
+    resource: dict[str, str]
+    _id: str
+
+    def __init__(
+        self,
+        key: str,
+        tags: Mapping[str, str] | None = None,
+        resource: Mapping[str, str] | None = None,
+    ) -> None:
+        if not isinstance(key, str):
+            raise TypeError("series key must be a string")
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "tags", _sorted_map(tags, "tags"))
+        object.__setattr__(self, "resource", _sorted_map(resource, "resource"))
+        object.__setattr__(self, "_id", self._digest(include_resource=True))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Series is immutable")
+
+    def _digest(self, *, include_resource: bool) -> str:
+        parts = [self.key]
+        for k, v in self.tags.items():
+            parts += (k, v)
+        if include_resource:
+            for k, v in self.resource.items():
+                parts += (k, v)
+        data = "".join(parts).encode("utf-8")
+        return mmh3.hash_bytes(data).hex()
+
+    @property
+    def id(self) -> str:
+        """The series hash (32 hex chars), also the Elasticsearch document id."""
+        return self._id
+
+    def tag_hash(self) -> str:
+        """The hash without resource, upstream's write-cache key."""
+        return self._digest(include_resource=False)
+
+    def _sort_key(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        return (self.key, tuple(self.tags.items()), tuple(self.resource.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Series):
+            return NotImplemented
+        return self._id == other._id and self._sort_key() == other._sort_key()
+
+    def __hash__(self) -> int:
+        return hash(self._id)
+
+    def __lt__(self, other: Series) -> bool:
+        return self._sort_key() < other._sort_key()
+
+    def __repr__(self) -> str:
+        return f"Series(key={self.key!r}, tags={self.tags!r}, resource={self.resource!r})"
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form; ``resource`` is always emitted."""
+        return {"key": self.key, "tags": dict(self.tags), "resource": dict(self.resource)}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Series:
+        """Decode the JSON form; a missing or null ``resource`` or ``tags`` is empty."""
+        if not isinstance(obj, Mapping):
+            raise TypeError("series must be an object")
+        key = obj.get("key")
+        if not isinstance(key, str):
+            raise TypeError("series key must be a string")
+        return cls(key, obj.get("tags"), obj.get("resource"))
+
+
+class MetricType(StrEnum):
+    """Metric types with their JSON / HQL identifiers."""
+
+    POINTS = "points"
+    SPREADS = "spreads"
+    GROUPS = "groups"
+    CARDINALITY = "cardinality"
+    DISTRIBUTION_POINTS = "distributionPoints"
+    TDIGEST_POINTS = "tdigestPoints"
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One sample: milliseconds since the epoch and a double."""
+
+    timestamp: int
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Points:
+    """Points of one series as two parallel numpy arrays, sorted by timestamp."""
+
+    timestamps: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+
+    @classmethod
+    def empty(cls) -> Points:
+        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+
+    @classmethod
+    def of(cls, points: list[Point] | list[tuple[int, float]]) -> Points:
+        """Build from points or (timestamp, value) pairs; sorts by timestamp, last write wins."""
+        pairs = [(p.timestamp, p.value) if isinstance(p, Point) else p for p in points]
+        merged = dict(pairs)
+        ts = np.fromiter(sorted(merged), dtype=np.int64, count=len(merged))
+        vs = np.fromiter((merged[int(t)] for t in ts), dtype=np.float64, count=len(merged))
+        return cls(ts, vs)
+
+    def __len__(self) -> int:
+        return int(self.timestamps.shape[0])
+
+    def __iter__(self) -> Iterator[Point]:
+        for t, v in zip(self.timestamps.tolist(), self.values.tolist(), strict=True):
+            yield Point(int(t), float(v))
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """A range of milliseconds; fetches read the window ``(start, end]``."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"range start {self.start} is after end {self.end}")
+
+    def diff(self) -> int:
+        return self.end - self.start
+
+    def rounded(self, cadence: int) -> DateRange:
+        """Both ends rounded down to a multiple of ``cadence`` (unchanged if cadence <= 0)."""
+        if cadence <= 0:
+            return self
+        return DateRange(self.start - self.start % cadence, self.end - self.end % cadence)
+
+    def contains_window(self, timestamp: int) -> bool:
+        """True if ``timestamp`` falls in ``(start, end]``."""
+        return self.start < timestamp <= self.end
+
+    def to_json(self) -> dict[str, int]:
+        return {"start": self.start, "end": self.end}
