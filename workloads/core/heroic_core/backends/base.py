@@ -1,0 +1,215 @@
+"""Backend interfaces: the metric, metadata and suggest ``Protocol``s every store implements.
+
+All operations are async. Implementations live in sibling modules (``memory``, and later
+``bigtable``, ``datastax``, ``elasticsearch``); ``factory.build_backends`` creates them from the
+config. This module defines shapes only: no I/O, no implementation, no cross-shard reduction.
+
+Conventions shared by every implementation (checked by ``tests/contract``):
+
+* ``MetricBackend.fetch`` reads the window ``(range.start, range.end]`` and returns points sorted
+  by timestamp; re-writing a timestamp overwrites it.
+* ``limit=None`` means unlimited for metadata operations and "the backend's default" for
+  suggest operations; a result is ``limited`` when more matches existed than were returned.
+* ``configure()`` is idempotent and reports what it created versus what already existed.
+* Bad input (an unsupported filter for the store, say) raises ``heroic_core.errors.HeroicError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from heroic_core.backends.results import (
+    ConfigureResult,
+    CountSeries,
+    FindKeys,
+    FindSeries,
+    FindTags,
+    KeySuggest,
+    KeySuggestion,
+    MatchOptions,
+    TagKeyCount,
+    TagKeyCountSuggestion,
+    TagSuggest,
+    TagSuggestion,
+    TagValuesSuggest,
+    TagValuesSuggestion,
+    TagValueSuggest,
+)
+from heroic_core.model import DateRange, Points, Series
+
+if TYPE_CHECKING:
+    from heroic_core.filters.model import Filter
+
+__all__ = [
+    "DEFAULT_TAGKEY_COUNT_EXACT_LIMIT",
+    "Backend",
+    "ConfigureResult",
+    "CountSeries",
+    "FindKeys",
+    "FindSeries",
+    "FindTags",
+    "KeySuggest",
+    "KeySuggestion",
+    "MatchOptions",
+    "MetadataBackend",
+    "MetricBackend",
+    "SuggestBackend",
+    "TagKeyCount",
+    "TagKeyCountSuggestion",
+    "TagSuggest",
+    "TagSuggestion",
+    "TagValueSuggest",
+    "TagValuesSuggest",
+    "TagValuesSuggestion",
+]
+
+#: Upstream fixes the number of exact values returned by tagkey-count at 10.
+DEFAULT_TAGKEY_COUNT_EXACT_LIMIT = 10
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What every backend has: identity, groups and a lifecycle."""
+
+    @property
+    def id(self) -> str:
+        """The configured ``id`` (or a generated one)."""
+        ...
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """The groups this backend belongs to (``?group=`` selects by these)."""
+        ...
+
+    async def is_ready(self) -> bool:
+        """True once the backend can serve requests."""
+        ...
+
+    async def configure(self) -> ConfigureResult:
+        """Create tables/templates/keyspaces if missing; idempotent."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; the backend must not be used afterwards."""
+        ...
+
+
+@runtime_checkable
+class MetricBackend(Backend, Protocol):
+    """Stores and reads data points per series."""
+
+    async def write(self, series: Series, points: Points) -> None:
+        """Store points; an existing timestamp is overwritten."""
+        ...
+
+    async def fetch(self, series: Series, range: DateRange) -> Points:
+        """Points of exactly ``series`` in ``(range.start, range.end]``, sorted."""
+        ...
+
+
+@runtime_checkable
+class MetadataBackend(Backend, Protocol):
+    """Indexes series so that filters can find them."""
+
+    async def write(self, series: Series, range: DateRange) -> None:
+        """Index ``series`` as seen during ``range``."""
+        ...
+
+    async def find_series(
+        self, filter: Filter, range: DateRange, limit: int | None = None
+    ) -> FindSeries:
+        """Matching series, sorted, at most ``limit``."""
+        ...
+
+    async def count_series(
+        self, filter: Filter, range: DateRange, limit: int | None = None
+    ) -> CountSeries:
+        """Number of matching series (capped at ``limit``, then ``limited``)."""
+        ...
+
+    async def delete_series(
+        self, filter: Filter, range: DateRange, limit: int | None = None
+    ) -> int:
+        """Delete matching series; returns how many were deleted."""
+        ...
+
+    async def find_keys(
+        self, filter: Filter, range: DateRange, limit: int | None = None
+    ) -> FindKeys:
+        """Distinct keys of matching series, sorted, at most ``limit``."""
+        ...
+
+    async def find_tags(
+        self, filter: Filter, range: DateRange, limit: int | None = None
+    ) -> FindTags:
+        """Tag keys (at most ``limit``) of matching series with all their values."""
+        ...
+
+
+@runtime_checkable
+class SuggestBackend(Backend, Protocol):
+    """Answers the suggest endpoints of ``/metadata`` (upstream semantics of section 9.2)."""
+
+    async def write(self, series: Series, range: DateRange) -> None:
+        """Index ``series`` (key and tags; resource is never indexed)."""
+        ...
+
+    async def tag_suggest(
+        self,
+        filter: Filter,
+        range: DateRange,
+        limit: int | None = None,
+        *,
+        key: str | None = None,
+        value: str | None = None,
+        match: MatchOptions | None = None,
+    ) -> TagSuggest:
+        """(key, value) pairs matching the partial ``key``/``value``, best score first."""
+        ...
+
+    async def key_suggest(
+        self,
+        filter: Filter,
+        range: DateRange,
+        limit: int | None = None,
+        *,
+        key: str | None = None,
+        match: MatchOptions | None = None,
+    ) -> KeySuggest:
+        """Series keys matching the partial ``key``, best score first."""
+        ...
+
+    async def tag_value_suggest(
+        self,
+        filter: Filter,
+        range: DateRange,
+        limit: int | None = None,
+        *,
+        key: str | None = None,
+    ) -> TagValueSuggest:
+        """Sorted values of tag ``key`` (all tags when ``key`` is empty) among matches."""
+        ...
+
+    async def tag_values_suggest(
+        self,
+        filter: Filter,
+        range: DateRange,
+        limit: int | None = None,
+        *,
+        group_limit: int | None = None,
+        exclude: Sequence[str] = (),
+    ) -> TagValuesSuggest:
+        """Per tag key (minus ``exclude``) its values, at most ``group_limit`` each."""
+        ...
+
+    async def tagkey_count(
+        self,
+        filter: Filter,
+        range: DateRange,
+        limit: int | None = None,
+        *,
+        exact_limit: int | None = DEFAULT_TAGKEY_COUNT_EXACT_LIMIT,
+    ) -> TagKeyCount:
+        """Per tag key the number of distinct values, with the values when few enough."""
+        ...
