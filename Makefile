@@ -19,9 +19,8 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed  ## create the virtualenv with every extra
 
-test: venv  ## bring up the test environment and run every test
-	$(TESTENV) up --components "$(COMPONENTS)"
-	set -a; source .testenv/run/testenv.env; set +a; $(PY) -m pytest $(PYTEST_ARGS)
+test: venv  ## every test; starts (and afterwards stops) the components the tests need
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: venv  ## unit tests only, no servers
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -1,0 +1,1 @@
+"""One module per component: how to start it, how to know it is ready, what it exports."""

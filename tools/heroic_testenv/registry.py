@@ -1,0 +1,49 @@
+"""The components, the names they answer to, and the variables each one exports."""
+
+from __future__ import annotations
+
+from heroic_testenv.components.base import Component
+from heroic_testenv.components.cassandra import Cassandra
+from heroic_testenv.components.elasticsearch import Elasticsearch
+from heroic_testenv.components.gcp import Bigtable, PubSub
+from heroic_testenv.components.kafka import Kafka
+from heroic_testenv.components.kubernetes import Kubernetes
+from heroic_testenv.components.tools import Helm
+
+# Start order: the slowest first, so that the JVMs overlap the control plane.
+COMPONENTS: dict[str, Component] = {
+    "cassandra": Cassandra(),
+    "elasticsearch": Elasticsearch(),
+    "kubernetes": Kubernetes(),
+    "kafka": Kafka(),
+    "bigtable": Bigtable(),
+    "pubsub": PubSub(),
+    "helm": Helm(),
+}
+ALIASES = {"k8s": "kubernetes", "es": "elasticsearch", "kubectl": "helm", "gcp": "bigtable,pubsub"}
+# The variable whose presence means "this component is already provided from outside".
+PROVIDED_BY = {
+    "kubernetes": "KUBECONFIG",
+    "kafka": "KAFKA_BOOTSTRAP_SERVERS",
+    "elasticsearch": "ELASTICSEARCH_URL",
+    "cassandra": "CASSANDRA_CONTACT_POINTS",
+    "bigtable": "BIGTABLE_EMULATOR_HOST",
+    "pubsub": "PUBSUB_EMULATOR_HOST",
+    "helm": "HELM",
+}
+
+
+def resolve(spec: str | list[str]) -> list[str]:
+    """Names from a "kubernetes kafka" / "all" spec, in start order; unknown names raise."""
+    words = spec.replace(",", " ").split() if isinstance(spec, str) else list(spec)
+    wanted: set[str] = set()
+    for word in words:
+        if word == "all":
+            wanted.update(COMPONENTS)
+            continue
+        for name in ALIASES.get(word, word).split(","):
+            if name not in COMPONENTS:
+                known = ", ".join([*COMPONENTS, "all"])
+                raise ValueError(f"unknown component {word!r} (known: {known})")
+            wanted.add(name)
+    return [name for name in COMPONENTS if name in wanted]

@@ -1,0 +1,160 @@
+"""Bring components up (reusing what already runs), record their state, and bring them down."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from heroic_testenv import procs
+from heroic_testenv.builds import fetch_all
+from heroic_testenv.components.elasticsearch import Elasticsearch
+from heroic_testenv.paths import run_dir, versions
+from heroic_testenv.registry import COMPONENTS
+
+JVMS = ("cassandra", "elasticsearch", "kafka")
+JVM_STAGGER_SECONDS = 4.0
+
+
+def _say(text: str) -> None:
+    print(f"[testenv] {text}", file=sys.stderr, flush=True)
+
+
+def load_state(run: Path) -> dict[str, dict[str, str]]:
+    try:
+        state = json.loads((run / "state.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def save_state(run: Path, state: Mapping[str, Mapping[str, str]]) -> None:
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
+    merged = exported(state)
+    lines = [f"{key}={value}" for key, value in sorted(merged.items())]
+    (run / "testenv.env").write_text("\n".join(lines) + "\n")
+
+
+def exported(state: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """Every variable of every running component, plus the pinned versions."""
+    merged: dict[str, str] = {}
+    for env in state.values():
+        merged.update(env)
+    if state:
+        pins = ",".join(f"{k}={v['version']}" for k, v in versions().items())
+        merged["TESTENV_VERSIONS"] = pins
+    return merged
+
+
+def _start_one(name: str, run: Path, artifacts: Mapping[str, Path], delay: float) -> dict[str, str]:
+    time.sleep(delay)
+    component = COMPONENTS[name]
+    for process in component.processes:
+        procs.stop(run, process, grace=5)
+    started = time.monotonic()
+    try:
+        env = component.start(run, artifacts)
+    except BaseException:
+        for process in component.processes:
+            procs.stop(run, process, grace=5)
+        raise
+    _say(f"{name} ready in {time.monotonic() - started:.1f}s")
+    return env
+
+
+class UpResult:
+    """What ``up`` did: the variables exported, what it started, and what failed."""
+
+    def __init__(self) -> None:
+        self.env: dict[str, str] = {}
+        self.started: list[str] = []
+        self.errors: dict[str, BaseException] = {}
+
+
+def up(names: list[str], run: Path | None = None) -> UpResult:
+    """Start ``names``, reusing healthy ones; a failed component does not stop the others."""
+    run = run or run_dir()
+    run.mkdir(parents=True, exist_ok=True)
+    result = UpResult()
+    state = load_state(run)
+    todo = []
+    for name in names:
+        if name in state and COMPONENTS[name].healthy(state[name]):
+            _say(f"{name} already running, reused")
+        else:
+            state.pop(name, None)
+            todo.append(name)
+    overall = time.monotonic()
+    artifacts = _fetch(todo, result)
+    todo = [n for n in todo if n not in result.errors]
+    with ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:
+        futures: dict[str, Future[dict[str, str]]] = {}
+        jvm_index = 0
+        for name in todo:
+            delay = 0.0
+            if name in JVMS:
+                delay = jvm_index * JVM_STAGGER_SECONDS
+                jvm_index += 1
+            futures[name] = pool.submit(_start_one, name, run, artifacts, delay)
+        for name, future in futures.items():
+            try:
+                state[name] = future.result()
+                result.started.append(name)
+            except Exception as exc:  # noqa: BLE001 - every failure is reported, none hides another
+                result.errors[name] = exc
+    save_state(run, state)
+    _say(f"up took {time.monotonic() - overall:.1f}s")
+    for error in result.errors.values():
+        _say(f"FAILED {error}")
+    result.env = exported({n: state[n] for n in names if n in state})
+    return result
+
+
+def _fetch(names: list[str], result: UpResult) -> dict[str, Path]:
+    needed = sorted({a for n in names for a in COMPONENTS[n].artifacts})
+    if not needed:
+        return {}
+    started = time.monotonic()
+    try:
+        artifacts = fetch_all(needed)
+    except Exception as exc:
+        artifacts = {}
+        for name in names:
+            try:
+                artifacts.update(fetch_all(list(COMPONENTS[name].artifacts)))
+            except Exception as inner:  # noqa: BLE001
+                result.errors[name] = inner
+        if not result.errors:
+            raise exc
+    _say(f"artifacts ready in {time.monotonic() - started:.1f}s")
+    return artifacts
+
+
+def down(names: list[str] | None = None, run: Path | None = None) -> list[str]:
+    """Stop ``names`` (default: everything recorded, also after a crash)."""
+    run = run or run_dir()
+    state = load_state(run)
+    stopping = names if names is not None else list(COMPONENTS)
+    stopped = []
+    for name in reversed(stopping):
+        for process in COMPONENTS[name].processes:
+            if procs.stop(run, process):
+                stopped.append(process)
+        state.pop(name, None)
+    if names is None:
+        for leftover in procs.recorded_names(run):
+            if procs.stop(run, leftover):
+                stopped.append(leftover)
+    if "elasticsearch" in stopping:
+        Elasticsearch.cleanup(run)
+    for name in stopping:
+        data = run / name
+        if data.exists():
+            shutil.rmtree(data, ignore_errors=True)
+    save_state(run, state)
+    return stopped
