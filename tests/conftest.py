@@ -15,6 +15,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from heroic_testenv.registry import COMPONENTS, PROVIDED_BY
 from heroic_testenv.runner import UpResult, down, up
 
