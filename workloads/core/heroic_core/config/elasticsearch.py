@@ -1,0 +1,113 @@
+"""Elasticsearch ``connection:`` settings and the ``type: elasticsearch`` metadata and suggest
+backends (reference 9, 9.1, 9.2). Describes configuration only; index names are computed by the
+Elasticsearch backend module, not here."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from heroic_core.config.common import BackendConfig, ConfigModel, Duration
+
+# --- connection -----------------------------------------------------------------------------
+
+
+class RotatingIndexConfig(ConfigModel):
+    """``index: {type: rotating}``: time-bucketed indices ``pattern % "<type>-<bucket>"``."""
+
+    type: Literal["rotating"] = "rotating"
+    interval: Duration = Duration(7, "d")
+    max_read_indices: int = Field(default=2, ge=1)
+    max_write_indices: int = Field(default=1, ge=1)
+    support_dynamic_max_read_indices: bool = False
+    pattern: str = "heroic-%s"
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class SingleIndexConfig(ConfigModel):
+    """``index: {type: single}``: one index ``<index>-<type>`` per document type."""
+
+    type: Literal["single"]
+    index: str = "heroic"
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+IndexConfig = Annotated[RotatingIndexConfig | SingleIndexConfig, Field(discriminator="type")]
+
+
+class RestClientConfig(ConfigModel):
+    """``client: {type: rest}``: seeds are ``host[:port]`` (port 9200)."""
+
+    type: Literal["rest"] = "rest"
+    seeds: list[str] = Field(default_factory=lambda: ["localhost"], min_length=1)
+    sniff: bool = False
+    sniff_interval: Duration = Duration(30, "s")
+
+
+class TransportClientConfig(ConfigModel):
+    """``client: {type: transport}`` (deprecated upstream; port 9300)."""
+
+    type: Literal["transport"]
+    cluster_name: str = "heroic"
+    seeds: list[str] = Field(default_factory=lambda: ["localhost"], min_length=1)
+    sniff: bool = False
+    node_sampler_interval: str = "30s"
+
+
+ClientConfig = Annotated[RestClientConfig | TransportClientConfig, Field(discriminator="type")]
+
+
+class ConnectionConfig(ConfigModel):
+    """``connection:``; ``templateName`` overrides the backend's template name."""
+
+    index: IndexConfig = Field(default_factory=RotatingIndexConfig)
+    template_name: str | None = None
+    client: ClientConfig = Field(default_factory=RestClientConfig)
+
+
+# --- backends -------------------------------------------------------------------------------
+
+
+class _ElasticsearchBackendConfig(BackendConfig):
+    DEFAULT_GROUP: ClassVar[str] = "elasticsearch"
+
+    type: Literal["elasticsearch"]
+    connection: ConnectionConfig = Field(default_factory=ConnectionConfig)
+    writes_per_second: float = Field(default=3000.0, gt=0)
+    rate_limit_slow_start_seconds: int = Field(default=0, ge=0)
+    write_cache_duration_minutes: int = Field(default=240, ge=0)
+    write_cache_concurrency: int = Field(default=4, ge=1)
+    write_cache_max_size: int = Field(default=30_000_000, ge=0)
+    distributed_cache_srv_record: str = ""
+    backend_type: Literal["kv"] = "kv"
+    configure: bool = False
+
+
+class ElasticsearchMetadataConfig(_ElasticsearchBackendConfig):
+    """``metadata.backends[]: {type: elasticsearch}`` (reference 9.1)."""
+
+    delete_parallelism: int = Field(default=20, ge=1)
+    template_name: str = "heroic-metadata"
+    scroll_size: int = Field(default=1000, ge=1)
+    index_resource_identifiers: bool = False
+
+    def effective_template_name(self) -> str:
+        return self.connection.template_name or self.template_name
+
+
+SUGGESTIONS_LIMIT_CEILING = 250
+
+
+class ElasticsearchSuggestConfig(_ElasticsearchBackendConfig):
+    """``suggest.backends[]: {type: elasticsearch}`` (reference 9.2)."""
+
+    template_name: str = "heroic-suggest"
+    num_suggestions_limit: int = Field(default=50, ge=0)
+
+    def effective_template_name(self) -> str:
+        return self.connection.template_name or self.template_name
+
+    def effective_num_suggestions_limit(self) -> int:
+        """``numSuggestionsLimit`` capped at 250 as upstream does."""
+        return min(SUGGESTIONS_LIMIT_CEILING, self.num_suggestions_limit)
