@@ -1,0 +1,108 @@
+"""HQL lexer: turns text into tokens exactly as upstream's ANTLR lexer does (reference 5.1).
+
+ANTLR semantics: at each position the longest match over all rules wins, and on equal length
+the rule defined first wins (so ``and`` is a keyword, ``android`` an identifier, ``200`` an
+integer, ``10.0.0.1`` and ``foo-bar`` simple strings, ``5m`` a duration). Unknown characters
+become ``ERROR`` tokens so the parser can report them. This module knows nothing of grammar.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+KEYWORDS = ("let", "as", "true", "false", "where", "with", "from", "or", "and", "not", "in", "by")
+
+# Fixed symbols in rule order; the mapping value is the token kind.
+SYMBOLS = {
+    "+": "+", "-": "-", "/": "/", "*": "*", "=": "=", "~": "~", "!~": "!~", "^": "^",
+    "!^": "!^", "!": "!", "!=": "!=", ";": ";", ",": ",", "(": "(", ")": ")", "{": "{",
+    "}": "}", "[": "[", "]": "]", "|": "|", "$key": "$key",
+}  # fmt: skip
+
+EOF = "EOF"
+TIME = "TIME"
+DATETIME = "DATETIME"
+REFERENCE = "REFERENCE"
+QUOTED = "QUOTED"
+IDENTIFIER = "IDENTIFIER"
+DURATION = "DURATION"
+INTEGER = "INTEGER"
+FLOAT = "FLOAT"
+SIMPLE = "SIMPLE"
+UNTERMINATED = "UNTERMINATED"
+ERROR = "ERROR"
+_SKIP = "SKIP"
+
+_TIME = r"[0-9]+:[0-9]+(?::[0-9]+(?:\.[0-9]+)?)?"
+_STRING_CHARS = r"(?:[^\"\\]|\\[btnfr\"'\\]|\\u[0-9a-f]{4})*"
+
+# (kind, pattern) in ANTLR rule order; keywords and symbols come first.
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    *((kw, re.compile(re.escape(kw))) for kw in KEYWORDS),
+    *((kind, re.compile(re.escape(sym))) for sym, kind in SYMBOLS.items()),
+    (TIME, re.compile(_TIME)),
+    (DATETIME, re.compile(r"[0-9]+-[0-9]+-[0-9]+(?: " + _TIME + ")?")),
+    (REFERENCE, re.compile(r"\$[a-zA-Z][a-zA-Z0-9]*")),
+    (QUOTED, re.compile('"' + _STRING_CHARS + '"')),
+    (IDENTIFIER, re.compile(r"[a-zA-Z][a-zA-Z0-9]*")),
+    (DURATION, re.compile(r"-?[0-9]+(?:ms|s|m|H|h|d|w|M|y)")),
+    (INTEGER, re.compile(r"-?[0-9]+")),
+    (FLOAT, re.compile(r"-?[0-9]+\.[0-9]*|-?\.[0-9]+")),
+    (SIMPLE, re.compile(r"[a-zA-Z0-9:/_\-.]+")),
+    (_SKIP, re.compile(r"#[^\r\n]*")),
+    (_SKIP, re.compile(r"[ \t\n\r]+")),
+    (UNTERMINATED, re.compile('"' + _STRING_CHARS)),
+    (ERROR, re.compile(r".", re.DOTALL)),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token; ``line`` is 1-based, ``col``/``end_col`` 0-based (``end_col`` inclusive)."""
+
+    kind: str
+    text: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+class _Positions:
+    """Maps offsets to (line, column) like ANTLR (``\\n`` starts a new line)."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1]
+
+
+def _longest(text: str, pos: int) -> tuple[str, int]:
+    best_kind, best_end = ERROR, pos + 1
+    best_len = 0
+    for kind, pattern in _RULES:
+        m = pattern.match(text, pos)
+        if m is not None and m.end() - pos > best_len:
+            best_kind, best_end, best_len = kind, m.end(), m.end() - pos
+    return best_kind, best_end
+
+
+def tokenize(text: str) -> list[Token]:
+    """All tokens of ``text`` (comments and whitespace skipped), ending with an EOF token."""
+    positions = _Positions(text)
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        kind, end = _longest(text, pos)
+        if kind != _SKIP:
+            line, col = positions.at(pos)
+            end_line, end_col = positions.at(end - 1)
+            tokens.append(Token(kind, text[pos:end], line, col, end_line, end_col))
+        pos = end
+    line, col = positions.at(len(text))
+    tokens.append(Token(EOF, "<EOF>", line, col, line, col))
+    return tokens

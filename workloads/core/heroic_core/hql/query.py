@@ -1,0 +1,120 @@
+"""Turn HQL text into a query, a filter or an aggregation (upstream ``newQueryFromString``).
+
+A query string must hold exactly one statement and it must be a query (``let`` parses but is
+not executable). ``from <source>(d)`` and ``from <source>(a, b)`` both become an *absolute*
+range evaluated against ``$now`` (as upstream does); a range with ``end - start <= 0`` is
+dropped like upstream's ``QueryBuilder.range``. ``with``/``as`` are evaluated (so their errors
+surface) and then ignored, so ``options`` and ``features`` are always None from HQL.
+Everything raises ``QueryParseError`` with a position.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from heroic_core.errors import QueryParseError
+from heroic_core.filters import Filter
+from heroic_core.hql.aggregations import build_aggregation
+from heroic_core.hql.ast import (
+    Expr,
+    FunctionExpr,
+    IntegerExpr,
+    LetStatement,
+    QueryStatement,
+    RangeExpr,
+    StringExpr,
+)
+from heroic_core.hql.evaluate import Scope, cast, evaluate
+from heroic_core.hql.parser import (
+    parse_expression_syntax,
+    parse_filter_syntax,
+    parse_statements,
+)
+from heroic_core.model import MetricType
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A parsed HQL query; ``to_json()`` is what ``/parser/parse-query`` returns."""
+
+    filter: Filter | None = None
+    aggregation: dict[str, Any] | None = None
+    source: MetricType | None = None
+    range: dict[str, Any] | None = None
+    options: dict[str, Any] | None = None
+    features: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Upstream's ``Query`` JSON: absent fields omitted, in upstream field order."""
+        out: dict[str, Any] = {}
+        if self.aggregation is not None:
+            out["aggregation"] = self.aggregation
+        if self.source is not None:
+            out["source"] = self.source.value
+        if self.range is not None:
+            out["range"] = self.range
+        if self.filter is not None:
+            out["filter"] = self.filter.to_json()
+        if self.options is not None:
+            out["options"] = self.options
+        if self.features is not None:
+            out["features"] = list(self.features)
+        return out
+
+
+def _now(now_ms: int | None) -> Scope:
+    return Scope(int(time.time() * 1000) if now_ms is None else now_ms)
+
+
+def parse_filter(text: str) -> Filter:
+    """Parse an HQL filter (``filterOnly``), optimized."""
+    return parse_filter_syntax(text).optimize()
+
+
+def aggregation_from(value: Expr) -> dict[str, Any]:
+    """Aggregation JSON for an evaluated select expression (a name or a call)."""
+    if isinstance(value, StringExpr | FunctionExpr):
+        return build_aggregation(cast(value, FunctionExpr))
+    raise value.span.error(f"{value.repr()} is not an aggregation")
+
+
+def parse_aggregation(text: str, *, now_ms: int | None = None) -> dict[str, Any]:
+    """Parse an aggregation expression such as ``average by host | sum(5m)`` to JSON."""
+    return aggregation_from(evaluate(parse_expression_syntax(text), _now(now_ms)))
+
+
+def _single_query(text: str) -> QueryStatement:
+    statements = parse_statements(text)
+    if len(statements) != 1:
+        raise QueryParseError("Expected exactly one expression", 1, 0)
+    statement = statements[0]
+    if isinstance(statement, LetStatement):
+        raise statement.span.error("expected a query, but got a let statement")
+    return statement
+
+
+def _range_json(range_: Expr) -> dict[str, Any] | None:
+    assert isinstance(range_, RangeExpr)  # noqa: S101 (evaluate keeps ranges as ranges)
+    start = cast(range_.start, IntegerExpr).value
+    end = cast(range_.end, IntegerExpr).value
+    if end - start <= 0:
+        return None
+    return {"type": "absolute", "start": start, "end": end}
+
+
+def parse_query(text: str, *, now_ms: int | None = None) -> ParsedQuery:
+    """Parse one HQL query; ``now_ms`` is ``$now`` (default: the current time)."""
+    statement = _single_query(text)
+    scope = _now(now_ms)
+    select = None if statement.select is None else evaluate(statement.select, scope)
+    range_ = None if statement.range is None else evaluate(statement.range, scope)
+    for _, option in (*statement.with_options, *statement.as_options):
+        evaluate(option, scope)
+    return ParsedQuery(
+        range=None if range_ is None else _range_json(range_),
+        aggregation=None if select is None else aggregation_from(select),
+        source=statement.source,
+        filter=None if statement.filter is None else statement.filter.optimize(),
+    )
