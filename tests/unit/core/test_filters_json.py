@@ -174,3 +174,12 @@ def test_hql_error_inside_q_is_a_json_error_with_the_parse_position() -> None:
         parse_filter_json(["q", "a = = b"], "filter")
     assert info.value.path == "filter.{q}"
     assert info.value.message == "1:4: unexpected token: ="
+
+
+def test_too_deeply_nested_json_filter_is_a_json_error() -> None:
+    nested: list[Any] = ["+", "a"]
+    for _ in range(5000):
+        nested = ["not", nested]
+    with pytest.raises(JsonMappingError) as info:
+        parse_filter_json(nested, "filter")
+    assert (info.value.message, info.value.path) == ("filter is nested too deeply", "filter")

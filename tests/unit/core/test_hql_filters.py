@@ -140,3 +140,15 @@ def test_semantic_error_message_and_position(
     e = info.value
     assert e.message.startswith(prefix)
     assert (e.line, e.col, e.line_end, e.col_end) == position
+
+
+def test_long_and_chain_is_one_flat_term() -> None:
+    text = " and ".join(f"t{i} = v" for i in range(2000))
+    result = parse_filter(text)
+    assert result.operator == "and"
+    assert len(result.to_json()) == 2001
+
+
+def test_too_deeply_nested_filter_is_a_parse_error() -> None:
+    with pytest.raises(QueryParseError, match="nested too deeply"):
+        parse_filter("(" * 3000 + "a = b" + ")" * 3000)

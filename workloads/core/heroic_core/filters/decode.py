@@ -43,6 +43,8 @@ def parse_filter_json(obj: object, path: str = "") -> Filter:
         return _decode(obj).optimize()
     except JsonMappingError as e:
         raise e.prefixed(path) from None
+    except RecursionError:
+        raise JsonMappingError("filter is nested too deeply", path) from None
 
 
 def _decode(obj: object) -> Filter:

@@ -6,7 +6,7 @@ term), because optimized filters are visible to clients through ``/parser/parse-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from heroic_core.filters.model import (
     FALSE,
@@ -59,59 +59,61 @@ def _strictly_extends(longer: str, shorter: str) -> bool:
     return longer != shorter and longer.startswith(shorter)
 
 
-def _has_prefix_peer(
-    terms: list[Filter], outer: StartsWith, check: Callable[[StartsWith, StartsWith], bool]
-) -> bool:
-    return any(
-        isinstance(inner, StartsWith) and inner.tag == outer.tag and check(inner, outer)
-        for inner in terms
-    )
+def _prefixes_by_tag(terms: list[Filter]) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for term in terms:
+        if isinstance(term, StartsWith):
+            result.setdefault(term.tag, []).append(term.value)
+    return result
 
 
-def _conflicts(terms: list[Filter], outer: MatchTag | MatchKey) -> bool:
+def _conflicts(terms: list[Filter]) -> bool:
     """``key`` terms with different keys, or ``=`` terms on one tag with different values."""
-    if isinstance(outer, MatchKey):
-        return any(isinstance(i, MatchKey) and i.key != outer.key for i in terms)
-    return any(
-        isinstance(i, MatchTag) and i.tag == outer.tag and i.value != outer.value for i in terms
-    )
+    keys = {t.key for t in terms if isinstance(t, MatchKey)}
+    values: dict[str, set[str]] = {}
+    for term in terms:
+        if isinstance(term, MatchTag):
+            values.setdefault(term.tag, set()).add(term.value)
+    return len(keys) > 1 or any(len(v) > 1 for v in values.values())
 
 
 def _optimize_and(terms: list[Filter]) -> Filter:
     present = set(terms)
+    if _conflicts(terms):
+        return FALSE
+    prefixes = _prefixes_by_tag(terms)
     result: list[Filter] = []
     for f in terms:
-        if isinstance(f, Not):
-            if f.filter in present:
-                return FALSE
-        elif isinstance(f, StartsWith):
-            # foo ^ hello and foo ^ helloworld -> foo ^ helloworld
-            if _has_prefix_peer(terms, f, lambda i, o: _strictly_extends(i.value, o.value)):
-                continue
-        elif isinstance(f, MatchTag | MatchKey) and _conflicts(terms, f):
+        if isinstance(f, Not) and f.filter in present:
             return FALSE
+        # foo ^ hello and foo ^ helloworld -> foo ^ helloworld
+        if isinstance(f, StartsWith) and any(
+            _strictly_extends(other, f.value) for other in prefixes[f.tag]
+        ):
+            continue
         result.append(f)
+    return _combine(result, And, FALSE)
+
+
+def _combine(result: list[Filter], kind: type[And] | type[Or], empty: Filter) -> Filter:
     if not result:
-        return FALSE
+        return empty
     if len(result) == 1:
         return result[0]
-    return And(tuple(result))
+    return kind(tuple(result))
 
 
 def _optimize_or(terms: list[Filter]) -> Filter:
     present = set(terms)
+    prefixes = _prefixes_by_tag(terms)
     result: list[Filter] = []
     for f in terms:
-        if isinstance(f, Not):
-            if f.filter in present:
-                return TRUE
-        elif isinstance(f, StartsWith) and _has_prefix_peer(
-            terms, f, lambda i, o: _strictly_extends(o.value, i.value)
+        if isinstance(f, Not) and f.filter in present:
+            return TRUE
+        # foo ^ hello or foo ^ helloworld -> foo ^ hello
+        if isinstance(f, StartsWith) and any(
+            _strictly_extends(f.value, other) for other in prefixes[f.tag]
         ):
-            continue  # foo ^ hello or foo ^ helloworld -> foo ^ hello
+            continue
         result.append(f)
-    if not result:
-        return TRUE
-    if len(result) == 1:
-        return result[0]
-    return Or(tuple(result))
+    return _combine(result, Or, TRUE)

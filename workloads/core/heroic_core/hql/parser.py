@@ -12,6 +12,7 @@ Builds filters directly (like upstream's listener) but never evaluates expressio
 
 from __future__ import annotations
 
+from heroic_core.errors import QueryParseError
 from heroic_core.filters import (
     FALSE,
     TRUE,
@@ -36,6 +37,7 @@ from heroic_core.hql.expressions import ExpressionParser, SyntaxFail, token_span
 from heroic_core.hql.lexer import EOF, IDENTIFIER
 from heroic_core.model import MetricType
 
+TOO_DEEP = "expression is nested too deeply"
 _COMPARISONS = frozenset({"=", "!=", "^", "!^", "~", "!~", "in", "not"})
 
 
@@ -114,12 +116,15 @@ class Parser(ExpressionParser):
     def filter(self, min_prec: int = 0) -> Filter:
         left = self.filter_primary()
         while True:
+            # chains of one operator become one flat term, so long filters do not nest deeply
             if self.at("or") and min_prec <= 15:
                 self.advance()
-                left = Or((left, self.filter(16)))
+                right = self.filter(16)
+                left = Or((*left.terms, right) if isinstance(left, Or) else (left, right))
             elif self.at("and") and min_prec <= 14:
                 self.advance()
-                left = And((left, self.filter(15)))
+                right = self.filter(15)
+                left = And((*left.terms, right) if isinstance(left, And) else (left, right))
             else:
                 return left
 
@@ -184,6 +189,8 @@ def _run(text: str, rule: str) -> object:
         parser.expect(EOF)
     except SyntaxFail as fail:
         raise parser.syntax_error(fail) from None
+    except RecursionError:
+        raise QueryParseError(TOO_DEEP, 1, 0) from None
     return result
 
 

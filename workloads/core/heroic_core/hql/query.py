@@ -28,6 +28,7 @@ from heroic_core.hql.ast import (
 )
 from heroic_core.hql.evaluate import Scope, cast, evaluate
 from heroic_core.hql.parser import (
+    TOO_DEEP,
     parse_expression_syntax,
     parse_filter_syntax,
     parse_statements,
@@ -70,7 +71,11 @@ def _now(now_ms: int | None) -> Scope:
 
 def parse_filter(text: str) -> Filter:
     """Parse an HQL filter (``filterOnly``), optimized."""
-    return parse_filter_syntax(text).optimize()
+    parsed = parse_filter_syntax(text)
+    try:
+        return parsed.optimize()
+    except RecursionError:
+        raise QueryParseError(TOO_DEEP, 1, 0) from None
 
 
 def aggregation_from(value: Expr) -> dict[str, Any]:
@@ -82,7 +87,11 @@ def aggregation_from(value: Expr) -> dict[str, Any]:
 
 def parse_aggregation(text: str, *, now_ms: int | None = None) -> dict[str, Any]:
     """Parse an aggregation expression such as ``average by host | sum(5m)`` to JSON."""
-    return aggregation_from(evaluate(parse_expression_syntax(text), _now(now_ms)))
+    expression = parse_expression_syntax(text)
+    try:
+        return aggregation_from(evaluate(expression, _now(now_ms)))
+    except RecursionError:
+        raise QueryParseError(TOO_DEEP, 1, 0) from None
 
 
 def _single_query(text: str) -> QueryStatement:
@@ -107,7 +116,13 @@ def _range_json(range_: Expr) -> dict[str, Any] | None:
 def parse_query(text: str, *, now_ms: int | None = None) -> ParsedQuery:
     """Parse one HQL query; ``now_ms`` is ``$now`` (default: the current time)."""
     statement = _single_query(text)
-    scope = _now(now_ms)
+    try:
+        return _evaluate_query(statement, _now(now_ms))
+    except RecursionError:
+        raise QueryParseError(TOO_DEEP, 1, 0) from None
+
+
+def _evaluate_query(statement: QueryStatement, scope: Scope) -> ParsedQuery:
     select = None if statement.select is None else evaluate(statement.select, scope)
     range_ = None if statement.range is None else evaluate(statement.range, scope)
     for _, option in (*statement.with_options, *statement.as_options):
