@@ -1,0 +1,133 @@
+"""Bucket layout of sampling aggregations: which buckets a sample falls into (reference 6.2).
+
+End strategy: bucket ``i`` is stamped ``S + s·(i+1)`` and covers ``(T - x, T]``; start strategy:
+stamped ``S + s·i``, covers ``[T, T + x)``. Index arithmetic is vectorised with numpy. Floor
+division is used where Java truncates: every place they differ yields an empty bucket range
+either way. This module maps timestamps to bucket indexes only; it must not reduce values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from heroic_core.errors import RequestError
+from heroic_core.model import DateRange
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+MAX_BUCKET_COUNT = 100_000
+STRATEGIES = ("start", "end")
+
+
+def format_range(range_: DateRange) -> str:
+    """Upstream's ``DateRange.toString``: ``{yyyy-MM-dd HH:mm:ss.SSS}-{...}`` (UTC)."""
+
+    def fmt(ms: int) -> str:
+        moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+        return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{ms % 1000:03d}"
+
+    return "{" + fmt(range_.start) + "}-{" + fmt(range_.end) + "}"
+
+
+def check_strategy(strategy: str) -> str:
+    if strategy not in STRATEGIES:
+        raise RequestError(f"bucket strategy must be 'start' or 'end', not {strategy!r}")
+    return strategy
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The buckets of one sampling session over a range."""
+
+    offset: int  # range start S; timestamps are taken relative to it
+    first: int  # timestamp of bucket 0
+    size: int
+    extent: int
+    count: int
+    end: bool  # end strategy (else start)
+
+    def timestamps(self) -> Ints:
+        return self.first + self.size * np.arange(self.count, dtype=np.int64)
+
+    def bounds(self, ts: Ints) -> tuple[Ints, Ints]:
+        """Per sample, the bucket index range ``[lo, hi)`` (clipped to ``[0, count]``)."""
+        s, x = self.size, self.extent
+        if self.end:
+            a = ts - (self.offset + 1)
+            lo, hi = a // s, (a + x) // s
+        else:
+            a = ts - self.offset
+            lo, hi = (a + (s - x)) // s, (a + s) // s
+        np.maximum(lo, 0, out=lo)
+        np.minimum(hi, self.count, out=hi)
+        return lo, hi
+
+    def single(self, ts: Ints) -> tuple[Ints, Bools | None]:
+        """For ``extent <= size``: each sample's only bucket and a validity mask.
+
+        The mask is ``None`` when every sample lands in a bucket.
+        """
+        if self.extent == self.size:
+            base = self.offset + 1 if self.end else self.offset
+            idx = (ts - base) // self.size
+            valid = idx.view(np.uint64) < np.uint64(self.count)
+        else:
+            lo, hi = self.bounds(ts)
+            idx, valid = lo, lo < hi
+        if bool(valid.all()):
+            return idx, None
+        return idx, valid
+
+    def passes(self, ts: Ints) -> Iterator[tuple[Ints, Bools | None]]:
+        """Bucket assignments, one pass per bucket offset (a sample may hit several buckets).
+
+        Each pass yields the bucket index of every sample and a mask of the samples that
+        really belong there (``None`` = all).
+        """
+        if self.extent <= self.size:
+            yield self.single(ts)
+            return
+        lo, hi = self.bounds(ts)
+        width = hi - lo
+        span = int(width.max()) if width.shape[0] else 0
+        for k in range(span):
+            valid = width > k
+            yield (lo + k if k else lo), (None if bool(valid.all()) else valid)
+
+    def pairs(self, ts: Ints) -> tuple[Ints, Ints]:
+        """All (bucket, sample) memberships sorted by bucket, then sample (feed order)."""
+        buckets: list[Ints] = []
+        samples: list[Ints] = []
+        index = np.arange(ts.shape[0], dtype=np.int64)
+        for idx, valid in self.passes(ts):
+            buckets.append(idx if valid is None else idx[valid])
+            samples.append(index if valid is None else index[valid])
+        if not buckets:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        b, i = np.concatenate(buckets), np.concatenate(samples)
+        order = np.lexsort((i, b)) if len(buckets) > 1 else np.argsort(b, kind="stable")
+        return b[order], i[order]
+
+
+def bucket_count(range_: DateRange, size: int, strategy: str) -> int:
+    """Number of buckets; Java long division (operands are non-negative here)."""
+    diff = range_.end - range_.start
+    if size <= 0:
+        return 0
+    return (diff + size) // size - 1 if strategy == "end" else diff // size
+
+
+def make_layout(range_: DateRange, size: int, extent: int, strategy: str) -> Layout:
+    """Set up buckets, or fail with upstream's ``range <range>, size <s>`` message."""
+    count = bucket_count(range_, size, check_strategy(strategy))
+    if count < 1 or count > MAX_BUCKET_COUNT:
+        raise RequestError(f"range {format_range(range_)}, size {size}")
+    end = strategy == "end"
+    first = range_.start + size if end else range_.start
+    return Layout(range_.start, first, size, extent, count, end)

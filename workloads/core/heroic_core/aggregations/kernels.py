@@ -1,0 +1,161 @@
+"""Vectorised per-bucket reductions (sum, count, sum of squares, min, max) over chunks.
+
+Samples are processed chunk by chunk (small chunks are concatenated into batches) so that a
+large query never needs one copy of all its points; each batch is reduced with ``bincount``
+and ``ufunc.reduceat``/``ufunc.at`` into per-bucket accumulators. Only valid samples count:
+points with a finite value, every spread, every group. This module computes accumulators; it
+must not decide what an aggregation emits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from heroic_core.aggregations.buckets import Layout
+from heroic_core.aggregations.data import Chunk, Collection, PointsData, SpreadsData
+from heroic_core.aggregations.data import concat as concat_collections
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+#: Chunks smaller than this are concatenated before reduction (amortises numpy call costs).
+BATCH_POINTS = 1 << 16
+
+#: Accumulator names: ``n`` samples, ``cnt`` weighted count (a spread counts its ``count``),
+#: ``sum``, ``sum2``, ``min``, ``max``.
+FIELDS = frozenset({"n", "cnt", "sum", "sum2", "min", "max"})
+
+
+@dataclass(slots=True)
+class Accumulators:
+    """Per-bucket accumulators; arrays not requested stay ``None``."""
+
+    n: Floats
+    cnt: Floats | None = None
+    sum: Floats | None = None
+    sum2: Floats | None = None
+    min: Floats | None = None
+    max: Floats | None = None
+
+    def get(self, name: str) -> Floats:
+        """A requested accumulator (a missing one is a programming error)."""
+        value: Floats | None = getattr(self, name)
+        if value is None:
+            raise KeyError(f"accumulator {name!r} was not requested")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Per-sample contributions of one batch (``None`` = not applicable or same as ``sum``)."""
+
+    ts: Ints
+    sum: Floats | None
+    cnt: Floats | None  # None: every sample counts 1
+    sum2: Floats | None  # None: sum * sum
+    min: Floats | None
+    max: Floats | None
+
+
+def valid_points(data: PointsData) -> PointsData:
+    """The points with a finite value (upstream skips the others)."""
+    finite = np.isfinite(data.vs)
+    if bool(finite.all()):
+        return data
+    return PointsData(data.ts[finite], data.vs[finite])
+
+
+def batches(chunks: Sequence[Chunk]) -> Iterator[Collection]:
+    """The chunks' collections, small consecutive ones of one type concatenated."""
+    parts: list[Collection] = []
+    size = 0
+    for chunk in chunks:
+        data = chunk.data
+        if parts and type(parts[0]) is not type(data):
+            yield concat_collections(parts)
+            parts, size = [], 0
+        parts.append(data)
+        size += len(data)
+        if size >= BATCH_POINTS:
+            yield concat_collections(parts)
+            parts, size = [], 0
+    if parts:
+        yield concat_collections(parts)
+
+
+def _columns(data: Collection) -> _Columns:
+    if isinstance(data, PointsData):
+        return _Columns(data.ts, data.vs, None, None, data.vs, data.vs)
+    if isinstance(data, SpreadsData):
+        cnt = data.count.astype(np.float64)
+        return _Columns(data.ts, data.sum, cnt, data.sum2, data.min, data.max)
+    return _Columns(data.ts, None, None, None, None, None)
+
+
+def _extreme(acc: Floats, idx: Ints, values: Floats, ufunc: np.ufunc) -> None:
+    """``acc[idx] = ufunc(acc[idx], values)`` per bucket, compressing runs of one bucket."""
+    if idx.shape[0] == 0:
+        return
+    starts = np.flatnonzero(idx[1:] != idx[:-1]) + 1
+    starts = np.concatenate((np.zeros(1, dtype=np.int64), starts))
+    ufunc.at(acc, idx[starts], ufunc.reduceat(values, starts))
+
+
+def _add(acc: Floats, idx: Ints, weights: Floats | None, size: int) -> None:
+    acc += np.bincount(idx, weights=weights, minlength=size)
+
+
+def _pick(values: Floats | None, mask: npt.NDArray[np.bool_] | None) -> Floats | None:
+    if values is None or mask is None:
+        return values
+    return values[mask]
+
+
+def _reduce_pass(
+    acc: Accumulators, cols: _Columns, idx: Ints, mask: npt.NDArray[np.bool_] | None, size: int
+) -> None:
+    sel = idx if mask is None else idx[mask]
+    total = np.bincount(sel, minlength=size).astype(np.float64)
+    acc.n += total
+    value = _pick(cols.sum, mask)
+    if acc.cnt is not None:
+        weights = _pick(cols.cnt, mask)
+        acc.cnt += total if weights is None else np.bincount(sel, weights, size)
+    if acc.sum is not None and value is not None:
+        _add(acc.sum, sel, value, size)
+    if acc.sum2 is not None and value is not None:
+        squares = _pick(cols.sum2, mask)
+        _add(acc.sum2, sel, value * value if squares is None else squares, size)
+    if acc.min is not None and (low := _pick(cols.min, mask)) is not None:
+        _extreme(acc.min, sel, low, np.minimum)
+    if acc.max is not None and (high := _pick(cols.max, mask)) is not None:
+        _extreme(acc.max, sel, high, np.maximum)
+
+
+def accumulate(
+    layout: Layout, chunks: Sequence[Chunk], fields: frozenset[str]
+) -> tuple[Accumulators, int]:
+    """Reduce the chunks into per-bucket accumulators; also return the valid sample count."""
+    size = layout.count
+
+    def zeros(name: str, fill: float = 0.0) -> Floats | None:
+        return np.full(size, fill, dtype=np.float64) if name in fields else None
+
+    acc = Accumulators(
+        np.zeros(size, dtype=np.float64), zeros("cnt"), zeros("sum"), zeros("sum2"),
+        zeros("min", np.inf), zeros("max", -np.inf),
+    )  # fmt: skip
+    samples = 0
+    for batch in batches(chunks):
+        data = valid_points(batch) if isinstance(batch, PointsData) else batch
+        samples += len(data)
+        if not len(data):
+            continue
+        cols = _columns(data)
+        for idx, mask in layout.passes(cols.ts):
+            _reduce_pass(acc, cols, idx, mask, size)
+    return acc, samples
