@@ -1,0 +1,91 @@
+"""Request-body readers: JSON (with upstream's parse-error positions) and plain-text HQL.
+
+Bodies are read by hand (not by FastAPI's body parameters) so that malformed JSON maps to
+upstream's ``json-parse-error`` with line/col, an empty body to "missing request body", and
+``text/plain`` bodies to HQL. This module knows content types and JSON syntax only; it must not
+interpret the decoded documents.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from heroic_api.errors import JsonParseError, UnsupportedMediaTypeError
+from heroic_core.errors import HeroicError, JsonMappingError
+
+JSON_TYPES = ("application/json", "text/json")
+TEXT_TYPES = ("text/plain",)
+
+
+def content_type(request: Request) -> str:
+    """The bare media type of the request (``""`` when absent), lower-cased."""
+    raw = request.headers.get("content-type", "")
+    return raw.split(";", 1)[0].strip().lower()
+
+
+def is_json_type(media_type: str) -> bool:
+    """True for a JSON media type, or for no content type at all (curl's default is JSON)."""
+    return (
+        media_type in ("", "application/x-www-form-urlencoded")
+        or media_type in JSON_TYPES
+        or media_type.endswith("+json")
+    )
+
+
+def decode_json(raw: bytes) -> Any:
+    """Parse a JSON document; empty → ``json-error`` "missing request body", bad → parse error."""
+    if not raw.strip():
+        raise JsonMappingError("missing request body", "")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JsonParseError(f"Invalid UTF-8 in request body: {exc.reason}", 1, 1) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonParseError(exc.msg, exc.lineno, exc.colno) from exc
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON (see :func:`decode_json`), rejecting non-JSON content types."""
+    media_type = content_type(request)
+    if not is_json_type(media_type):
+        raise UnsupportedMediaTypeError(f"Unsupported media type: {media_type}")
+    return decode_json(await request.body())
+
+
+async def read_text(request: Request) -> str:
+    """The request body as text; empty → "missing request body"."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HeroicError(f"request body is not UTF-8: {exc.reason}") from exc
+    if not text.strip():
+        raise JsonMappingError("missing request body", "")
+    return text
+
+
+def expect_object(value: Any, path: str = "") -> dict[str, Any]:
+    """``value`` if it is a JSON object, else a ``json-error`` at ``path``."""
+    if not isinstance(value, dict):
+        raise JsonMappingError(f"expected a JSON object, got {json_type(value)}", path)
+    return value
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a decoded value, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

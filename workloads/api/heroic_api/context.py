@@ -1,0 +1,42 @@
+"""The per-application state kept on ``app.state.heroic``: settings, backends, clock, stopping.
+
+Created by ``main.create_app`` and filled by its lifespan; read by ``dependencies``. Holds
+references only: no request handling and no backend calls here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from heroic_api.metrics import RequestMetrics
+from heroic_api.settings import ApiSettings
+from heroic_core.backends.group import Backends
+
+Clock = Callable[[], int]
+
+
+def system_clock() -> int:
+    """Milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class ApiContext:
+    """Mutable application state; ``backends`` is ``None`` until the lifespan opened them."""
+
+    settings: ApiSettings
+    backends: Backends | None = None
+    metrics: RequestMetrics = field(default_factory=RequestMetrics)
+    clock: Clock = system_clock
+    stopping: bool = False
+    owns_backends: bool = False
+    write_slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.write_slots = asyncio.Semaphore(self.settings.ingestion.max_concurrent_writes)
+
+    def is_stopping(self) -> bool:
+        return self.stopping

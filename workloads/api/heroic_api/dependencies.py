@@ -1,0 +1,80 @@
+"""FastAPI dependencies: ``Annotated`` aliases giving routes the settings, backends and services.
+
+Everything reaches routes through these, never through module globals, so tests can swap any
+piece with ``app.dependency_overrides``. No request handling here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+from starlette.requests import Request
+
+from heroic_api.context import ApiContext, Clock
+from heroic_api.errors import ShuttingDownError
+from heroic_api.metrics import RequestMetrics
+from heroic_api.services.metadata import MetadataService
+from heroic_api.services.query import QueryEngine
+from heroic_api.services.write import WriteService
+from heroic_api.settings import ApiSettings
+from heroic_core.backends.group import Backends
+
+
+def get_context(request: Request) -> ApiContext:
+    """The application's :class:`ApiContext`."""
+    context: ApiContext = request.app.state.heroic
+    return context
+
+
+ContextDep = Annotated[ApiContext, Depends(get_context)]
+
+
+def get_settings(context: ContextDep) -> ApiSettings:
+    return context.settings
+
+
+def get_backends(context: ContextDep) -> Backends:
+    """The open backends; 503 while they are not open (starting or stopped)."""
+    if context.backends is None:
+        raise ShuttingDownError()
+    return context.backends
+
+
+def get_clock(context: ContextDep) -> Clock:
+    return context.clock
+
+
+def get_request_metrics(context: ContextDep) -> RequestMetrics:
+    return context.metrics
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+BackendsDep = Annotated[Backends, Depends(get_backends)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+RequestMetricsDep = Annotated[RequestMetrics, Depends(get_request_metrics)]
+
+
+def get_query_engine(settings: SettingsDep, backends: BackendsDep, clock: ClockDep) -> QueryEngine:
+    return QueryEngine(settings, backends, clock)
+
+
+QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]
+
+
+def get_write_service(context: ContextDep, backends: BackendsDep) -> WriteService:
+    return WriteService(context.settings.ingestion, backends, context.write_slots)
+
+
+WriteServiceDep = Annotated[WriteService, Depends(get_write_service)]
+
+
+def get_metadata_service(
+    backends: BackendsDep,
+    clock: ClockDep,
+    group: Annotated[str | None, Query(description="backend group")] = None,
+) -> MetadataService:
+    return MetadataService(backends, clock(), group)
+
+
+MetadataServiceDep = Annotated[MetadataService, Depends(get_metadata_service)]

@@ -1,0 +1,86 @@
+"""The FastAPI application factory of the API node.
+
+``create_app(config, backends)`` wires routers, the cross-cutting middleware (CORS, shutdown
+guard, path rewrites, client id), Prometheus metrics and the error mapping. Its lifespan opens
+the backends from the config (unless the caller passed some, which the caller then owns and
+closes) and closes them on shutdown, answering 503 from the moment stopping begins. This module
+must not contain endpoint logic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from heroic_api.context import ApiContext
+from heroic_api.errors import handle_exception
+from heroic_api.metrics import MetricsMiddleware
+from heroic_api.middleware import HeroicMiddleware
+from heroic_api.responses import HeroicJSONResponse
+from heroic_api.settings import settings_from_config
+from heroic_core.backends.group import Backends
+from heroic_core.config import HeroicConfig
+
+logger = logging.getLogger(__name__)
+
+
+async def open_backends(context: ApiContext, config: HeroicConfig) -> None:
+    """Build the configured backends unless the caller supplied them."""
+    if context.backends is not None:
+        return
+    from heroic_core.backends.factory import build_backends  # noqa: PLC0415 (heavy import)
+
+    context.backends = build_backends(config)
+    context.owns_backends = True
+
+
+def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], Any]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await open_backends(context, config)
+        context.stopping = False
+        logger.info("Startup finished, hello!")
+        try:
+            yield
+        finally:
+            context.stopping = True
+            if context.owns_backends and context.backends is not None:
+                await context.backends.close()
+                context.backends = None
+            logger.info("Shutdown finished")
+
+    return lifespan
+
+
+def create_app(config: HeroicConfig | None = None, backends: Backends | None = None) -> FastAPI:
+    """The API node application; memory backends from the default config when both are None."""
+    from heroic_api.routers import metadata, parser, query, status, write  # noqa: PLC0415
+
+    config = config if config is not None else HeroicConfig.default()
+    context = ApiContext(settings=settings_from_config(config), backends=backends)
+    app = FastAPI(
+        title="Heroic",
+        description="The Heroic time series database API (upstream-compatible).",
+        version=context.settings.service.version,
+        lifespan=_lifespan(context, config),
+        default_response_class=HeroicJSONResponse,
+    )
+    app.state.heroic = context
+    for module in (status, query, write, metadata, parser):
+        app.include_router(module.router)
+    for exc_type in (StarletteHTTPException, RequestValidationError, Exception):
+        app.add_exception_handler(exc_type, handle_exception)
+    app.add_middleware(
+        HeroicMiddleware,
+        enable_cors=context.settings.enable_cors,
+        cors_allow_origin=context.settings.cors_allow_origin,
+        is_stopping=context.is_stopping,
+    )
+    app.add_middleware(MetricsMiddleware, metrics=context.metrics)
+    return app

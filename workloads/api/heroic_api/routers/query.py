@@ -1,0 +1,101 @@
+"""``POST /query/metrics`` (JSON or ``text/plain`` HQL) and ``POST /query/batch``.
+
+Routes only: decode the body, hand it to the ``QueryEngine``, return its JSON. Queries time out
+after 300 s as upstream's do (503 ``internal-error``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from fastapi import Query
+from starlette.requests import Request
+from starlette.responses import Response
+
+from heroic_api.body import TEXT_TYPES, content_type, read_json, read_text
+from heroic_api.dependencies import ClockDep, QueryEngineDep
+from heroic_api.responses import HeroicJSONResponse
+from heroic_api.routing import heroic_router
+from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
+from heroic_api.services.query_request import query_from_hql, query_from_json
+from heroic_api.services.ranges import decode_date_range
+from heroic_core.errors import JsonMappingError, RequestError
+
+router = heroic_router("query")
+
+QUERY_TIMEOUT_SECONDS = 300.0
+
+_QUERY_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": QueryMetricsBody.model_json_schema(by_alias=True)},
+            "text/plain": {"schema": {"type": "string", "example": "average(5m) from points(1h)"}},
+        },
+    }
+}
+_BATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": QueryBatchBody.model_json_schema(by_alias=True)}
+        },
+    }
+}
+
+
+async def _timed(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return await asyncio.wait_for(work, QUERY_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise TimeoutError(f"query timed out after {QUERY_TIMEOUT_SECONDS:.0f} s") from None
+
+
+@router.post("/query/metrics", summary="Query metrics", openapi_extra=_QUERY_BODY)
+async def query_metrics(
+    request: Request,
+    engine: QueryEngineDep,
+    clock: ClockDep,
+    group: str | None = Query(default=None, description="backend group"),
+) -> Response:
+    now = clock()
+    if content_type(request) in TEXT_TYPES:
+        query = query_from_hql(await read_text(request), now=now)
+    else:
+        query = query_from_json(await read_json(request), now=now)
+    client_id = request.headers.get("x-client-id")
+    body = await _timed(engine.query(query, group=group, client_id=client_id))
+    return HeroicJSONResponse(body)
+
+
+@router.post("/query/batch", summary="Run several named queries", openapi_extra=_BATCH_BODY)
+async def query_batch(
+    request: Request,
+    engine: QueryEngineDep,
+    clock: ClockDep,
+    backend: str | None = Query(default=None, description="backend group"),
+) -> Response:
+    now = clock()
+    batch = parse_model(QueryBatchBody, await read_json(request))
+    fallback = None if batch.range is None else decode_date_range(batch.range, "range")
+    queries = {
+        name: query_from_json(obj, now=now, path=f"queries.{name}", fallback_range=fallback)
+        for name, obj in batch.queries.items()
+    }
+    client_id = request.headers.get("x-client-id")
+
+    async def run(name: str) -> dict[str, Any]:
+        try:
+            return await engine.query(queries[name], group=backend, client_id=client_id)
+        except RequestError as exc:
+            raise JsonMappingError(exc.message, f"queries.{name}") from exc
+
+    results = await _timed(_gather(queries, run))
+    return HeroicJSONResponse({"results": results})
+
+
+async def _gather(names: dict[str, Any], run: Any) -> dict[str, Any]:
+    values = await asyncio.gather(*(run(name) for name in names))
+    return dict(zip(names, values, strict=True))

@@ -1,0 +1,130 @@
+"""Request models of the HTTP API: the shapes of upstream's JSON bodies (reference 2.6-2.9).
+
+Bodies are validated here into pydantic models (camelCase on the wire, unknown fields ignored as
+upstream's Jackson mapper does). Fields whose grammar lives in ``heroic_core`` (filters,
+aggregations, ranges) are kept as raw JSON and decoded by the services with a JSON path. A
+validation failure becomes a 400 ``json-error`` naming the field. No behaviour beyond shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from heroic_api.errors import json_path
+from heroic_core.errors import JsonMappingError, join_path
+
+M = TypeVar("M", bound=BaseModel)
+Limit = int | None
+
+
+class RequestModel(BaseModel):
+    """Base of every request model."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+    )
+
+
+def parse_model(model: type[M], obj: Any, path: str = "") -> M:
+    """Validate ``obj`` into ``model``; failures become ``JsonMappingError`` with the path."""
+    if obj is None:
+        raise JsonMappingError("missing request body", path)
+    try:
+        return model.model_validate(obj)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = json_path(tuple(first["loc"]))
+        raise JsonMappingError(first["msg"], join_path(path, where) if where else path) from None
+
+
+class QueryOptionsBody(RequestModel):
+    """``options`` of a query (reference 2.6 QueryOptions)."""
+
+    bucket_strategy: Literal["start", "end"] | None = None
+    tracing: bool | Literal["NONE", "DEFAULT", "DETAILED"] | None = None
+    fetch_size: int | None = Field(default=None, ge=1)
+    data_limit: Limit = Field(default=None, ge=0)
+    aggregation_limit: Limit = Field(default=None, ge=0)
+    group_limit: Limit = Field(default=None, ge=0)
+    series_limit: Limit = Field(default=None, ge=0)
+    fail_on_limits: bool | None = None
+
+    @field_validator("bucket_strategy", "tracing", mode="before")
+    @classmethod
+    def _case_insensitive(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if value.upper() in ("NONE", "DEFAULT", "DETAILED") else value.lower()
+
+
+class QueryMetricsBody(RequestModel):
+    """``POST /query/metrics`` JSON body ("QueryMetrics")."""
+
+    range: Any = None
+    filter: Any = None
+    aggregation: Any = None
+    source: str | None = None
+    options: QueryOptionsBody | None = None
+    features: list[str] | None = None
+    client_context: Any = None
+    query: str | None = None
+    key: str | None = None
+    tags: dict[str, str] | None = None
+    aggregators: list[Any] | None = None
+    no_cache: bool | None = None
+
+
+class QueryBatchBody(RequestModel):
+    """``POST /query/batch``: named queries and a fallback range."""
+
+    queries: dict[str, Any] = Field(default_factory=dict)
+    range: Any = None
+
+
+class WriteBody(RequestModel):
+    """``POST /write``: one series and a MetricCollection."""
+
+    series: Any = None
+    data: Any = None
+
+
+class MetricCollectionBody(RequestModel):
+    """``{"type": "<identifier>", "data": [samples]}``."""
+
+    type: str
+    data: list[Any]
+
+
+class MetadataBody(RequestModel):
+    """Common fields of ``/metadata/*`` requests; ``limit=None`` means the endpoint default."""
+
+    filter: Any = None
+    range: Any = None
+    limit: Limit = Field(default=None, ge=0)
+
+
+class KeySuggestBody(MetadataBody):
+    key: str | None = None
+    match: dict[str, Any] | None = None
+
+
+class TagSuggestBody(MetadataBody):
+    key: str | None = None
+    value: str | None = None
+    match: dict[str, Any] | None = None
+
+
+class TagValueSuggestBody(MetadataBody):
+    key: str | None = None
+
+
+class TagValuesSuggestBody(MetadataBody):
+    group_limit: Limit = Field(default=None, ge=0)
+    exclude: list[str] = Field(default_factory=list)
+
+
+class TagKeyCountBody(MetadataBody):
+    pass

@@ -1,0 +1,130 @@
+"""Decode a query — JSON "QueryMetrics" or plain HQL text — into a ``MetricsQuery``.
+
+Reference 2.6: with ``query`` (HQL) present, HQL defines filter/aggregation/source/range and the
+JSON ``filter``, ``aggregation``, ``key`` and ``tags`` are ignored; JSON ``range``/``options``
+apply only when HQL had none; ``features`` always apply. Legacy ``key``/``tags`` are ANDed into
+the filter and legacy ``aggregators`` become a chain. Every decoding error names its JSON path
+(or HQL position). This module decodes only; it must not evaluate ranges or touch backends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from heroic_api.schemas import QueryMetricsBody, QueryOptionsBody, parse_model
+from heroic_api.services.ranges import QueryDateRange, decode_date_range
+from heroic_core.aggregations import Aggregation, parse_aggregation
+from heroic_core.errors import JsonMappingError, join_path
+from heroic_core.filters import TRUE as TRUE_FILTER
+from heroic_core.filters import And, Filter, MatchKey, MatchTag, parse_filter_json
+from heroic_core.hql import ParsedQuery, parse_query
+from heroic_core.model import MetricType
+
+EMPTY_AGGREGATION: dict[str, Any] = {"type": "empty"}
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsQuery:
+    """A decoded query; ``range`` is ``None`` when absent (the engine reports it)."""
+
+    range: QueryDateRange | None
+    filter: Filter
+    aggregation: Aggregation
+    source: MetricType = MetricType.POINTS
+    options: QueryOptionsBody = field(default_factory=QueryOptionsBody)
+    features: tuple[str, ...] = ()
+
+
+def _source(value: str | None, path: str) -> MetricType:
+    if value is None:
+        return MetricType.POINTS
+    try:
+        return MetricType(value)
+    except ValueError:
+        valid = ", ".join(t.value for t in MetricType)
+        raise JsonMappingError(f"unknown source {value!r} (one of {valid})", path) from None
+
+
+def _json_filter(body: QueryMetricsBody, path: str) -> Filter:
+    terms: list[Filter] = []
+    if body.filter is not None:
+        terms.append(parse_filter_json(body.filter, join_path(path, "filter")))
+    if body.key is not None:
+        terms.append(MatchKey(body.key))
+    for tag, value in (body.tags or {}).items():
+        terms.append(MatchTag(tag, value))
+    if not terms:
+        return TRUE_FILTER
+    return terms[0] if len(terms) == 1 else And(tuple(terms)).optimize()
+
+
+def _json_aggregation(body: QueryMetricsBody, path: str) -> Aggregation:
+    if body.aggregation is not None:
+        return parse_aggregation(body.aggregation, join_path(path, "aggregation"))
+    if body.aggregators:
+        chain = {"type": "chain", "chain": list(body.aggregators)}
+        return parse_aggregation(chain, join_path(path, "aggregators"))
+    return parse_aggregation(EMPTY_AGGREGATION, join_path(path, "aggregation"))
+
+
+def _range(obj: Any, path: str, fallback: QueryDateRange | None) -> QueryDateRange | None:
+    if obj is None:
+        return fallback
+    return decode_date_range(obj, join_path(path, "range"))
+
+
+def query_from_json(
+    obj: Any, *, now: int, path: str = "", fallback_range: QueryDateRange | None = None
+) -> MetricsQuery:
+    """Decode a QueryMetrics JSON document (``path`` prefixes error paths, e.g. in batches)."""
+    body = parse_model(QueryMetricsBody, obj, path)
+    options = body.options or QueryOptionsBody()
+    features = tuple(body.features or ())
+    if body.query is not None:
+        parsed = parse_query(body.query, now_ms=now)
+        return _from_parsed(
+            parsed,
+            fallback_range=_range(body.range, path, fallback_range),
+            options=options,
+            features=features,
+            path=join_path(path, "query"),
+        )
+    return MetricsQuery(
+        range=_range(body.range, path, fallback_range),
+        filter=_json_filter(body, path),
+        aggregation=_json_aggregation(body, path),
+        source=_source(body.source, join_path(path, "source")),
+        options=options,
+        features=features,
+    )
+
+
+def _from_parsed(
+    parsed: ParsedQuery,
+    *,
+    fallback_range: QueryDateRange | None,
+    options: QueryOptionsBody,
+    features: tuple[str, ...],
+    path: str,
+) -> MetricsQuery:
+    range_ = fallback_range
+    if parsed.range is not None:
+        range_ = decode_date_range(parsed.range, path)
+    aggregation_json = parsed.aggregation or EMPTY_AGGREGATION
+    return MetricsQuery(
+        range=range_,
+        filter=parsed.filter if parsed.filter is not None else TRUE_FILTER,
+        aggregation=parse_aggregation(aggregation_json, path),
+        source=parsed.source or MetricType.POINTS,
+        options=options,
+        features=features,
+    )
+
+
+def query_from_hql(text: str, *, now: int) -> MetricsQuery:
+    """Decode a ``text/plain`` HQL query body."""
+    parsed = parse_query(text, now_ms=now)
+    return _from_parsed(
+        parsed, fallback_range=None, options=QueryOptionsBody(), features=(), path="query"
+    )

@@ -1,0 +1,112 @@
+"""The JSON pieces of a query response: result groups (reference 2.6) and their summaries.
+
+Given a group's key, its series and its data, build upstream's ``ShardedResultGroup`` JSON
+(``hash``, ``key``, ``tags``/``tagCounts``, ``resource``/``resourceCounts`` ...), plus the
+response-level ``commonTags``/``commonResource``. Pure functions; no backends, no aggregation.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import mmh3
+
+from heroic_core.model import Series
+
+_ZERO = struct.pack("<i", 0)
+
+
+def group_hash(shard: Mapping[str, str], key: Mapping[str, str]) -> str:
+    """Upstream result-group hash: murmur3_32 over shard then key entries, unsigned hex.
+
+    Entries are hashed in sorted order (upstream iterates a ``HashMap`` for multi-entry keys,
+    reference 13.7; only uniqueness matters to clients).
+    """
+    parts: list[bytes] = []
+    for k, v in sorted(shard.items()):
+        parts += (_ZERO, k.encode(), _ZERO, v.encode())
+    parts.append(_ZERO)
+    for k, v in sorted(key.items()):
+        parts += (_ZERO, k.encode(), _ZERO, v.encode())
+    return format(mmh3.hash(b"".join(parts), 0, signed=False), "x")
+
+
+@dataclass(slots=True)
+class SeriesSummary:
+    """Distinct key and tag/resource values over a set of series."""
+
+    keys: set[str] = field(default_factory=set)
+    tags: dict[str, set[str]] = field(default_factory=dict)
+    resource: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, series: Iterable[Series]) -> SeriesSummary:
+        summary = cls()
+        for s in series:
+            summary.keys.add(s.key)
+            for k, v in s.tags.items():
+                summary.tags.setdefault(k, set()).add(v)
+            for k, v in s.resource.items():
+                summary.resource.setdefault(k, set()).add(v)
+        return summary
+
+    def to_json(self) -> dict[str, Any]:
+        """``key``, ``tags``, ``tagCounts``, ``resource``, ``resourceCounts`` of a group."""
+        tags, tag_counts = _split(self.tags)
+        resource, resource_counts = _split(self.resource)
+        return {
+            "key": next(iter(self.keys)) if len(self.keys) == 1 else None,
+            "tags": tags,
+            "tagCounts": tag_counts,
+            "resource": resource,
+            "resourceCounts": resource_counts,
+        }
+
+
+def _split(values: Mapping[str, set[str]]) -> tuple[dict[str, str], dict[str, int]]:
+    single: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for name in sorted(values):
+        distinct = values[name]
+        if len(distinct) == 1:
+            single[name] = next(iter(distinct))
+        else:
+            counts[name] = len(distinct)
+    return single, counts
+
+
+def result_group(
+    *,
+    shard: Mapping[str, str],
+    key: Mapping[str, str],
+    summary: SeriesSummary,
+    metric_type: str,
+    cadence: int,
+    values: list[Any],
+) -> dict[str, Any]:
+    """One ``ShardedResultGroup`` in upstream field order."""
+    return {
+        "type": metric_type,
+        "hash": group_hash(shard, key),
+        "shard": dict(shard),
+        "cadence": cadence,
+        "values": values,
+        **summary.to_json(),
+    }
+
+
+def common_values(per_group: Sequence[Mapping[str, set[str]]]) -> dict[str, list[str]]:
+    """Names present in every group, each with the sorted union of values; ``{}`` if none."""
+    if not per_group:
+        return {}
+    names = set(per_group[0]).intersection(*per_group[1:])
+    return {n: sorted(set().union(*(g[n] for g in per_group))) for n in sorted(names)}
+
+
+def finite_or_none(value: float) -> float | None:
+    """Upstream writes non-finite doubles as ``null``."""
+    return value if math.isfinite(value) else None

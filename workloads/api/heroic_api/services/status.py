@@ -1,0 +1,89 @@
+"""``GET /status`` (reference 2.5): readiness of every backend, in upstream's body.
+
+The API node runs no consumers (they live in the consumer node), so ``consumers`` reports zero
+consumers and is ok. Difference from upstream, on purpose: upstream counts every metadata
+backend as ready; here ``metadataBackend`` really asks the metadata *and* suggest backends, so
+``/status`` answers 503 when any backend is unhealthy. A backend whose readiness check raises or
+takes longer than ``timeout`` seconds is not ready. Must not change any backend state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from heroic_core.backends.base import Backend
+from heroic_core.backends.group import Backends
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    """``service`` of ``/status`` and the body of ``GET /``."""
+
+    name: str
+    version: str
+    id: str
+    commit: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "id": self.id, "commit": self.commit}
+
+
+async def _ready(backend: Backend, timeout: float) -> bool:
+    try:
+        return bool(await asyncio.wait_for(backend.is_ready(), timeout))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        logger.warning("Backend %s is not ready: %s", backend.id, exc)
+        return False
+
+
+async def _readiness(members: Sequence[Backend], timeout: float) -> dict[str, Any]:
+    ready = await asyncio.gather(*(_ready(b, timeout) for b in members))
+    count = sum(ready)
+    return {"ok": count == len(members), "available": len(members), "ready": count}
+
+
+async def compute_status(
+    service: ServiceInfo, backends: Backends, timeout: float = 5.0
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body): 200 when every part is ok, else 503 with the same body."""
+    metrics = await _readiness(backends.metrics.members, timeout)
+    metadata = await _readiness((*backends.metadata.members, *backends.suggest.members), timeout)
+    consumers = {
+        "ok": True,
+        "available": 0,
+        "ready": 0,
+        "errors": 0,
+        "consumingThreads": 0,
+        "totalThreads": 0,
+    }
+    cluster = {"ok": True, "onlineNodes": 1, "offlineNodes": 0}
+    ok = bool(consumers["ok"] and metrics["ok"] and metadata["ok"] and cluster["ok"])
+    body = {
+        "service": service.to_json(),
+        "ok": ok,
+        "consumers": consumers,
+        "backends": metrics,
+        "metadataBackend": metadata,
+        "cluster": cluster,
+    }
+    return (200 if ok else 503), body
+
+
+def describe_backends(backends: Backends) -> list[str]:
+    """``GET /backends``: one line per backend, ``<kind> <class>(id=…, groups=[…])``."""
+    lines: list[str] = []
+    for kind, group in (
+        ("metrics", backends.metrics.members),
+        ("metadata", backends.metadata.members),
+        ("suggest", backends.suggest.members),
+    ):
+        for backend in group:
+            groups = ", ".join(sorted(backend.groups))
+            lines.append(f"{kind} {type(backend).__name__}(id={backend.id}, groups=[{groups}])")
+    return lines

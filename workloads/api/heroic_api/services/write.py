@@ -1,0 +1,141 @@
+"""Local ingestion: ``POST /write`` and ``PUT /metadata/series`` (reference 2.8, 2.9).
+
+A write passes the ingestion filter, then goes concurrently to every metric backend (points),
+metadata backend and suggest backend of the group (series seen over ``[min ts, max ts]``), as
+enabled by ``ingestion.update*``; at most ``maxConcurrentWrites`` backend writes run at once.
+The response lists the time of each backend write in ns. A failing backend write fails the
+request (upstream fails the whole future; we name the backend in the message). This module
+must not import FastAPI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import numpy as np
+
+from heroic_api.errors import BackendError
+from heroic_api.schemas import MetricCollectionBody, WriteBody, parse_model
+from heroic_api.settings import IngestionSettings
+from heroic_core.backends.group import Backends
+from heroic_core.errors import HeroicError, JsonMappingError, RequestError, join_path
+from heroic_core.filters import TRUE, Filter
+from heroic_core.hql import parse_filter
+from heroic_core.model import DateRange, MetricType, Points, Series
+
+EMPTY_WRITE: dict[str, Any] = {"errors": [], "times": []}
+
+
+def decode_series(obj: Any, path: str) -> Series:
+    """A Series from JSON; ``None`` is the empty series (key ``""``) as upstream."""
+    if obj is None:
+        return Series("")
+    try:
+        return Series.from_json(obj)
+    except TypeError as exc:
+        raise JsonMappingError(str(exc), path) from None
+
+
+def _sample(item: Any, path: str) -> tuple[int, float]:
+    if not isinstance(item, list | tuple) or len(item) != 2:
+        raise JsonMappingError("a point must be [timestamp, value]", path)
+    ts, value = item
+    if isinstance(ts, bool) or not isinstance(ts, int | float) or not float(ts).is_integer():
+        raise JsonMappingError(f"timestamp must be an integer, got {ts!r}", path)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise JsonMappingError(f"value must be a number, got {value!r}", path)
+    if ts < 0:
+        raise JsonMappingError(f"timestamp must not be negative, got {ts}", path)
+    return int(ts), float(value)
+
+
+def decode_points(obj: Any, path: str = "data") -> Points:
+    """A ``points`` MetricCollection as ``Points`` (sorted, last write of a timestamp wins)."""
+    collection = parse_model(MetricCollectionBody, obj, path)
+    if collection.type != MetricType.POINTS.value:
+        raise JsonMappingError(
+            f"only 'points' can be written, not {collection.type!r}", join_path(path, "type")
+        )
+    samples = [_sample(p, f"{path}.data[{i}]") for i, p in enumerate(collection.data)]
+    return Points.of(samples)
+
+
+class WriteService:
+    """Writes one series' points and metadata to the backends of a group."""
+
+    def __init__(
+        self, ingestion: IngestionSettings, backends: Backends, slots: asyncio.Semaphore
+    ) -> None:
+        self.ingestion = ingestion
+        self.backends = backends
+        self.slots = slots
+        self.filter: Filter = TRUE if not ingestion.filter else parse_filter(ingestion.filter)
+
+    async def write(self, obj: Any, group: str | None = None) -> dict[str, Any]:
+        """``POST /write``."""
+        body = parse_model(WriteBody, obj)
+        series = decode_series(body.series, "series")
+        if body.data is None:
+            return dict(EMPTY_WRITE)
+        points = decode_points(body.data)
+        if not self.filter.matches(series):
+            return dict(EMPTY_WRITE)
+        ingestion = self.ingestion
+        if len(points) == 0:
+            if ingestion.update_metadata or ingestion.update_suggestions:
+                raise RequestError("write batch must not be empty")
+            range_ = None
+        else:
+            range_ = DateRange(int(np.min(points.timestamps)), int(np.max(points.timestamps)))
+        ops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if ingestion.update_metrics:
+            ops += [
+                (m.id, _bind(m.write, series, points)) for m in self.backends.metrics.use(group)
+            ]
+        if range_ is not None:
+            ops += self._index_ops(series, range_, group)
+        return {"errors": [], "times": await self._run(ops)}
+
+    async def write_metadata(self, series: Series, now: int) -> dict[str, Any]:
+        """``PUT /metadata/series``: metadata and suggest over ``[now, now]``."""
+        range_ = DateRange(now, now)
+        ops = [(b.id, _bind(b.write, series, range_)) for b in self.backends.metadata.use(None)]
+        ops += [(b.id, _bind(b.write, series, range_)) for b in self.backends.suggest.use(None)]
+        return {"errors": [], "times": await self._run(ops)}
+
+    def _index_ops(
+        self, series: Series, range_: DateRange, group: str | None
+    ) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+        ops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if self.ingestion.update_metadata:
+            ops += [
+                (b.id, _bind(b.write, series, range_)) for b in self.backends.metadata.use(group)
+            ]
+        if self.ingestion.update_suggestions:
+            ops += [
+                (b.id, _bind(b.write, series, range_)) for b in self.backends.suggest.use(group)
+            ]
+        return ops
+
+    async def _run(self, ops: list[tuple[str, Callable[[], Awaitable[None]]]]) -> list[int]:
+        return list(await asyncio.gather(*(self._timed(name, op) for name, op in ops)))
+
+    async def _timed(self, name: str, op: Callable[[], Awaitable[None]]) -> int:
+        async with self.slots:
+            started = time.perf_counter_ns()
+            try:
+                await op()
+            except HeroicError:
+                raise
+            except Exception as exc:
+                raise BackendError.wrap(f"write to backend {name} failed", exc) from exc
+            return time.perf_counter_ns() - started
+
+
+def _bind(
+    fn: Callable[[Any, Any], Awaitable[None]], a: Any, b: Any
+) -> Callable[[], Awaitable[None]]:
+    return lambda: fn(a, b)

@@ -1,0 +1,97 @@
+"""What the API node needs from ``HeroicConfig``, flattened into one immutable value.
+
+``settings_from_config`` is the only place that reads the config model, so the rest of the
+package never depends on the config layout. It must not open backends or read files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from heroic_api.services.features import Features
+from heroic_api.services.status import ServiceInfo
+
+if TYPE_CHECKING:
+    from heroic_core.config import HeroicConfig
+    from heroic_core.config.node import ConditionalFeatures
+
+DEFAULT_SERVICE_NAME = "The Heroic Time Series Database"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """``metrics.*Limit`` and friends (``None`` = unlimited); per-query options override."""
+
+    group_limit: int | None = None
+    series_limit: int | None = None
+    aggregation_limit: int | None = None
+    data_limit: int | None = None
+    fail_on_limits: bool = False
+    fetch_parallelism: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class IngestionSettings:
+    """``ingestion:`` (reference 2.8); ``filter`` is an HQL filter text or ``None``."""
+
+    update_metrics: bool = True
+    update_metadata: bool = True
+    update_suggestions: bool = True
+    max_concurrent_writes: int = 50_000
+    filter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """Everything the HTTP layer and the services read from the configuration."""
+
+    service: ServiceInfo = field(
+        default_factory=lambda: ServiceInfo(DEFAULT_SERVICE_NAME, "0.1.0", "heroic", "")
+    )
+    host: str = "0.0.0.0"  # noqa: S104 - upstream's default bind address
+    port: int = 8080
+    enable_cors: bool = True
+    cors_allow_origin: str = "*"
+    features: Features = field(default_factory=Features)
+    conditional_features: ConditionalFeatures | None = None
+    shard: dict[str, str] = field(default_factory=dict)
+    limits: QueryLimits = field(default_factory=QueryLimits)
+    ingestion: IngestionSettings = field(default_factory=IngestionSettings)
+
+
+def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
+    """Flatten the parts of ``config`` the API node uses."""
+    metrics = config.metrics
+    ingestion = config.ingestion
+    service = ServiceInfo(
+        name=config.service or DEFAULT_SERVICE_NAME,
+        version=config.version or "0.1.0",
+        id=config.id or "heroic",
+        commit=commit,
+    )
+    return ApiSettings(
+        service=service,
+        host=config.host,
+        port=config.port,
+        enable_cors=config.enable_cors,
+        cors_allow_origin=config.cors_allow_origin,
+        features=Features().apply(config.features or (), "features"),
+        conditional_features=config.conditional_features,
+        shard=dict(config.cluster.tags) if config.cluster is not None else {},
+        limits=QueryLimits(
+            group_limit=metrics.group_limit,
+            series_limit=metrics.series_limit,
+            aggregation_limit=metrics.aggregation_limit,
+            data_limit=metrics.data_limit,
+            fail_on_limits=metrics.fail_on_limits,
+            fetch_parallelism=metrics.fetch_parallelism,
+        ),
+        ingestion=IngestionSettings(
+            update_metrics=ingestion.update_metrics,
+            update_metadata=ingestion.update_metadata,
+            update_suggestions=ingestion.update_suggestions,
+            max_concurrent_writes=ingestion.max_concurrent_writes,
+            filter=ingestion.filter,
+        ),
+    )
