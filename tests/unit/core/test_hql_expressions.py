@@ -118,6 +118,7 @@ ERRORS = [
     ("{2020-02-30}", "1:0: Invalid dateTime: 2020-02-30"),
     ("{2020-01-01 12:00:00.5}", "1:0: Invalid dateTime: 2020-01-01 12:00:00.5"),
     ("99999999999m", "1:0: duration out of range: 99999999999m"),
+    ("--5m", "1:0: invalid duration: --5m"),
     ("foo(", "1:4: unexpected token: <EOF>"),
     ("foo()", "1:4: unexpected token: )"),
     ("foo(a=1, 2)", "1:9: unexpected token: 2"),

@@ -3,7 +3,10 @@
 Errors are ``JsonMappingError`` with upstream's messages and paths: ``{op}`` marks "inside
 the arguments of operator op" and ``[i]`` the i-th filter argument (0-based, not counting the
 operator), so ``["and", ["=", "a"]]`` fails with "Expected second argument" at
-``{and}[0].{=}``. Every decoded filter is optimized. The HQL parser is imported lazily
+``{and}[0].{=}``. Every decoded filter is optimized. As upstream, filter arguments of the
+array form must themselves be arrays, while the object form's ``filters``/``filter`` accept
+both forms; unknown object fields are ignored, and ``raw`` (like ``q``) is parsed as HQL
+(upstream left it unparsed and crashed when matching). The HQL parser is imported lazily
 because it imports this package.
 """
 

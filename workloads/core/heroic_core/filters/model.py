@@ -208,7 +208,8 @@ class StartsWith(_TagValue):
 class Regex(_TagValue):
     """The tag is present and the regex matches its whole value (Java ``matches``).
 
-    The pattern is compiled on construction with Python's ``re``; an invalid pattern raises
+    The pattern is compiled on construction with Python's ``re`` (Java and Python agree on
+    common syntax; exotic Java-only constructs are not translated); an invalid pattern raises
     ``ValueError`` naming it, which the decoders turn into a client error.
     """
 

@@ -47,7 +47,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (REFERENCE, re.compile(r"\$[a-zA-Z][a-zA-Z0-9]*")),
     (QUOTED, re.compile('"' + _STRING_CHARS + '"')),
     (IDENTIFIER, re.compile(r"[a-zA-Z][a-zA-Z0-9]*")),
-    (DURATION, re.compile(r"-?[0-9]+(?:ms|s|m|H|h|d|w|M|y)")),
+    # Duration is ``Minus? Integer Unit`` and Integer is ``Minus? Digits``: "--5m" is one
+    (DURATION, re.compile(r"-?-?[0-9]+(?:ms|s|m|H|h|d|w|M|y)")),
     (INTEGER, re.compile(r"-?[0-9]+")),
     (FLOAT, re.compile(r"-?[0-9]+\.[0-9]*|-?\.[0-9]+")),
     (SIMPLE, re.compile(r"[a-zA-Z0-9:/_\-.]+")),

@@ -67,6 +67,8 @@ def _duration(span: Span, text: str) -> DurationExpr:
         unit, digits = _UNITS[text[-1]], text[:-1]
     else:
         raise span.error(f"illegal unit: {text[-1]}")
+    if digits.startswith("--"):
+        raise span.error(f"invalid duration: {text}")
     value = int(digits)
     if not _INT_MIN <= value <= _INT_MAX:
         raise span.error(f"duration out of range: {text}")
