@@ -1,0 +1,209 @@
+"""``BigtableMetricBackend``: points stored in upstream Heroic's Bigtable layout (ref. 8.1).
+
+Writes ``SetCell``s into the ``points`` family of ``row_key(series, base)`` rows and reads the
+exact window ``(start, end]`` back, so data written by Java Heroic is readable and the other
+way round. Uses the asyncio data client; table creation lives in ``admin`` (run in a thread).
+Does not handle distribution points or metadata.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from google.cloud.bigtable.data import (
+    BigtableDataClientAsync,
+    Mutation,
+    ReadRowsQuery,
+    RowMutationEntry,
+    SetCell,
+    TableAsync,
+)
+from google.cloud.bigtable.data.row_filters import (
+    CellsColumnLimitFilter,
+    ColumnRangeFilter,
+    RowFilterChain,
+)
+
+from heroic_core.backends.bigtable import admin
+from heroic_core.backends.bigtable.connection import convert, credentials_for, emulator_environment
+from heroic_core.backends.bigtable.rowkey import (
+    MAX_ROW_KEY_SIZE,
+    ColumnWindow,
+    base_of,
+    decode_double,
+    decode_offset,
+    encode_double,
+    encode_offset,
+    offset_of,
+    row_key,
+    windows,
+)
+from heroic_core.backends.results import ConfigureResult
+from heroic_core.config.metrics import BigtableMetricConfig
+from heroic_core.configure import BackendRejectedError
+from heroic_core.model import DateRange, Points, Series
+
+POINTS_FAMILY = "points"
+DEFAULT_CONFIGURE_TIMEOUT = 30.0
+_READY_TIMEOUT = 5.0
+
+log = logging.getLogger(__name__)
+
+
+class BigtableMetricBackend:
+    """A ``MetricBackend`` over one Bigtable table; the client is opened on first use."""
+
+    def __init__(self, config: BigtableMetricConfig) -> None:
+        self.config = config
+        self._id = config.id or f"bigtable:{config.instance}/{config.table}"
+        self._groups = frozenset(config.groups)
+        self._client: BigtableDataClientAsync | None = None
+        self._table: TableAsync | None = None
+        self._lock = asyncio.Lock()
+        self.dropped_by_size = 0
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def groups(self) -> frozenset[str]:
+        return self._groups
+
+    async def _open(self) -> TableAsync:
+        if self._table is not None:
+            return self._table
+        async with self._lock:
+            if self._table is None:
+                self._table = await self._connect()
+        return self._table
+
+    async def _connect(self) -> TableAsync:
+        cfg = self.config
+        try:
+            with emulator_environment(cfg):
+                self._client = BigtableDataClientAsync(
+                    project=cfg.project, credentials=credentials_for(cfg)
+                )
+            table: TableAsync = self._client.get_table(
+                cfg.instance, cfg.table, app_profile_id=cfg.profile, **_timeouts(cfg)
+            )
+        except Exception as exc:
+            raise convert(exc, cfg, "connect") from exc
+        return table
+
+    async def is_ready(self) -> bool:
+        try:
+            table = await self._open()
+            await table.read_rows(ReadRowsQuery(limit=1), operation_timeout=_READY_TIMEOUT)
+        except Exception:  # readiness is a yes/no probe; the cause is logged
+            log.warning("Bigtable backend %s is not ready", self.id, exc_info=True)
+            return False
+        return True
+
+    async def configure(self, timeout: float = DEFAULT_CONFIGURE_TIMEOUT) -> ConfigureResult:
+        """Create the table and the ``points``/``distributionPoints``/``events`` families."""
+        return await asyncio.to_thread(admin.ensure_schema, self.config, timeout)
+
+    async def close(self) -> None:
+        client, self._client, self._table = self._client, None, None
+        if client is not None:
+            await client.close()
+
+    async def write(self, series: Series, points: Points) -> None:
+        """One ``MutateRow`` per row (split every ``maxWriteBatchSize`` cells)."""
+        if len(points) == 0:
+            return
+        entries = self._mutations(series, points)
+        if not entries:
+            return
+        table = await self._open()
+        try:
+            if len(entries) == 1:
+                await table.mutate_row(entries[0].row_key, list(entries[0].mutations))
+            else:
+                await table.bulk_mutate_rows(entries)
+        except Exception as exc:
+            raise convert(exc, self.config, "write") from exc
+
+    def _mutations(self, series: Series, points: Points) -> list[RowMutationEntry]:
+        timestamps = points.timestamps.tolist()
+        if timestamps[0] < 0:
+            raise BackendRejectedError(f"negative timestamp {timestamps[0]} cannot be stored")
+        rows: dict[int, list[Mutation]] = defaultdict(list)
+        for ts, value in zip(timestamps, points.values.tolist(), strict=True):
+            cell = SetCell(POINTS_FAMILY, encode_offset(offset_of(ts)), encode_double(value))
+            rows[base_of(ts)].append(cell)
+        batch = self.config.effective_max_write_batch_size()
+        entries: list[RowMutationEntry] = []
+        for base, cells in rows.items():
+            key = row_key(series, base)
+            if len(key) >= MAX_ROW_KEY_SIZE:
+                self.dropped_by_size += len(cells)
+                log.error(
+                    "Dropped %d points: row key of %d bytes is too long", len(cells), len(key)
+                )
+                continue
+            entries.extend(
+                RowMutationEntry(key, cells[i : i + batch]) for i in range(0, len(cells), batch)
+            )
+        return entries
+
+    async def fetch(self, series: Series, range: DateRange) -> Points:
+        """Points of ``series`` in ``(range.start, range.end]``, latest cell per timestamp."""
+        spans = list(windows(range))
+        if not spans:
+            return Points.empty()
+        table = await self._open()
+        try:
+            parts = await asyncio.gather(*(self._read(table, series, w) for w in spans))
+        except Exception as exc:
+            raise convert(exc, self.config, "fetch") from exc
+        timestamps = [t for ts, _ in parts for t in ts]
+        values = [v for _, vs in parts for v in vs]
+        return Points(np.array(timestamps, dtype=np.int64), np.array(values, dtype=np.float64))
+
+    async def _read(
+        self, table: TableAsync, series: Series, window: ColumnWindow
+    ) -> tuple[list[int], list[float]]:
+        row_filter = RowFilterChain(
+            [
+                ColumnRangeFilter(
+                    POINTS_FAMILY,
+                    start_qualifier=encode_offset(window.first),
+                    end_qualifier=encode_offset(window.last),
+                    inclusive_start=True,
+                    inclusive_end=True,
+                ),
+                CellsColumnLimitFilter(1),
+            ]
+        )
+        query = ReadRowsQuery(row_keys=[row_key(series, window.base)], row_filter=row_filter)
+        timestamps: list[int] = []
+        values: list[float] = []
+        for row in await table.read_rows(query):
+            for cell in row.cells:
+                timestamps.append(window.base + decode_offset(cell.qualifier))
+                values.append(decode_double(cell.value))
+        return timestamps, values
+
+
+def _timeouts(cfg: BigtableMetricConfig) -> dict[str, Any]:
+    """Map upstream's RPC timeout settings (milliseconds) onto the client's (seconds)."""
+    out: dict[str, Any] = {}
+    if cfg.mutate_rpc_timeout_ms is not None:
+        out["default_mutate_rows_attempt_timeout"] = cfg.mutate_rpc_timeout_ms / 1000
+    if cfg.read_rows_rpc_timeout_ms is not None:
+        out["default_read_rows_attempt_timeout"] = cfg.read_rows_rpc_timeout_ms / 1000
+    if cfg.short_rpc_timeout_ms is not None:
+        out["default_attempt_timeout"] = cfg.short_rpc_timeout_ms / 1000
+    if cfg.max_elapsed_backoff_ms is not None:
+        total = cfg.max_elapsed_backoff_ms / 1000
+        out["default_operation_timeout"] = total
+        out["default_read_rows_operation_timeout"] = total
+        out["default_mutate_rows_operation_timeout"] = total
+    return out
