@@ -39,7 +39,7 @@ from heroic_core.backends.results import (
 from heroic_core.model import DateRange, Points, Series
 
 if TYPE_CHECKING:
-    from heroic_core.filters.model import Filter
+    from heroic_core.filters import Filter
 
 __all__ = [
     "DEFAULT_TAGKEY_COUNT_EXACT_LIMIT",

@@ -101,7 +101,7 @@ class Backends:
         for backend in self.all():
             try:
                 await backend.close()
-            except Exception as exc:  # keep closing the others
+            except Exception as exc:  # noqa: BLE001 - keep closing the others
                 first = first or exc
         if first is not None:
             raise first

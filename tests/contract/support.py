@@ -1,0 +1,43 @@
+"""Helpers shared by the contract suites: per-test scoping of series and filters."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from heroic_core.filters import And, Filter, MatchTag
+from heroic_core.model import DateRange, Series
+
+SCOPE_TAG = "contract"
+
+#: A range that covers every write of the suites (metadata/suggest ignore it in practice).
+WIDE_RANGE = DateRange(0, 2**62)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One test's namespace: series built here carry ``contract=<run>``."""
+
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    def series(
+        self,
+        key: str,
+        tags: dict[str, str] | None = None,
+        resource: dict[str, str] | None = None,
+    ) -> Series:
+        """A series of this scope (the scope tag is added to ``tags``)."""
+        return Series(key, {**(tags or {}), SCOPE_TAG: self.run}, resource)
+
+    @property
+    def all(self) -> Filter:
+        """Matches exactly this scope's series."""
+        return MatchTag(SCOPE_TAG, self.run)
+
+    def where(self, *terms: Filter) -> Filter:
+        """This scope's series that also match every term."""
+        return And((self.all, *terms))
+
+    def key(self, name: str) -> str:
+        """A series key unique to this scope (for stores that share keys across tests)."""
+        return f"{name}-{self.run}"

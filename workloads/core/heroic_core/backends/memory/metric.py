@@ -1,0 +1,101 @@
+"""In-memory metric backend (``type: memory``): per series, sorted numpy arrays of points.
+
+Keyed by the full series (key, tags and resource) — upstream's memory backend keyed by tags
+only, which mixed series with different keys; we do not copy that. Writes are appended to a
+per-series pending list and merged lazily (last write of a timestamp wins), so that many small
+writes stay cheap. Holds data only in this process; nothing is persisted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from heroic_core.backends.base import ConfigureResult
+from heroic_core.model import DateRange, Points, Series
+
+Int64s = npt.NDArray[np.int64]
+Float64s = npt.NDArray[np.float64]
+
+
+class _SeriesData:
+    """Merged sorted arrays plus chunks written since the last merge."""
+
+    __slots__ = ("pending", "timestamps", "values")
+
+    def __init__(self) -> None:
+        self.timestamps: Int64s = np.empty(0, dtype=np.int64)
+        self.values: Float64s = np.empty(0, dtype=np.float64)
+        self.pending: list[tuple[Int64s, Float64s]] = []
+
+    def merge(self) -> None:
+        if not self.pending:
+            return
+        ts = np.concatenate([self.timestamps, *(t for t, _ in self.pending)])
+        vs = np.concatenate([self.values, *(v for _, v in self.pending)])
+        self.pending.clear()
+        # Reverse so that np.unique's "first occurrence" is the latest write of a timestamp.
+        unique_ts, first = np.unique(ts[::-1], return_index=True)
+        self.timestamps = unique_ts.astype(np.int64, copy=False)
+        self.values = vs[::-1][first]
+
+
+class MemoryMetricBackend:
+    """Metric backend keeping every series in process memory."""
+
+    def __init__(self, id: str = "memory", groups: Iterable[str] = ("memory",)) -> None:
+        self._id = id
+        self._groups = frozenset(groups)
+        self._lock = threading.Lock()
+        self._data: dict[Series, _SeriesData] = {}
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def groups(self) -> frozenset[str]:
+        return self._groups
+
+    async def is_ready(self) -> bool:
+        return True
+
+    async def configure(self) -> ConfigureResult:
+        return ConfigureResult()
+
+    async def close(self) -> None:
+        return None
+
+    async def write(self, series: Series, points: Points) -> None:
+        """Store points; a timestamp written again takes the new value."""
+        if len(points) == 0:
+            return
+        ts = np.asarray(points.timestamps, dtype=np.int64).copy()
+        vs = np.asarray(points.values, dtype=np.float64).copy()
+        if ts.shape != vs.shape:
+            raise ValueError("timestamps and values must have the same length")
+        with self._lock:
+            data = self._data.get(series)
+            if data is None:
+                data = self._data[series] = _SeriesData()
+            data.pending.append((ts, vs))
+
+    async def fetch(self, series: Series, range: DateRange) -> Points:
+        """Points of ``series`` with ``range.start < t <= range.end``."""
+        with self._lock:
+            data = self._data.get(series)
+            if data is None:
+                return Points.empty()
+            data.merge()
+            ts, vs = data.timestamps, data.values
+        lo = int(np.searchsorted(ts, range.start, side="right"))
+        hi = int(np.searchsorted(ts, range.end, side="right"))
+        return Points(ts[lo:hi].copy(), vs[lo:hi].copy())
+
+    def series(self) -> list[Series]:
+        """Every series that has points (sorted), for tests and tools."""
+        with self._lock:
+            return sorted(self._data)
