@@ -101,3 +101,10 @@ def test_secrets_are_references_not_values() -> None:
     wire = HeroicConfig.from_yaml(FULL).to_dict()
     auth = wire["metrics"]["backends"][1]["authentication"]
     assert auth == {"type": "plain", "username": "cassandra", "passwordFile": "/secrets/cassandra"}
+
+
+def test_json_schema_defaults_are_wire_values() -> None:
+    schema = HeroicConfig.model_json_schema(by_alias=True)
+    assert schema["properties"]["startTimeout"]["default"] == "5m"
+    assert schema["$defs"]["RotatingIndexConfig"]["properties"]["interval"]["default"] == "7d"
+    assert schema["$defs"]["BigtableMetricConfig"]["additionalProperties"] is False

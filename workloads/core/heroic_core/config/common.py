@@ -143,9 +143,20 @@ class Duration:
             "anyOf": [
                 {"type": "string", "pattern": r"^\d+(ms|s|m|h|H|d|w)?$"},
                 {"type": "integer", "minimum": 0},
+                {
+                    "type": "object",
+                    "properties": {"duration": {"type": "integer"}, "unit": {"type": "string"}},
+                    "required": ["duration"],
+                    "additionalProperties": False,
+                },
             ],
             "description": "A duration such as '30s', '5m', '7d' (a bare number is ms)",
         }
+
+
+def duration_default(text: str) -> Any:
+    """A field default of ``Duration.parse(text)`` that JSON schemas show as ``text``."""
+    return Field(default=Duration.parse(text), json_schema_extra={"default": text})
 
 
 def _groups_before(value: object) -> object:

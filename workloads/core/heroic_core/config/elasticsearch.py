@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from heroic_core.config.common import BackendConfig, ConfigModel, Duration
+from heroic_core.config.common import BackendConfig, ConfigModel, Duration, duration_default
 
 # --- connection -----------------------------------------------------------------------------
 
@@ -17,7 +17,7 @@ class RotatingIndexConfig(ConfigModel):
     """``index: {type: rotating}``: time-bucketed indices ``pattern % "<type>-<bucket>"``."""
 
     type: Literal["rotating"] = "rotating"
-    interval: Duration = Duration(7, "d")
+    interval: Duration = duration_default("7d")
     max_read_indices: int = Field(default=2, ge=1)
     max_write_indices: int = Field(default=1, ge=1)
     support_dynamic_max_read_indices: bool = False
@@ -42,7 +42,7 @@ class RestClientConfig(ConfigModel):
     type: Literal["rest"] = "rest"
     seeds: list[str] = Field(default_factory=lambda: ["localhost"], min_length=1)
     sniff: bool = False
-    sniff_interval: Duration = Duration(30, "s")
+    sniff_interval: Duration = duration_default("30s")
 
 
 class TransportClientConfig(ConfigModel):

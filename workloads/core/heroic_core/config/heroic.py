@@ -18,7 +18,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from heroic_core.config.cluster import ClusterConfig
-from heroic_core.config.common import ConfigModel, Duration
+from heroic_core.config.common import ConfigModel, Duration, duration_default
 from heroic_core.config.consumers import ConsumerConfig
 from heroic_core.config.errors import ConfigError, from_validation_error
 from heroic_core.config.metadata import (
@@ -51,8 +51,8 @@ class HeroicConfig(ConfigModel):
     connectors: list[dict[str, Any]] | None = None
     enable_cors: bool = True
     cors_allow_origin: str = "*"
-    start_timeout: Duration = Duration(5, "m")
-    stop_timeout: Duration = Duration(1, "m")
+    start_timeout: Duration = duration_default("5m")
+    stop_timeout: Duration = duration_default("1m")
     features: FeatureList = Field(default_factory=list)
     conditional_features: ConditionalFeatures | None = None
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)

@@ -19,6 +19,7 @@ from heroic_core.config.common import (
     ConfigModel,
     Duration,
     OptionalLimit,
+    duration_default,
 )
 
 # --- bigtable -------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ class DatastaxMetricConfig(BackendConfig):
     schema_: NgSchema = Field(default_factory=NgSchema, alias="schema")
     configure: bool = False
     fetch_size: int = Field(default=5000, ge=1)
-    read_timeout: Duration = Duration(30, "s")
+    read_timeout: Duration = duration_default("30s")
     consistency_level: ConsistencyLevel = "ONE"
     retry_policy: str | None = None
     authentication: DatastaxAuthentication = Field(
