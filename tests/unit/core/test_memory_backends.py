@@ -7,7 +7,24 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 
-from heroic_core.backends.base import MetadataBackend, MetricBackend, SuggestBackend
+from heroic_core.backends import reduce
+from heroic_core.backends.base import (
+    CountSeries,
+    FindKeys,
+    FindSeries,
+    KeySuggest,
+    KeySuggestion,
+    MetadataBackend,
+    MetricBackend,
+    SuggestBackend,
+    TagKeyCount,
+    TagKeyCountSuggestion,
+    TagSuggest,
+    TagSuggestion,
+    TagValuesSuggest,
+    TagValuesSuggestion,
+    TagValueSuggest,
+)
 from heroic_core.backends.memory import (
     MemoryMetadataBackend,
     MemoryMetricBackend,
@@ -121,3 +138,122 @@ def test_memory_backends_satisfy_the_protocols() -> None:
     assert isinstance(MemoryMetricBackend(), MetricBackend)
     assert isinstance(MemoryMetadataBackend(), MetadataBackend)
     assert isinstance(MemorySuggestBackend(), SuggestBackend)
+
+
+# --- reduction across backends/shards (reference 2.9) -----------------------------------------
+
+
+async def two_shards() -> tuple[MemoryMetadataBackend, MemoryMetadataBackend]:
+    a, b = MemoryMetadataBackend("a"), MemoryMetadataBackend("b")
+    await a.write(Series("cpu", {"host": "1"}), RANGE)
+    await a.write(Series("cpu", {"host": "2"}), RANGE)
+    await b.write(Series("cpu", {"host": "2"}), RANGE)
+    await b.write(Series("mem", {"role": "db"}), RANGE)
+    return a, b
+
+
+@pytest.mark.anyio
+async def test_reduce_find_series_unions_and_limits() -> None:
+    a, b = await two_shards()
+    parts = [await a.find_series(TRUE, RANGE), await b.find_series(TRUE, RANGE)]
+    assert len(reduce.find_series(parts).series) == 3
+    limited = reduce.find_series(parts, limit=2)
+    assert (len(limited.series), limited.limited) == (2, True)
+
+
+@pytest.mark.anyio
+async def test_reduce_count_sums() -> None:
+    a, b = await two_shards()
+    parts = [await a.count_series(TRUE, RANGE), await b.count_series(TRUE, RANGE, limit=1)]
+    assert reduce.count_series(parts) == CountSeries(3, limited=True)
+
+
+@pytest.mark.anyio
+async def test_reduce_keys_counts_repeats_as_duplicates() -> None:
+    a, b = await two_shards()
+    merged = reduce.find_keys([await a.find_keys(TRUE, RANGE), await b.find_keys(TRUE, RANGE)])
+    assert (merged.keys, merged.size, merged.duplicates) == (("cpu", "mem"), 2, 2)
+
+
+@pytest.mark.anyio
+async def test_reduce_tags_merges_instead_of_dropping() -> None:
+    a, b = await two_shards()
+    merged = reduce.find_tags([await a.find_tags(TRUE, RANGE), await b.find_tags(TRUE, RANGE)])
+    assert merged.tags == {"host": ("1", "2"), "role": ("db",)}
+    assert merged.size == 2
+
+
+def test_reduce_tag_suggest_keeps_best_score_and_orders() -> None:
+    merged = reduce.tag_suggest(
+        [
+            TagSuggest((TagSuggestion(1.0, "role", "db"), TagSuggestion(2.0, "host", "a"))),
+            TagSuggest((TagSuggestion(3.0, "role", "db"), TagSuggestion(2.0, "host", "b"))),
+        ],
+        limit=2,
+    )
+    assert merged.suggestions == (TagSuggestion(3.0, "role", "db"), TagSuggestion(2.0, "host", "a"))
+
+
+def test_reduce_key_suggest() -> None:
+    merged = reduce.key_suggest(
+        [KeySuggest((KeySuggestion(1.0, "b"),)), KeySuggest((KeySuggestion(1.0, "a"),))]
+    )
+    assert [s.key for s in merged.suggestions] == ["a", "b"]
+
+
+def test_reduce_tag_value_suggest() -> None:
+    merged = reduce.tag_value_suggest(
+        [TagValueSuggest(("b", "c")), TagValueSuggest(("a", "b"))], limit=2
+    )
+    assert merged == TagValueSuggest(("a", "b"), limited=True)
+
+
+def test_reduce_tag_values_suggest_applies_group_limit() -> None:
+    merged = reduce.tag_values_suggest(
+        [
+            TagValuesSuggest((TagValuesSuggestion("host", ("a", "b"), False),)),
+            TagValuesSuggest(
+                (TagValuesSuggestion("host", ("c",), False), TagValuesSuggestion("x", ("1",), True))
+            ),
+        ],
+        group_limit=2,
+    )
+    assert merged.suggestions == (
+        TagValuesSuggestion("host", ("a", "b"), True),
+        TagValuesSuggestion("x", ("1",), True),
+    )
+    assert merged.limited is False
+
+
+def test_reduce_tagkey_count_sums_and_unites_exact_values() -> None:
+    merged = reduce.tagkey_count(
+        [
+            TagKeyCount((TagKeyCountSuggestion("a", 1, ("x",)), TagKeyCountSuggestion("b", 5))),
+            TagKeyCount((TagKeyCountSuggestion("a", 2, ("y", "z")),)),
+        ],
+        exact_limit=10,
+    )
+    assert merged.suggestions == (
+        TagKeyCountSuggestion("a", 3, ("x", "y", "z")),
+        TagKeyCountSuggestion("b", 5, None),
+    )
+    dropped = reduce.tagkey_count(
+        [
+            TagKeyCount((TagKeyCountSuggestion("a", 1, ("x",)),)),
+            TagKeyCount((TagKeyCountSuggestion("a", 1, ("y",)),)),
+        ],
+        exact_limit=1,
+    )
+    assert dropped.suggestions[0].exact_values is None
+
+
+def test_results_render_upstream_json() -> None:
+    assert TagKeyCount((TagKeyCountSuggestion("a", 1),), limited=False).to_json() == {
+        "suggestions": [{"key": "a", "count": 1}],
+        "limited": False,
+    }
+    assert FindSeries((Series("k", {"a": "b"}),), limited=True).to_json() == {
+        "series": [{"key": "k", "tags": {"a": "b"}, "resource": {}}],
+        "limited": True,
+    }
+    assert FindKeys(("k",), 1, 0).to_json() == {"keys": ["k"], "size": 1, "duplicates": 0}
