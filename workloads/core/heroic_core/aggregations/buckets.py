@@ -68,30 +68,34 @@ class Layout:
         np.minimum(hi, self.count, out=hi)
         return lo, hi
 
-    def single(self, ts: Ints) -> tuple[Ints, Bools | None]:
+    def single(self, ts: Ints, *, trust_sorted: bool = False) -> tuple[Ints, Bools | None]:
         """For ``extent <= size``: each sample's only bucket and a validity mask.
 
-        The mask is ``None`` when every sample lands in a bucket.
+        The mask is ``None`` when every sample lands in a bucket. With ``trust_sorted`` only
+        the first and last sample are checked; the caller must detect out-of-range indexes
+        (``bincount`` fails or grows) if the samples were not sorted after all.
         """
-        if self.extent == self.size:
-            base = self.offset + 1 if self.end else self.offset
-            idx = (ts - base) // self.size
-            valid = idx.view(np.uint64) < np.uint64(self.count)
-        else:
+        if self.extent != self.size:
             lo, hi = self.bounds(ts)
-            idx, valid = lo, lo < hi
-        if bool(valid.all()):
+            valid = lo < hi
+            return lo, None if bool(valid.all()) else valid
+        base = self.offset + 1 if self.end else self.offset
+        idx = (ts - base) // self.size
+        if trust_sorted and idx.shape[0] and idx[0] >= 0 and idx[-1] < self.count:
             return idx, None
-        return idx, valid
+        valid = idx.view(np.uint64) < np.uint64(self.count)
+        return idx, None if bool(valid.all()) else valid
 
-    def passes(self, ts: Ints) -> Iterator[tuple[Ints, Bools | None]]:
+    def passes(
+        self, ts: Ints, *, trust_sorted: bool = False
+    ) -> Iterator[tuple[Ints, Bools | None]]:
         """Bucket assignments, one pass per bucket offset (a sample may hit several buckets).
 
         Each pass yields the bucket index of every sample and a mask of the samples that
         really belong there (``None`` = all).
         """
         if self.extent <= self.size:
-            yield self.single(ts)
+            yield self.single(ts, trust_sorted=trust_sorted)
             return
         lo, hi = self.bounds(ts)
         width = hi - lo

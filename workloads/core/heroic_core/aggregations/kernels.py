@@ -22,8 +22,10 @@ from heroic_core.aggregations.data import concat as concat_collections
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
-#: Chunks smaller than this are concatenated before reduction (amortises numpy call costs).
-BATCH_POINTS = 1 << 16
+#: Chunks at least this long are reduced on their own (no copy); smaller consecutive chunks
+#: are concatenated into batches of about ``BATCH_POINTS`` (amortises numpy call overhead).
+DIRECT_POINTS = 4096
+BATCH_POINTS = 1 << 15
 
 #: Accumulator names: ``n`` samples, ``cnt`` weighted count (a spread counts its ``count``),
 #: ``sum``, ``sum2``, ``min``, ``max``.
@@ -63,28 +65,34 @@ class _Columns:
 
 def valid_points(data: PointsData) -> PointsData:
     """The points with a finite value (upstream skips the others)."""
-    finite = np.isfinite(data.vs)
-    if bool(finite.all()):
+    if bool(np.isfinite(np.add.reduce(data.vs))):  # a NaN or inf would make the sum non-finite
         return data
+    finite = np.isfinite(data.vs)
     return PointsData(data.ts[finite], data.vs[finite])
 
 
-def batches(chunks: Sequence[Chunk]) -> Iterator[Collection]:
-    """The chunks' collections, small consecutive ones of one type concatenated."""
+def batches(chunks: Sequence[Chunk]) -> Iterator[tuple[Collection, bool]]:
+    """The chunks' collections, small consecutive ones of one type concatenated.
+
+    Also says whether the batch is one chunk (whose samples are sorted by time).
+    """
     parts: list[Collection] = []
     size = 0
     for chunk in chunks:
         data = chunk.data
-        if parts and type(parts[0]) is not type(data):
-            yield concat_collections(parts)
+        if parts and (len(data) >= DIRECT_POINTS or type(parts[0]) is not type(data)):
+            yield concat_collections(parts), len(parts) == 1
             parts, size = [], 0
+        if len(data) >= DIRECT_POINTS:
+            yield data, True
+            continue
         parts.append(data)
         size += len(data)
         if size >= BATCH_POINTS:
-            yield concat_collections(parts)
+            yield concat_collections(parts), len(parts) == 1
             parts, size = [], 0
     if parts:
-        yield concat_collections(parts)
+        yield concat_collections(parts), len(parts) == 1
 
 
 def _columns(data: Collection) -> _Columns:
@@ -117,9 +125,16 @@ def _pick(values: Floats | None, mask: npt.NDArray[np.bool_] | None) -> Floats |
 
 def _reduce_pass(
     acc: Accumulators, cols: _Columns, idx: Ints, mask: npt.NDArray[np.bool_] | None, size: int
-) -> None:
+) -> bool:
+    """Add one bucket assignment; False (nothing added) if an index was out of range."""
     sel = idx if mask is None else idx[mask]
-    total = np.bincount(sel, minlength=size).astype(np.float64)
+    try:
+        counts = np.bincount(sel, minlength=size)
+    except ValueError:  # a negative index: the batch was not sorted as trusted
+        return False
+    if counts.shape[0] != size:
+        return False
+    total = counts.astype(np.float64)
     acc.n += total
     value = _pick(cols.sum, mask)
     if acc.cnt is not None:
@@ -134,6 +149,16 @@ def _reduce_pass(
         _extreme(acc.min, sel, low, np.minimum)
     if acc.max is not None and (high := _pick(cols.max, mask)) is not None:
         _extreme(acc.max, sel, high, np.maximum)
+    return True
+
+
+def _reduce_batch(acc: Accumulators, layout: Layout, cols: _Columns, trusted: bool) -> None:
+    for idx, mask in layout.passes(cols.ts, trust_sorted=trusted):
+        if not _reduce_pass(acc, cols, idx, mask, layout.count):
+            if not trusted:
+                raise AssertionError("bucket index out of range after a full check")
+            _reduce_batch(acc, layout, cols, trusted=False)
+            return
 
 
 def accumulate(
@@ -150,12 +175,9 @@ def accumulate(
         zeros("min", np.inf), zeros("max", -np.inf),
     )  # fmt: skip
     samples = 0
-    for batch in batches(chunks):
+    for batch, single_chunk in batches(chunks):
         data = valid_points(batch) if isinstance(batch, PointsData) else batch
         samples += len(data)
-        if not len(data):
-            continue
-        cols = _columns(data)
-        for idx, mask in layout.passes(cols.ts):
-            _reduce_pass(acc, cols, idx, mask, size)
+        if len(data):
+            _reduce_batch(acc, layout, _columns(data), single_chunk)
     return acc, samples
