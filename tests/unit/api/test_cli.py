@@ -1,0 +1,66 @@
+"""``heroic api`` argument handling and config loading (no server is started)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from heroic_api import cli
+from heroic_api.logs import JsonFormatter
+from heroic_cli.main import SUBCOMMANDS
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_api_subcommand_is_registered() -> None:
+    assert SUBCOMMANDS["api"][0] == "heroic_api.cli"
+
+
+def test_arguments_default_to_the_config() -> None:
+    args = _parse()
+    assert (args.config, args.host, args.port) == (None, None, None)
+
+
+def test_arguments_override_host_and_port() -> None:
+    args = _parse("--config", "h.yml", "--host", "127.0.0.1", "--port", "9000")
+    assert (args.config, args.host, args.port) == ("h.yml", "127.0.0.1", 9000)
+
+
+def test_without_config_file_the_node_uses_memory_backends() -> None:
+    config = cli.load_config(None)
+    assert [b.type for b in config.metrics.backends] == ["memory"]
+
+
+def test_config_file_is_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "heroic.yml"
+    path.write_text("port: 9091\nmetrics:\n  groupLimit: 7\n", encoding="utf-8")
+    config = cli.load_config(str(path))
+    assert (config.port, config.metrics.group_limit) == (9091, 7)
+
+
+def test_invalid_config_exits_with_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "heroic.yml"
+    path.write_text("port: many\n", encoding="utf-8")
+    assert cli.run(_parse("--config", str(path))) == 2
+
+
+def test_json_log_lines_carry_extra_context() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("you",), None)
+    record.topic = "metrics"
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["message"], line["level"], line["logger"], line["topic"]) == (
+        "hello you",
+        "INFO",
+        "x",
+        "metrics",
+    )
