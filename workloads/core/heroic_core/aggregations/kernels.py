@@ -65,7 +65,9 @@ class _Columns:
 
 def valid_points(data: PointsData) -> PointsData:
     """The points with a finite value (upstream skips the others)."""
-    if bool(np.isfinite(np.add.reduce(data.vs))):  # a NaN or inf would make the sum non-finite
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(data.vs)
+    if bool(np.isfinite(total)):  # a NaN or inf value would have made the sum non-finite
         return data
     finite = np.isfinite(data.vs)
     return PointsData(data.ts[finite], data.vs[finite])
