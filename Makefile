@@ -6,10 +6,10 @@ PY := $(VENV)/bin/python
 COMPONENTS ?= all
 TESTENV := $(PY) -m heroic_testenv
 
-.PHONY: help venv run test test-unit lint testenv-up testenv-env testenv-down testenv-status bench
+.PHONY: help venv run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,29 @@ test: venv  ## every test; starts (and afterwards stops) the components the test
 test-unit: venv  ## unit tests only, no servers
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
+test-integration: venv  ## integration tests against the real components of the test environment
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+helm-test: venv  ## Helm chart rendering tests with the real helm binary
+	$(PY) -m pytest helm-tests $(PYTEST_ARGS)
+
+e2e: venv  ## end-to-end tests: kind where Docker answers, else the cluster in KUBECONFIG / the local one
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+run: venv  ## the main job on embedded defaults: control plane, operator, a HeroicCluster, API + consumer with demo data
+	$(PY) -m heroic_demo
+
+bench: venv  ## every benchmark; each prints its figures
+	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+
+IMAGE ?= heroic:dev
+image:  ## build the container image (needs a Docker engine)
+	docker build -f Containerfile -t $(IMAGE) .
+
 lint: venv  ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy workloads/core/heroic_core workloads/api/heroic_api workloads/consumer/heroic_consumer operator/heroic_operator tools/heroic_testenv
 
 testenv-up: venv  ## start the test environment (COMPONENTS="kubernetes kafka ...")

@@ -1,0 +1,1 @@
+"""``make run``: the whole system on embedded defaults, on this machine, for people to look at."""

@@ -1,0 +1,54 @@
+"""Demo metrics in ffwd JSON (Heroic's Spotify100 schema), produced to Kafka once a second."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+
+from confluent_kafka import Producer
+
+HOSTS = ("web-1", "web-2", "db-1")
+KEYS = ("cpu-usage", "memory-used")
+
+
+def demo_message(key: str, host: str, now_ms: int) -> bytes:
+    """One ffwd 1.1.0 message: a smooth wave per host, so queries show something."""
+    phase = HOSTS.index(host) + KEYS.index(key) * 3
+    value = 50 + 40 * math.sin(now_ms / 60_000 + phase)
+    return json.dumps(
+        {
+            "version": "1.1.0",
+            "key": key,
+            "host": host,
+            "time": now_ms,
+            "attributes": {"site": "demo", "what": key},
+            "value": round(value, 3),
+        }
+    ).encode()
+
+
+class DemoProducer(threading.Thread):
+    """Produces one message per host and key every second until stopped."""
+
+    def __init__(self, servers: str, topic: str) -> None:
+        super().__init__(name="demo-producer", daemon=True)
+        self.producer = Producer({"bootstrap.servers": servers, "linger.ms": 50})
+        self.topic = topic
+        self.stopped = threading.Event()
+        self.sent = 0
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            now = int(time.time() * 1000)
+            for key in KEYS:
+                for host in HOSTS:
+                    self.producer.produce(self.topic, demo_message(key, host, now))
+                    self.sent += 1
+            self.producer.poll(0)
+            self.stopped.wait(1.0)
+        self.producer.flush(10)
+
+    def stop(self) -> None:
+        self.stopped.set()
