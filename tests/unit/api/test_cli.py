@@ -8,9 +8,11 @@ import logging
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from heroic_api import cli
 from heroic_api.logs import JsonFormatter
+from heroic_api.main import create_app
 from heroic_cli.main import SUBCOMMANDS
 
 
@@ -64,3 +66,11 @@ def test_json_log_lines_carry_extra_context() -> None:
         "x",
         "metrics",
     )
+
+
+def test_exit_signal_flags_the_app_as_stopping_before_uvicorn_drains() -> None:
+    app = create_app()
+    server = cli.HeroicServer(uvicorn.Config(app), app.state.heroic)
+    server.handle_exit(15, None)
+    assert app.state.heroic.stopping is True
+    assert server.should_exit is True

@@ -14,7 +14,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from heroic_core.backends.base import MetadataBackend, MetricBackend
+from heroic_api.errors import BackendError
+from heroic_core.backends.base import FindSeries, MetadataBackend, MetricBackend
+from heroic_core.errors import HeroicError
 from heroic_core.filters import Filter
 from heroic_core.model import DateRange, Points, Series
 
@@ -33,7 +35,16 @@ async def find_series(
     backends: Sequence[MetadataBackend], filter: Filter, range: DateRange, limit: int | None
 ) -> SeriesLookup:
     """Union of ``find_series`` over ``backends``, sorted and truncated to ``limit``."""
-    results = await asyncio.gather(*(b.find_series(filter, range, limit) for b in backends))
+
+    async def one(backend: MetadataBackend) -> FindSeries:
+        try:
+            return await backend.find_series(filter, range, limit)
+        except HeroicError:
+            raise
+        except Exception as exc:
+            raise BackendError.wrap(f"backend {backend.id} failed", exc) from exc
+
+    results = await asyncio.gather(*(one(b) for b in backends))
     merged: set[Series] = set()
     for result in results:
         merged.update(result.series)

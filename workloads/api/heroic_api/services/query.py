@@ -27,7 +27,7 @@ from heroic_api.services.ranges import default_cadence, shift_range
 from heroic_api.services.results import SeriesSummary, common_values, result_group
 from heroic_api.services.trace import Trace
 from heroic_api.settings import ApiSettings
-from heroic_core.aggregations import Aggregation, check_buckets
+from heroic_core.aggregations import Aggregation, ResultGroup, check_buckets
 from heroic_core.backends.group import Backends
 from heroic_core.errors import RequestError
 from heroic_core.model import DateRange, MetricType
@@ -181,12 +181,7 @@ class QueryEngine:
             return result.fail(outcome.issues() or "Query exceeded quota", "QUOTA")
         issues = outcome.issues()
         if issues is not None:
-            causes = "; ".join(str(c) or type(c).__name__ for c in outcome.causes[:3])
-            shard = self.settings.shard
-            error = f"{issues}, caused by {causes}" if causes else issues
-            result.errors.append(
-                {"type": "shard", "nodes": ["local"], "shard": dict(shard), "error": error}
-            )
+            result.errors.append(self._shard_error(issues, outcome.causes))
             return result
         aggregated = plan.aggregation.apply(outcome.rows, plan.range, plan.strategy)
         if plan.aggregation_limit is not None and aggregated.retained >= plan.aggregation_limit:
@@ -201,13 +196,32 @@ class QueryEngine:
                 )
             groups = groups[: plan.group_limit]
             result.limits.add("GROUP")
-        shard = self.settings.shard
+        self._add_groups(plan, groups, result)
+        result.sample_size = (
+            aggregated.sample_size
+            if aggregated.sample_size is not None
+            else sum(len(g.data) for g in groups)
+        )
+        return result
+
+    def _shard_error(self, issues: str, causes: list[BaseException]) -> dict[str, Any]:
+        """Upstream's shard error: ``"<msg>, caused by <cause>"``."""
+        described = "; ".join(str(c) or type(c).__name__ for c in causes[:3])
+        error = f"{issues}, caused by {described}" if described else issues
+        return {
+            "type": "shard",
+            "nodes": ["local"],
+            "shard": dict(self.settings.shard),
+            "error": error,
+        }
+
+    def _add_groups(self, plan: Plan, groups: list[ResultGroup], result: ShardResult) -> None:
         for g in groups:
             summary = SeriesSummary.of(g.series)
             result.summaries.append(summary)
             result.groups.append(
                 result_group(
-                    shard=shard,
+                    shard=self.settings.shard,
                     key=g.key,
                     summary=summary,
                     metric_type=g.metric_type.value,
@@ -215,12 +229,6 @@ class QueryEngine:
                     values=g.data,
                 )
             )
-        result.sample_size = (
-            aggregated.sample_size
-            if aggregated.sample_size is not None
-            else sum(len(g.data) for g in groups)
-        )
-        return result
 
     def _response(self, plan: Plan, shard: ShardResult, trace: dict[str, Any]) -> dict[str, Any]:
         return {
