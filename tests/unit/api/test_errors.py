@@ -213,3 +213,19 @@ def test_unreachable_backend_is_a_503() -> None:
         assert response.status_code == 503
         assert response.json()["type"] == "internal-error"
         assert response.json()["message"] == "backend broken failed: connection refused"
+
+
+def test_requests_before_the_lifespan_opened_backends_are_503() -> None:
+    client = TestClient(create_app(HeroicConfig.default()))  # no "with": lifespan not run
+    response = client.get("/status")
+    assert response.status_code == 503
+    assert response.json()["message"] == "Heroic is starting: backends are not open yet"
+
+
+def test_lifespan_opens_and_closes_its_own_backends() -> None:
+    app = create_app(HeroicConfig.default())
+    with TestClient(app) as client:
+        assert client.get("/status").status_code == 200
+        assert app.state.heroic.backends is not None
+    assert app.state.heroic.backends is None
+    assert app.state.heroic.stopping is True

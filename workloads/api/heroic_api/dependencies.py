@@ -12,7 +12,7 @@ from fastapi import Depends, Query
 from starlette.requests import Request
 
 from heroic_api.context import ApiContext, Clock
-from heroic_api.errors import ShuttingDownError
+from heroic_api.errors import BackendError, ShuttingDownError
 from heroic_api.metrics import RequestMetrics
 from heroic_api.services.metadata import MetadataService
 from heroic_api.services.query import QueryEngine
@@ -37,7 +37,9 @@ def get_settings(context: ContextDep) -> ApiSettings:
 def get_backends(context: ContextDep) -> Backends:
     """The open backends; 503 while they are not open (starting or stopped)."""
     if context.backends is None:
-        raise ShuttingDownError()
+        if context.stopping:
+            raise ShuttingDownError()
+        raise BackendError("Heroic is starting: backends are not open yet", 503)
     return context.backends
 
 
