@@ -15,6 +15,9 @@ from heroic_core.aggregations import (
     make_layout,
     parse_aggregation,
 )
+from heroic_core.aggregations.data import Chunk, PointsData
+from heroic_core.aggregations.kernels import accumulate
+from heroic_core.aggregations.windows import fine_layout
 from heroic_core.errors import RequestError
 from heroic_core.model import DateRange, Points, Series
 
@@ -191,3 +194,33 @@ def test_unsorted_points_give_the_same_buckets_as_sorted_ones() -> None:
     ordered = agg.apply([(SERIES, Points(ts, values))], range_)
     mixed = agg.apply([(SERIES, Points(ts[shuffled], values[shuffled]))], range_)
     assert mixed.groups[0].data == ordered.groups[0].data
+
+
+@pytest.mark.parametrize(
+    ("size", "extent", "strategy"),
+    [
+        (60, 300, "end"),
+        (60, 300, "start"),
+        (60, 90, "end"),  # bins of gcd 30
+        (40, 100, "start"),  # bins of gcd 20
+        (7, 500, "end"),
+    ],
+)
+def test_fine_bins_agree_with_one_pass_per_bucket(size: int, extent: int, strategy: str) -> None:
+    rng = np.random.default_rng(7)
+    chunks = []
+    for i in range(3):
+        ts = np.sort(rng.choice(np.arange(-1000, 7000), 4000, replace=False)).astype(np.int64)
+        series = Series("k", {"i": str(i)})
+        chunks.append(Chunk({}, (series,), PointsData(ts, rng.normal(0, 100, ts.shape[0]))))
+    layout = make_layout(DateRange(0, 6000), size, extent, strategy)
+    assert fine_layout(layout, 12_000) is not None
+    fields = frozenset({"cnt", "sum", "sum2", "min", "max"})
+    fine, n_fine = accumulate(layout, chunks, fields)
+    passes, n_passes = accumulate(layout, chunks, fields, fine_bins=False)
+    assert n_fine == n_passes == 12_000
+    np.testing.assert_array_equal(fine.n, passes.n)
+    np.testing.assert_array_equal(fine.get("min"), passes.get("min"))
+    np.testing.assert_array_equal(fine.get("max"), passes.get("max"))
+    np.testing.assert_allclose(fine.get("sum"), passes.get("sum"), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fine.get("sum2"), passes.get("sum2"), rtol=1e-9)

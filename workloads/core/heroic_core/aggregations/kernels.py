@@ -18,6 +18,7 @@ import numpy.typing as npt
 from heroic_core.aggregations.buckets import Layout
 from heroic_core.aggregations.data import Chunk, Collection, PointsData, SpreadsData
 from heroic_core.aggregations.data import concat as concat_collections
+from heroic_core.aggregations.windows import combine, fine_layout
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -164,10 +165,16 @@ def _reduce_batch(acc: Accumulators, layout: Layout, cols: _Columns, trusted: bo
 
 
 def accumulate(
-    layout: Layout, chunks: Sequence[Chunk], fields: frozenset[str]
+    layout: Layout, chunks: Sequence[Chunk], fields: frozenset[str], *, fine_bins: bool = True
 ) -> tuple[Accumulators, int]:
-    """Reduce the chunks into per-bucket accumulators; also return the valid sample count."""
-    size = layout.count
+    """Reduce the chunks into per-bucket accumulators; also return the valid sample count.
+
+    Overlapping buckets are computed through fine bins when that is cheaper (``windows.py``);
+    ``fine_bins=False`` forces one pass per overlapped bucket.
+    """
+    fine = fine_layout(layout, sum(len(c.data) for c in chunks)) if fine_bins else None
+    target = fine or layout
+    size = target.count
 
     def zeros(name: str, fill: float = 0.0) -> Floats | None:
         return np.full(size, fill, dtype=np.float64) if name in fields else None
@@ -181,5 +188,5 @@ def accumulate(
         data = valid_points(batch) if isinstance(batch, PointsData) else batch
         samples += len(data)
         if len(data):
-            _reduce_batch(acc, layout, _columns(data), single_chunk)
-    return acc, samples
+            _reduce_batch(acc, target, _columns(data), single_chunk)
+    return (acc if fine is None else combine(layout, fine, acc)), samples
