@@ -15,6 +15,7 @@ from heroic_core.aggregations import (
     make_layout,
     parse_aggregation,
 )
+from heroic_core.aggregations import buckets as buckets_module
 from heroic_core.aggregations.data import Chunk, PointsData
 from heroic_core.aggregations.kernels import accumulate
 from heroic_core.aggregations.windows import fine_layout
@@ -224,3 +225,19 @@ def test_fine_bins_agree_with_one_pass_per_bucket(size: int, extent: int, strate
     np.testing.assert_array_equal(fine.get("max"), passes.get("max"))
     np.testing.assert_allclose(fine.get("sum"), passes.get("sum"), rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(fine.get("sum2"), passes.get("sum2"), rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("agg", "limit"),
+    [
+        ({"type": "quantile", "size": 1, "extent": 100_000}, "MAX_PAIR_MEMBERSHIPS"),
+        ({"type": "max", "size": 1, "extent": 99_999}, "MAX_PASS_MEMBERSHIPS"),
+    ],
+)
+def test_pathological_extent_fails_clearly(
+    agg: dict[str, Any], limit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(buckets_module, limit, 1000)
+    points = [(t, 1.0) for t in range(1, 2001)]
+    with pytest.raises(RequestError, match="use a smaller extent"):
+        run(agg, points, 0, 100_000)

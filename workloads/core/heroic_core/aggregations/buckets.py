@@ -22,6 +22,10 @@ Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 MAX_BUCKET_COUNT = 100_000
+#: Most (bucket, sample) memberships one session may expand: per-pass work for the
+#: reducible statistics, materialised pairs for quantile/rate/unique/cardinality.
+MAX_PASS_MEMBERSHIPS = 500_000_000
+MAX_PAIR_MEMBERSHIPS = 30_000_000
 STRATEGIES = ("start", "end")
 
 
@@ -100,12 +104,24 @@ class Layout:
         lo, hi = self.bounds(ts)
         width = hi - lo
         span = int(width.max()) if width.shape[0] else 0
+        self._check_memberships(width, MAX_PASS_MEMBERSHIPS)
         for k in range(span):
             valid = width > k
             yield (lo + k if k else lo), (None if bool(valid.all()) else valid)
 
+    def _check_memberships(self, width: Ints, limit: int) -> None:
+        total = int(np.maximum(width, 0).sum())
+        if total > limit:
+            raise RequestError(
+                f"size {self.size}, extent {self.extent}: samples would be placed in buckets "
+                f"{total} times, more than the allowed {limit}; use a smaller extent"
+            )
+
     def pairs(self, ts: Ints) -> tuple[Ints, Ints]:
         """All (bucket, sample) memberships sorted by bucket, then sample (feed order)."""
+        if self.extent > self.size:
+            lo, hi = self.bounds(ts)
+            self._check_memberships(hi - lo, MAX_PAIR_MEMBERSHIPS)
         buckets: list[Ints] = []
         samples: list[Ints] = []
         index = np.arange(ts.shape[0], dtype=np.int64)
