@@ -1,0 +1,78 @@
+"""The metadata and suggest contract suites against the test environment's Elasticsearch.
+
+Each test gets its own index pattern and template name (uuid), so runs never see each
+other's documents; the indices are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from elasticsearch import AsyncElasticsearch
+
+from heroic_core.backends.base import MetadataBackend, SuggestBackend
+from heroic_core.backends.elasticsearch.metadata import ElasticsearchMetadataBackend
+from heroic_core.backends.elasticsearch.suggest import ElasticsearchSuggestBackend
+from heroic_core.config.elasticsearch import (
+    ElasticsearchMetadataConfig,
+    ElasticsearchSuggestConfig,
+)
+from tests.contract.metadata import MetadataBackendContract
+from tests.contract.suggest import SuggestBackendContract
+
+pytestmark = pytest.mark.elasticsearch
+
+
+def connection(prefix: str) -> dict[str, object]:
+    return {
+        "index": {"type": "rotating", "pattern": f"{prefix}-%s", "interval": "7d"},
+        "client": {"type": "rest", "seeds": [os.environ["ELASTICSEARCH_URL"]]},
+    }
+
+
+async def drop(prefix: str) -> None:
+    client = AsyncElasticsearch([os.environ["ELASTICSEARCH_URL"]])
+    try:
+        await client.indices.delete(index=f"{prefix}-*", params={"ignore_unavailable": "true"})
+        await client.indices.delete_template(name=f"{prefix}-*", ignore=[404])
+    finally:
+        await client.close()
+
+
+class TestElasticsearchMetadataBackend(MetadataBackendContract):
+    @pytest.fixture
+    async def backend(self) -> AsyncIterator[MetadataBackend]:
+        prefix = f"test-{uuid.uuid4().hex[:10]}"
+        config = ElasticsearchMetadataConfig.model_validate(
+            {"type": "elasticsearch", "connection": connection(prefix), "templateName": prefix}
+        )
+        backend = ElasticsearchMetadataBackend(config)
+        await backend.configure()
+        yield backend
+        await backend.close()
+        await drop(prefix)
+
+    async def settle(self, backend: MetadataBackend) -> None:
+        assert isinstance(backend, ElasticsearchMetadataBackend)
+        await backend.refresh()
+
+
+class TestElasticsearchSuggestBackend(SuggestBackendContract):
+    @pytest.fixture
+    async def backend(self) -> AsyncIterator[SuggestBackend]:
+        prefix = f"test-{uuid.uuid4().hex[:10]}"
+        config = ElasticsearchSuggestConfig.model_validate(
+            {"type": "elasticsearch", "connection": connection(prefix), "templateName": prefix}
+        )
+        backend = ElasticsearchSuggestBackend(config)
+        await backend.configure()
+        yield backend
+        await backend.close()
+        await drop(prefix)
+
+    async def settle(self, backend: SuggestBackend) -> None:
+        assert isinstance(backend, ElasticsearchSuggestBackend)
+        await backend.refresh()

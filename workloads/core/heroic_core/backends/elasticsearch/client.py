@@ -1,0 +1,116 @@
+"""The Elasticsearch client of a ``connection:`` block, template setup and error conversion.
+
+Builds an ``AsyncElasticsearch`` (aiohttp) for the REST seeds, with sniffing on start, on
+connection faults and every ``sniffInterval`` when ``sniff: true`` (the operator runs
+Elasticsearch behind headless Services, so the seeds resolve to the current pods). The one
+module that knows the client's exception types. It never deletes or overwrites a template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+from elasticsearch import exceptions as es_exc
+
+from heroic_core.config.elasticsearch import ConnectionConfig, RestClientConfig
+from heroic_core.configure import BackendError, BackendRejectedError, BackendUnavailableError
+
+DEFAULT_PORT = 9200
+REQUEST_TIMEOUT = 30.0
+#: What a search over rotating indices needs: missing indices are fine, wildcards are not used.
+#: Query-string values: ``params`` are sent verbatim, so booleans are spelled out.
+SEARCH_OPTIONS: dict[str, str] = {
+    "ignore_unavailable": "true",
+    "allow_no_indices": "true",
+    "expand_wildcards": "none",
+}
+
+_PERMANENT_STATUS = {400, 401, 403, 404, 405, 413}
+
+
+def seed_urls(seeds: list[str]) -> list[str]:
+    """``host[:port]`` (or a full URL) -> ``http://host:port``; the port defaults to 9200."""
+    urls: list[str] = []
+    for seed in seeds:
+        if "://" in seed:
+            urls.append(seed.rstrip("/"))
+            continue
+        host, sep, port = seed.rpartition(":")
+        if not sep or "]" in port:
+            urls.append(f"http://{seed}:{DEFAULT_PORT}")
+        elif not port.isdigit():
+            raise BackendRejectedError(f"invalid elasticsearch seed {seed!r}: bad port")
+        else:
+            urls.append(f"http://{host}:{port}")
+    return urls
+
+
+def build_client(connection: ConnectionConfig) -> AsyncElasticsearch:
+    """A client for the connection's REST seeds; the transport client is not supported."""
+    client = connection.client
+    if not isinstance(client, RestClientConfig):
+        raise BackendRejectedError(
+            "elasticsearch client type 'transport' is not supported; use {type: rest}"
+        )
+    options: dict[str, Any] = {"timeout": REQUEST_TIMEOUT, "max_retries": 2}
+    if client.sniff:
+        options.update(
+            sniff_on_start=True,
+            sniff_on_connection_fault=True,
+            sniffer_timeout=client.sniff_interval.seconds,
+        )
+    return AsyncElasticsearch(seed_urls(client.seeds), **options)
+
+
+def describe(connection: ConnectionConfig) -> str:
+    return f"elasticsearch {','.join(connection.client.seeds)}"
+
+
+def convert(exc: BaseException, connection: ConnectionConfig, action: str) -> BackendError:
+    """Our error for a client exception raised while doing ``action``."""
+    if isinstance(exc, BackendError):
+        return exc
+    detail = f"{describe(connection)}: {action} failed: {_message(exc)}"
+    if isinstance(exc, es_exc.ConnectionError):
+        return BackendUnavailableError(detail)
+    if isinstance(exc, es_exc.TransportError) and isinstance(exc.status_code, int):
+        if exc.status_code in _PERMANENT_STATUS:
+            return BackendRejectedError(detail)
+        return BackendUnavailableError(detail)
+    if isinstance(exc, es_exc.ImproperlyConfigured | es_exc.SerializationError):
+        return BackendRejectedError(detail)
+    return BackendUnavailableError(detail)
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, es_exc.TransportError):
+        text = f"{type(exc).__name__} {exc.status_code}: {exc.error}"
+        info = exc.info if isinstance(exc.info, dict) else None
+        reason = ((info or {}).get("error") or {}) if info else {}
+        if isinstance(reason, dict) and reason.get("reason"):
+            text += f" ({reason['reason']})"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:400]
+
+
+async def ensure_templates(
+    client: AsyncElasticsearch, templates: dict[str, dict[str, Any]]
+) -> tuple[list[str], list[str]]:
+    """Create missing templates; returns (created, existing) names. Existing ones are kept."""
+    created: list[str] = []
+    existing: list[str] = []
+    for name, body in templates.items():
+        if await client.indices.exists_template(name=name):
+            existing.append(name)
+            continue
+        try:
+            await client.indices.put_template(name=name, body=body, params={"create": "true"})
+        except es_exc.RequestError as exc:
+            if "already exists" not in str(exc.info):
+                raise
+            existing.append(name)  # created concurrently by another process
+            continue
+        created.append(name)
+    return created, existing

@@ -1,0 +1,108 @@
+"""``Connection``: what the metadata and suggest backends share — the lazily created client,
+index naming on the current clock, templates, readiness, refresh and closing.
+
+Holds no document logic. The client is created on first use, inside the running event loop
+(aiohttp sessions belong to one loop).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from elasticsearch import AsyncElasticsearch
+
+from heroic_core.backends.elasticsearch.client import (
+    SEARCH_OPTIONS,
+    build_client,
+    convert,
+    ensure_templates,
+)
+from heroic_core.backends.elasticsearch.indices import IndexScheme
+from heroic_core.backends.elasticsearch.mappings import templates
+from heroic_core.backends.results import ConfigureResult
+from heroic_core.config.elasticsearch import ConnectionConfig
+
+T = TypeVar("T")
+
+
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Connection:
+    """One Elasticsearch connection serving the document ``types`` of a backend."""
+
+    def __init__(
+        self,
+        config: ConnectionConfig,
+        template_name: str,
+        types: dict[str, dict[str, Any]],
+        analysis: dict[str, Any] | None = None,
+        clock: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        self.config = config
+        self.scheme = IndexScheme(config.index)
+        self.template_name = template_name
+        self.types = types
+        self.analysis = analysis
+        self.clock = clock
+        self._client: AsyncElasticsearch | None = None
+
+    @property
+    def client(self) -> AsyncElasticsearch:
+        if self._client is None:
+            self._client = build_client(self.config)
+        return self._client
+
+    async def call(self, action: str, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run ``operation``, converting client exceptions into backend errors."""
+        try:
+            return await operation()
+        except Exception as exc:
+            raise convert(exc, self.config, action) from exc
+
+    def write_indices(self, doc_type: str) -> list[str]:
+        return self.scheme.write_indices(doc_type, self.clock())
+
+    def read_indices(self, doc_type: str, start: int | None = None) -> list[str]:
+        return self.scheme.read_indices(doc_type, self.clock(), start)
+
+    async def search(self, doc_type: str, body: dict[str, Any], start: int | None = None) -> Any:
+        """A search over the read indices of ``doc_type`` (missing indices are skipped)."""
+        indices = self.read_indices(doc_type, start)
+        if not indices:
+            return {"hits": {"total": {"value": 0}, "hits": []}, "aggregations": {}}
+        return await self.call(
+            f"search {doc_type}",
+            lambda: self.client.search(index=",".join(indices), body=body, params=SEARCH_OPTIONS),
+        )
+
+    async def configure(self) -> ConfigureResult:
+        """Put the index template of every document type that has none yet."""
+        wanted = templates(self.template_name, self.scheme, self.types, self.analysis)
+        created, existing = await self.call(
+            "configure", lambda: ensure_templates(self.client, wanted)
+        )
+        label = "elasticsearch template {}".format
+        return ConfigureResult(tuple(map(label, created)), tuple(map(label, existing)))
+
+    async def is_ready(self) -> bool:
+        try:
+            return bool(await self.client.ping())
+        except Exception:  # noqa: BLE001 - readiness is a yes/no probe
+            return False
+
+    async def refresh(self) -> None:
+        """Make every write so far searchable (tests and tools; writes never wait for it)."""
+        indices = sorted({i for t in self.types for i in self.write_indices(t)})
+        await self.call(
+            "refresh",
+            lambda: self.client.indices.refresh(index=",".join(indices), params=SEARCH_OPTIONS),
+        )
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
