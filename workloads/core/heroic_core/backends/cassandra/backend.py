@@ -1,4 +1,4 @@
-"""``DatastaxMetricBackend``: points in upstream Heroic's Cassandra ``ng`` layout (ref. 8.2).
+"""``CassandraMetricBackend``: points in upstream Heroic's Cassandra ``ng`` layout (ref. 8.2).
 
 Writes ``(metric_key, data_timestamp_offset, data_value)`` rows with a prepared INSERT (one
 unlogged single-partition batch per row and chunk) and reads ``(start, end]`` back with the
@@ -38,7 +38,7 @@ class _Statements:
     select: PreparedStatement
 
 
-class DatastaxMetricBackend:
+class CassandraMetricBackend:
     """A ``MetricBackend`` over ``<keyspace>.metrics``; connects on first use."""
 
     def __init__(self, config: DatastaxMetricConfig) -> None:

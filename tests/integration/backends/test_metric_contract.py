@@ -1,0 +1,85 @@
+"""The metric contract suite against the Bigtable emulator and Cassandra of the test env.
+
+Each module run uses its own table / keyspace (uuid); Cassandra's keyspace is dropped at the
+end, the emulator's table too.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from heroic_core.backends.base import MetricBackend
+from heroic_core.backends.bigtable.backend import BigtableMetricBackend
+from heroic_core.backends.cassandra.backend import CassandraMetricBackend
+from heroic_core.config.metrics import BigtableMetricConfig, DatastaxMetricConfig
+from tests.contract.metric import MetricBackendContract
+
+
+def bigtable_config(table: str) -> BigtableMetricConfig:
+    return BigtableMetricConfig.model_validate(
+        {"type": "bigtable", "project": "heroic-test", "instance": "heroic", "table": table}
+    )
+
+
+def cassandra_config(keyspace: str) -> DatastaxMetricConfig:
+    return DatastaxMetricConfig.model_validate(
+        {
+            "type": "datastax",
+            "seeds": [os.environ["CASSANDRA_CONTACT_POINTS"]],
+            "schema": {
+                "keyspace": keyspace,
+                "replication": {"class": "SimpleStrategy", "replication_factor": 1},
+            },
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def bigtable_table() -> Iterator[str]:
+    table = f"contract-{uuid.uuid4().hex[:8]}"
+    yield table
+    from google.cloud.bigtable import Client  # noqa: PLC0415 - only with the emulator up
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Connecting to Bigtable emulator")
+        Client(project="heroic-test", admin=True).instance("heroic").table(table).delete()
+
+
+@pytest.fixture(scope="module")
+def cassandra_keyspace() -> Iterator[str]:
+    keyspace = f"contract_{uuid.uuid4().hex[:8]}"
+    yield keyspace
+    from heroic_core.backends.cassandra.connection import (  # noqa: PLC0415 - driver only here
+        build_cluster,
+    )
+
+    cluster = build_cluster(cassandra_config(keyspace))
+    try:
+        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
+    finally:
+        cluster.shutdown()
+
+
+@pytest.mark.bigtable
+class TestBigtableMetricBackend(MetricBackendContract):
+    @pytest.fixture
+    async def backend(self, bigtable_table: str) -> AsyncIterator[MetricBackend]:
+        backend = BigtableMetricBackend(bigtable_config(bigtable_table))
+        await backend.configure()
+        yield backend
+        await backend.close()
+
+
+@pytest.mark.cassandra
+class TestCassandraMetricBackend(MetricBackendContract):
+    @pytest.fixture
+    async def backend(self, cassandra_keyspace: str) -> AsyncIterator[MetricBackend]:
+        backend = CassandraMetricBackend(cassandra_config(cassandra_keyspace))
+        await backend.configure()
+        yield backend
+        await backend.close()
