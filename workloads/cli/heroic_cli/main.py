@@ -15,6 +15,10 @@ from typing import Protocol, cast
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "api": ("heroic_api.cli", "run the API node (HTTP query API)"),
+    "configure": (
+        "heroic_cli.configure",
+        "create backend tables, keyspaces, templates, topics and subscriptions",
+    ),
 }
 
 

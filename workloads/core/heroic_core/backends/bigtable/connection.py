@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from google.api_core import exceptions as gexc
+from google.auth.exceptions import DefaultCredentialsError
 
 from heroic_core.config.metrics import (
     BigtableMetricConfig,
@@ -28,19 +29,10 @@ _SCOPES = [
     "https://www.googleapis.com/auth/bigtable.admin",
 ]
 
-_RETRYABLE: tuple[type[BaseException], ...] = (
-    gexc.ServiceUnavailable,
-    gexc.DeadlineExceeded,
-    gexc.RetryError,
-    gexc.InternalServerError,
-    gexc.Aborted,
-    gexc.Cancelled,
-    gexc.TooManyRequests,
-    gexc.Unknown,
-    TimeoutError,
-    ConnectionError,
-)
+# Failures retrying will not fix; everything else (unavailable, deadline exceeded, internal,
+# connection refused...) is reported as retryable.
 _PERMANENT: tuple[type[BaseException], ...] = (
+    DefaultCredentialsError,
     gexc.PermissionDenied,
     gexc.Unauthenticated,
     gexc.InvalidArgument,
@@ -82,19 +74,25 @@ def emulator_environment(config: BigtableMetricConfig) -> Iterator[None]:
     The google clients read the emulator address from the environment only, at construction.
     """
     endpoint = config.effective_emulator_endpoint()
-    previous = os.environ.get(EMULATOR_VARIABLE)
-    if endpoint is not None:
-        os.environ[EMULATOR_VARIABLE] = endpoint
+    with environment_variable(EMULATOR_VARIABLE, endpoint), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Connecting to Bigtable emulator")
+        yield
+
+
+@contextmanager
+def environment_variable(name: str, value: str | None) -> Iterator[None]:
+    """Set ``name`` to ``value`` (unless ``None``) for the duration, then restore it."""
+    previous = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Connecting to Bigtable emulator")
-            yield
+        yield
     finally:
-        if endpoint is not None:
+        if value is not None:
             if previous is None:
-                os.environ.pop(EMULATOR_VARIABLE, None)
+                os.environ.pop(name, None)
             else:
-                os.environ[EMULATOR_VARIABLE] = previous
+                os.environ[name] = previous
 
 
 def describe(config: BigtableMetricConfig) -> str:
@@ -104,14 +102,18 @@ def describe(config: BigtableMetricConfig) -> str:
 
 def convert(exc: BaseException, config: BigtableMetricConfig, action: str) -> BackendError:
     """Our error for a client exception raised while doing ``action``."""
+    return google_error(exc, f"{describe(config)}: {action} failed")
+
+
+def google_error(exc: BaseException, context: str) -> BackendError:
+    """Classify a ``google.api_core`` (or gRPC transport) exception; ``context`` prefixes
+    the message. Shared by every google-cloud client of ours (Bigtable, Pub/Sub)."""
     if isinstance(exc, BackendError):
         return exc
     cause = _root_cause(exc)
-    detail = f"{describe(config)}: {action} failed: {type(cause).__name__}: {_message(cause)}"
+    detail = f"{context}: {type(cause).__name__}: {_message(cause)}"
     if isinstance(cause, _PERMANENT):
         return BackendRejectedError(detail)
-    if isinstance(cause, _RETRYABLE):
-        return BackendUnavailableError(detail)
     return BackendUnavailableError(detail)
 
 

@@ -1,0 +1,110 @@
+"""``heroic configure [--config FILE] [--only TARGET]...``: create what the config needs.
+
+Bigtable tables and column families, the Cassandra keyspace and table, Elasticsearch index
+templates, the Pub/Sub topic and subscription and the Kafka topics. Idempotent: what exists is
+reported and left alone, so a second run says "nothing to do". Exit codes are for Kubernetes
+Jobs: 0 done, 75 retryable (a backend unreachable or too slow), 78 permanent (invalid
+configuration, permission denied); a failure is one line on stderr saying which and why.
+This module only wires the command; the work is ``heroic_core.configure.configure_all``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+
+from heroic_core.config import ConfigError, HeroicConfig
+from heroic_core.configure import (
+    DEFAULT_TIMEOUT,
+    TARGETS,
+    BackendError,
+    BackendUnavailableError,
+    ConfigureReport,
+    Step,
+    configure_all,
+)
+from heroic_core.errors import HeroicError
+
+EXIT_OK = 0
+EXIT_RETRYABLE = 75  # EX_TEMPFAIL
+EXIT_PERMANENT = 78  # EX_CONFIG
+PREFIX = "heroic configure"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``heroic configure``."""
+    parser.add_argument("--config", metavar="FILE", help="heroic.yml (default: memory backends)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=TARGETS,
+        metavar="TARGET",
+        help=f"configure only this kind of backend (repeatable): {', '.join(TARGETS)}",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds to wait for each backend (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also list what exists and log details"
+    )
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _fail(kind: str, reason: str, code: int) -> int:
+    one_line = " ".join(reason.split())
+    sys.stderr.write(f"{PREFIX}: {kind} failure: {one_line}\n")
+    sys.stderr.flush()
+    return code
+
+
+def _on_step(verbose: bool) -> Callable[[Step], None]:
+    def report(step: Step) -> None:
+        for item in step.result.created:
+            _say(f"created {item}")
+        if verbose:
+            for item in step.result.existing:
+                _say(f"exists {item}")
+
+    return report
+
+
+def _summary(report: ConfigureReport) -> str:
+    existing = len(report.existing)
+    if report.nothing_to_do:
+        return f"{PREFIX}: nothing to do ({existing} already exist)"
+    return f"{PREFIX}: created {len(report.created)}, {existing} already existed"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Configure every selected backend; returns 0, 75 (retryable) or 78 (permanent)."""
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.CRITICAL,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = HeroicConfig.from_file(args.config) if args.config else HeroicConfig.default()
+    except ConfigError as exc:
+        return _fail("permanent", str(exc), EXIT_PERMANENT)
+    only = set(args.only) if args.only else None
+    try:
+        report = asyncio.run(configure_all(config, only, args.timeout, _on_step(args.verbose)))
+    except BackendError as exc:
+        if isinstance(exc, BackendUnavailableError):
+            return _fail("retryable", str(exc), EXIT_RETRYABLE)
+        return _fail("permanent", str(exc), EXIT_PERMANENT)
+    except HeroicError as exc:
+        return _fail("permanent", str(exc), EXIT_PERMANENT)
+    except Exception as exc:  # noqa: BLE001 - an unexpected failure still gets one clear line
+        return _fail("retryable", f"unexpected {type(exc).__name__}: {exc}", EXIT_RETRYABLE)
+    _say(_summary(report))
+    return EXIT_OK
