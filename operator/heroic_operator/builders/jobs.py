@@ -1,0 +1,117 @@
+"""Configure Jobs (``heroic configure --only <backend>``) and their own immutable ConfigMaps.
+
+A Job is named by the hash of its inputs and never updated (a Job's pod template is
+immutable); its ConfigMap holds exactly the config it was created for and is owned by the Job,
+so the Job's TTL removes both. Exit code 78 fails the Job at once (pod failure policy); other
+failures count against ``backoffLimit``. Pure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heroic_operator import naming
+from heroic_operator.builders.common import (
+    base_mounts,
+    container_env,
+    metadata,
+    pod_template,
+    secret_mounts,
+    secret_volumes,
+)
+from heroic_operator.components import configure_command
+from heroic_operator.jobstatus import CONTAINER, EXIT_PERMANENT
+from heroic_operator.plan import TargetPlan
+from heroic_operator.spec import Cluster
+
+CONFIG_KEY = "heroic.yml"
+
+
+def job_labels(plan: TargetPlan) -> dict[str, str]:
+    return {
+        naming.LABEL_CONFIGURE_TARGET: plan.target.key,
+        naming.LABEL_CONFIGURE_HASH: plan.digest[:10],
+    }
+
+
+def _container(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
+    rendered = plan.target.rendered
+    configure = cluster.spec.configure
+    container: dict[str, Any] = {
+        "name": CONTAINER,
+        "command": configure_command(plan.target.backend),
+        "terminationMessagePolicy": "FallbackToLogsOnError",
+        "volumeMounts": [*base_mounts(), *secret_mounts(rendered.secrets)],
+    }
+    env = container_env(rendered.secrets, rendered.env, configure.pod_template.env)
+    if env:
+        container["env"] = env
+    resources = configure.resources.to_kubernetes()
+    if resources:
+        container["resources"] = resources
+    return container
+
+
+def build_configure_job(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
+    """The Job running ``heroic configure --only <backend>`` for one target's inputs."""
+    configure = cluster.spec.configure
+    volumes = [
+        {"name": "config", "configMap": {"name": plan.job_name}},
+        *secret_volumes(plan.target.rendered.secrets),
+    ]
+    template = pod_template(
+        cluster,
+        naming.COMPONENT_CONFIGURE,
+        overrides=configure.pod_template,
+        container=_container(cluster, plan),
+        volumes=volumes,
+        service_account=naming.configure_service_account_name(cluster.name),
+        annotations={naming.ANNOTATION_CONFIG_HASH: plan.digest},
+        extra={"restartPolicy": "Never"},
+    )
+    template["metadata"]["labels"].update(job_labels(plan))
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": metadata(
+            cluster,
+            plan.job_name,
+            naming.COMPONENT_CONFIGURE,
+            labels=job_labels(plan),
+            annotations={naming.ANNOTATION_CONFIG_HASH: plan.digest},
+        ),
+        "spec": {
+            "backoffLimit": configure.backoff_limit,
+            "activeDeadlineSeconds": configure.active_deadline_seconds,
+            "ttlSecondsAfterFinished": configure.ttl_seconds_after_finished,
+            "podFailurePolicy": {
+                "rules": [
+                    {
+                        "action": "FailJob",
+                        "onExitCodes": {
+                            "containerName": CONTAINER,
+                            "operator": "In",
+                            "values": [EXIT_PERMANENT],
+                        },
+                    },
+                    {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
+                ]
+            },
+            "template": template,
+        },
+    }
+
+
+def build_job_config_map(cluster: Cluster, plan: TargetPlan, job_uid: str) -> dict[str, Any]:
+    """The Job's own ConfigMap (same name), owned by the Job so its TTL removes it too."""
+    meta = metadata(cluster, plan.job_name, naming.COMPONENT_CONFIGURE, labels=job_labels(plan))
+    meta["ownerReferences"] = [
+        {"apiVersion": "batch/v1", "kind": "Job", "name": plan.job_name, "uid": job_uid}
+    ]
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta,
+        "immutable": True,
+        "data": {CONFIG_KEY: plan.target.rendered.text},
+    }

@@ -1,0 +1,91 @@
+"""Deployments of the API tier and of each consumer group. Pure.
+
+The pod template carries ``heroic.dev/config-hash`` (the rendered heroic.yml) and
+``heroic.dev/secrets-hash`` (the referenced Secrets' contents), so either change rolls the pods
+once. ``replicas`` is left out when an HPA owns it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heroic_operator import naming
+from heroic_operator.builders.common import (
+    base_mounts,
+    config_volume,
+    container_env,
+    metadata,
+    pod_template,
+    secret_mounts,
+    secret_volumes,
+)
+from heroic_operator.components import Component
+from heroic_operator.render import HEROIC_PORT
+from heroic_operator.spec import Cluster
+
+
+def workload_command(component: Component) -> list[str]:
+    role = "api" if component.group is None else "consumer"
+    return ["heroic", role, "--config", naming.CONFIG_FILE]
+
+
+def service_account_for(cluster: Cluster, component: Component) -> str:
+    return naming.fullname(cluster.name, component.name)
+
+
+def _container(component: Component) -> dict[str, Any]:
+    rendered, tier = component.rendered, component.tier
+    container: dict[str, Any] = {
+        "name": "heroic",
+        "command": workload_command(component),
+        "ports": [{"name": "http", "containerPort": HEROIC_PORT, "protocol": "TCP"}],
+        "readinessProbe": {"httpGet": {"path": "/status", "port": "http"}, "periodSeconds": 10},
+        "livenessProbe": {
+            "tcpSocket": {"port": "http"},
+            "initialDelaySeconds": 30,
+            "periodSeconds": 20,
+        },
+        "volumeMounts": [*base_mounts(), *secret_mounts(rendered.secrets)],
+    }
+    env = container_env(rendered.secrets, rendered.env, tier.pod_template.env)
+    if env:
+        container["env"] = env
+    resources = tier.resources.to_kubernetes()
+    if resources:
+        container["resources"] = resources
+    return container
+
+
+def build_deployment(
+    cluster: Cluster, component: Component, *, config_hash: str, secrets_hash: str
+) -> dict[str, Any]:
+    """The Deployment of one component, mounting its key of the config ConfigMap."""
+    name = naming.fullname(cluster.name, component.name)
+    volumes = [
+        config_volume(naming.config_map_name(cluster.name), naming.config_key(component.name)),
+        *secret_volumes(component.rendered.secrets),
+    ]
+    annotations = {naming.ANNOTATION_CONFIG_HASH: config_hash}
+    if component.rendered.secrets:
+        annotations[naming.ANNOTATION_SECRETS_HASH] = secrets_hash
+    template = pod_template(
+        cluster,
+        component.name,
+        overrides=component.tier.pod_template,
+        container=_container(component),
+        volumes=volumes,
+        service_account=service_account_for(cluster, component),
+        annotations=annotations,
+    )
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": naming.selector_labels(cluster.name, component.name)},
+        "template": template,
+    }
+    if component.tier.autoscaling is None:
+        spec = {"replicas": component.tier.replicas, **spec}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(cluster, name, component.name),
+        "spec": spec,
+    }

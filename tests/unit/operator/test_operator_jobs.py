@@ -1,0 +1,110 @@
+"""Configure Job manifests: command, failure policy, TTL, own ConfigMap owned by the Job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import jmespath
+import pytest
+
+from heroic_operator.builders.jobs import build_configure_job, build_job_config_map
+from heroic_operator.components import configure_targets
+from heroic_operator.plan import JobContext, TargetPlan, plan_target
+from heroic_operator.spec import Cluster
+
+
+def plan_for(cluster: Cluster, key: str) -> TargetPlan:
+    target = next(t for t in configure_targets(cluster) if t.key == key)
+    digest = target.digest(cluster.spec.image, {})
+    return plan_target(
+        cluster.name,
+        target,
+        digest,
+        record={},
+        context=JobContext(),
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "query", "expected"),
+    [
+        (
+            "bigtable",
+            "spec.template.spec.containers[0].command",
+            ["heroic", "configure", "--config", "/etc/heroic/heroic.yml", "--only", "bigtable"],
+        ),
+        ("elasticsearch", "spec.template.spec.containers[0].command[-1]", "elasticsearch"),
+        ("pubsub-ps", "spec.template.spec.containers[0].command[-1]", "pubsub"),
+        ("bigtable", "spec.backoffLimit", 3),
+        ("bigtable", "spec.ttlSecondsAfterFinished", 600),
+        ("bigtable", "spec.template.spec.restartPolicy", "Never"),
+        (
+            "bigtable",
+            "spec.podFailurePolicy.rules[0]",
+            {
+                "action": "FailJob",
+                "onExitCodes": {"containerName": "configure", "operator": "In", "values": [78]},
+            },
+        ),
+        (
+            "bigtable",
+            "spec.template.spec.containers[0].terminationMessagePolicy",
+            "FallbackToLogsOnError",
+        ),
+        ("bigtable", "spec.template.spec.tolerations[0].key", "dedicated"),
+        ("bigtable", "spec.template.spec.serviceAccountName", "full-heroic-configure"),
+        ("bigtable", 'metadata.labels."heroic.dev/configure-target"', "bigtable"),
+        (
+            "pubsub-ps",
+            "spec.template.spec.containers[0].env[0].name",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+        ),
+    ],
+)
+def test_configure_job_fields(
+    cluster: Callable[..., Cluster], key: str, query: str, expected: object
+) -> None:
+    full = cluster("full")
+    job = build_configure_job(full, plan_for(full, key))
+    assert jmespath.search(query, job) == expected
+
+
+def test_job_mounts_its_own_config_map(cluster: Callable[..., Cluster]) -> None:
+    full = cluster("full")
+    plan = plan_for(full, "bigtable")
+    job = build_configure_job(full, plan)
+    volume = jmespath.search("spec.template.spec.volumes[?name=='config'] | [0]", job)
+    assert volume == {"name": "config", "configMap": {"name": plan.job_name}}
+
+
+def test_job_config_map_is_immutable_and_owned_by_the_job(cluster: Callable[..., Cluster]) -> None:
+    full = cluster("full")
+    plan = plan_for(full, "bigtable")
+    cm: dict[str, Any] = build_job_config_map(full, plan, "job-uid")
+    assert cm["immutable"] is True
+    assert cm["metadata"]["ownerReferences"] == [
+        {"apiVersion": "batch/v1", "kind": "Job", "name": plan.job_name, "uid": "job-uid"}
+    ]
+    assert "configure: true" in cm["data"]["heroic.yml"]
+    assert cm["data"]["heroic.yml"] == plan.target.rendered.text
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("memory", []),
+        ("full", ["bigtable", "elasticsearch", "pubsub-ps"]),
+        ("cassandra", ["cassandra", "elasticsearch"]),
+    ],
+)
+def test_configure_targets_per_spec(
+    cluster: Callable[..., Cluster], name: str, keys: list[str]
+) -> None:
+    assert [t.key for t in configure_targets(cluster(name))] == keys
+
+
+def test_configure_disabled_means_no_targets(cluster: Callable[..., Cluster]) -> None:
+    assert configure_targets(cluster("full", configure={"enabled": False})) == []
