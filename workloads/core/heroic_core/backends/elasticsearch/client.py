@@ -57,7 +57,7 @@ def build_client(connection: ConnectionConfig) -> AsyncElasticsearch:
     if client.sniff:
         options.update(
             sniff_on_start=True,
-            sniff_on_connection_fault=True,
+            sniff_on_connection_fail=True,
             sniffer_timeout=client.sniff_interval.seconds,
         )
     return AsyncElasticsearch(seed_urls(client.seeds), **options)
