@@ -20,6 +20,7 @@ from heroic_core.config.elasticsearch import (
     ElasticsearchMetadataConfig,
     ElasticsearchSuggestConfig,
 )
+from heroic_core.model import DateRange, Series
 from tests.contract.metadata import MetadataBackendContract
 from tests.contract.suggest import SuggestBackendContract
 
@@ -76,3 +77,24 @@ class TestElasticsearchSuggestBackend(SuggestBackendContract):
     async def settle(self, backend: SuggestBackend) -> None:
         assert isinstance(backend, ElasticsearchSuggestBackend)
         await backend.refresh()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_configure_true_puts_templates_before_the_first_write(anyio_backend: str) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    config = ElasticsearchMetadataConfig.model_validate(
+        {
+            "type": "elasticsearch",
+            "connection": connection(prefix),
+            "templateName": prefix,
+            "configure": True,
+        }
+    )
+    backend = ElasticsearchMetadataBackend(config)
+    try:
+        await backend.write(Series("k", {"a": "b"}), DateRange(0, 0))
+        assert (await backend.configure()).created == ()
+    finally:
+        await backend.close()
+        await drop(prefix)

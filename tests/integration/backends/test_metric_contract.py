@@ -16,7 +16,9 @@ import pytest
 from heroic_core.backends.base import MetricBackend
 from heroic_core.backends.bigtable.backend import BigtableMetricBackend
 from heroic_core.backends.cassandra.backend import CassandraMetricBackend
+from heroic_core.backends.cassandra.connection import build_cluster
 from heroic_core.config.metrics import BigtableMetricConfig, DatastaxMetricConfig
+from heroic_core.model import DateRange, Points, Series
 from tests.contract.metric import MetricBackendContract
 
 
@@ -50,19 +52,19 @@ def bigtable_table() -> Iterator[str]:
         Client(project="heroic-test", admin=True).instance("heroic").table(table).delete()
 
 
-@pytest.fixture(scope="module")
-def cassandra_keyspace() -> Iterator[str]:
-    keyspace = f"contract_{uuid.uuid4().hex[:8]}"
-    yield keyspace
-    from heroic_core.backends.cassandra.connection import (  # noqa: PLC0415 - driver only here
-        build_cluster,
-    )
-
+def drop_keyspace(keyspace: str) -> None:
     cluster = build_cluster(cassandra_config(keyspace))
     try:
         cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
     finally:
         cluster.shutdown()
+
+
+@pytest.fixture(scope="module")
+def cassandra_keyspace() -> Iterator[str]:
+    keyspace = f"contract_{uuid.uuid4().hex[:8]}"
+    yield keyspace
+    drop_keyspace(keyspace)
 
 
 @pytest.mark.bigtable
@@ -83,3 +85,33 @@ class TestCassandraMetricBackend(MetricBackendContract):
         await backend.configure()
         yield backend
         await backend.close()
+
+
+@pytest.mark.bigtable
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_bigtable_configure_true_creates_the_table_on_first_use(anyio_backend: str) -> None:
+    table = f"auto-{uuid.uuid4().hex[:8]}"
+    config = bigtable_config(table).model_copy(update={"configure": True})
+    backend = BigtableMetricBackend(config)
+    try:
+        await backend.write(Series("k"), Points.of([(5, 1.0)]))
+        assert [p.value for p in await backend.fetch(Series("k"), DateRange(0, 10))] == [1.0]
+        assert (await backend.configure()).created == ()
+    finally:
+        await backend.close()
+
+
+@pytest.mark.cassandra
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_cassandra_configure_true_creates_the_schema_on_first_use(anyio_backend: str) -> None:
+    keyspace = f"auto_{uuid.uuid4().hex[:8]}"
+    config = cassandra_config(keyspace).model_copy(update={"configure": True})
+    backend = CassandraMetricBackend(config)
+    try:
+        await backend.write(Series("k"), Points.of([(5, 1.0)]))
+        assert [p.value for p in await backend.fetch(Series("k"), DateRange(0, 10))] == [1.0]
+    finally:
+        await backend.close()
+        drop_keyspace(keyspace)

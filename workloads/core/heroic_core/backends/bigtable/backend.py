@@ -79,6 +79,8 @@ class BigtableMetricBackend:
             return self._table
         async with self._lock:
             if self._table is None:
+                if self.config.configure:  # upstream: ``configure: true`` sets up at start
+                    await self.configure()
                 self._table = await self._connect()
         return self._table
 

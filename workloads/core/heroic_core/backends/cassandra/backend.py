@@ -78,6 +78,8 @@ class CassandraMetricBackend:
     async def _prepared(self) -> tuple[Session, _Statements]:
         session = await self._connect()
         if self._statements is None:
+            if self.config.configure:  # upstream: ``configure: true`` creates the schema first
+                await self.configure()
             try:
                 insert = await asyncio.to_thread(session.prepare, schema.insert(self.keyspace))
                 select = await asyncio.to_thread(session.prepare, schema.select(self.keyspace))

@@ -40,7 +40,9 @@ class Connection:
         template_name: str,
         types: dict[str, dict[str, Any]],
         analysis: dict[str, Any] | None = None,
+        *,
         clock: Callable[[], int] = wall_clock_ms,
+        auto_configure: bool = False,
     ) -> None:
         self.config = config
         self.scheme = IndexScheme(config.index)
@@ -49,6 +51,7 @@ class Connection:
         self.analysis = analysis
         self.clock = clock
         self._client: AsyncElasticsearch | None = None
+        self._pending_configure = auto_configure
 
     @property
     def client(self) -> AsyncElasticsearch:
@@ -57,7 +60,14 @@ class Connection:
         return self._client
 
     async def call(self, action: str, operation: Callable[[], Awaitable[T]]) -> T:
-        """Run ``operation``, converting client exceptions into backend errors."""
+        """Run ``operation``, converting client exceptions into backend errors.
+
+        With ``configure: true`` the templates are put before the first operation, as
+        upstream does at start.
+        """
+        if self._pending_configure:
+            self._pending_configure = False
+            await self.configure()
         try:
             return await operation()
         except Exception as exc:
@@ -81,10 +91,15 @@ class Connection:
 
     async def configure(self) -> ConfigureResult:
         """Put the index template of every document type that has none yet."""
+        pending, self._pending_configure = self._pending_configure, False
         wanted = templates(self.template_name, self.scheme, self.types, self.analysis)
-        created, existing = await self.call(
-            "configure", lambda: ensure_templates(self.client, wanted)
-        )
+        try:
+            created, existing = await self.call(
+                "configure", lambda: ensure_templates(self.client, wanted)
+            )
+        except BaseException:
+            self._pending_configure = pending
+            raise
         label = "elasticsearch template {}".format
         return ConfigureResult(tuple(map(label, created)), tuple(map(label, existing)))
 

@@ -50,7 +50,10 @@ class ElasticsearchMetadataBackend:
         self._id = config.id or "elasticsearch-metadata"
         self._groups = frozenset(config.groups)
         self.connection = Connection(
-            config.connection, config.effective_template_name(), METADATA_TYPES
+            config.connection,
+            config.effective_template_name(),
+            METADATA_TYPES,
+            auto_configure=config.configure,
         )
         self._cache = WriteCache(
             config.write_cache_duration_minutes * 60.0, config.write_cache_max_size

@@ -61,7 +61,11 @@ class ElasticsearchSuggestBackend:
         self._groups = frozenset(config.groups)
         self._default_limit = config.effective_num_suggestions_limit()
         self.connection = Connection(
-            config.connection, config.effective_template_name(), SUGGEST_TYPES, SUGGEST_ANALYSIS
+            config.connection,
+            config.effective_template_name(),
+            SUGGEST_TYPES,
+            SUGGEST_ANALYSIS,
+            auto_configure=config.configure,
         )
         self._cache = WriteCache(
             config.write_cache_duration_minutes * 60.0, config.write_cache_max_size
