@@ -95,8 +95,7 @@ def es_connection(prefix: str) -> dict[str, Any]:
     }
 
 
-async def main(args: argparse.Namespace) -> None:
-    run = uuid.uuid4().hex[:8]
+async def main(args: argparse.Namespace, run: str) -> None:
     if args.only in (None, "bigtable"):
         config = BigtableMetricConfig(type="bigtable", project="bench", table=f"bench-{run}")
         await bench_metric("bigtable", BigtableMetricBackend(config), args)
@@ -131,10 +130,34 @@ async def main(args: argparse.Namespace) -> None:
         await bench_index("es suggest", ElasticsearchSuggestBackend(sugg), args)
 
 
+def cleanup(run: str) -> None:
+    """Drop what the run created (table, keyspace, indices and templates)."""
+    import warnings  # noqa: PLC0415
+
+    from cassandra.cluster import Cluster  # noqa: PLC0415
+    from elasticsearch import Elasticsearch  # noqa: PLC0415
+    from google.cloud.bigtable import Client  # noqa: PLC0415
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Client(project="bench", admin=True).instance("heroic").table(f"bench-{run}").delete()
+    host, port = os.environ["CASSANDRA_CONTACT_POINTS"].rsplit(":", 1)
+    cluster = Cluster([(host, int(port))])
+    cluster.connect().execute(f"DROP KEYSPACE IF EXISTS bench_{run}")
+    cluster.shutdown()
+    es = Elasticsearch([os.environ["ELASTICSEARCH_URL"]])
+    es.indices.delete(index=f"bench-{run}-*", ignore=[404])
+    es.indices.delete_template(name=f"bench-{run}-*", ignore=[404])
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--points", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--only", choices=["bigtable", "cassandra", "elasticsearch"])
-    asyncio.run(main(parser.parse_args()))
+    run_id = uuid.uuid4().hex[:8]
+    try:
+        asyncio.run(main(parser.parse_args(), run_id))
+    finally:
+        cleanup(run_id)
