@@ -55,6 +55,7 @@ def test_cluster_is_kept_on_uninstall() -> None:
 def test_first_install_creates_the_cluster_from_a_hook_that_helm_later_adopts() -> None:
     annotations = _cluster({})["metadata"]["annotations"]
     assert annotations["helm.sh/hook"] == "post-install"
+    assert annotations["helm.sh/hook-delete-policy"] == "hook-failed"
     assert annotations["meta.helm.sh/release-name"] == RELEASE
     assert annotations["meta.helm.sh/release-namespace"] == NAMESPACE
 

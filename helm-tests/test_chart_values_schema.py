@@ -105,6 +105,17 @@ def test_every_values_key_is_in_the_schema() -> None:
     assert list(keys(yaml.safe_load(VALUES_TEXT), SCHEMA, "")) == []
 
 
+def test_every_values_key_is_in_the_docs_table() -> None:
+    docs = (CHART_DIR.parents[1] / "docs" / "helm.md").read_text()
+    values = yaml.safe_load(VALUES_TEXT)
+    paths = [
+        f"{key}.{sub}" if isinstance(value, dict) and value else key
+        for key, value in values.items()
+        for sub in (value if isinstance(value, dict) and value else [None])
+    ]
+    assert [p for p in paths if f"`{p}`" not in docs] == []
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
