@@ -30,7 +30,7 @@ from heroic_testenv.runner import down, up
 
 NAMESPACE = "heroic-demo"
 TOPIC = "heroic-demo-metrics"
-EXAMPLE = REPO_ROOT / "examples" / "heroiccluster-memory.yaml"
+EXAMPLE = REPO_ROOT / "examples" / "memory.yaml"
 HEROIC = str(Path(sys.executable).with_name("heroic"))
 
 

@@ -6,6 +6,7 @@ fails when the committed file differs from what the CRD says, so the reference c
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-CRD = REPO_ROOT / "crds" / "heroicclusters.yaml"
+CRD = REPO_ROOT / "crds" / "heroicclusters.heroic.dev.yaml"
 OUTPUT = REPO_ROOT / "docs" / "heroiccluster-reference.md"
 TABLE_HEADER = "| field | type | required | constraints | description |"
 
@@ -35,9 +36,7 @@ def _type(schema: Mapping[str, Any]) -> str:
 def _constraints(schema: Mapping[str, Any]) -> str:
     parts = []
     if "default" in schema:
-        parts.append(
-            f"default `{yaml.safe_dump(schema['default'], default_flow_style=True).strip()}`"
-        )
+        parts.append(f"default `{json.dumps(schema['default'])}`")
     if "enum" in schema:
         parts.append("one of " + ", ".join(f"`{v}`" for v in schema["enum"]))
     for key, label in (
