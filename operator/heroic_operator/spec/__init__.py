@@ -17,11 +17,13 @@ from heroic_operator.spec.backends import (
 from heroic_operator.spec.cluster import (
     ApiSpec,
     Cluster,
+    ClusterRef,
     ConfigureSpec,
     HeroicClusterSpec,
     ServiceSpec,
     describe_validation_error,
     parse_cluster,
+    ref_of,
 )
 from heroic_operator.spec.common import (
     Autoscaling,
@@ -51,6 +53,7 @@ __all__ = [
     "CassandraAuthentication",
     "CassandraBackend",
     "Cluster",
+    "ClusterRef",
     "ConfigureSpec",
     "ConsumerGroup",
     "ConsumerSource",
@@ -73,4 +76,5 @@ __all__ = [
     "Write",
     "describe_validation_error",
     "parse_cluster",
+    "ref_of",
 ]

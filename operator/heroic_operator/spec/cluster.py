@@ -113,6 +113,29 @@ class Cluster:
     annotations: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ClusterRef:
+    """Identity and raw status of a HeroicCluster whose spec may be invalid."""
+
+    name: str
+    namespace: str
+    uid: str
+    generation: int
+    status: Mapping[str, Any] = field(default_factory=dict)
+
+
+def ref_of(body: Mapping[str, Any]) -> ClusterRef:
+    """Identity of a resource body, without validating its spec."""
+    meta = body.get("metadata") or {}
+    return ClusterRef(
+        name=str(meta.get("name", "")),
+        namespace=str(meta.get("namespace", "")),
+        uid=str(meta.get("uid", "")),
+        generation=int(meta.get("generation") or 0),
+        status=dict(body.get("status") or {}),
+    )
+
+
 def parse_cluster(body: Mapping[str, Any]) -> Cluster:
     """Validate a resource body; raises ``InvalidSpec`` naming the offending fields."""
     meta = body.get("metadata") or {}

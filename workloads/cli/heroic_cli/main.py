@@ -15,6 +15,8 @@ from typing import Protocol, cast
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "api": ("heroic_api.cli", "run the API node (HTTP query API)"),
+    "consumer": ("heroic_consumer.cli", "run the consumer node (Kafka / Pub/Sub ingestion)"),
+    "operator": ("heroic_operator.cli", "run the Kubernetes operator"),
     "configure": (
         "heroic_cli.configure",
         "create backend tables, keyspaces, templates, topics and subscriptions",

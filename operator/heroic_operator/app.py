@@ -1,0 +1,115 @@
+"""The operator process: a lightkube client, the reconciler and its work queue, kopf as the event
+source, optional Lease-based leader election, and the health/metrics server.
+
+``Operator(config).run(stop_flag)`` runs until ``stop_flag`` is set (or SIGTERM in the main
+thread). It can run in a thread (tests); ``request_reconcile`` is thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from dataclasses import dataclass, field
+
+import kopf
+from lightkube import AsyncClient, KubeConfig
+
+from heroic_operator import naming
+from heroic_operator.apply import Kube
+from heroic_operator.controller import Controller
+from heroic_operator.handlers import build_registry, configure_settings
+from heroic_operator.leader import LeaseElector
+from heroic_operator.login import make_login
+from heroic_operator.reconcile import Reconciler
+from heroic_operator.server import bound_port, make_app, start_server
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class OperatorConfig:
+    namespaces: list[str] = field(default_factory=list)
+    kubeconfig: str | None = None
+    workers: int = 4
+    resync_seconds: float = 300.0
+    host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod from outside
+    port: int | None = 8080
+    leader_election: bool = False
+    lease_namespace: str | None = None
+    lease_name: str = naming.FIELD_MANAGER
+    identity: str = field(default_factory=socket.gethostname)
+
+
+class Operator:
+    def __init__(self, config: OperatorConfig) -> None:
+        self.config = config
+        self.started = threading.Event()
+        self.port: int | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.kube: Kube | None = None
+        self.controller: Controller | None = None
+        self._kopf_ready: asyncio.Event | None = None
+
+    def _client(self) -> AsyncClient:
+        path = self.config.kubeconfig
+        kubeconfig = KubeConfig.from_file(path) if path else KubeConfig.from_env()
+        return AsyncClient(kubeconfig, field_manager=naming.FIELD_MANAGER)
+
+    def ready(self) -> bool:
+        kopf_ready = self._kopf_ready is not None and self._kopf_ready.is_set()
+        return kopf_ready and self.controller is not None and self.controller.healthy()
+
+    def request_reconcile(self, namespace: str, name: str) -> None:
+        """Queue a reconcile from any thread."""
+        if self.loop is None or self.controller is None:
+            raise RuntimeError("the operator is not running")
+        self.loop.call_soon_threadsafe(self.controller.enqueue, (namespace, name))
+
+    async def run(self, stop_flag: threading.Event | asyncio.Event | None = None) -> None:
+        """Run until stopped."""
+        self.loop = asyncio.get_running_loop()
+        self._kopf_ready = asyncio.Event()
+        client = self._client()
+        self.kube = Kube(client)
+        controller = self.controller = Controller(
+            Reconciler(self.kube), workers=self.config.workers, resync=self.config.resync_seconds
+        )
+        controller.start()
+        tasks = [asyncio.create_task(self._lead(client, controller))]
+        runner = None
+        if self.config.port is not None:
+            runner = await start_server(
+                make_app(controller.healthy, self.ready), self.config.host, self.config.port
+            )
+            self.port = bound_port(runner)
+        self.started.set()
+        try:
+            await kopf.operator(
+                registry=build_registry(controller, make_login(self.config.kubeconfig)),
+                settings=configure_settings(kopf.OperatorSettings()),
+                clusterwide=not self.config.namespaces,
+                namespaces=self.config.namespaces,
+                standalone=True,
+                stop_flag=stop_flag,
+                ready_flag=self._kopf_ready,
+            )
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await controller.stop()
+            if runner is not None:
+                await runner.cleanup()
+            await client.close()
+
+    async def _lead(self, client: AsyncClient, controller: Controller) -> None:
+        if not self.config.leader_election:
+            controller.set_active(True)
+            return
+        namespace = self.config.lease_namespace or "default"
+        elector = LeaseElector(
+            client, namespace=namespace, name=self.config.lease_name, identity=self.config.identity
+        )
+        await elector.run(controller.set_active)

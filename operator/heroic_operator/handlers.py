@@ -1,0 +1,74 @@
+"""kopf glue, and nothing else: watch HeroicClusters and the children we label, and put the
+affected cluster on the work queue. All logic lives in ``reconcile`` (via ``controller``).
+
+kopf is used as the event source only (``on.event``): no create/update handlers, so kopf never
+annotates the resource or adds a finalizer, and a steady state causes no writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from heroic_operator import naming
+from heroic_operator.controller import Controller
+from heroic_operator.login import LoginFn
+
+#: Child kinds whose changes trigger a reconcile of their cluster (label-selected server-side).
+CHILD_RESOURCES: tuple[tuple[str, str] | tuple[str, str, str], ...] = (
+    ("v1", "configmaps"),
+    ("v1", "services"),
+    ("v1", "serviceaccounts"),
+    ("apps", "v1", "deployments"),
+    ("policy", "v1", "poddisruptionbudgets"),
+    ("autoscaling", "v2", "horizontalpodautoscalers"),
+    ("batch", "v1", "jobs"),
+)
+CHILD_SELECTOR = f"{naming.LABEL_MANAGED_BY}={naming.MANAGED_BY}"
+
+
+def configure_settings(settings: kopf.OperatorSettings) -> kopf.OperatorSettings:
+    """kopf settings: no log-to-Event posting, bounded watches, label-selected child watches."""
+    settings.posting.enabled = False
+    settings.watching.server_timeout = 300
+    settings.watching.client_timeout = 330
+    settings.watching.connect_timeout = 10
+    settings.networking.request_timeout = 60
+    settings.process.ultimate_exiting_timeout = 15
+    for resource in CHILD_RESOURCES:
+        settings.watching.label_selectors[resource] = CHILD_SELECTOR
+    return settings
+
+
+def build_registry(controller: Controller, login: LoginFn) -> kopf.OperatorRegistry:
+    """A registry whose handlers only enqueue work."""
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.login(registry=registry)
+    def on_login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        return login(**kwargs)
+
+    @kopf.on.event(naming.GROUP, naming.VERSION, naming.PLURAL, registry=registry)
+    async def on_cluster_event(
+        *, event: kopf.RawEvent, namespace: str | None, name: str, **_: Any
+    ) -> None:
+        key = (namespace or "", name)
+        if event.get("type") == "DELETED":
+            controller.forget(key)
+        else:
+            controller.enqueue(key)
+
+    async def on_child_event(*, namespace: str | None, labels: kopf.Labels, **_: Any) -> None:
+        instance = labels.get(naming.LABEL_INSTANCE)
+        if instance and namespace:
+            controller.enqueue((namespace, instance))
+
+    for resource in CHILD_RESOURCES:
+        kopf.on.event(
+            *resource,
+            id=f"child-{resource[-1]}",
+            labels={naming.LABEL_MANAGED_BY: naming.MANAGED_BY},
+            registry=registry,
+        )(on_child_event)
+    return registry

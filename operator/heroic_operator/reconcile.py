@@ -1,0 +1,229 @@
+"""One reconcile of one HeroicCluster: read → plan → build → apply what differs → status.
+
+Level-based: it starts from the live resource and children every time, so a deleted or edited
+child is repaired and a missed event does no harm. It writes only what differs (a reconcile of
+an unchanged cluster makes zero writes), never deletes backend data, and never runs anything on
+deletion (children go by owner-reference garbage collection). Errors propagate after the status
+says why, so the work queue retries (temporary) or waits for a spec change (permanent).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import kopf
+
+from heroic_operator import metrics, naming
+from heroic_operator.apply import Kube, Observed
+from heroic_operator.builders import BuildContext, build_all
+from heroic_operator.components import (
+    Component,
+    components,
+    configure_targets,
+    referenced_secrets,
+)
+from heroic_operator.configuring import JobRunner
+from heroic_operator.errors import DependencyNotReady, InvalidSpec, KubernetesError
+from heroic_operator.events import EventLog
+from heroic_operator.gating import Gate, gate_components
+from heroic_operator.plan import TargetPlan
+from heroic_operator.spec import Cluster, ClusterRef, parse_cluster, ref_of
+from heroic_operator.status import Rollout, StatusInputs, compute_status, error_status, rollout_of
+from heroic_operator.sync import apply_children, prune_children
+
+PRUNED_KINDS = (
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "Deployment",
+    "Service",
+    "ConfigMap",
+    "ServiceAccount",
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one reconcile did: when to look again (seconds), and whether the cluster is Ready."""
+
+    requeue_after: float | None
+    ready: bool
+    found: bool = True
+
+
+class Reconciler:
+    """Reconciles clusters through one ``Kube``; ``clock`` is injectable for tests."""
+
+    def __init__(self, kube: Kube, clock: Callable[[], datetime] = utc_now) -> None:
+        self.kube = kube
+        self.clock = clock
+        self.events = EventLog(kube)
+        self.jobs = JobRunner(kube, self.events)
+
+    async def __call__(self, namespace: str, name: str) -> Result:
+        started = time.monotonic()
+        try:
+            return await self._reconcile(namespace, name)
+        finally:
+            metrics.RECONCILE_SECONDS.labels(namespace, name).observe(time.monotonic() - started)
+
+    async def _reconcile(self, namespace: str, name: str) -> Result:
+        body = await self.kube.get_cluster(namespace, name)
+        if body is None or (body.get("metadata") or {}).get("deletionTimestamp"):
+            return Result(None, ready=False, found=False)
+        ref = ref_of(body)
+        try:
+            cluster = parse_cluster(body)
+            if cluster.spec.paused:
+                return await self._paused(cluster)
+            result = await self._sync(cluster)
+        except (InvalidSpec, DependencyNotReady, KubernetesError) as exc:
+            await self._report_error(ref, exc)
+            raise
+        metrics.RECONCILES.labels(namespace, name, "ok").inc()
+        return result
+
+    async def _sync(self, cluster: Cluster) -> Result:
+        observed = await self.kube.list_children(cluster)
+        comps, plans, gate, desired = await self._desired(cluster, observed)
+        await apply_children(self.kube, self.events, cluster, desired, observed)
+        await self.jobs.run(cluster, plans, observed)
+        kept = {naming.fullname(cluster.name, c) for c in gate.waiting}
+        await prune_children(
+            self.kube, cluster, desired=desired, observed=observed, kinds=PRUNED_KINDS, keep=kept
+        )
+        inputs = _status_inputs(cluster, comps, observed=observed, gate=gate, plans=plans)
+        status = compute_status(inputs, cluster.status, timestamp(self.clock()))
+        ready = await self._write_status(cluster, status)
+        requeues = [p.requeue_after for p in plans if p.requeue_after is not None]
+        return Result(min(requeues) if requeues else None, ready)
+
+    async def _desired(
+        self, cluster: Cluster, observed: Observed
+    ) -> tuple[list[Component], list[TargetPlan], Gate, list[dict[str, Any]]]:
+        """Components, configure plans, the gate, and the desired children (pure after reads)."""
+        refs = referenced_secrets(cluster)
+        secret_hashes = await self.kube.secret_hashes(cluster.namespace, refs)
+        comps = components(cluster)
+        live = _live_config(cluster, observed)
+        plans = await self.jobs.plan(
+            cluster,
+            targets=configure_targets(cluster),
+            observed=observed,
+            live=live,
+            secret_hashes=secret_hashes,
+            now=self.clock(),
+        )
+        gate = gate_components(comps, {p.target.key: p for p in plans}, live)
+        context = BuildContext(
+            cluster,
+            comps,
+            gate.config_data,
+            gate.deployable,
+            secret_hashes,
+            configure_service_account=bool(plans),
+        )
+        return comps, plans, gate, build_all(context)
+
+    async def _paused(self, cluster: Cluster) -> Result:
+        """Status only: conditions say paused, Configured conditions and records are kept."""
+        observed = await self.kube.list_children(cluster)
+        empty = Gate({}, frozenset(), {})
+        inputs = _status_inputs(
+            cluster, components(cluster), observed=observed, gate=empty, plans=(), paused=True
+        )
+        status = compute_status(inputs, cluster.status, timestamp(self.clock()))
+        old = cluster.status.get("conditions") or []
+        status["conditions"] += [c for c in old if str(c.get("type", "")).endswith("Configured")]
+        if "configure" in cluster.status:
+            status["configure"] = cluster.status["configure"]
+        ready = await self._write_status(cluster, status)
+        metrics.RECONCILES.labels(cluster.namespace, cluster.name, "paused").inc()
+        return Result(None, ready)
+
+    async def _write_status(self, cluster: Cluster, status: dict[str, Any]) -> bool:
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status["conditions"])
+        metrics.CLUSTERS_READY.labels(cluster.namespace, cluster.name).set(1 if ready else 0)
+        if _normal(status) != _normal(cluster.status):
+            await self.kube.apply_status(cluster, status)
+        return ready
+
+    async def _report_error(
+        self, ref: ClusterRef, exc: kopf.TemporaryError | kopf.PermanentError
+    ) -> None:
+        reason = getattr(exc, "reason", type(exc).__name__)
+        message = getattr(exc, "message", str(exc))
+        result = "invalid" if isinstance(exc, InvalidSpec) else "error"
+        metrics.RECONCILES.labels(ref.namespace, ref.name, result).inc()
+        metrics.RECONCILE_ERRORS.labels(ref.namespace, ref.name, reason).inc()
+        status = error_status(ref.status, ref.generation, reason, message, timestamp(self.clock()))
+        if _normal(status) == _normal(ref.status):
+            return
+        try:
+            await self.kube.apply_status(ref, status)
+            await self.kube.post_event(ref, "Warning", reason, message)
+        except KubernetesError:
+            pass  # the original error is what the queue acts on; the status catches up later
+
+
+def _normal(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _live_config(cluster: Cluster, observed: Observed) -> dict[str, str]:
+    config_map = observed.get("ConfigMap", naming.config_map_name(cluster.name)) or {}
+    return dict(config_map.get("data") or {})
+
+
+def _rollout(cluster: Cluster, observed: Observed, component: str) -> Rollout | None:
+    deployment = observed.get("Deployment", naming.fullname(cluster.name, component))
+    return rollout_of(deployment) if deployment is not None else None
+
+
+def _status_inputs(
+    cluster: Cluster,
+    comps: Sequence[Component],
+    *,
+    observed: Observed,
+    gate: Gate,
+    plans: Sequence[TargetPlan],
+    paused: bool = False,
+) -> StatusInputs:
+    groups = [c for c in comps if c.group is not None]
+    unconfigured: list[str] = []
+    if not cluster.spec.configure.enabled:
+        unconfigured = _backends_in_use(cluster)
+    return StatusInputs(
+        generation=cluster.generation,
+        paused=paused,
+        api=_rollout(cluster, observed, naming.COMPONENT_API),
+        api_waiting=gate.waiting.get(naming.COMPONENT_API, ()),
+        consumers={c.group.name: _rollout(cluster, observed, c.name) for c in groups if c.group},
+        consumers_waiting={
+            c.group.name: gate.waiting[c.name] for c in groups if c.group and c.name in gate.waiting
+        },
+        plans=plans,
+        unconfigured_backends=unconfigured,
+    )
+
+
+def _backends_in_use(cluster: Cluster) -> list[str]:
+    backends = cluster.spec.backends
+    out: list[str] = [backends.metrics.type] if backends.metrics.type != "memory" else []
+    if "elasticsearch" in (backends.metadata.type, backends.suggest.type):
+        out.append("elasticsearch")
+    if any(g.source.pubsub is not None for g in cluster.spec.consumers):
+        out.append("pubsub")
+    return out

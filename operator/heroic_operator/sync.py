@@ -1,0 +1,95 @@
+"""Apply the desired children that differ from what is live, and prune children that are no
+longer desired. Posts an Event for each rollout (config or Secret change) and each repaired
+drift. Writes go through ``Kube``; the decision is ``diff.needs_apply``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from heroic_operator import naming
+from heroic_operator.apply import Kube, Observed
+from heroic_operator.diff import drifted_fields, needs_apply
+from heroic_operator.events import EventLog
+from heroic_operator.spec import Cluster
+
+
+def _annotation(obj: Mapping[str, Any] | None, key: str, template: bool = False) -> str | None:
+    if obj is None:
+        return None
+    meta = (obj.get("spec") or {}).get("template", {}).get("metadata") if template else None
+    meta = meta if template else obj.get("metadata")
+    return ((meta or {}).get("annotations") or {}).get(key)
+
+
+def rollout_reason(desired: Mapping[str, Any], observed: Mapping[str, Any] | None) -> str:
+    """Why applying a Deployment rolls its pods (``""`` when it does not)."""
+    if observed is None or desired.get("kind") != "Deployment":
+        return ""
+    reasons = []
+    for key, text in (
+        (naming.ANNOTATION_CONFIG_HASH, "config"),
+        (naming.ANNOTATION_SECRETS_HASH, "Secrets"),
+    ):
+        if _annotation(desired, key, template=True) != _annotation(observed, key, template=True):
+            reasons.append(text)
+    return " and ".join(reasons)
+
+
+async def apply_children(
+    kube: Kube,
+    events: EventLog,
+    cluster: Cluster,
+    desired: Sequence[dict[str, Any]],
+    observed: Observed,
+) -> int:
+    """Apply each desired object that differs from the live one; returns the number applied."""
+    applied = 0
+    for obj in desired:
+        kind, name = obj["kind"], obj["metadata"]["name"]
+        live = observed.get(kind, name)
+        if not needs_apply(obj, live):
+            continue
+        rolled = rollout_reason(obj, live)
+        same_desire = live is not None and _annotation(
+            live, naming.ANNOTATION_DESIRED_HASH
+        ) == _annotation(obj, naming.ANNOTATION_DESIRED_HASH)
+        observed.put(await kube.apply(obj))
+        applied += 1
+        if rolled:
+            await events.normal(
+                cluster, "RollingOut", f"Deployment {name} rolls out: {rolled} changed"
+            )
+        elif same_desire and live is not None:
+            fields = ", ".join(drifted_fields(obj, live)[:5])
+            await events.normal(cluster, "DriftRepaired", f"Re-applied {kind} {name} ({fields})")
+    return applied
+
+
+def _controlled_by(obj: Mapping[str, Any], uid: str) -> bool:
+    refs = (obj.get("metadata") or {}).get("ownerReferences") or []
+    return any(r.get("uid") == uid and r.get("controller") for r in refs)
+
+
+async def prune_children(
+    kube: Kube,
+    cluster: Cluster,
+    *,
+    desired: Sequence[Mapping[str, Any]],
+    observed: Observed,
+    kinds: Collection[str],
+    keep: Collection[str],
+) -> int:
+    """Delete children of ``kinds`` this cluster controls that are no longer desired."""
+    wanted = {(o["kind"], o["metadata"]["name"]) for o in desired}
+    deleted = 0
+    for kind in kinds:
+        for name, obj in list(observed.of_kind(kind).items()):
+            if (kind, name) in wanted or (kind == "Deployment" and name in keep):
+                continue
+            if not _controlled_by(obj, cluster.uid):
+                continue
+            await kube.delete(kind, cluster.namespace, name)
+            observed.objects[kind].pop(name, None)
+            deleted += 1
+    return deleted
