@@ -1,0 +1,292 @@
+"""The operator against the real control plane: create → Ready, drift repair, zero-write steady
+state, pause, deletion by garbage collection. kwok makes pods Ready and Jobs complete."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from lightkube import Client
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.batch_v1 import Job
+from lightkube.resources.core_v1 import ConfigMap, Service, ServiceAccount
+from lightkube.resources.policy_v1 import PodDisruptionBudget
+from lightkube.types import PatchType
+
+from heroic_core.config import HeroicConfig
+from heroic_operator.app import Operator
+from heroic_operator.apply import HeroicClusterResource
+from tests.integration.operator.support import (
+    apply_cluster,
+    exists,
+    get_cluster,
+    manifest,
+    patch_spec,
+    reconcile_now,
+    wait_condition,
+    wait_for,
+)
+
+pytestmark = pytest.mark.kubernetes
+
+
+def _children(client: Client, namespace: str, cluster: str) -> dict[tuple[str, str], str]:
+    """(kind, name) → resourceVersion of every child of one cluster."""
+    labels: dict[str, Any] = {"app.kubernetes.io/instance": cluster}
+    out = {}
+    for resource in (ConfigMap, Service, ServiceAccount, Deployment, PodDisruptionBudget, Job):
+        for obj in client.list(resource, namespace=namespace, labels=labels):
+            out[(resource.__name__, obj.metadata.name)] = obj.metadata.resourceVersion
+    return out
+
+
+def test_example_becomes_ready_with_its_children(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    apply_cluster(client, namespace, manifest("memory", "ready"))
+    wait_condition(client, namespace, "ready")
+    kubectl = os.environ["KUBECTL"]
+    waited = subprocess.run(
+        [
+            kubectl,
+            "wait",
+            "--for=condition=Ready",
+            "heroicclusters.heroic.dev/ready",
+            "-n",
+            namespace,
+            "--timeout=10s",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert waited.returncode == 0, waited.stderr
+    assert set(_children(client, namespace, "ready")) == {
+        ("ConfigMap", "ready-heroic-config"),
+        ("Service", "ready-heroic-api"),
+        ("ServiceAccount", "ready-heroic-api"),
+        ("ServiceAccount", "ready-heroic-consumer-main"),
+        ("Deployment", "ready-heroic-api"),
+        ("Deployment", "ready-heroic-consumer-main"),
+        ("PodDisruptionBudget", "ready-heroic-api"),
+        ("PodDisruptionBudget", "ready-heroic-consumer-main"),
+    }
+    config = client.get(ConfigMap, "ready-heroic-config", namespace=namespace).data or {}
+    api = HeroicConfig.from_yaml(config["api.yml"])
+    assert [b.type for b in api.metrics.backends] == ["memory"]
+    consumer = HeroicConfig.from_yaml(config["consumer-main.yml"])
+    assert consumer.consumers[0].type == "kafka"
+    body = get_cluster(client, namespace, "ready")
+    assert body["status"]["observedGeneration"] == body["metadata"]["generation"]
+    assert (body["status"]["apiReplicas"], body["status"]["consumerReplicas"]) == ("2/2", "1/1")
+    assert not body["metadata"].get("finalizers")
+    deployment = client.get(Deployment, "ready-heroic-api", namespace=namespace)
+    assert deployment.metadata.ownerReferences[0].uid == body["metadata"]["uid"]
+
+
+def test_steady_state_reconciles_make_zero_writes(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    apply_cluster(client, namespace, manifest("memory", "steady"))
+    wait_condition(client, namespace, "steady")
+    time.sleep(1.0)  # let the events of the last writes drain
+    assert operator.kube is not None
+    writes = operator.kube.total_writes
+    versions = _children(client, namespace, "steady")
+    cluster_version = get_cluster(client, namespace, "steady")["metadata"]["resourceVersion"]
+    reconcile_now(operator, namespace, "steady", times=2)
+    assert operator.kube.total_writes - writes == 0
+    assert _children(client, namespace, "steady") == versions
+    assert (
+        get_cluster(client, namespace, "steady")["metadata"]["resourceVersion"] == cluster_version
+    )
+
+
+def test_deleted_and_edited_children_are_repaired(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    apply_cluster(client, namespace, manifest("memory", "drift"))
+    wait_condition(client, namespace, "drift")
+    client.delete(Service, "drift-heroic-api", namespace=namespace)
+    client.delete(ConfigMap, "drift-heroic-config", namespace=namespace)
+    wait_for("Service back", lambda: exists(client, Service, "drift-heroic-api", namespace))
+    wait_for("ConfigMap back", lambda: exists(client, ConfigMap, "drift-heroic-config", namespace))
+    client.patch(
+        Deployment,
+        "drift-heroic-api",
+        {"spec": {"replicas": 5}},
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+        field_manager="someone-else",
+    )
+    wait_for(
+        "replicas reverted to 2",
+        lambda: client.get(Deployment, "drift-heroic-api", namespace=namespace).spec.replicas == 2,
+    )
+
+
+def test_foreign_metadata_and_rollout_restart_survive(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    apply_cluster(client, namespace, manifest("memory", "coexist"))
+    wait_condition(client, namespace, "coexist")
+    client.patch(
+        ServiceAccount,
+        "coexist-heroic-api",
+        {
+            "metadata": {
+                "labels": {"team": "observability"},
+                "annotations": {"iam.gke.io/gcp-service-account": "x@y.iam.gserviceaccount.com"},
+            }
+        },
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+        field_manager="someone-else",
+    )
+    restarted = {
+        "spec": {
+            "template": {
+                "metadata": {
+                    "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z"}
+                }
+            }
+        }
+    }
+    client.patch(
+        Deployment,
+        "coexist-heroic-api",
+        restarted,
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+        field_manager="kubectl-rollout",
+    )
+    deployment = client.get(Deployment, "coexist-heroic-api", namespace=namespace)
+    generation = deployment.metadata.generation
+    reconcile_now(operator, namespace, "coexist", times=2)
+    sa = client.get(ServiceAccount, "coexist-heroic-api", namespace=namespace)
+    assert sa.metadata.labels["team"] == "observability"
+    assert sa.metadata.annotations["iam.gke.io/gcp-service-account"].startswith("x@")
+    deployment = client.get(Deployment, "coexist-heroic-api", namespace=namespace)
+    assert deployment.metadata.generation == generation
+    annotations = deployment.spec.template.metadata.annotations
+    assert annotations["kubectl.kubernetes.io/restartedAt"] == "2026-01-01T00:00:00Z"
+
+
+def test_hpa_owned_replicas_are_not_reverted(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    body = manifest("memory", "scaled", api={"autoscaling": {"minReplicas": 2, "maxReplicas": 6}})
+    apply_cluster(client, namespace, body)
+    wait_for("Deployment", lambda: exists(client, Deployment, "scaled-heroic-api", namespace))
+    client.patch(
+        Deployment.Scale,
+        "scaled-heroic-api",
+        {"spec": {"replicas": 4}},
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+        field_manager="hpa-controller",
+    )
+    reconcile_now(operator, namespace, "scaled", times=2)
+    assert client.get(Deployment, "scaled-heroic-api", namespace=namespace).spec.replicas == 4
+
+
+def test_pause_stops_all_changes_and_says_so(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    apply_cluster(client, namespace, manifest("memory", "paused"))
+    wait_condition(client, namespace, "paused")
+    patch_spec(client, namespace, "paused", {"paused": True, "api": {"replicas": 3}})
+    wait_condition(client, namespace, "paused", "Paused", status="True")
+    client.delete(Service, "paused-heroic-api", namespace=namespace)
+    reconcile_now(operator, namespace, "paused", times=2)
+    assert not exists(client, Service, "paused-heroic-api", namespace)
+    assert client.get(Deployment, "paused-heroic-api", namespace=namespace).spec.replicas == 2
+    assert (
+        wait_condition(client, namespace, "paused", "Reconciled", status="False")["reason"]
+        == "Paused"
+    )
+    patch_spec(client, namespace, "paused", {"paused": False})
+    wait_condition(client, namespace, "paused", "Paused", status="False")
+    wait_for("Service back", lambda: exists(client, Service, "paused-heroic-api", namespace))
+    wait_for(
+        "replicas 3",
+        lambda: client.get(Deployment, "paused-heroic-api", namespace=namespace).spec.replicas == 3,
+    )
+
+
+def test_deleting_a_cluster_collects_its_children(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    apply_cluster(client, namespace, manifest("memory", "gone"))
+    wait_condition(client, namespace, "gone")
+    assert operator.kube is not None
+    client.delete(HeroicClusterResource, "gone", namespace=namespace)
+    wait_for(
+        "children garbage-collected", lambda: not _children(client, namespace, "gone"), timeout=60
+    )
+    assert not exists(client, HeroicClusterResource, "gone", namespace)
+
+
+def test_health_readiness_and_metrics_endpoints(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    apply_cluster(client, namespace, manifest("memory", "metrics"))
+    wait_condition(client, namespace, "metrics")
+    base = f"http://127.0.0.1:{operator.port}"
+    assert httpx.get(f"{base}/healthz").status_code == 200
+    assert httpx.get(f"{base}/readyz").status_code == 200
+    text = httpx.get(f"{base}/metrics").text
+    assert (
+        f'heroic_operator_reconciles_total{{cluster="metrics",namespace="{namespace}",'
+        'result="ok"}' in text
+    )
+    assert "heroic_operator_reconcile_duration_seconds_bucket" in text
+    assert f'heroic_operator_cluster_ready{{cluster="metrics",namespace="{namespace}"}} 1.0' in text
+
+
+def test_printer_columns(client: Client, namespace: str, operator: Operator) -> None:
+    apply_cluster(client, namespace, manifest("memory", "columns"))
+    wait_condition(client, namespace, "columns")
+    out = subprocess.run(
+        [os.environ["KUBECTL"], "get", "heroicclusters.heroic.dev", "columns", "-n", namespace],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    assert out[0].split() == ["NAME", "READY", "REASON", "API", "CONSUMERS", "AGE"]
+    assert out[1].split()[:5] == ["columns", "True", "Ready", "2/2", "1/1"]
+
+
+def test_events_are_posted_for_rollouts(client: Client, namespace: str, operator: Operator) -> None:
+    apply_cluster(client, namespace, manifest("memory", "events"))
+    wait_condition(client, namespace, "events")
+    patch_spec(
+        client, namespace, "events", {"config": {"features": ["com.spotify.heroic.shift_range"]}}
+    )
+    kubectl = os.environ["KUBECTL"]
+
+    def rolled() -> bool:
+        out = subprocess.run(
+            [
+                kubectl,
+                "get",
+                "events",
+                "-n",
+                namespace,
+                "-o",
+                "yaml",
+                "--field-selector",
+                "involvedObject.name=events",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return any(e["reason"] == "RollingOut" for e in yaml.safe_load(out)["items"])
+
+    wait_for("a RollingOut Event", rolled)
