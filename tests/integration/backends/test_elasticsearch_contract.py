@@ -20,6 +20,7 @@ from heroic_core.config.elasticsearch import (
     ElasticsearchMetadataConfig,
     ElasticsearchSuggestConfig,
 )
+from heroic_core.filters import MatchKey
 from heroic_core.model import DateRange, Series
 from tests.contract.metadata import MetadataBackendContract
 from tests.contract.suggest import SuggestBackendContract
@@ -95,6 +96,34 @@ async def test_configure_true_puts_templates_before_the_first_write(anyio_backen
     try:
         await backend.write(Series("k", {"a": "b"}), DateRange(0, 0))
         assert (await backend.configure()).created == ()
+    finally:
+        await backend.close()
+        await drop(prefix)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_dynamic_read_indices_over_a_long_range_still_find_series(anyio_backend: str) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    conn = connection(prefix)
+    conn["index"] = {
+        "type": "rotating",
+        "pattern": f"{prefix}-%s",
+        "interval": "1d",
+        "supportDynamicMaxReadIndices": True,
+    }
+    config = ElasticsearchMetadataConfig.model_validate(
+        {"type": "elasticsearch", "connection": conn, "templateName": prefix}
+    )
+    backend = ElasticsearchMetadataBackend(config)
+    series = Series("k", {"a": "b"})
+    try:
+        await backend.configure()
+        await backend.write(series, DateRange(0, 0))
+        await backend.refresh()
+        # (0, now] names ~20,000 daily indices: far more than one request line can carry
+        found = await backend.find_series(MatchKey("k"), DateRange(0, 2**42))
+        assert found.series == (series,)
     finally:
         await backend.close()
         await drop(prefix)

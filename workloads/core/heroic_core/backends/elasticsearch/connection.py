@@ -25,6 +25,7 @@ from heroic_core.backends.results import ConfigureResult
 from heroic_core.config.elasticsearch import ConnectionConfig
 
 T = TypeVar("T")
+MAX_INDEX_LIST = 2000
 
 
 def wall_clock_ms() -> int:
@@ -84,9 +85,15 @@ class Connection:
         indices = self.read_indices(doc_type, start)
         if not indices:
             return {"hits": {"total": {"value": 0}, "hits": []}, "aggregations": {}}
+        target, options = ",".join(indices), SEARCH_OPTIONS
+        if len(target) > MAX_INDEX_LIST:
+            # A long range with dynamic read indices names more indices than a request line
+            # holds (4 kB by default): search every index of the type instead.
+            target = self.scheme.template_pattern(doc_type)
+            options = {**SEARCH_OPTIONS, "expand_wildcards": "open"}
         return await self.call(
             f"search {doc_type}",
-            lambda: self.client.search(index=",".join(indices), body=body, params=SEARCH_OPTIONS),
+            lambda: self.client.search(index=target, body=body, params=options),
         )
 
     async def configure(self) -> ConfigureResult:
