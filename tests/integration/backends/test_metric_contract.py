@@ -115,3 +115,29 @@ async def test_cassandra_configure_true_creates_the_schema_on_first_use(anyio_ba
     finally:
         await backend.close()
         drop_keyspace(keyspace)
+
+
+@pytest.mark.bigtable
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_bigtable_configure_adds_only_missing_families(anyio_backend: str) -> None:
+    from google.cloud.bigtable import Client  # noqa: PLC0415 - only with the emulator up
+
+    table_id = f"partial-{uuid.uuid4().hex[:8]}"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Connecting to Bigtable emulator")
+        table = Client(project="heroic-test", admin=True).instance("heroic").table(table_id)
+    table.create(column_families={"points": None})
+    backend = BigtableMetricBackend(bigtable_config(table_id))
+    try:
+        await backend.write(Series("k"), Points.of([(5, 1.0)]))
+        result = await backend.configure()
+        assert result.created == (
+            f"bigtable column family heroic/{table_id}:distributionPoints",
+            f"bigtable column family heroic/{table_id}:events",
+        )
+        assert f"bigtable table heroic/{table_id}" in result.existing
+        assert [p.value for p in await backend.fetch(Series("k"), DateRange(0, 10))] == [1.0]
+    finally:
+        await backend.close()
+        table.delete()
