@@ -23,7 +23,7 @@ CRD_SOURCES = [
     REPO_ROOT / "crds" / n for n in ("heroicclusters.heroic.dev.yaml", "heroicclusters.yaml")
 ]
 CRD_COPY_DIR = CHART_DIR / "files" / "crds"
-RBAC_SOURCE = REPO_ROOT / "operator" / "rbac" / "rules.yaml"
+RBAC_SOURCE = REPO_ROOT / "operator" / "rbac" / "rbac.yaml"
 RBAC_COPY = CHART_DIR / "files" / "operator-rbac.yaml"
 VALUES_SCHEMA = CHART_DIR / "values.schema.json"
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
-from chart_sync import RBAC_COPY
 from helm_utils import NAMESPACE, RELEASE, kinds_and_names, render_chart
 
 pytestmark = pytest.mark.helm
@@ -13,22 +11,24 @@ OPERATOR = f"{RELEASE}-heroic-operator"
 CLUSTER_SCOPED = {"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"}
 
 
-def _expected_default_objects() -> set[tuple[str, str]]:
-    objects = {
-        ("CustomResourceDefinition", "heroicclusters.heroic.dev"),
-        ("ServiceAccount", OPERATOR),
-        ("Role", OPERATOR),
-        ("RoleBinding", OPERATOR),
-        ("Deployment", OPERATOR),
-        ("Service", OPERATOR),
-    }
-    if yaml.safe_load(RBAC_COPY.read_text()).get("cluster"):
-        objects |= {("ClusterRole", OPERATOR), ("ClusterRoleBinding", OPERATOR)}
-    return objects
+DEFAULT_OBJECTS = {
+    ("CustomResourceDefinition", "heroicclusters.heroic.dev"),
+    ("ServiceAccount", OPERATOR),
+    ("Role", OPERATOR),
+    ("RoleBinding", OPERATOR),
+    ("Role", f"{OPERATOR}-leader"),
+    ("RoleBinding", f"{OPERATOR}-leader"),
+    ("ClusterRole", OPERATOR),
+    ("ClusterRoleBinding", OPERATOR),
+    ("Deployment", OPERATOR),
+    ("Service", OPERATOR),
+}
 
 
 def test_default_install_renders_exactly_the_documented_objects() -> None:
-    assert kinds_and_names(render_chart()) == _expected_default_objects()
+    docs = render_chart()
+    assert kinds_and_names(docs) == DEFAULT_OBJECTS
+    assert len(docs) == len(DEFAULT_OBJECTS)
 
 
 def test_default_install_puts_namespaced_objects_in_the_release_namespace() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 import jmespath
 import pytest
-from helm_utils import NAMESPACE, RenderError, one, render_chart
+from helm_utils import NAMESPACE, RELEASE, RenderError, one, render_chart
+
+from heroic_operator import cli
 
 pytestmark = pytest.mark.helm
 
@@ -25,7 +28,35 @@ def _args(values: dict[str, Any] | None = None) -> list[str]:
 def test_operator_runs_one_replica_with_recreate_so_two_never_overlap() -> None:
     deployment = _deployment()
     assert jmespath.search("spec.replicas", deployment) == 1
-    assert jmespath.search("spec.strategy.type", deployment) == "Recreate"
+    assert jmespath.search("spec.strategy", deployment) == {"type": "Recreate"}
+
+
+def test_several_replicas_elect_a_leader_and_roll_one_pod_at_a_time() -> None:
+    deployment = _deployment({"operator": {"replicas": 3}})
+    assert jmespath.search("spec.replicas", deployment) == 3
+    assert jmespath.search("spec.strategy.rollingUpdate", deployment) == {
+        "maxSurge": 0,
+        "maxUnavailable": 1,
+    }
+    assert "--leader-elect" in _args({"operator": {"replicas": 3}})
+
+
+def test_several_replicas_without_leader_election_fail_with_the_fix() -> None:
+    values = {"operator": {"replicas": 2, "leaderElection": {"enabled": False}}}
+    with pytest.raises(RenderError, match=r"needs operator.leaderElection.enabled=true"):
+        _deployment(values)
+
+
+def test_leader_election_uses_a_lease_named_after_the_release() -> None:
+    args = _args()
+    assert {"--leader-elect", f"--lease-name={RELEASE}-heroic-operator"} <= set(args)
+    env = jmespath.search("spec.template.spec.containers[0].env[].name", _deployment())
+    assert {"POD_NAMESPACE", "POD_NAME"} <= set(env)
+
+
+def test_leader_election_can_be_turned_off_for_a_single_replica() -> None:
+    args = _args({"operator": {"leaderElection": {"enabled": False}}})
+    assert not [a for a in args if a.startswith(("--leader-elect", "--lease"))]
 
 
 def test_operator_runs_heroic_operator_watching_the_release_namespace_by_default() -> None:
@@ -63,9 +94,33 @@ def test_watching_all_namespaces_and_a_list_at_once_fails() -> None:
         _deployment(values)
 
 
-def test_log_level_and_ports_reach_the_arguments() -> None:
-    args = _args({"operator": {"logLevel": "debug", "healthPort": 8181}, "metrics": {"port": 9191}})
-    assert {"--log-level=debug", "--health-port=8181", "--metrics-port=9191"} <= set(args)
+def test_log_level_port_workers_and_resync_reach_the_arguments() -> None:
+    values = {"operator": {"logLevel": "debug", "port": 8181, "workers": 8, "resyncSeconds": 60}}
+    args = _args(values)
+    assert {"--log-level=DEBUG", "--port=8181", "--workers=8", "--resync-seconds=60"} <= set(args)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"operator": {"watchNamespaces": ["a", "b"], "logLevel": "warning", "port": 9000}},
+        {"operator": {"watchAllNamespaces": True}, "rbac": {"clusterWide": True}},
+        {"operator": {"leaderElection": {"enabled": False}}},
+    ],
+)
+def test_heroic_operator_accepts_the_rendered_arguments(values: dict[str, Any]) -> None:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = _args(values)
+    config = cli.config_from_args(parser.parse_args(args[1:]))
+    operator = values.get("operator", {})
+    expected = (
+        [] if operator.get("watchAllNamespaces") else operator.get("watchNamespaces", [NAMESPACE])
+    )
+    assert config.namespaces == expected
+    assert config.port == operator.get("port", 8080)
+    assert config.leader_election is operator.get("leaderElection", {}).get("enabled", True)
 
 
 def test_extra_args_come_last() -> None:
@@ -86,14 +141,6 @@ def test_image_repository_tag_and_pull_policy_are_configurable() -> None:
     assert (container["image"], container["imagePullPolicy"]) == ("heroic:dev", "Never")
 
 
-def test_operator_is_told_the_default_workload_image() -> None:
-    env = jmespath.search("spec.template.spec.containers[0].env", _deployment())
-    assert {
-        "name": "HEROIC_OPERATOR_DEFAULT_IMAGE",
-        "value": "ghcr.io/heroic-on-kubernetes/heroic:0.1.0",
-    } in env
-
-
 def test_extra_env_is_appended() -> None:
     extra = {"name": "HTTPS_PROXY", "value": "http://proxy:3128"}
     env = jmespath.search(
@@ -102,19 +149,20 @@ def test_extra_env_is_appended() -> None:
     assert env[-1] == extra
 
 
-def test_metrics_disabled_removes_the_port_the_argument_and_the_service() -> None:
+def test_metrics_disabled_removes_the_service_but_not_the_endpoint() -> None:
     docs = render_chart({"metrics": {"enabled": False}})
-    deployment = one(docs, "Deployment")
-    ports = jmespath.search("spec.template.spec.containers[0].ports[].name", deployment)
-    assert ports == ["health"]
-    assert not [a for a in _args({"metrics": {"enabled": False}}) if "metrics" in a]
     assert not [d for d in docs if d["kind"] == "Service"]
+    ports = jmespath.search(
+        "spec.template.spec.containers[0].ports[].name", one(docs, "Deployment")
+    )
+    assert ports == ["http"]
 
 
-def test_probes_use_the_health_port() -> None:
+def test_probes_use_healthz_for_liveness_and_readyz_for_readiness() -> None:
     container = jmespath.search("spec.template.spec.containers[0]", _deployment())
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
-    assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
 
 
 @pytest.mark.parametrize(

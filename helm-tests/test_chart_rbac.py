@@ -12,8 +12,14 @@ from helm_utils import NAMESPACE, RELEASE, render_chart
 
 pytestmark = pytest.mark.helm
 
-RULES: dict[str, list[dict[str, Any]]] = yaml.safe_load(RBAC_COPY.read_text())
+SOURCE = {d["metadata"]["name"]: d["rules"] for d in yaml.safe_load_all(RBAC_COPY.read_text())}
+NAMESPACED, CLUSTER, LEADER = (
+    SOURCE["heroic-operator"],
+    SOURCE["heroic-operator-cluster"],
+    SOURCE["heroic-operator-leader"],
+)
 OPERATOR = f"{RELEASE}-heroic-operator"
+LEADER_ROLE = f"{RELEASE}-heroic-operator-leader"
 RBAC = ["templates/rbac.yaml"]
 SUBJECT = [{"kind": "ServiceAccount", "name": OPERATOR, "namespace": NAMESPACE}]
 
@@ -26,11 +32,15 @@ def _of(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [d for d in docs if d["kind"] == kind]
 
 
+def _named(docs: list[dict[str, Any]], kind: str, name: str) -> list[dict[str, Any]]:
+    return [d for d in _of(docs, kind) if d["metadata"]["name"] == name]
+
+
 def test_default_grants_the_namespaced_rules_in_the_release_namespace_only() -> None:
     docs = _rbac()
-    (role,) = _of(docs, "Role")
-    (binding,) = _of(docs, "RoleBinding")
-    assert (role["metadata"]["namespace"], role["rules"]) == (NAMESPACE, RULES["namespaced"])
+    (role,) = _named(docs, "Role", OPERATOR)
+    (binding,) = _named(docs, "RoleBinding", OPERATOR)
+    assert (role["metadata"]["namespace"], role["rules"]) == (NAMESPACE, NAMESPACED)
     assert binding["roleRef"] == {
         "apiGroup": "rbac.authorization.k8s.io",
         "kind": "Role",
@@ -39,26 +49,41 @@ def test_default_grants_the_namespaced_rules_in_the_release_namespace_only() -> 
     assert binding["subjects"] == SUBJECT
 
 
-def test_cluster_scoped_rules_go_into_a_cluster_role_of_their_own() -> None:
-    cluster_roles = _of(_rbac(), "ClusterRole")
-    assert [r["rules"] for r in cluster_roles] == (
-        [RULES["cluster"]] if RULES.get("cluster") else []
-    )
+def test_cluster_scoped_reads_go_into_a_cluster_role_of_their_own() -> None:
+    docs = _rbac()
+    assert [r["rules"] for r in _of(docs, "ClusterRole")] == [CLUSTER]
+    (binding,) = _of(docs, "ClusterRoleBinding")
+    assert (binding["roleRef"]["name"], binding["subjects"]) == (OPERATOR, SUBJECT)
+
+
+def test_leader_election_gets_the_lease_rules_in_the_release_namespace() -> None:
+    docs = _rbac()
+    (role,) = _named(docs, "Role", LEADER_ROLE)
+    (binding,) = _named(docs, "RoleBinding", LEADER_ROLE)
+    assert (role["metadata"]["namespace"], role["rules"]) == (NAMESPACE, LEADER)
+    assert binding["subjects"] == SUBJECT
+
+
+def test_no_lease_role_without_leader_election() -> None:
+    docs = _rbac({"operator": {"leaderElection": {"enabled": False}}})
+    assert not _named(docs, "Role", LEADER_ROLE)
 
 
 def test_each_watched_namespace_gets_a_role_bound_to_the_operator() -> None:
     docs = _rbac({"operator": {"watchNamespaces": ["team-a", "team-b"]}})
-    assert [r["metadata"]["namespace"] for r in _of(docs, "Role")] == ["team-a", "team-b"]
-    assert [b["metadata"]["namespace"] for b in _of(docs, "RoleBinding")] == ["team-a", "team-b"]
-    assert all(b["subjects"] == SUBJECT for b in _of(docs, "RoleBinding"))
+    roles = _named(docs, "Role", OPERATOR)
+    bindings = _named(docs, "RoleBinding", OPERATOR)
+    assert [r["metadata"]["namespace"] for r in roles] == ["team-a", "team-b"]
+    assert [b["metadata"]["namespace"] for b in bindings] == ["team-a", "team-b"]
+    assert all(b["subjects"] == SUBJECT for b in bindings)
 
 
-def test_cluster_wide_grants_every_rule_in_one_cluster_role() -> None:
+def test_cluster_wide_grants_the_namespaced_and_cluster_rules_in_one_cluster_role() -> None:
     docs = _rbac({"rbac": {"clusterWide": True}})
-    assert not _of(docs, "Role")
-    assert not _of(docs, "RoleBinding")
+    assert not _named(docs, "Role", OPERATOR)
+    assert not _named(docs, "RoleBinding", OPERATOR)
     (role,) = _of(docs, "ClusterRole")
-    assert role["rules"] == RULES["namespaced"] + RULES.get("cluster", [])
+    assert role["rules"] == NAMESPACED + CLUSTER
     (binding,) = _of(docs, "ClusterRoleBinding")
     assert jmespath.search("roleRef.kind", binding) == "ClusterRole"
     assert binding["subjects"] == SUBJECT
@@ -76,11 +101,11 @@ def test_rbac_create_off_allows_watching_all_namespaces() -> None:
 
 
 def test_no_rule_grants_wildcards_or_escalation() -> None:
-    for rule in RULES["namespaced"] + RULES.get("cluster", []):
+    for rule in NAMESPACED + CLUSTER + LEADER:
         assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"], rule
         assert not {"escalate", "bind", "impersonate"} & set(rule["verbs"]), rule
 
 
 def test_secrets_are_only_read() -> None:
-    verbs = {v for r in RULES["namespaced"] if "secrets" in r["resources"] for v in r["verbs"]}
+    verbs = {v for r in NAMESPACED if "secrets" in r["resources"] for v in r["verbs"]}
     assert verbs <= {"get", "list", "watch"}

@@ -17,7 +17,12 @@ def test_service_monitor_selects_the_metrics_service() -> None:
     assert jmespath.search("spec.selector.matchLabels", monitor) == service["spec"]["selector"]
     assert jmespath.search("spec.namespaceSelector.matchNames", monitor) == [NAMESPACE]
     assert jmespath.search("spec.endpoints[0].port", monitor) == "metrics"
-    assert jmespath.search("spec.ports[0].name", service) == "metrics"
+    assert jmespath.search("spec.ports[0]", service) == {
+        "name": "metrics",
+        "port": 8080,
+        "targetPort": "http",
+        "protocol": "TCP",
+    }
 
 
 def test_service_monitor_interval_timeout_and_labels_are_configurable() -> None:
