@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from helm_utils import NAMESPACE, RELEASE, RenderError, one, render_chart
+import yaml
+from helm_utils import NAMESPACE, RELEASE, REPO_ROOT, RenderError, one, render_chart
 
 from heroic_operator import naming
 
@@ -76,3 +78,11 @@ def test_cluster_labels_and_annotations_are_added() -> None:
 def test_cluster_names_the_crd_would_refuse_are_refused_by_the_schema(name: str) -> None:
     with pytest.raises(RenderError, match="heroicCluster/name"):
         _cluster({"name": name})
+
+
+@pytest.mark.parametrize(
+    "example", sorted((REPO_ROOT / "examples").glob("*.yaml")), ids=lambda p: p.name
+)
+def test_every_example_spec_is_accepted_as_values_and_rendered_unchanged(example: Path) -> None:
+    (body,) = [d for d in yaml.safe_load_all(example.read_text()) if d]
+    assert _cluster({"spec": body["spec"]})["spec"] == body["spec"]
