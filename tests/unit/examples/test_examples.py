@@ -161,3 +161,29 @@ def test_in_cluster_elasticsearch_example_references_a_declared_cluster() -> Non
     es = spec.backends.metadata.elasticsearch
     assert es is not None
     assert es.cluster_ref in declared
+
+
+def _secret_names(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {
+            str(value["name"])
+            for key, value in node.items()
+            if key.endswith(("SecretRef", "secretKeyRef")) and isinstance(value, dict)
+        }
+        return found.union(*(_secret_names(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_secret_names(v) for v in node))
+    return set()
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_says_how_to_create_every_secret_it_references(path: Path) -> None:
+    text = path.read_text()
+    for cluster in _clusters(path):
+        for name in _secret_names(cluster["spec"]):
+            assert f"kubectl create secret generic {name} " in text, name
+
+
+def test_secret_reference_finder_sees_nested_references() -> None:
+    spec = _example("split-consumers.yaml")["spec"]
+    assert _secret_names(spec) == {"heroic-cassandra", "heroic-kafka"}
