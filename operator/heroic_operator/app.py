@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 class OperatorConfig:
     namespaces: list[str] = field(default_factory=list)
     kubeconfig: str | None = None
-    workers: int = 4
+    workers: int = 8
     resync_seconds: float = 300.0
     host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod from outside
     port: int | None = 8080

@@ -9,7 +9,9 @@ made here; callers decide *whether* to write.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -121,15 +123,18 @@ class Kube:
             naming.LABEL_INSTANCE: cluster.name,
             naming.LABEL_MANAGED_BY: naming.MANAGED_BY,
         }
+
+        async def fetch(resource: Any) -> list[dict[str, Any]]:
+            items = self.client.list(resource, namespace=cluster.namespace, labels=labels)
+            return [{"kind": resource.__name__, **_to_dict(o)} async for o in items]
+
+        what = f"list children of {cluster.namespace}/{cluster.name}"
+        lists = await asyncio.gather(
+            *(self._call(what, functools.partial(fetch, r)) for r in RESOURCES.values())
+        )
         observed = Observed()
-        for kind, resource in RESOURCES.items():
-            what = f"list {kind} of {cluster.namespace}/{cluster.name}"
-
-            async def fetch(resource: Any = resource) -> list[dict[str, Any]]:
-                items = self.client.list(resource, namespace=cluster.namespace, labels=labels)
-                return [{"kind": resource.__name__, **_to_dict(o)} async for o in items]
-
-            for obj in await self._call(what, fetch):
+        for items in lists:
+            for obj in items:
                 observed.put(obj)
         return observed
 

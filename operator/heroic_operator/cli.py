@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=8080,
         help="port of /healthz, /readyz and /metrics (default 8080)",
     )
-    parser.add_argument("--workers", type=int, default=4, help="parallel reconciles (default 4)")
+    parser.add_argument("--workers", type=int, default=8, help="parallel reconciles (default 8)")
     parser.add_argument(
         "--resync-seconds",
         type=float,

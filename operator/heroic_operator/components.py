@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -174,11 +175,41 @@ def configure_targets(cluster: Cluster) -> list[Target]:
     return out
 
 
+@dataclass(frozen=True)
+class Rendering:
+    """Everything rendered from one spec: components, configure targets, Secrets used."""
+
+    components: tuple[Component, ...]
+    targets: tuple[Target, ...]
+
+    @property
+    def secrets(self) -> list[SecretKeyRef]:
+        """Every Secret key a component or Job uses (deduplicated, sorted)."""
+        refs: set[SecretKeyRef] = set()
+        for rendered in [c.rendered for c in self.components] + [t.rendered for t in self.targets]:
+            refs.update(u.ref for u in rendered.secrets)
+        return sorted(refs, key=lambda r: (r.name, r.key))
+
+
+_CACHE: OrderedDict[tuple[str, str, str], Rendering] = OrderedDict()
+_CACHE_SIZE = 1024
+
+
+def render_cluster(cluster: Cluster) -> Rendering:
+    """``components`` and ``configure_targets`` of a cluster, memoized on its spec (rendering
+    validates every heroic.yml, which is most of a steady-state reconcile's CPU)."""
+    key = (cluster.namespace, cluster.name, cluster.spec.model_dump_json())
+    cached = _CACHE.get(key)
+    if cached is not None:
+        _CACHE.move_to_end(key)
+        return cached
+    rendering = Rendering(tuple(components(cluster)), tuple(configure_targets(cluster)))
+    _CACHE[key] = rendering
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return rendering
+
+
 def referenced_secrets(cluster: Cluster) -> list[SecretKeyRef]:
     """Every Secret key any component or Job of the cluster uses (deduplicated, sorted)."""
-    refs: set[SecretKeyRef] = set()
-    for component in components(cluster):
-        refs.update(u.ref for u in component.rendered.secrets)
-    for target in configure_targets(cluster):
-        refs.update(u.ref for u in target.rendered.secrets)
-    return sorted(refs, key=lambda r: (r.name, r.key))
+    return render_cluster(cluster).secrets

@@ -1,6 +1,6 @@
 """Run the configure Jobs a reconcile planned: gather each target's Jobs and pods, plan, then
-create, delete (for a retry) and report. Jobs are created once and never updated; their own
-ConfigMap is created right after, owned by the Job. Writes go through ``Kube``."""
+create, delete (for a retry) and report. Jobs are created once and never updated. Writes go
+through ``Kube``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from heroic_operator import metrics, naming
 from heroic_operator.apply import Kube, Observed
-from heroic_operator.builders.jobs import build_configure_job, build_job_config_map
+from heroic_operator.builders.jobs import build_configure_job
 from heroic_operator.components import Target
 from heroic_operator.events import EventLog
 from heroic_operator.gating import immutable_change
@@ -72,7 +72,7 @@ class JobRunner:
             )
         return plans
 
-    async def run(self, cluster: Cluster, plans: Sequence[TargetPlan], observed: Observed) -> None:
+    async def run(self, cluster: Cluster, plans: Sequence[TargetPlan]) -> None:
         """Carry out each plan's writes and report transitions."""
         records = cluster.status.get("configure") or {}
         for plan in plans:
@@ -80,13 +80,10 @@ class JobRunner:
                 await self.kube.delete("Job", cluster.namespace, name)
             if plan.create_job:
                 await self._create(cluster, plan)
-            elif observed.get("Job", plan.job_name) and plan.phase == "Running":
-                await self._ensure_config_map(cluster, plan, observed)
             await self._report(cluster, plan, records.get(plan.target.key) or {})
 
     async def _create(self, cluster: Cluster, plan: TargetPlan) -> None:
-        job = await self.kube.apply(build_configure_job(cluster, plan))
-        await self.kube.apply(build_job_config_map(cluster, plan, job["metadata"]["uid"]))
+        await self.kube.apply(build_configure_job(cluster, plan))
         metrics.JOB_OUTCOMES.labels(
             cluster.namespace, cluster.name, plan.target.key, "created"
         ).inc()
@@ -95,17 +92,6 @@ class JobRunner:
             "ConfigureJobCreated",
             f"Created Job {plan.job_name} (heroic configure --only {plan.target.backend})",
         )
-
-    async def _ensure_config_map(
-        self, cluster: Cluster, plan: TargetPlan, observed: Observed
-    ) -> None:
-        """Recreate a running Job's ConfigMap if a crash left the Job without it."""
-        if observed.get("ConfigMap", plan.job_name) is not None:
-            return
-        job = observed.get("Job", plan.job_name) or {}
-        uid = (job.get("metadata") or {}).get("uid", "")
-        if uid:
-            await self.kube.apply(build_job_config_map(cluster, plan, uid))
 
     async def _report(self, cluster: Cluster, plan: TargetPlan, old: Mapping[str, Any]) -> None:
         key = plan.target.key

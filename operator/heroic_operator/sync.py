@@ -4,6 +4,7 @@ drift. Writes go through ``Kube``; the decision is ``diff.needs_apply``."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -36,6 +37,10 @@ def rollout_reason(desired: Mapping[str, Any], observed: Mapping[str, Any] | Non
     return " and ".join(reasons)
 
 
+#: Kinds applied before the others, so that pods never wait for their ServiceAccount or config.
+FIRST_PHASE = frozenset({"ServiceAccount", "ConfigMap", "Service"})
+
+
 async def apply_children(
     kube: Kube,
     events: EventLog,
@@ -43,27 +48,33 @@ async def apply_children(
     desired: Sequence[dict[str, Any]],
     observed: Observed,
 ) -> int:
-    """Apply each desired object that differs from the live one; returns the number applied."""
-    applied = 0
-    for obj in desired:
-        kind, name = obj["kind"], obj["metadata"]["name"]
-        live = observed.get(kind, name)
-        if not needs_apply(obj, live):
-            continue
-        rolled = rollout_reason(obj, live)
-        same_desire = live is not None and _annotation(
-            live, naming.ANNOTATION_DESIRED_HASH
-        ) == _annotation(obj, naming.ANNOTATION_DESIRED_HASH)
-        observed.put(await kube.apply(obj))
-        applied += 1
-        if rolled:
-            await events.normal(
-                cluster, "RollingOut", f"Deployment {name} rolls out: {rolled} changed"
-            )
-        elif same_desire and live is not None:
-            fields = ", ".join(drifted_fields(obj, live)[:5])
-            await events.normal(cluster, "DriftRepaired", f"Re-applied {kind} {name} ({fields})")
-    return applied
+    """Apply each desired object that differs from the live one; returns the number applied.
+
+    Two phases (ServiceAccounts, ConfigMaps and Services, then the rest), each in parallel."""
+    changed = [o for o in desired if needs_apply(o, observed.get(o["kind"], o["metadata"]["name"]))]
+    first = [o for o in changed if o["kind"] in FIRST_PHASE]
+    rest = [o for o in changed if o["kind"] not in FIRST_PHASE]
+    for phase in (first, rest):
+        await asyncio.gather(*(_apply_one(kube, events, cluster, o, observed) for o in phase))
+    return len(changed)
+
+
+async def _apply_one(
+    kube: Kube, events: EventLog, cluster: Cluster, obj: dict[str, Any], observed: Observed
+) -> None:
+    kind, name = obj["kind"], obj["metadata"]["name"]
+    live = observed.get(kind, name)
+    rolled = rollout_reason(obj, live)
+    desired_hash = _annotation(obj, naming.ANNOTATION_DESIRED_HASH)
+    same_desire = (
+        live is not None and _annotation(live, naming.ANNOTATION_DESIRED_HASH) == desired_hash
+    )
+    observed.put(await kube.apply(obj))
+    if rolled:
+        await events.normal(cluster, "RollingOut", f"Deployment {name} rolls out: {rolled} changed")
+    elif same_desire and live is not None:
+        fields = ", ".join(drifted_fields(obj, live)[:5])
+        await events.normal(cluster, "DriftRepaired", f"Re-applied {kind} {name} ({fields})")
 
 
 def _controlled_by(obj: Mapping[str, Any], uid: str) -> bool:

@@ -1,8 +1,9 @@
-"""Configure Jobs (``heroic configure --only <backend>``) and their own immutable ConfigMaps.
+"""Configure Jobs (``heroic configure --only <backend>``).
 
-A Job is named by the hash of its inputs and never updated (a Job's pod template is
-immutable); its ConfigMap holds exactly the config it was created for and is owned by the Job,
-so the Job's TTL removes both. Exit code 78 fails the Job at once (pod failure policy); other
+A Job is named by the hash of its inputs and never updated (a Job's pod template is immutable).
+It is self-contained: its heroic.yml travels in a pod annotation that the downward API mounts as
+``/etc/heroic/heroic.yml`` (no ConfigMap to create first, to race with, or to clean up; the
+config holds no secrets). Exit code 78 fails the Job at once (pod failure policy); other
 failures count against ``backoffLimit``. Pure.
 """
 
@@ -24,7 +25,7 @@ from heroic_operator.jobstatus import CONTAINER, EXIT_PERMANENT
 from heroic_operator.plan import TargetPlan
 from heroic_operator.spec import Cluster
 
-CONFIG_KEY = "heroic.yml"
+CONFIG_ANNOTATION = f"{naming.GROUP}/configure-config"
 
 
 def job_labels(plan: TargetPlan) -> dict[str, str]:
@@ -55,8 +56,10 @@ def _container(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
 def build_configure_job(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
     """The Job running ``heroic configure --only <backend>`` for one target's inputs."""
     configure = cluster.spec.configure
+    field = f"metadata.annotations['{CONFIG_ANNOTATION}']"
+    config = {"items": [{"path": "heroic.yml", "fieldRef": {"fieldPath": field}}]}
     volumes = [
-        {"name": "config", "configMap": {"name": plan.job_name}},
+        {"name": "config", "downwardAPI": config},
         *secret_volumes(plan.target.rendered.secrets),
     ]
     template = pod_template(
@@ -66,7 +69,10 @@ def build_configure_job(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
         container=_container(cluster, plan),
         volumes=volumes,
         service_account=naming.configure_service_account_name(cluster.name),
-        annotations={naming.ANNOTATION_CONFIG_HASH: plan.digest},
+        annotations={
+            naming.ANNOTATION_CONFIG_HASH: plan.digest,
+            CONFIG_ANNOTATION: plan.target.rendered.text,
+        },
         extra={"restartPolicy": "Never"},
     )
     template["metadata"]["labels"].update(job_labels(plan))
@@ -99,19 +105,4 @@ def build_configure_job(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
             },
             "template": template,
         },
-    }
-
-
-def build_job_config_map(cluster: Cluster, plan: TargetPlan, job_uid: str) -> dict[str, Any]:
-    """The Job's own ConfigMap (same name), owned by the Job so its TTL removes it too."""
-    meta = metadata(cluster, plan.job_name, naming.COMPONENT_CONFIGURE, labels=job_labels(plan))
-    meta["ownerReferences"] = [
-        {"apiVersion": "batch/v1", "kind": "Job", "name": plan.job_name, "uid": job_uid}
-    ]
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": meta,
-        "immutable": True,
-        "data": {CONFIG_KEY: plan.target.rendered.text},
     }

@@ -11,7 +11,7 @@ from lightkube import Client
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apps_v1 import Deployment, ReplicaSet
 from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import ConfigMap, Secret, Service
+from lightkube.resources.core_v1 import ConfigMap, Event, Secret, Service
 
 from heroic_operator.app import Operator
 from tests.integration.operator.support import (
@@ -58,8 +58,10 @@ def test_backend_change_runs_a_new_job_then_rolls_out_once(
     wait_condition(client, namespace, "cass", timeout=60)
     first_jobs = _jobs(client, namespace, "cass")
     assert sorted(j.split("-")[3] for j in first_jobs) == ["cassandra", "elasticsearch"]
-    job_config = client.get(ConfigMap, next(iter(first_jobs)), namespace=namespace)
-    assert job_config.immutable is True
+    annotations = next(iter(first_jobs.values())).spec.template.metadata.annotations
+    assert "type: datastax" in annotations["heroic.dev/configure-config"] or (
+        "type: elasticsearch" in annotations["heroic.dev/configure-config"]
+    )
     status = get_cluster(client, namespace, "cass")["status"]
     assert wait_condition(client, namespace, "cass", "CassandraConfigured")["reason"] == "Succeeded"
     assert len(status["configure"]["cassandra"]["succeededHashes"]) == 1
@@ -116,6 +118,18 @@ def test_backend_change_runs_a_new_job_then_rolls_out_once(
         records["elasticsearch"]["succeededHashes"]
         == status["configure"]["elasticsearch"]["succeededHashes"]
     ), "the unchanged backend's Job did not run again"
+
+
+def test_job_outcomes_are_events(client: Client, namespace: str, operator: Operator) -> None:
+    _secret(client, namespace, "cassandra-credentials", "s3cret")
+    apply_cluster(client, namespace, _cassandra("evented"))
+    wait_condition(client, namespace, "evented", timeout=60)
+    fields = {"involvedObject.name": "evented", "involvedObject.kind": "HeroicCluster"}
+
+    def reasons() -> set[str]:
+        return {e.reason or "" for e in client.list(Event, namespace=namespace, fields=fields)}
+
+    wait_for("Job events", lambda: {"ConfigureJobCreated", "ConfigureSucceeded"} <= reasons())
 
 
 def _as_time(value: Any) -> datetime:

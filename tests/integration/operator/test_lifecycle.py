@@ -12,9 +12,10 @@ import httpx
 import pytest
 import yaml
 from lightkube import Client
+from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import ConfigMap, Service, ServiceAccount
+from lightkube.resources.core_v1 import ConfigMap, Secret, Service, ServiceAccount
 from lightkube.resources.policy_v1 import PodDisruptionBudget
 from lightkube.types import PatchType
 
@@ -222,8 +223,17 @@ def test_pause_stops_all_changes_and_says_so(
 def test_deleting_a_cluster_collects_its_children(
     client: Client, namespace: str, operator: Operator
 ) -> None:
-    apply_cluster(client, namespace, manifest("memory", "gone"))
-    wait_condition(client, namespace, "gone")
+    client.apply(
+        Secret(
+            metadata=ObjectMeta(name="cassandra-credentials", namespace=namespace),
+            stringData={"password": "pw"},
+        ),
+        field_manager="heroic-tests",
+        force=True,
+    )
+    apply_cluster(client, namespace, manifest("cassandra", "gone"))
+    wait_condition(client, namespace, "gone", timeout=60)
+    assert len([k for k in _children(client, namespace, "gone") if k[0] == "Job"]) == 2
     assert operator.kube is not None
     client.delete(HeroicClusterResource, "gone", namespace=namespace)
     wait_for(

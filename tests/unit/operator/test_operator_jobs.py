@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import jmespath
 import pytest
 
-from heroic_operator.builders.jobs import build_configure_job, build_job_config_map
+from heroic_operator.builders.jobs import build_configure_job
 from heroic_operator.components import configure_targets
 from heroic_operator.plan import JobContext, TargetPlan, plan_target
 from heroic_operator.spec import Cluster
@@ -72,24 +71,23 @@ def test_configure_job_fields(
     assert jmespath.search(query, job) == expected
 
 
-def test_job_mounts_its_own_config_map(cluster: Callable[..., Cluster]) -> None:
+def test_job_carries_its_config_in_a_downward_api_volume(cluster: Callable[..., Cluster]) -> None:
     full = cluster("full")
     plan = plan_for(full, "bigtable")
     job = build_configure_job(full, plan)
     volume = jmespath.search("spec.template.spec.volumes[?name=='config'] | [0]", job)
-    assert volume == {"name": "config", "configMap": {"name": plan.job_name}}
-
-
-def test_job_config_map_is_immutable_and_owned_by_the_job(cluster: Callable[..., Cluster]) -> None:
-    full = cluster("full")
-    plan = plan_for(full, "bigtable")
-    cm: dict[str, Any] = build_job_config_map(full, plan, "job-uid")
-    assert cm["immutable"] is True
-    assert cm["metadata"]["ownerReferences"] == [
-        {"apiVersion": "batch/v1", "kind": "Job", "name": plan.job_name, "uid": "job-uid"}
-    ]
-    assert "configure: true" in cm["data"]["heroic.yml"]
-    assert cm["data"]["heroic.yml"] == plan.target.rendered.text
+    field = "metadata.annotations['heroic.dev/configure-config']"
+    assert volume == {
+        "name": "config",
+        "downwardAPI": {"items": [{"path": "heroic.yml", "fieldRef": {"fieldPath": field}}]},
+    }
+    text = job["spec"]["template"]["metadata"]["annotations"]["heroic.dev/configure-config"]
+    assert text == plan.target.rendered.text
+    assert "configure: true" in text
+    mount = jmespath.search(
+        "spec.template.spec.containers[0].volumeMounts[?name=='config'] | [0]", job
+    )
+    assert mount["mountPath"] == "/etc/heroic"
 
 
 @pytest.mark.parametrize(
