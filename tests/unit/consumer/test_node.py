@@ -1,0 +1,146 @@
+"""Node assembly and command line: configurations the node cannot run are refused with a clear
+message (exit code 2), write functions come from ``ingestion``, Kafka settings are safe for
+at-least-once."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from heroic_consumer import cli
+from heroic_consumer.node import (
+    ConsumerNode,
+    NodeConfigError,
+    NodeOptions,
+    functions_from,
+    run_node,
+)
+from heroic_consumer.sources.kafka import client_settings
+from heroic_consumer.writer import Functions
+from heroic_core.backends.factory import build_backends
+from heroic_core.config import HeroicConfig, KafkaConsumerConfig
+
+MEMORY = {
+    "metrics": {"backends": [{"type": "memory"}]},
+    "metadata": {"backends": [{"type": "memory"}]},
+    "suggest": {"backends": [{"type": "memory"}]},
+}
+KAFKA = {
+    "type": "kafka",
+    "schema": "com.spotify.heroic.consumer.schemas.Spotify100",
+    "topics": ["metrics"],
+    "config": {"bootstrap.servers": "127.0.0.1:1", "group.id": "g"},
+}
+
+
+def _config(**sections: Any) -> HeroicConfig:
+    return HeroicConfig.from_dict(MEMORY | sections)
+
+
+def _node(config: HeroicConfig, **options: Any) -> ConsumerNode:
+    return ConsumerNode(NodeOptions(config=config, **options), build_backends(config))
+
+
+def test_node_without_consumers_is_refused() -> None:
+    with pytest.raises(NodeConfigError, match="no consumers configured"):
+        _node(_config())
+
+
+def test_collectd_consumer_is_refused_by_name() -> None:
+    collectd = {"type": "collectd"}
+    with pytest.raises(NodeConfigError, match="consumer type collectd is not supported"):
+        _node(_config(consumers=[collectd]))
+
+
+def test_enabled_functions_without_backends_are_refused() -> None:
+    config = HeroicConfig.from_dict(
+        {"metadata": {"backends": [{"type": "memory"}]}, "consumers": [KAFKA]}
+    )
+    with pytest.raises(NodeConfigError, match=r"\(metrics\) have no backends"):
+        _node(config, functions=Functions(True, False, False))
+
+
+def test_functions_follow_ingestion_flags() -> None:
+    config = _config(ingestion={"updateMetrics": False, "updateSuggestions": False})
+    assert functions_from(config) == Functions(metrics=False, metadata=True, suggest=False)
+
+
+def test_split_consumer_writes_only_its_functions() -> None:
+    node = _node(
+        _config(consumers=[KAFKA], ingestion={"updateMetrics": False}),
+    )
+    assert node.writer.functions.names() == ["metadata", "suggest"]
+    assert node.writer.metrics == ()
+
+
+def test_writes_flag_overrides_ingestion() -> None:
+    node = _node(_config(consumers=[KAFKA]), functions=Functions.parse("suggest"))
+    assert (len(node.writer.metrics), len(node.writer.metadata), len(node.writer.suggest)) == (
+        0,
+        0,
+        1,
+    )
+
+
+@pytest.mark.parametrize("text", ["", "metric", "metrics,points"])
+def test_functions_parse_rejects_unknown_names(text: str) -> None:
+    with pytest.raises(ValueError, match="subset of metrics, metadata, suggest"):
+        Functions.parse(text)
+
+
+def test_kafka_settings_drop_legacy_keys_and_force_manual_commits() -> None:
+    config = KafkaConsumerConfig.model_validate(
+        KAFKA
+        | {
+            "config": {
+                "bootstrap.servers": "b:9092",
+                "group.id": "heroic",
+                "zookeeper.connect": "zk:2181",
+                "auto.commit.enable": "true",
+                "enable.auto.commit": "true",
+                "auto.offset.reset": "latest",
+            }
+        }
+    )
+    settings = client_settings(config)
+    assert "zookeeper.connect" not in settings
+    assert "auto.commit.enable" not in settings
+    assert settings["enable.auto.commit"] == "false"
+    assert settings["enable.auto.offset.store"] == "false"
+    assert settings["auto.offset.reset"] == "latest"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"bootstrap.servers": "b:9092"}, "group.id"),
+        ({"group.id": "g"}, "bootstrap.servers"),
+    ],
+)
+def test_kafka_settings_require_group_and_brokers(config: dict[str, str], message: str) -> None:
+    consumer = KafkaConsumerConfig.model_validate(KAFKA | {"config": config})
+    with pytest.raises(ValueError, match=message):
+        client_settings(consumer)
+
+
+@pytest.mark.anyio
+async def test_run_node_exits_2_on_an_unusable_configuration() -> None:
+    assert await run_node(NodeOptions(config=_config())) == 2
+
+
+def test_cli_exits_2_on_a_missing_config_file(tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--config", str(tmp_path / "absent.yml")])
+    assert cli.run(args) == 2
+
+
+def test_cli_rejects_unknown_write_functions(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--writes", "metrics,points"])
+    assert "subset of metrics, metadata, suggest" in capsys.readouterr().err

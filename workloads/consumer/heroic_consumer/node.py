@@ -1,0 +1,169 @@
+"""The consumer node: build backends, sources and pipelines from the config, run them until a
+signal, and serve probes and metrics meanwhile.
+
+``run_node(options)`` returns the process exit code: 0 when every consumed message was
+committed, 1 when a source failed or messages were left uncommitted (they will be consumed
+again), 2 for a configuration the node cannot run. SIGTERM/SIGINT start a graceful stop:
+no new fetches, open batches finish (up to ``stopTimeout``), the final offsets are committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from heroic_consumer.decode import decoder_for
+from heroic_consumer.health import Probes, start_health_server
+from heroic_consumer.pipeline import Pipeline, PipelineSettings
+from heroic_consumer.sources import build_source
+from heroic_consumer.sources.base import MessageSource
+from heroic_consumer.stats import ConsumerStats
+from heroic_consumer.writer import BatchWriter, Functions
+from heroic_core.backends.group import Backends
+from heroic_core.config import HeroicConfig
+from heroic_core.errors import HeroicError
+from heroic_core.filters import TRUE, Filter
+from heroic_core.hql import parse_filter
+
+log = logging.getLogger(__name__)
+
+#: A consumption loop that has not turned for this long is reported dead on ``/healthz``.
+LIVENESS_SECONDS = 120.0
+
+
+class NodeConfigError(ValueError):
+    """The configuration cannot run a consumer node; the message says why."""
+
+
+@dataclass(frozen=True)
+class NodeOptions:
+    """Everything the node needs beyond heroic.yml (command-line overrides)."""
+
+    config: HeroicConfig
+    host: str = "0.0.0.0"  # noqa: S104 - probes come from the kubelet, not localhost
+    port: int = 8080
+    functions: Functions | None = None
+    dead_letter_topic: str | None = None
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+
+
+def functions_from(config: HeroicConfig) -> Functions:
+    """The write functions ``ingestion.update*`` enables."""
+    ingestion = config.ingestion
+    return Functions(
+        ingestion.update_metrics, ingestion.update_metadata, ingestion.update_suggestions
+    )
+
+
+def ingestion_filter(config: HeroicConfig) -> Filter:
+    """``ingestion.filter`` parsed (HQL), or the filter matching everything."""
+    text = config.ingestion.filter
+    return parse_filter(text) if text else TRUE
+
+
+class ConsumerNode:
+    """The pipelines of one process, their writer and the probe state."""
+
+    def __init__(self, options: NodeOptions, backends: Backends) -> None:
+        config = options.config
+        if not config.consumers:
+            raise NodeConfigError("no consumers configured (heroic.yml 'consumers:')")
+        self.options = options
+        self.backends = backends
+        self.stats = ConsumerStats()
+        self.writer = BatchWriter(
+            backends,
+            options.functions or functions_from(config),
+            self.stats,
+            filter=ingestion_filter(config),
+            max_concurrent_writes=config.ingestion.max_concurrent_writes,
+        )
+        if self.writer.backend_count() == 0:
+            raise NodeConfigError(
+                "the enabled write functions "
+                f"({', '.join(self.writer.functions.names()) or 'none'}) have no backends"
+            )
+        self.sources: list[MessageSource] = []
+        self.pipelines: list[Pipeline] = []
+        for consumer in config.consumers:
+            try:
+                source = build_source(consumer, options.dead_letter_topic)
+                decoder = decoder_for(getattr(consumer, "schema_", ""))
+            except ValueError as exc:
+                raise NodeConfigError(str(exc)) from None
+            self.sources.append(source)
+            self.pipelines.append(
+                Pipeline(source, decoder, self.writer, self.stats, options.pipeline)
+            )
+        self.stop = asyncio.Event()
+
+    def live(self) -> tuple[bool, str]:
+        """The loops are turning (or not started yet)."""
+        now = time.monotonic()
+        stuck = [p.source.name for p in self.pipelines if now - p.heartbeat > LIVENESS_SECONDS]
+        return (not stuck, f"stuck: {', '.join(stuck)}" if stuck else "ok")
+
+    def ready(self) -> tuple[bool, str]:
+        """Consuming, and the backends accept writes."""
+        if self.stop.is_set():
+            return False, "stopping"
+        if not all(p.running for p in self.pipelines):
+            return False, "starting"
+        if not self.writer.healthy:
+            return False, "backend writes failing; consumption paused"
+        return True, "ok"
+
+    async def run(self) -> int:
+        """Serve until a signal or a source failure; returns the exit code."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        probes = Probes(self.live, self.ready, self.stats.registry)
+        server = await start_health_server(probes, self.options.host, self.options.port)
+        try:
+            log.info("Startup finished, hello!", extra={"functions": self.writer.functions.names()})
+            results = await asyncio.gather(*(self._run_one(p) for p in self.pipelines))
+        finally:
+            server.close()
+            await self._close(self.sources)
+        return 0 if all(results) else 1
+
+    def _on_signal(self, sig: int) -> None:
+        if not self.stop.is_set():
+            log.info("Stopping on signal %s", signal.Signals(sig).name)
+        self.stop.set()
+
+    async def _run_one(self, pipeline: Pipeline) -> bool:
+        try:
+            return await pipeline.run(self.stop)
+        except Exception as exc:
+            log.exception("Consumer %s failed: %s", pipeline.source.name, exc)
+            self.stop.set()
+            return False
+
+    async def _close(self, sources: Sequence[MessageSource]) -> None:
+        for source in sources:
+            try:
+                await source.close()
+            except Exception as exc:  # noqa: BLE001 - keep closing the rest
+                log.warning("Closing %s failed: %s", source.name, exc)
+        with contextlib.suppress(Exception):
+            await self.backends.close()
+
+
+async def run_node(options: NodeOptions) -> int:
+    """Build the node from ``options`` and run it; returns the exit code."""
+    from heroic_core.backends.factory import build_backends  # noqa: PLC0415 - heavy import
+
+    try:
+        backends = build_backends(options.config)
+        node = ConsumerNode(options, backends)
+    except (NodeConfigError, HeroicError, ValueError) as exc:
+        log.error("Cannot start the consumer: %s", exc)
+        return 2
+    return await node.run()

@@ -1,0 +1,284 @@
+"""``KafkaSource``: a consumer-group member with manual offset commits (confluent-kafka).
+
+Every client call runs on one dedicated thread, so the librdkafka handle is never used by two
+threads at once and the event loop never blocks. Auto-commit is always off: the pipeline
+commits ``offset + 1`` of the newest message it has fully handled per partition. Pausing
+pauses every assigned partition (also ones assigned while paused) while ``fetch`` keeps
+polling, so the member stays in the group. Upstream's ZooKeeper-era keys are dropped with a
+warning. Rejected messages go to the dead-letter topic through a producer on the same
+cluster, with headers naming the error and the original position. This module must not
+decode or write anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+
+from heroic_consumer.sources.base import Fetched, Message, Partition, Rejected, SourceError
+from heroic_core.config import KafkaConsumerConfig
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Keys of upstream's old (ZooKeeper) consumer that librdkafka does not know.
+LEGACY_PREFIXES = ("zookeeper.", "auto.commit.enable", "consumer.timeout.ms", "rebalance.")
+FORCED = {"enable.auto.commit": "false", "enable.auto.offset.store": "false"}
+DEFAULTS = {"auto.offset.reset": "earliest", "queued.max.messages.kbytes": "16384"}
+_UNKNOWN = -1001  # librdkafka's OFFSET_INVALID / unknown watermark
+#: Producer-irrelevant consumer keys that would only produce warnings on the dead-letter producer.
+_CONSUMER_ONLY = ("group.", "auto.offset.reset", "enable.auto", "queued.", "fetch.", "session.")
+
+
+def client_settings(config: KafkaConsumerConfig) -> dict[str, str]:
+    """The librdkafka consumer settings for ``config`` (``ValueError`` when unusable)."""
+    settings = dict(DEFAULTS)
+    for key, value in config.resolved_config().items():
+        if key.startswith(LEGACY_PREFIXES):
+            log.warning("Ignoring legacy Kafka setting %s", key, extra={"setting": key})
+            continue
+        if key in FORCED and value != FORCED[key]:
+            log.warning("Overriding %s: offsets are committed after the writes", key)
+            continue
+        settings[key] = value
+    if not settings.get("group.id"):
+        raise ValueError("kafka consumer: config must set group.id")
+    if not settings.get("bootstrap.servers") and not settings.get("metadata.broker.list"):
+        raise ValueError("kafka consumer: config must set bootstrap.servers")
+    return settings | FORCED
+
+
+def _tp_label(partition: Partition) -> str:
+    return f"{partition[0]}/{partition[1]}"
+
+
+class KafkaSource:
+    """A ``MessageSource`` over Kafka topics."""
+
+    def __init__(self, config: KafkaConsumerConfig, dead_letter_topic: str | None = None) -> None:
+        self.topics = list(config.topics)
+        self.settings = client_settings(config)
+        self.dead_letter_topic = dead_letter_topic
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="kafka")
+        self._consumer: Consumer | None = None
+        self._producer: Producer | None = None
+        self._paused = False
+        self._assigned: set[Partition] = set()
+        self._to_pause: list[Partition] = []
+        self._revoked: list[Partition] = []
+        self._committed: dict[Partition, int] = {}
+
+    @property
+    def name(self) -> str:
+        return "kafka"
+
+    @property
+    def dead_letter_enabled(self) -> bool:
+        return self.dead_letter_topic is not None
+
+    async def _call(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._call(self._start)
+        log.info("Subscribed to Kafka", extra={"topics": self.topics})
+
+    def _start(self) -> None:
+        conf: dict[str, Any] = dict(self.settings)
+        conf["error_cb"] = _log_client_error
+        conf["on_commit"] = _log_commit
+        try:
+            consumer = Consumer(conf)
+            consumer.subscribe(
+                self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke,
+                on_lost=self._on_revoke,
+            )  # fmt: skip
+            if self.dead_letter_topic:
+                self._producer = Producer(self._producer_settings())
+        except KafkaException as exc:
+            raise SourceError(f"cannot start the Kafka consumer: {exc.args[0]}") from None
+        self._consumer = consumer
+
+    def _producer_settings(self) -> dict[str, Any]:
+        conf: dict[str, Any] = {
+            k: v for k, v in self.settings.items() if not k.startswith(_CONSUMER_ONLY)
+        }
+        conf.update({"acks": "all", "enable.idempotence": "true", "error_cb": _log_client_error})
+        return conf
+
+    async def close(self) -> None:
+        await self._call(self._close)
+        self._executor.shutdown(wait=True)
+
+    def _close(self) -> None:
+        if self._producer is not None:
+            self._producer.flush(10)
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
+
+    # --- rebalancing (runs inside consume(), on the client thread) -------------------------
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        del consumer
+        assigned = [(tp.topic, tp.partition) for tp in partitions]
+        self._assigned.update(assigned)
+        if self._paused:
+            self._to_pause.extend(assigned)
+        log.info("Partitions assigned", extra={"partitions": [_tp_label(p) for p in assigned]})
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        del consumer
+        for tp in partitions:
+            key = (tp.topic, tp.partition)
+            self._assigned.discard(key)
+            self._committed.pop(key, None)
+            self._revoked.append(key)
+
+    # --- fetching --------------------------------------------------------------------------
+
+    async def fetch(self, max_messages: int, timeout: float) -> Fetched:
+        return await self._call(lambda: self._fetch(max_messages, timeout))
+
+    def _fetch(self, max_messages: int, timeout: float) -> Fetched:
+        consumer = self._require()
+        raw = consumer.consume(num_messages=max(1, max_messages), timeout=timeout)
+        if self._to_pause:
+            consumer.pause([TopicPartition(t, p) for t, p in self._to_pause])
+            self._to_pause = []
+        messages: list[Message] = []
+        for item in raw:
+            error = item.error()
+            if error is not None:
+                _check_error(error)
+                continue
+            topic, partition, offset = item.topic() or "", item.partition(), item.offset()
+            if partition is None or offset is None:
+                continue
+            messages.append(Message(item.value() or b"", topic, (topic, partition), offset))
+        revoked, self._revoked = tuple(self._revoked), []
+        return Fetched(messages, revoked)
+
+    def _require(self) -> Consumer:
+        if self._consumer is None:
+            raise SourceError("the Kafka consumer is not started")
+        return self._consumer
+
+    # --- committing ------------------------------------------------------------------------
+
+    async def commit(self, messages: Sequence[Message], *, final: bool = False) -> None:
+        newest: dict[Partition, int] = {}
+        for message in messages:
+            if message.partition is not None and message.offset >= newest.get(
+                message.partition, -1
+            ):
+                newest[message.partition] = message.offset
+        if newest:
+            await self._call(lambda: self._commit(newest, final))
+
+    def _commit(self, newest: dict[Partition, int], final: bool) -> None:
+        owned = {p: o + 1 for p, o in newest.items() if p in self._assigned}
+        if not owned:
+            return
+        offsets = [TopicPartition(t, p, o) for (t, p), o in owned.items()]
+        try:
+            if final:
+                self._require().commit(offsets=offsets, asynchronous=False)
+            else:
+                self._require().commit(offsets=offsets, asynchronous=True)
+        except KafkaException as exc:
+            raise SourceError(f"offset commit failed: {exc.args[0]}") from None
+        self._committed.update(owned)
+
+    # --- flow control ----------------------------------------------------------------------
+
+    async def pause(self) -> None:
+        await self._call(lambda: self._set_paused(True))
+
+    async def resume(self) -> None:
+        await self._call(lambda: self._set_paused(False))
+
+    def _set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        partitions = [TopicPartition(t, p) for t, p in self._assigned]
+        if not partitions:
+            return
+        consumer = self._require()
+        if paused:
+            consumer.pause(partitions)
+        else:
+            self._to_pause = []
+            consumer.resume(partitions)
+
+    # --- dead letters and lag --------------------------------------------------------------
+
+    async def dead_letter(self, rejected: Sequence[Rejected]) -> None:
+        await self._call(lambda: self._dead_letter(rejected))
+
+    def _dead_letter(self, rejected: Sequence[Rejected]) -> None:
+        producer, topic = self._producer, self.dead_letter_topic
+        if producer is None or topic is None:
+            raise SourceError("no dead-letter topic is configured")
+        failures: list[str] = []
+
+        def delivered(error: KafkaError | None, _message: object) -> None:
+            if error is not None:
+                failures.append(str(error))
+
+        for item in rejected:
+            m = item.message
+            headers: list[tuple[str, str | bytes | None]] = [
+                ("heroic.error", item.reason.encode()),
+                ("heroic.category", item.category.encode()),
+                ("heroic.topic", m.topic.encode()),
+                ("heroic.partition", str(m.partition[1] if m.partition else -1).encode()),
+                ("heroic.offset", str(m.offset).encode()),
+            ]
+            producer.produce(topic, value=m.payload, headers=headers, on_delivery=delivered)
+        remaining = producer.flush(30)
+        if remaining or failures:
+            raise SourceError(
+                f"dead-letter delivery to {topic} failed: "
+                f"{failures[0] if failures else f'{remaining} not acknowledged'}"
+            )
+
+    async def lag(self) -> dict[str, int]:
+        return await self._call(self._lag)
+
+    def _lag(self) -> dict[str, int]:
+        consumer = self._require()
+        out: dict[str, int] = {}
+        assigned = [TopicPartition(t, p) for t, p in sorted(self._assigned)]
+        positions = consumer.position(assigned) if assigned else []
+        for tp in positions:
+            key = (tp.topic, tp.partition)
+            _, high = consumer.get_watermark_offsets(tp, cached=True)
+            done = self._committed.get(key, tp.offset)
+            if high >= 0 and done is not None and done >= 0:
+                out[_tp_label(key)] = max(0, high - done)
+        return out
+
+
+def _check_error(error: KafkaError) -> None:
+    if error.code() == KafkaError._PARTITION_EOF:
+        return
+    if error.fatal():
+        raise SourceError(f"fatal Kafka error: {error}")
+    log.warning("Kafka consumer error: %s", error, extra={"code": error.name()})
+
+
+def _log_client_error(error: KafkaError) -> None:
+    log.warning("Kafka client error: %s", error, extra={"code": error.name()})
+
+
+def _log_commit(error: KafkaError | None, partitions: list[TopicPartition]) -> None:
+    if error is not None:
+        log.warning("Offset commit failed: %s", error, extra={"partitions": len(partitions)})

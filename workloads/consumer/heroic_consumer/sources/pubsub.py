@@ -1,0 +1,215 @@
+"""``PubSubSource``: synchronous pull from a Pub/Sub subscription (google-cloud-pubsub).
+
+As upstream, ``start`` creates the topic and the pull subscription when missing. Messages are
+acknowledged only when the pipeline commits them (after their writes); until then their ack
+deadline is extended periodically, so a slow backend does not cause redelivery storms. Pausing
+simply stops pulling. ``endpoint`` (or ``PUBSUB_EMULATOR_HOST``) selects an emulator: plaintext,
+no credentials. Rejected messages are published to the dead-letter topic with attributes naming
+the error. Client calls run on worker threads; this module never decodes or writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from google.api_core import exceptions as gexc
+from google.cloud import pubsub_v1
+
+from heroic_consumer.sources.base import Fetched, Message, Rejected, SourceError
+from heroic_core.config import PubSubConsumerConfig
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ACK_DEADLINE_SECONDS = 60
+#: Pub/Sub accepts at most this many ack ids per acknowledge/modifyAckDeadline request.
+MAX_ACK_IDS = 1000
+MIN_PULL_SECONDS = 2.0
+_UNREACHABLE = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError)
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + MAX_ACK_IDS] for i in range(0, len(items), MAX_ACK_IDS)]
+
+
+class PubSubSource:
+    """A ``MessageSource`` over one Pub/Sub subscription."""
+
+    def __init__(self, config: PubSubConsumerConfig, dead_letter_topic: str | None = None) -> None:
+        self.config = config
+        self.dead_letter_topic = dead_letter_topic
+        self._executor = ThreadPoolExecutor(4, thread_name_prefix="pubsub")
+        self._subscriber: Any = None
+        self._publisher: Any = None
+        self._subscription = ""
+        self._paused = False
+        self._outstanding: dict[str, float] = {}
+        self._next_extend = 0.0
+
+    @property
+    def name(self) -> str:
+        return "pubsub"
+
+    @property
+    def dead_letter_enabled(self) -> bool:
+        return self.dead_letter_topic is not None
+
+    async def _call(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._call(self._start)
+        log.info("Pulling from Pub/Sub", extra={"subscription": self._subscription})
+
+    def _start(self) -> None:
+        endpoint = self.config.effective_endpoint()
+        if endpoint:
+            # The client library switches to plaintext without credentials on this variable.
+            os.environ["PUBSUB_EMULATOR_HOST"] = endpoint
+        self._publisher = pubsub_v1.PublisherClient()
+        self._subscriber = pubsub_v1.SubscriberClient()
+        config = self.config
+        topic = self._publisher.topic_path(config.project, config.topic)
+        self._subscription = self._subscriber.subscription_path(config.project, config.subscription)
+        try:
+            self._ensure_topic(topic)
+            self._ensure_subscription(topic)
+            if self.dead_letter_topic:
+                self._ensure_topic(self._dead_letter_path())
+        except gexc.GoogleAPICallError as exc:
+            raise SourceError(f"cannot set up Pub/Sub {self._subscription}: {exc}") from None
+
+    def _ensure_topic(self, topic: str) -> None:
+        try:
+            self._publisher.create_topic(name=topic)
+            log.info("Created Pub/Sub topic", extra={"topic": topic})
+        except gexc.AlreadyExists:
+            pass
+
+    def _ensure_subscription(self, topic: str) -> None:
+        try:
+            self._subscriber.create_subscription(
+                name=self._subscription, topic=topic, ack_deadline_seconds=ACK_DEADLINE_SECONDS
+            )
+            log.info("Created Pub/Sub subscription", extra={"subscription": self._subscription})
+        except gexc.AlreadyExists:
+            pass
+
+    def _dead_letter_path(self) -> str:
+        return str(self._publisher.topic_path(self.config.project, self.dead_letter_topic))
+
+    async def close(self) -> None:
+        await self._call(self._close)
+        self._executor.shutdown(wait=True)
+
+    def _close(self) -> None:
+        if self._subscriber is not None:
+            self._subscriber.close()
+            self._subscriber = None
+
+    # --- fetching and acknowledging --------------------------------------------------------
+
+    async def fetch(self, max_messages: int, timeout: float) -> Fetched:
+        await self._extend_leases()
+        if self._paused or max_messages <= 0:
+            return Fetched([])
+        messages = await self._call(lambda: self._pull(max_messages, timeout))
+        now = time.monotonic()
+        for message in messages:
+            self._outstanding[message.ack_id] = now
+        return Fetched(messages)
+
+    def _pull(self, max_messages: int, timeout: float) -> list[Message]:
+        try:
+            response = self._subscriber.pull(
+                subscription=self._subscription,
+                max_messages=max_messages,
+                timeout=max(timeout, MIN_PULL_SECONDS),
+                retry=None,
+            )
+        except gexc.DeadlineExceeded:
+            return []
+        except _UNREACHABLE as exc:
+            log.warning("Pub/Sub pull failed: %s", exc, extra={"subscription": self._subscription})
+            return []
+        except gexc.GoogleAPICallError as exc:
+            raise SourceError(f"Pub/Sub pull from {self._subscription} failed: {exc}") from None
+        return [
+            Message(
+                r.message.data, self._subscription, message_id=r.message.message_id,
+                ack_id=r.ack_id,
+            )
+            for r in response.received_messages
+        ]  # fmt: skip
+
+    async def commit(self, messages: Sequence[Message], *, final: bool = False) -> None:
+        del final  # acknowledgements are synchronous either way
+        ack_ids = [m.ack_id for m in messages if m.ack_id]
+        if not ack_ids:
+            return
+        await self._call(lambda: self._acknowledge(ack_ids))
+        for ack_id in ack_ids:
+            self._outstanding.pop(ack_id, None)
+
+    def _acknowledge(self, ack_ids: list[str]) -> None:
+        for chunk in _chunks(ack_ids):
+            self._subscriber.acknowledge(subscription=self._subscription, ack_ids=chunk)
+
+    async def _extend_leases(self) -> None:
+        now = time.monotonic()
+        if now < self._next_extend or not self._outstanding:
+            return
+        self._next_extend = now + ACK_DEADLINE_SECONDS / 3
+        ack_ids = list(self._outstanding)
+        try:
+            await self._call(lambda: self._extend(ack_ids))
+        except gexc.GoogleAPICallError as exc:
+            log.warning("Extending ack deadlines failed: %s", exc, extra={"count": len(ack_ids)})
+
+    def _extend(self, ack_ids: list[str]) -> None:
+        for chunk in _chunks(ack_ids):
+            self._subscriber.modify_ack_deadline(
+                subscription=self._subscription,
+                ack_ids=chunk,
+                ack_deadline_seconds=ACK_DEADLINE_SECONDS,
+            )
+
+    # --- flow control, dead letters, lag ---------------------------------------------------
+
+    async def pause(self) -> None:
+        self._paused = True
+
+    async def resume(self) -> None:
+        self._paused = False
+
+    async def dead_letter(self, rejected: Sequence[Rejected]) -> None:
+        await self._call(lambda: self._dead_letter(rejected))
+
+    def _dead_letter(self, rejected: Sequence[Rejected]) -> None:
+        topic = self._dead_letter_path()
+        futures = [
+            self._publisher.publish(
+                topic,
+                item.message.payload,
+                heroic_error=item.reason,
+                heroic_category=item.category,
+                heroic_subscription=item.message.topic,
+                heroic_message_id=item.message.message_id,
+            )
+            for item in rejected
+        ]
+        for future in futures:
+            future.result(timeout=30)
+
+    async def lag(self) -> dict[str, int]:
+        """Pub/Sub's backlog is only visible through Cloud Monitoring: report what we hold."""
+        return {self.config.subscription: len(self._outstanding)}
