@@ -1,0 +1,118 @@
+"""The operator process around the reconciler: CLI options, kubeconfig login, rollout reasons,
+and the health/metrics endpoints."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from heroic_operator import cli
+from heroic_operator.login import connection_from_kubeconfig
+from heroic_operator.server import bound_port, make_app, start_server
+from heroic_operator.sync import rollout_reason
+
+
+def parse(*argv: str, env: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(list(argv))
+    if env is not None:
+        args.env_namespaces = env
+    return args
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "namespaces"),
+    [
+        ((), [], []),
+        (("-n", "a"), [], ["a"]),
+        (("-n", "a", "--namespace", "b"), [], ["a", "b"]),
+        ((), ["x", "y"], ["x", "y"]),
+        (("-A",), ["x"], []),
+    ],
+    ids=["all-by-default", "one", "list", "env", "all-explicit"],
+)
+def test_namespace_selection(argv: tuple[str, ...], env: list[str], namespaces: list[str]) -> None:
+    assert cli.config_from_args(parse(*argv, env=env)).namespaces == namespaces
+
+
+def test_namespace_and_all_namespaces_conflict() -> None:
+    with pytest.raises(SystemExit):
+        cli.config_from_args(parse("-n", "a", "-A", env=[]))
+
+
+def test_defaults() -> None:
+    config = cli.config_from_args(parse(env=[]))
+    assert (config.port, config.workers, config.resync_seconds, config.leader_election) == (
+        8080,
+        8,
+        300.0,
+        False,
+    )
+
+
+def test_kubeconfig_login_with_token_and_relative_ca(tmp_path: Path) -> None:
+    (tmp_path / "ca.crt").write_text("x")
+    config = {
+        "current-context": "c",
+        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u", "namespace": "n"}}],
+        "clusters": [
+            {
+                "name": "k",
+                "cluster": {"server": "https://k:6443", "certificate-authority": "ca.crt"},
+            }
+        ],
+        "users": [{"name": "u", "user": {"token": "t0k"}}],
+    }
+    path = tmp_path / "config"
+    path.write_text(yaml.safe_dump(config))
+    info = connection_from_kubeconfig(str(path))
+    assert (info.server, info.token, info.default_namespace) == ("https://k:6443", "t0k", "n")
+    assert info.ca_path == str(tmp_path / "ca.crt")
+
+
+def _deployment(config: str, secrets: str | None = None) -> dict[str, object]:
+    annotations = {"heroic.dev/config-hash": config}
+    if secrets is not None:
+        annotations["heroic.dev/secrets-hash"] = secrets
+    return {"kind": "Deployment", "spec": {"template": {"metadata": {"annotations": annotations}}}}
+
+
+@pytest.mark.parametrize(
+    ("desired", "live", "reason"),
+    [
+        (_deployment("a"), _deployment("a"), ""),
+        (_deployment("b"), _deployment("a"), "config"),
+        (_deployment("a", "s2"), _deployment("a", "s1"), "Secrets"),
+        (_deployment("b", "s2"), _deployment("a", "s1"), "config and Secrets"),
+        (_deployment("a"), None, ""),
+    ],
+)
+def test_rollout_reason(
+    desired: dict[str, object], live: dict[str, object] | None, reason: str
+) -> None:
+    assert rollout_reason(desired, live) == reason
+
+
+def test_health_readiness_and_metrics() -> None:
+    async def scenario() -> tuple[int, int, int, int, str]:
+        ready = {"value": False}
+        runner = await start_server(make_app(lambda: True, lambda: ready["value"]), "127.0.0.1", 0)
+        base = f"http://127.0.0.1:{bound_port(runner)}"
+        async with httpx.AsyncClient() as client:
+            health = (await client.get(f"{base}/healthz")).status_code
+            not_ready = (await client.get(f"{base}/readyz")).status_code
+            ready["value"] = True
+            now_ready = (await client.get(f"{base}/readyz")).status_code
+            metrics = await client.get(f"{base}/metrics")
+        await runner.cleanup()
+        return health, not_ready, now_ready, metrics.status_code, metrics.text
+
+    health, not_ready, now_ready, code, text = asyncio.run(scenario())
+    assert (health, not_ready, now_ready, code) == (200, 503, 200, 200)
+    assert "heroic_operator_api_writes_total" in text
