@@ -14,6 +14,7 @@ import yaml
 from lightkube import Client
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
 from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import ConfigMap, Secret, Service, ServiceAccount
 from lightkube.resources.policy_v1 import PodDisruptionBudget
@@ -40,7 +41,16 @@ def _children(client: Client, namespace: str, cluster: str) -> dict[tuple[str, s
     """(kind, name) → resourceVersion of every child of one cluster."""
     labels: dict[str, Any] = {"app.kubernetes.io/instance": cluster}
     out = {}
-    for resource in (ConfigMap, Service, ServiceAccount, Deployment, PodDisruptionBudget, Job):
+    resources = (
+        ConfigMap,
+        Service,
+        ServiceAccount,
+        Deployment,
+        PodDisruptionBudget,
+        HorizontalPodAutoscaler,
+        Job,
+    )
+    for resource in resources:
         for obj in client.list(resource, namespace=namespace, labels=labels):
             out[(resource.__name__, obj.metadata.name)] = obj.metadata.resourceVersion
     return out
@@ -300,3 +310,23 @@ def test_events_are_posted_for_rollouts(client: Client, namespace: str, operator
         return any(e["reason"] == "RollingOut" for e in yaml.safe_load(out)["items"])
 
     wait_for("a RollingOut Event", rolled)
+
+
+def test_removed_parts_are_pruned(client: Client, namespace: str, operator: Operator) -> None:
+    body = manifest("memory", "prune", api={"replicas": 1, "autoscaling": {"maxReplicas": 3}})
+    apply_cluster(client, namespace, body)
+    wait_condition(client, namespace, "prune")
+    assert ("HorizontalPodAutoscaler", "prune-heroic-api") in _children(client, namespace, "prune")
+    patch_spec(client, namespace, "prune", {"consumers": None, "api": {"autoscaling": None}})
+
+    def pruned() -> bool:
+        children = _children(client, namespace, "prune")
+        return (
+            not any("consumer-main" in name for _, name in children)
+            and ("HorizontalPodAutoscaler", "prune-heroic-api") not in children
+        )
+
+    wait_for("consumer group and HPA pruned", pruned)
+    data = client.get(ConfigMap, "prune-heroic-config", namespace=namespace).data or {}
+    assert set(data) == {"api.yml"}
+    wait_condition(client, namespace, "prune")
