@@ -19,6 +19,7 @@ from tests.integration.operator.support import (
     get_cluster,
     manifest,
     patch_spec,
+    reconcile_now,
     wait_condition,
     wait_for,
 )
@@ -222,3 +223,24 @@ def test_in_cluster_elasticsearch_gets_a_headless_service(
     config = client.get(ConfigMap, "es-heroic-config", namespace=namespace).data["api.yml"]
     assert f"es-heroic-es-main.{namespace}.svc:9200" in config
     assert wait_condition(client, namespace, "es", "ElasticsearchConfigured")["status"] == "True"
+
+
+def test_full_example_is_ready_and_then_quiet(
+    client: Client, namespace: str, operator: Operator
+) -> None:
+    for name, key in (("gcp-credentials", "key.json"), ("kafka-credentials", "password")):
+        client.apply(
+            Secret(metadata=ObjectMeta(name=name, namespace=namespace), stringData={key: "x"}),
+            field_manager="heroic-tests",
+            force=True,
+        )
+    body = manifest("full", "full")
+    del body["spec"]["api"]["podTemplate"]["nodeSelector"]  # the fake node has no such label
+    apply_cluster(client, namespace, body)
+    wait_condition(client, namespace, "full", timeout=90)
+    conditions = {c["type"] for c in get_cluster(client, namespace, "full")["status"]["conditions"]}
+    assert {"BigtableConfigured", "ElasticsearchConfigured", "PubSubConfigured"} <= conditions
+    assert operator.kube is not None
+    writes = operator.kube.total_writes
+    reconcile_now(operator, namespace, "full", times=2)
+    assert operator.kube.total_writes == writes
