@@ -118,6 +118,23 @@ class ConsumerNode:
             return False, "backend writes failing; consumption paused"
         return True, "ok"
 
+    async def configure_backends(self) -> None:
+        """Configure (idempotently) the used backends whose config says ``configure: true``,
+        before the first write, as upstream does at start."""
+        config, backends = self.options.config, self.backends
+        used = {id(b) for b in (*self.writer.metrics, *self.writer.metadata, *self.writer.suggest)}
+        pairs = [
+            *zip(config.metrics.backends, backends.metrics.members, strict=False),
+            *zip(config.metadata.backends, backends.metadata.members, strict=False),
+            *zip(config.suggest.backends, backends.suggest.members, strict=False),
+        ]
+        for backend_config, backend in pairs:
+            if id(backend) in used and getattr(backend_config, "configure", False):
+                try:
+                    await backend.configure()
+                except Exception as exc:  # noqa: BLE001 - writes will retry; log and go on
+                    log.warning("Configuring backend %s failed: %s", backend.id, exc)
+
     async def run(self) -> int:
         """Serve until a signal or a source failure; returns the exit code."""
         loop = asyncio.get_running_loop()
@@ -126,6 +143,7 @@ class ConsumerNode:
         probes = Probes(self.live, self.ready, self.stats.registry)
         server = await start_health_server(probes, self.options.host, self.options.port)
         try:
+            await self.configure_backends()
             log.info("Startup finished, hello!", extra={"functions": self.writer.functions.names()})
             results = await asyncio.gather(*(self._run_one(p) for p in self.pipelines))
         finally:

@@ -2,7 +2,8 @@
 
 As upstream, ``start`` creates the topic and the pull subscription when missing. Messages are
 acknowledged only when the pipeline commits them (after their writes); until then their ack
-deadline is extended periodically, so a slow backend does not cause redelivery storms. Pausing
+deadline (the subscription's) is extended at half-life, so a slow backend does not cause
+redelivery storms, while a killed consumer's messages come back within one deadline. Pausing
 simply stops pulling. ``endpoint`` (or ``PUBSUB_EMULATOR_HOST``) selects an emulator: plaintext,
 no credentials. Rejected messages are published to the dead-letter topic with attributes naming
 the error. Client calls run on worker threads; this module never decodes or writes.
@@ -50,7 +51,9 @@ class PubSubSource:
         self._publisher: Any = None
         self._subscription = ""
         self._paused = False
+        #: ack id -> when its deadline was last set; extended at half the lease.
         self._outstanding: dict[str, float] = {}
+        self._lease = ACK_DEADLINE_SECONDS
         self._next_extend = 0.0
 
     @property
@@ -102,7 +105,8 @@ class PubSubSource:
             )
             log.info("Created Pub/Sub subscription", extra={"subscription": self._subscription})
         except gexc.AlreadyExists:
-            pass
+            existing = self._subscriber.get_subscription(subscription=self._subscription)
+            self._lease = max(10, int(existing.ack_deadline_seconds or ACK_DEADLINE_SECONDS))
 
     def _dead_letter_path(self) -> str:
         return str(self._publisher.topic_path(self.config.project, self.dead_letter_topic))
@@ -168,19 +172,26 @@ class PubSubSource:
         now = time.monotonic()
         if now < self._next_extend or not self._outstanding:
             return
-        self._next_extend = now + ACK_DEADLINE_SECONDS / 3
-        ack_ids = list(self._outstanding)
+        self._next_extend = now + 1.0
+        half = self._lease / 2
+        due = [ack_id for ack_id, since in self._outstanding.items() if now - since >= half]
+        if not due:
+            return
         try:
-            await self._call(lambda: self._extend(ack_ids))
+            await self._call(lambda: self._extend(due))
         except gexc.GoogleAPICallError as exc:
-            log.warning("Extending ack deadlines failed: %s", exc, extra={"count": len(ack_ids)})
+            log.warning("Extending ack deadlines failed: %s", exc, extra={"count": len(due)})
+            return
+        for ack_id in due:
+            if ack_id in self._outstanding:
+                self._outstanding[ack_id] = now
 
     def _extend(self, ack_ids: list[str]) -> None:
         for chunk in _chunks(ack_ids):
             self._subscriber.modify_ack_deadline(
                 subscription=self._subscription,
                 ack_ids=chunk,
-                ack_deadline_seconds=ACK_DEADLINE_SECONDS,
+                ack_deadline_seconds=self._lease,
             )
 
     # --- flow control, dead letters, lag ---------------------------------------------------

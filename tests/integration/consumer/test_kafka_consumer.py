@@ -1,0 +1,153 @@
+"""``heroic consumer`` against the real Kafka of the test environment, writing to the Bigtable
+emulator and Elasticsearch; every good point is read back through the API node."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from tests.integration.consumer.support import (
+    SPOTIFY100,
+    Api,
+    Backends,
+    ConsumerProcess,
+    Workload,
+)
+
+pytestmark = [pytest.mark.kafka, pytest.mark.bigtable, pytest.mark.elasticsearch]
+
+PARTITIONS = 3
+
+
+@pytest.fixture
+def backends() -> Iterator[Backends]:
+    stores = Backends()
+    yield stores
+    stores.cleanup()
+
+
+@pytest.fixture
+def topics() -> tuple[str, str]:
+    servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    suffix = uuid.uuid4().hex[:10]
+    topic, dead = f"metrics-{suffix}", f"dead-{suffix}"
+    admin = AdminClient({"bootstrap.servers": servers})
+    futures = admin.create_topics(
+        [NewTopic(topic, num_partitions=PARTITIONS), NewTopic(dead, num_partitions=1)]
+    )
+    for future in futures.values():
+        future.result(30)
+    return topic, dead
+
+
+def kafka_consumer(topic: str, group: str) -> dict[str, Any]:
+    servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    return {
+        "type": "kafka", "schema": SPOTIFY100, "topics": [topic],
+        "config": {"bootstrap.servers": servers, "group.id": group},
+    }  # fmt: skip
+
+
+def produce(topic: str, payloads: list[bytes]) -> None:
+    producer = Producer({"bootstrap.servers": os.environ["KAFKA_BOOTSTRAP_SERVERS"]})
+    for i, payload in enumerate(payloads):
+        producer.produce(topic, value=payload, partition=i % PARTITIONS)
+        if i % 10_000 == 0:
+            producer.poll(0)
+    assert producer.flush(60) == 0
+
+
+def read_all(topic: str, expected: int, timeout: float = 30) -> list[Any]:
+    reader = Consumer({
+        "bootstrap.servers": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+        "group.id": f"reader-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest",
+    })  # fmt: skip
+    reader.subscribe([topic])
+    out: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(out) < expected and time.monotonic() < deadline:
+            message = reader.poll(1)
+            if message is not None and message.error() is None:
+                out.append(message)
+    finally:
+        reader.close()
+    return out
+
+
+def committed(topic: str, group: str) -> int:
+    """Sum of the group's committed offsets over the topic's partitions."""
+    reader = Consumer({"bootstrap.servers": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+                       "group.id": group})  # fmt: skip
+    try:
+        offsets = reader.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], 30)
+    finally:
+        reader.close()
+    return sum(max(tp.offset, 0) for tp in offsets)
+
+
+def test_every_good_point_arrives_and_malformed_ones_are_dead_lettered(
+    backends: Backends, topics: tuple[str, str], tmp_path: Path
+) -> None:
+    topic, dead = topics
+    group = f"heroic-{uuid.uuid4().hex[:8]}"
+    workload = Workload()
+    produce(topic, workload.build(600, malformed_every=50))
+    config = backends.config(kafka_consumer(topic, group))
+    consumer = ConsumerProcess(config, tmp_path, "--dead-letter-topic", dead)
+    try:
+        consumer.wait_ready()
+        with Api(config) as api:
+            seen = api.wait_for_points(workload)
+        assert seen == set(workload.good), consumer.logs()
+        deadline = time.monotonic() + 30
+        while committed(topic, group) < len(workload.payloads) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        labels = {"source": "kafka", "category": "malformed"}
+        assert consumer.metric("heroic_consumer_messages_malformed_total", **labels) == 12
+    finally:
+        assert consumer.stop() == 0, consumer.logs()
+    assert committed(topic, group) == len(workload.payloads)
+    letters = read_all(dead, workload.malformed)
+    assert len(letters) == workload.malformed == 12
+    headers = dict(letters[0].headers())
+    assert headers["heroic.topic"] == topic.encode()
+    assert int(headers["heroic.offset"]) >= 0
+    assert headers["heroic.error"]
+
+
+def test_sigkill_mid_stream_and_restart_loses_no_good_point(
+    backends: Backends, topics: tuple[str, str], tmp_path: Path
+) -> None:
+    topic, _ = topics
+    group = f"heroic-{uuid.uuid4().hex[:8]}"
+    workload = Workload()
+    produce(topic, workload.build(10_000, malformed_every=97))
+    config = backends.config(kafka_consumer(topic, group))
+    args = ("--batch-size", "500", "--max-in-flight", "2")
+    first = ConsumerProcess(config, tmp_path, *args)
+    first.wait_ready()
+    deadline = time.monotonic() + 120
+    while first.metric("heroic_consumer_messages_committed_total", source="kafka") < 2000:
+        assert time.monotonic() < deadline, first.logs()
+        time.sleep(0.05)
+    first.kill()
+    done_before_kill = committed(topic, group)
+    assert 0 < done_before_kill < len(workload.payloads), "the kill was not mid-stream"
+    second = ConsumerProcess(config, tmp_path, *args)
+    try:
+        second.wait_ready()
+        with Api(config) as api:
+            seen = api.wait_for_points(workload, timeout=240)
+        missing = set(workload.good) - seen
+        assert not missing, f"{len(missing)} good points missing; {second.logs()}"
+    finally:
+        assert second.stop() == 0, second.logs()
