@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 COMPONENTS ?= all
 TESTENV := $(PY) -m heroic_testenv
 
-.PHONY: help venv run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status
+.PHONY: chart-sync docs help venv run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -39,6 +39,12 @@ run: venv  ## the main job on embedded defaults: control plane, operator, a Hero
 
 bench: venv  ## every benchmark; each prints its figures
 	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+
+chart-sync: venv  ## copy the CRD, RBAC rules and spec schema into the chart after operator changes
+	$(PY) helm-tests/chart_sync.py
+
+docs: venv  ## regenerate docs/heroiccluster-reference.md from the CRD
+	$(PY) -m heroic_docs.crd_reference
 
 IMAGE ?= heroic:dev
 image:  ## build the container image (needs a Docker engine)

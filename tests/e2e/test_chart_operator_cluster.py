@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
+from heroic_core.config import HeroicConfig
 from heroic_testenv.procs import free_port
 from tests.e2e.support import (
     CHART,
@@ -110,6 +112,13 @@ def test_chart_operator_and_memory_cluster_become_ready(installed: str, tmp_path
         config_maps = kubectl_json(
             "get", "configmap", "-n", namespace, "-l", f"app.kubernetes.io/instance={name}"
         )["items"]
-        rendered = [cm for cm in config_maps if "heroic.yml" in cm.get("data", {})]
-        assert rendered, "no ConfigMap with the rendered heroic.yml"
-        assert "memory" in rendered[0]["data"]["heroic.yml"]
+        rendered = {
+            key: yaml.safe_load(text)
+            for cm in config_maps
+            for key, text in (cm.get("data") or {}).items()
+            if key.endswith((".yml", ".yaml"))
+        }
+        assert rendered, "no ConfigMap with a rendered heroic config"
+        api_yaml = rendered.get("api.yml") or next(iter(rendered.values()))
+        api_config = HeroicConfig.from_dict(api_yaml)
+        assert [b.type for b in api_config.metrics.backends] == ["memory"]
