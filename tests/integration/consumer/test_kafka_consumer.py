@@ -52,7 +52,8 @@ def kafka_consumer(topic: str, group: str) -> dict[str, Any]:
     servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     return {
         "type": "kafka", "schema": SPOTIFY100, "topics": [topic],
-        "config": {"bootstrap.servers": servers, "group.id": group},
+        # A killed member holds its partitions until its session times out: keep that short.
+        "config": {"bootstrap.servers": servers, "group.id": group, "session.timeout.ms": 6000},
     }  # fmt: skip
 
 
@@ -149,5 +150,9 @@ def test_sigkill_mid_stream_and_restart_loses_no_good_point(
             seen = api.wait_for_points(workload, timeout=240)
         missing = set(workload.good) - seen
         assert not missing, f"{len(missing)} good points missing; {second.logs()}"
+        deadline = time.monotonic() + 60
+        while committed(topic, group) < len(workload.payloads) and time.monotonic() < deadline:
+            time.sleep(0.5)
     finally:
         assert second.stop() == 0, second.logs()
+    assert committed(topic, group) == len(workload.payloads)
