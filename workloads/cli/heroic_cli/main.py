@@ -15,6 +15,7 @@ from typing import Protocol, cast
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "api": ("heroic_api.cli", "run the API node (HTTP query API)"),
+    "node": ("heroic_cli.node", "run the API and the configured consumers in one process"),
     "consumer": ("heroic_consumer.cli", "run the consumer node (Kafka / Pub/Sub ingestion)"),
     "operator": ("heroic_operator.cli", "run the Kubernetes operator"),
     "configure": (

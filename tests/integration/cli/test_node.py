@@ -1,0 +1,115 @@
+"""``heroic node``: points consumed from Kafka are queryable through the API of the same process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from confluent_kafka import Producer
+
+from heroic_testenv.procs import free_port
+
+pytestmark = pytest.mark.kafka
+HEROIC = str(Path(sys.executable).with_name("heroic"))
+
+
+def _config(path: Path, topic: str) -> Path:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "metrics": {"backends": [{"type": "memory"}]},
+                "metadata": {"backends": [{"type": "memory"}]},
+                "suggest": {"backends": [{"type": "memory"}]},
+                "consumers": [
+                    {
+                        "type": "kafka",
+                        "schema": "com.spotify.heroic.consumer.schemas.Spotify100",
+                        "topics": [topic],
+                        "config": {
+                            "bootstrap.servers": os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+                            "group.id": f"node-{topic}",
+                            "auto.offset.reset": "earliest",
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    return path
+
+
+def test_consumed_points_are_queryable_and_sigterm_stops_cleanly(tmp_path: Path) -> None:
+    topic = f"node-{uuid.uuid4().hex[:8]}"
+    now = int(time.time() * 1000) - 120_000
+    producer = Producer({"bootstrap.servers": os.environ["KAFKA_BOOTSTRAP_SERVERS"]})
+    for i in range(5):
+        producer.produce(
+            topic,
+            json.dumps(
+                {
+                    "version": "1.1.0",
+                    "key": "node-test",
+                    "host": "h1",
+                    "time": now + i * 1000,
+                    "attributes": {"what": "x"},
+                    "value": float(i),
+                }
+            ).encode(),
+        )
+    producer.produce(topic, b"{not json")
+    assert producer.flush(30) == 0
+
+    port = free_port()
+    log = (tmp_path / "node.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            HEROIC,
+            "node",
+            "--config",
+            str(_config(tmp_path / "heroic.yml", topic)),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        query = {
+            "range": {"type": "relative", "unit": "MINUTES", "value": 10},
+            "filter": ["key", "node-test"],
+        }
+        values: list[float] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(values) < 5:
+            assert proc.poll() is None, (tmp_path / "node.log").read_text()[-3000:]
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/query/metrics",
+                    json=query,
+                    headers={"x-client-id": "test"},
+                    timeout=5,
+                )
+            except httpx.TransportError:
+                time.sleep(0.5)
+                continue
+            assert response.status_code == 200, response.text
+            values = sorted(v for g in response.json()["result"] for _, v in g["values"])
+            time.sleep(0.5)
+        assert values == [0.0, 1.0, 2.0, 3.0, 4.0]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
