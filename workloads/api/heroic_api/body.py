@@ -8,11 +8,11 @@ interpret the decoded documents.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
+from heroic_api import strict_json
 from heroic_api.errors import JsonParseError, UnsupportedMediaTypeError
 from heroic_core.errors import HeroicError, JsonMappingError
 
@@ -36,17 +36,17 @@ def is_json_type(media_type: str) -> bool:
 
 
 def decode_json(raw: bytes) -> Any:
-    """Parse a JSON document; empty → ``json-error`` "missing request body", bad → parse error."""
+    """Parse a JSON document; empty → ``json-error`` "missing request body", bad → parse error.
+
+    Strict as upstream's Jackson: see :mod:`heroic_api.strict_json`.
+    """
     if not raw.strip():
         raise JsonMappingError("missing request body", "")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise JsonParseError(f"Invalid UTF-8 in request body: {exc.reason}", 1, 1) from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise JsonParseError(exc.msg, exc.lineno, exc.colno) from exc
+    return strict_json.loads(text)
 
 
 async def read_json(request: Request) -> Any:

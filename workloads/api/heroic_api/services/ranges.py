@@ -2,6 +2,10 @@
 
 Reference 2.6 (QueryDateRange) and 3 steps 1, 2 and 5. Pure functions of their arguments
 (``now`` is always passed in); this module must not read clocks or touch backends.
+
+Difference from upstream, on purpose: an absolute range must end by 9999-12-31 (upstream took
+any Java long); later instants are a 400 naming the field instead of overflowing date
+arithmetic downstream.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ INTERVAL_FACTORS: tuple[int, ...] = (
     *(_DAY * n for n in (1, 2, 3, 7, 14)),
 )
 INTERVAL_GOAL = 240
+#: 9999-12-31T23:59:59.999Z: the last instant the API can print (error messages show dates).
+MAX_INSTANT = 253_402_300_799_999
 SHIFT_TOLERANCE = 10 * _SECOND
 
 
@@ -115,6 +121,10 @@ def decode_date_range(obj: Any, path: str = "range") -> QueryDateRange:
         start, end = _integer(obj, "start", path), _integer(obj, "end", path)
         if start < 0:
             raise JsonMappingError(f"range start must not be negative, got {start}", path)
+        if end > MAX_INSTANT:
+            raise JsonMappingError(
+                f"range end must be at most {MAX_INSTANT} (year 9999), got {end}", path
+            )
         if end < start:
             raise JsonMappingError(f"range end ({end}) is before start ({start})", path)
         return AbsoluteRange(start, end)

@@ -27,6 +27,8 @@ from heroic_core.hql import parse_filter
 from heroic_core.model import DateRange, MetricType, Points, Series
 
 EMPTY_WRITE: dict[str, Any] = {"errors": [], "times": []}
+#: Timestamps are Java longs upstream and int64 in ``Points``.
+MAX_TIMESTAMP = 2**63 - 1
 
 
 def decode_series(obj: Any, path: str) -> Series:
@@ -49,6 +51,8 @@ def _sample(item: Any, path: str) -> tuple[int, float]:
         raise JsonMappingError(f"value must be a number, got {value!r}", path)
     if ts < 0:
         raise JsonMappingError(f"timestamp must not be negative, got {ts}", path)
+    if ts > MAX_TIMESTAMP:
+        raise JsonMappingError(f"timestamp must be at most {MAX_TIMESTAMP}, got {ts}", path)
     return int(ts), float(value)
 
 

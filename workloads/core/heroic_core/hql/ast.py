@@ -24,6 +24,28 @@ UNIT_MILLIS = {
 UNIT_SUFFIX = {"MILLISECONDS": "ms", "SECONDS": "s", "MINUTES": "m", "HOURS": "h", "DAYS": "d"}
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_DAY_MS = 86_400_000
+_GREGORIAN_CYCLE_DAYS = 146_097  # 400 years
+
+
+def iso_instant(millis: int) -> str:
+    """ISO-8601 UTC text of an epoch-ms instant, also outside ``datetime``'s years 1-9999.
+
+    Out-of-range instants are shifted by whole 400-year Gregorian cycles (which repeat the
+    calendar exactly) into range, formatted, and given back their year.
+    """
+    try:
+        moment = _EPOCH + dt.timedelta(milliseconds=millis)
+    except OverflowError:
+        days, ms_of_day = divmod(millis, _DAY_MS)
+        cycles, days = divmod(days, _GREGORIAN_CYCLE_DAYS)
+        moment = _EPOCH + dt.timedelta(days=days, milliseconds=ms_of_day)
+        text = moment.isoformat().replace("+00:00", "Z")
+        return str(moment.year + 400 * cycles) + text[text.index("-") :]
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """Source location: 1-based lines, 0-based columns, end column inclusive."""
@@ -100,8 +122,7 @@ class InstantExpr(Expr):
     type_name = "instant"
 
     def repr(self) -> str:
-        moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=self.millis)
-        return "{" + moment.isoformat().replace("+00:00", "Z") + "}"
+        return "{" + iso_instant(self.millis) + "}"
 
 
 @dataclass(frozen=True, slots=True)
