@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -174,7 +173,8 @@ Heroic is running. Try, in another shell:
   $KUBECTL get deploy,svc,cm,job,pods -n {NAMESPACE}   # what the operator made (kwok runs pods)
 
   curl -s {base}/status
-  curl -s -XPOST {base}/metadata/key-suggest -H 'content-type: application/json' -d '{{"key": "c"}}'
+  curl -s -XPOST {base}/metadata/key-suggest -H 'content-type: application/json' \\
+       -d '{{"key": "cpu"}}'
   curl -s -XPOST {base}/query/metrics -H 'x-client-id: demo' -H 'content-type: text/plain' \\
        -d 'average(1m) by host from points(10m) where $key = "cpu-usage"'
   curl -s {base}/metrics | grep heroic_                # Prometheus metrics
@@ -188,13 +188,14 @@ Logs: {run_dir() / "logs"}. Press Ctrl-C to stop.
 
 
 def main() -> int:
-    stopping = threading.Event()
-
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        """Stop from wherever we are: building, waiting for Ready, or serving."""
         del signum, frame
-        stopping.set()
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C too, also where the shell started us with SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, on_signal)
     say(
         "bringing up the local control plane and Kafka "
         "(the first run builds them: about ten minutes on two cores)"
@@ -207,7 +208,8 @@ def main() -> int:
     try:
         port, name, producer = start_system(env)
         explain(env, port, name)
-        while not stopping.wait(5):
+        while True:
+            time.sleep(10)
             say(f"demo points produced: {producer.sent}")
     except KeyboardInterrupt:
         pass
