@@ -134,3 +134,61 @@ def test_hql_instant_after_year_9999_in_an_error_message_is_a_parse_error(
     error = _error(client.post("/parser/parse-query", content=text, headers=TEXT))
     assert error["type"] == "parse-error"
     assert error["message"] == message
+
+
+def _alternating_filter_hql(depth: int) -> str:
+    text = "a = b"
+    for level in range(depth):
+        text = f"({text}) {'and' if level % 2 else 'or'} +t{level}"
+    return text
+
+
+@pytest.mark.parametrize("depth", [150, 300])
+def test_parse_filter_deeper_than_max_depth_is_a_parse_error(
+    client: TestClient, depth: int
+) -> None:
+    text = _alternating_filter_hql(depth)
+    error = _error(client.post("/parser/parse-filter", content=text, headers=TEXT))
+    assert error["type"] == "parse-error"
+    assert error["message"] == "1:0: filter is nested too deeply (at most 100 levels)"
+
+
+@pytest.mark.parametrize(
+    ("wrap", "depth"),
+    [
+        (lambda inner: {"type": "group", "of": ["host"], "each": inner}, 900),
+        (lambda inner: {"type": "opts", "aggregation": inner}, 101),
+        (lambda inner: {"type": "chain", "chain": [inner, {"type": "sum"}]}, 51),
+    ],
+)
+def test_aggregation_nested_deeper_than_100_json_levels_is_a_json_error(
+    client: TestClient, wrap: Any, depth: int
+) -> None:
+    aggregation: Any = {"type": "sum"}
+    for _ in range(depth):
+        aggregation = wrap(aggregation)
+    body = {"range": {"type": "relative", "unit": "HOURS", "value": 1}, "aggregation": aggregation}
+    error = _error(client.post("/query/metrics", json=body, headers=JSON))
+    assert error["type"] == "json-error"
+    assert error["path"] == "aggregation"
+    assert error["message"] == "aggregation is nested too deeply (at most 100 JSON levels)"
+
+
+@pytest.mark.parametrize("depth", [300, 600])
+def test_parse_query_with_a_deep_aggregation_is_a_parse_error(
+    client: TestClient, depth: int
+) -> None:
+    text = "opts(" * depth + "sum" + ")" * depth
+    error = _error(client.post("/parser/parse-query", content=text, headers=TEXT))
+    assert error["type"] == "parse-error"
+    assert "nested too deeply" in error["message"]
+
+
+def test_aggregation_100_json_levels_deep_is_evaluated(client: TestClient) -> None:
+    aggregation: Any = {"type": "sum", "size": "1m"}
+    for _ in range(99):
+        aggregation = {"type": "opts", "aggregation": aggregation}
+    body = {"range": {"type": "relative", "unit": "HOURS", "value": 1}, "aggregation": aggregation}
+    response = client.post("/query/metrics", json=body, headers=JSON)
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]

@@ -182,4 +182,5 @@ def test_too_deeply_nested_json_filter_is_a_json_error() -> None:
         nested = ["not", nested]
     with pytest.raises(JsonMappingError) as info:
         parse_filter_json(nested, "filter")
-    assert (info.value.message, info.value.path) == ("filter is nested too deeply", "filter")
+    message = "filter is nested too deeply (at most 100 levels)"
+    assert (info.value.message, info.value.path) == (message, "filter")

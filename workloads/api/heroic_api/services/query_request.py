@@ -4,7 +4,8 @@ Reference 2.6: with ``query`` (HQL) present, HQL defines filter/aggregation/sour
 JSON ``filter``, ``aggregation``, ``key`` and ``tags`` are ignored; JSON ``range``/``options``
 apply only when HQL had none; ``features`` always apply. Legacy ``key``/``tags`` are ANDed into
 the filter and legacy ``aggregators`` become a chain. Every decoding error names its JSON path
-(or HQL position). This module decodes only; it must not evaluate ranges or touch backends.
+(or HQL position); aggregations nested deeper than ``MAX_AGGREGATION_DEPTH`` are refused before
+decoding. This module decodes only; it must not evaluate ranges or touch backends.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from heroic_core.hql import ParsedQuery, parse_query
 from heroic_core.model import MetricType
 
 EMPTY_AGGREGATION: dict[str, Any] = {"type": "empty"}
+#: Deepest aggregation JSON accepted: the aggregation decoder and evaluator recurse on the
+#: tree, so a pathological depth would exhaust the interpreter's stack (a 500).
+MAX_AGGREGATION_DEPTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +63,36 @@ def _json_filter(body: QueryMetricsBody, path: str) -> Filter:
     return terms[0] if len(terms) == 1 else And(tuple(terms)).optimize()
 
 
+def json_depth(value: Any) -> int:
+    """Nesting depth of a decoded JSON value (a scalar is 0); not recursive."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def decode_aggregation(obj: Any, path: str) -> Aggregation:
+    """``parse_aggregation`` with a depth bound, checked before any recursive decoding."""
+    if json_depth(obj) > MAX_AGGREGATION_DEPTH:
+        raise JsonMappingError(
+            f"aggregation is nested too deeply (at most {MAX_AGGREGATION_DEPTH} JSON levels)",
+            path,
+        )
+    return parse_aggregation(obj, path)
+
+
 def _json_aggregation(body: QueryMetricsBody, path: str) -> Aggregation:
     if body.aggregation is not None:
-        return parse_aggregation(body.aggregation, join_path(path, "aggregation"))
+        return decode_aggregation(body.aggregation, join_path(path, "aggregation"))
     if body.aggregators:
         chain = {"type": "chain", "chain": list(body.aggregators)}
-        return parse_aggregation(chain, join_path(path, "aggregators"))
+        return decode_aggregation(chain, join_path(path, "aggregators"))
     return parse_aggregation(EMPTY_AGGREGATION, join_path(path, "aggregation"))
 
 
@@ -115,7 +143,7 @@ def _from_parsed(
     return MetricsQuery(
         range=range_,
         filter=parsed.filter if parsed.filter is not None else TRUE_FILTER,
-        aggregation=parse_aggregation(aggregation_json, path),
+        aggregation=decode_aggregation(aggregation_json, path),
         source=parsed.source or MetricType.POINTS,
         options=options,
         features=features,

@@ -6,6 +6,7 @@ Import from here; the submodules are an implementation detail.
 from heroic_core.filters.decode import filter_from_hql, parse_filter_json
 from heroic_core.filters.model import (
     FALSE,
+    MAX_DEPTH,
     TRUE,
     And,
     FalseFilter,
@@ -18,11 +19,13 @@ from heroic_core.filters.model import (
     Regex,
     StartsWith,
     TrueFilter,
+    nesting_depth,
 )
 from heroic_core.filters.optimize import optimize
 
 __all__ = [
     "FALSE",
+    "MAX_DEPTH",
     "TRUE",
     "And",
     "FalseFilter",
@@ -36,6 +39,7 @@ __all__ = [
     "StartsWith",
     "TrueFilter",
     "filter_from_hql",
+    "nesting_depth",
     "optimize",
     "parse_filter_json",
 ]

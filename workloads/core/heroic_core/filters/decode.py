@@ -18,6 +18,7 @@ from typing import Any
 from heroic_core.errors import JsonMappingError, QueryParseError, join_path
 from heroic_core.filters.model import (
     FALSE,
+    MAX_DEPTH,
     TRUE,
     And,
     Filter,
@@ -28,6 +29,7 @@ from heroic_core.filters.model import (
     Or,
     Regex,
     StartsWith,
+    nesting_depth,
 )
 
 _ORDINALS = ("first", "second")
@@ -40,14 +42,23 @@ def filter_from_hql(text: str) -> Filter:
     return parse_filter(text)
 
 
+TOO_DEEP = f"filter is nested too deeply (at most {MAX_DEPTH} levels)"
+
+
 def parse_filter_json(obj: object, path: str = "") -> Filter:
-    """Decode and optimize a filter; ``path`` is the location of ``obj`` in the document."""
+    """Decode and optimize a filter; ``path`` is the location of ``obj`` in the document.
+
+    Filters nested deeper than ``MAX_DEPTH`` (after optimization) are rejected.
+    """
     try:
-        return _decode(obj).optimize()
+        result = _decode(obj).optimize()
     except JsonMappingError as e:
         raise e.prefixed(path) from None
     except RecursionError:
-        raise JsonMappingError("filter is nested too deeply", path) from None
+        raise JsonMappingError(TOO_DEEP, path) from None
+    if nesting_depth(result) > MAX_DEPTH:
+        raise JsonMappingError(TOO_DEEP, path)
+    return result
 
 
 def _decode(obj: object) -> Filter:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heroic_core.errors import QueryParseError
-from heroic_core.filters import Filter
+from heroic_core.filters import MAX_DEPTH, Filter, nesting_depth
 from heroic_core.hql.aggregations import build_aggregation
 from heroic_core.hql.ast import (
     Expr,
@@ -34,6 +34,9 @@ from heroic_core.hql.parser import (
     parse_statements,
 )
 from heroic_core.model import MetricType
+
+#: Deepest aggregation JSON an HQL expression may produce (the API refuses deeper JSON too).
+MAX_AGGREGATION_DEPTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +74,46 @@ def _now(now_ms: int | None) -> Scope:
 
 def parse_filter(text: str) -> Filter:
     """Parse an HQL filter (``filterOnly``), optimized."""
-    parsed = parse_filter_syntax(text)
+    return _optimized(parse_filter_syntax(text))
+
+
+def _optimized(parsed: Filter) -> Filter:
+    """``parsed`` optimized; deeper than the filters' ``MAX_DEPTH`` is a parse error."""
     try:
-        return parsed.optimize()
+        result = parsed.optimize()
     except RecursionError:
         raise QueryParseError(TOO_DEEP, 1, 0) from None
+    if nesting_depth(result) > MAX_DEPTH:
+        raise QueryParseError(f"filter is nested too deeply (at most {MAX_DEPTH} levels)", 1, 0)
+    return result
 
 
 def aggregation_from(value: Expr) -> dict[str, Any]:
-    """Aggregation JSON for an evaluated select expression (a name or a call)."""
-    if isinstance(value, StringExpr | FunctionExpr):
-        return build_aggregation(cast(value, FunctionExpr))
-    raise value.span.error(f"{value.repr()} is not an aggregation")
+    """Aggregation JSON for an evaluated select expression (a name or a call).
+
+    JSON deeper than ``MAX_AGGREGATION_DEPTH`` levels is a parse error at the expression:
+    aggregation decoders and JSON encoders recurse on it.
+    """
+    if not isinstance(value, StringExpr | FunctionExpr):
+        raise value.span.error(f"{value.repr()} is not an aggregation")
+    result = build_aggregation(cast(value, FunctionExpr))
+    if _json_depth(result) > MAX_AGGREGATION_DEPTH:
+        raise value.span.error(
+            f"aggregation is nested too deeply (at most {MAX_AGGREGATION_DEPTH} JSON levels)"
+        )
+    return result
+
+
+def _json_depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
 
 
 def parse_aggregation(text: str, *, now_ms: int | None = None) -> dict[str, Any]:
@@ -131,5 +162,5 @@ def _evaluate_query(statement: QueryStatement, scope: Scope) -> ParsedQuery:
         range=None if range_ is None else _range_json(range_),
         aggregation=None if select is None else aggregation_from(select),
         source=statement.source,
-        filter=None if statement.filter is None else statement.filter.optimize(),
+        filter=None if statement.filter is None else _optimized(statement.filter),
     )
