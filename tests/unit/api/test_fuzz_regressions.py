@@ -192,3 +192,13 @@ def test_aggregation_100_json_levels_deep_is_evaluated(client: TestClient) -> No
     response = client.post("/query/metrics", json=body, headers=JSON)
     assert response.status_code == 200, response.text
     assert response.json()["result"]
+
+
+@pytest.mark.parametrize("path", ["/query/metrics", "/parser/parse-query", "/parser/parse-filter"])
+def test_hql_longer_than_256_kib_is_a_parse_error_not_a_stall(
+    client: TestClient, path: str
+) -> None:
+    text = "* from points(1h) where " + "a = b and " * 30_000 + "c = d"
+    error = _error(client.post(path, content=text, headers=TEXT))
+    assert error["type"] == "parse-error"
+    assert error["message"] == f"1:0: query is too long ({len(text)} characters, at most 262144)"

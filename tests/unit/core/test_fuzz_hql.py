@@ -16,6 +16,7 @@ from heroic_core.filters import MAX_DEPTH, nesting_depth, parse_filter_json
 from heroic_core.hql import parse_aggregation, parse_filter, parse_query
 from heroic_core.hql.ast import iso_instant
 from heroic_core.hql.lexer import EOF, tokenize
+from heroic_core.hql.parser import MAX_LENGTH
 from tests.unit.core.fuzz_strategies import HQL, NOW, VALID_HQL, hql_aggregation, hql_filter
 
 FUZZ = settings(
@@ -126,3 +127,17 @@ def test_filter_deeper_than_max_depth_is_a_parse_error() -> None:
     with pytest.raises(QueryParseError) as info:
         parse_filter(text)
     assert info.value.detail == "filter is nested too deeply (at most 100 levels)"
+
+
+def test_text_longer_than_max_length_is_refused_before_lexing() -> None:
+    text = "a = b and " * (MAX_LENGTH // 10) + "c = d"
+    with pytest.raises(QueryParseError) as info:
+        parse_filter(text)
+    assert info.value.detail == f"query is too long ({len(text)} characters, at most 262144)"
+    assert (info.value.line, info.value.col) == (1, 0)
+
+
+def test_text_of_max_length_is_parsed() -> None:
+    text = "a = b and " * (MAX_LENGTH // 10 - 1) + "c = d"
+    assert len(text) <= MAX_LENGTH
+    assert parse_filter(text).to_json() == ["and", ["=", "a", "b"], ["=", "c", "d"]]

@@ -5,7 +5,8 @@ follows ANTLR's left-recursion rewrite of ``HeroicQuery.g4``: ``or`` binds tight
 ``and`` and ``!`` negates everything to its right. A filter starting with ``(``
 is ambiguous (``(a = b)`` vs ``(a) = b``); it is resolved by backtracking and the error that
 got furthest is reported. Syntax errors are "unexpected token: <text>" (or "unterminated
-string: ...") at the offending token, as upstream's BailErrorStrategy reports them.
+string: ...") at the offending token, as upstream's BailErrorStrategy reports them. Texts
+longer than ``MAX_LENGTH`` are refused before lexing (upstream had no bound).
 
 Builds filters directly (like upstream's listener) but never evaluates expressions.
 """
@@ -38,6 +39,9 @@ from heroic_core.hql.lexer import EOF, IDENTIFIER
 from heroic_core.model import MetricType
 
 TOO_DEEP = "expression is nested too deeply"
+#: Longest text parsed (characters): parsing costs a few microseconds per character and runs on
+#: the event loop, so an unbounded text would stall the node.
+MAX_LENGTH = 256 * 1024
 _COMPARISONS = frozenset({"=", "!=", "^", "!^", "~", "!~", "in", "not"})
 
 
@@ -178,6 +182,10 @@ class Parser(ExpressionParser):
 
 
 def _run(text: str, rule: str) -> object:
+    if len(text) > MAX_LENGTH:
+        raise QueryParseError(
+            f"query is too long ({len(text)} characters, at most {MAX_LENGTH})", 1, 0
+        )
     parser = Parser(text)
     try:
         if rule == "statements":
