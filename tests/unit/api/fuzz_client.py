@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
 
 from heroic_api.dependencies import get_clock
 from heroic_api.main import create_app
 from heroic_core.backends.factory import build_backends
 from heroic_core.config import HeroicConfig
 from heroic_core.model import DateRange, Points, Series
+from tests.unit.core.fuzz_strategies import fuzz_settings
 
 from .helpers import NOW, fixed_clock
 
@@ -30,13 +30,7 @@ JSON = {"Content-Type": "application/json", **CLIENT}
 TEXT = {"Content-Type": "text/plain", **CLIENT}
 ERROR_FIELDS = ("type", "message", "reason", "status")
 
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(150)
 
 
 def _seed_series() -> list[tuple[Series, Points]]:

@@ -8,8 +8,10 @@ types, hostile numbers and deep nesting. Shared by ``tests/unit/core`` and
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 #: A fixed "now" for generated ranges (ms); the API tests' clock uses the same value.
@@ -17,6 +19,23 @@ NOW = 1_700_000_040_000
 DAY = 86_400_000
 
 Json = Any
+
+
+def fuzz_settings(max_examples: int) -> settings:
+    """Deterministic, bounded settings for CI.
+
+    For a deeper local hunt: ``HEROIC_FUZZ_SCALE=20`` multiplies the examples and
+    ``HEROIC_FUZZ_RANDOM=1`` draws new inputs on every run instead of the fixed sequence.
+    """
+    scale = int(os.environ.get("HEROIC_FUZZ_SCALE", "1"))
+    return settings(
+        max_examples=max_examples * scale,
+        deadline=None,
+        derandomize=not os.environ.get("HEROIC_FUZZ_RANDOM"),
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
 
 HOSTILE_INTS = st.sampled_from(
     [0, -1, 1, 2**31 - 1, 2**31, 2**53 + 1, 2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 10**30]
