@@ -13,10 +13,11 @@ import asyncio
 import logging
 import os
 
+from heroic_consumer.indexcache import DEFAULT_TTL
 from heroic_consumer.logs import configure_logging
 from heroic_consumer.node import NodeOptions, run_node
-from heroic_consumer.pipeline import PipelineSettings
-from heroic_consumer.writer import Functions
+from heroic_consumer.pipeline import DEFAULT_BATCH_SIZE, PipelineSettings
+from heroic_consumer.writer import DEFAULT_CONCURRENCY, Functions
 from heroic_core.config import ConfigError, HeroicConfig
 
 logger = logging.getLogger(__name__)
@@ -62,8 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batch-size",
         type=_positive,
-        default=1000,
-        help="messages per fetch/batch (default: 1000)",
+        default=DEFAULT_BATCH_SIZE,
+        help=f"messages per fetch/batch (default: {DEFAULT_BATCH_SIZE})",
     )
     parser.add_argument(
         "--max-in-flight",
@@ -76,6 +77,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_positive,
         default=100,
         help="longest wait for a batch to fill, ms (default: 100)",
+    )
+    parser.add_argument(
+        "--write-concurrency",
+        type=_positive,
+        default=DEFAULT_CONCURRENCY,
+        help=f"writers per backend and batch (default: {DEFAULT_CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--index-cache-seconds",
+        type=float,
+        default=DEFAULT_TTL,
+        help="do not re-index a series within this many seconds; 0 disables "
+        f"(default: {DEFAULT_TTL:g})",
     )
     parser.add_argument("--log-level", default="INFO",
                         help="log level (default: INFO)")  # fmt: skip
@@ -95,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         port=config.port if args.port is None else args.port,
         functions=args.writes,
         dead_letter_topic=args.dead_letter_topic or None,
+        write_concurrency=args.write_concurrency,
+        index_cache_seconds=max(args.index_cache_seconds, 0.0),
         pipeline=PipelineSettings(
             batch_size=args.batch_size,
             fetch_timeout=args.linger_ms / 1000,

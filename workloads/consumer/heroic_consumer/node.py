@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 from heroic_consumer.decode import decoder_for
 from heroic_consumer.health import Probes, start_health_server
+from heroic_consumer.indexcache import DEFAULT_TTL, IndexCache
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
 from heroic_consumer.sources import build_source
 from heroic_consumer.sources.base import MessageSource
 from heroic_consumer.stats import ConsumerStats
-from heroic_consumer.writer import BatchWriter, Functions
+from heroic_consumer.writer import DEFAULT_CONCURRENCY, BatchWriter, Functions
 from heroic_core.backends.group import Backends
 from heroic_core.config import HeroicConfig
 from heroic_core.errors import HeroicError
@@ -50,6 +51,8 @@ class NodeOptions:
     functions: Functions | None = None
     dead_letter_topic: str | None = None
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    write_concurrency: int = DEFAULT_CONCURRENCY
+    index_cache_seconds: float = DEFAULT_TTL
 
 
 def functions_from(config: HeroicConfig) -> Functions:
@@ -82,6 +85,8 @@ class ConsumerNode:
             self.stats,
             filter=ingestion_filter(config),
             max_concurrent_writes=config.ingestion.max_concurrent_writes,
+            concurrency=options.write_concurrency,
+            index_cache=IndexCache(ttl=options.index_cache_seconds),
         )
         if self.writer.backend_count() == 0:
             raise NodeConfigError(

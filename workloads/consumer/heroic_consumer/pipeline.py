@@ -27,6 +27,8 @@ from heroic_consumer.writer import Backoff, BatchWriter
 
 log = logging.getLogger(__name__)
 
+#: Messages per fetch: large enough that a series recurs within a batch (fewer, larger writes).
+DEFAULT_BATCH_SIZE = 5000
 UNSUPPORTED_DISTRIBUTION = "distribution points cannot be stored by the metric backends"
 
 
@@ -34,7 +36,7 @@ UNSUPPORTED_DISTRIBUTION = "distribution points cannot be stored by the metric b
 class PipelineSettings:
     """Batching and flow-control knobs."""
 
-    batch_size: int = 1000
+    batch_size: int = DEFAULT_BATCH_SIZE
     fetch_timeout: float = 0.1
     max_in_flight: int = 4
     stop_timeout: float = 60.0

@@ -2,10 +2,12 @@
 
 Samples are grouped per series, so a batch costs one metric write per series and metric
 backend and one metadata/suggest write per series and backend (over the series' time span in
-the batch). The write functions are any subset of metrics, metadata and suggest
-(``ingestion.update*``); ``ingestion.filter`` drops series that do not match. A failed backend
-write is retried alone, with exponential backoff, until it succeeds or the task is cancelled
-(shutdown): nothing is acknowledged here, the pipeline commits only after ``write`` returns.
+the batch), minus series the ``IndexCache`` says were indexed recently. The write functions are
+any subset of metrics, metadata and suggest (``ingestion.update*``); ``ingestion.filter`` drops
+series that do not match. Per backend, a few worker coroutines share the batch's series (no
+task per write). A worker stops at its first failure; the failed writes alone are retried with
+exponential backoff until they succeed or the task is cancelled (shutdown). Nothing is
+acknowledged here: the pipeline commits only after ``write`` returns.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
+
+import numpy as np
 
 from heroic_consumer.decode import Decoded, Sample
+from heroic_consumer.indexcache import IndexCache
 from heroic_consumer.stats import ConsumerStats
 from heroic_core.backends.group import Backends
 from heroic_core.filters import TRUE, Filter
@@ -26,7 +32,8 @@ from heroic_core.model import DateRange, Points, Series
 log = logging.getLogger(__name__)
 
 FUNCTIONS = ("metrics", "metadata", "suggest")
-T = TypeVar("T")
+#: Worker coroutines per backend and batch (each writes its share of the series in turn).
+DEFAULT_CONCURRENCY = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +77,20 @@ class _Series:
     last: int
     points: list[tuple[int, float]]
 
+    def to_points(self) -> Points:
+        if len(self.points) == 1:
+            ts, value = self.points[0]
+            return Points(np.array([ts], dtype=np.int64), np.array([value], dtype=np.float64))
+        return Points.of(self.points)
 
-_Op = tuple[str, str, Callable[[], Awaitable[None]], int]
+
+@dataclass(slots=True)
+class _Job:
+    """The writes of one batch to one backend: ``(series, points or range)`` items."""
+
+    backend: Any
+    function: str
+    items: list[tuple[Series, Any]]
 
 
 class BatchWriter:
@@ -85,12 +104,16 @@ class BatchWriter:
         *,
         filter: Filter = TRUE,
         max_concurrent_writes: int = 50_000,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        index_cache: IndexCache | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.functions = functions
         self.stats = stats
         self.filter = filter
         self.backoff = backoff or Backoff()
+        self.concurrency = max(1, concurrency)
+        self.index_cache = index_cache if index_cache is not None else IndexCache()
         self.metrics = backends.metrics.use(None) if functions.metrics else ()
         self.metadata = backends.metadata.use(None) if functions.metadata else ()
         self.suggest = backends.suggest.use(None) if functions.suggest else ()
@@ -107,69 +130,104 @@ class BatchWriter:
         return not self._failing
 
     def _group(self, samples: Sequence[Decoded]) -> list[_Series]:
-        grouped: dict[Series, _Series] = {}
+        grouped: dict[str, _Series] = {}
+        filtering = self.filter is not TRUE
         for sample in samples:
-            entry = grouped.get(sample.series)
+            ts = sample.timestamp
+            entry = grouped.get(sample.series.id)
             if entry is None:
-                if self.filter is not TRUE and not self.filter.matches(sample.series):
+                if filtering and not self.filter.matches(sample.series):
                     self.stats.filtered.inc()
                     continue
-                entry = grouped[sample.series] = _Series(
-                    sample.series, sample.timestamp, sample.timestamp, []
-                )
-            entry.first = min(entry.first, sample.timestamp)
-            entry.last = max(entry.last, sample.timestamp)
+                entry = grouped[sample.series.id] = _Series(sample.series, ts, ts, [])
+            elif ts < entry.first:
+                entry.first = ts
+            elif ts > entry.last:
+                entry.last = ts
             if isinstance(sample, Sample):
-                entry.points.append((sample.timestamp, sample.value))
+                entry.points.append((ts, sample.value))
         return list(grouped.values())
 
-    def _ops(self, groups: list[_Series]) -> list[_Op]:
-        ops: list[_Op] = []
-        for group in groups:
-            series = group.series
-            if self.metrics and group.points:
-                points = Points.of(group.points)
-                ops += [(b.id, "metrics", _bind(b.write, series, points), len(points))
-                        for b in self.metrics]  # fmt: skip
-            range_ = DateRange(group.first, group.last)
-            ops += [(b.id, "metadata", _bind(b.write, series, range_), 0) for b in self.metadata]
-            ops += [(b.id, "suggest", _bind(b.write, series, range_), 0) for b in self.suggest]
-        return ops
+    def _jobs(self, groups: list[_Series]) -> list[_Job]:
+        jobs: list[_Job] = []
+        if self.metrics:
+            points = [(g.series, g.to_points()) for g in groups if g.points]
+            jobs += [_Job(b, "metrics", points) for b in self.metrics if points]
+        now = time.monotonic()
+        fresh = self.index_cache.fresh
+        for function, backends in (("metadata", self.metadata), ("suggest", self.suggest)):
+            for backend in backends:
+                bid = backend.id
+                items: list[tuple[Series, Any]] = [
+                    (g.series, DateRange(g.first, g.last))
+                    for g in groups
+                    if not fresh(bid, g.series.id, now)
+                ]
+                if items:
+                    jobs.append(_Job(backend, function, items))
+        return jobs
 
     async def write(self, samples: Sequence[Decoded]) -> None:
         """Perform every configured write of ``samples``; returns once all succeeded."""
-        ops = self._ops(self._group(samples))
+        jobs = self._jobs(self._group(samples))
         attempt = 0
-        while ops:
-            results = await asyncio.gather(*(self._run(op) for op in ops))
-            ops = [op for op, ok in zip(ops, results, strict=True) if not ok]
-            if ops:
+        while jobs:
+            results = await asyncio.gather(*(self._run_job(job) for job in jobs))
+            jobs = [job for job in results if job is not None]
+            if jobs:
                 delay = self.backoff.delay(attempt)
                 attempt += 1
+                failed = sum(len(job.items) for job in jobs)
                 log.warning(
                     "Backend writes failed; retrying",
-                    extra={"failed": len(ops), "retry_in_s": round(delay, 2), "attempt": attempt},
+                    extra={"failed": failed, "retry_in_s": round(delay, 2), "attempt": attempt},
                 )
                 await asyncio.sleep(delay)
 
-    async def _run(self, op: _Op) -> bool:
-        backend, function, call, points = op
-        async with self._slots:
-            try:
-                await call()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - any backend failure is retried
-                self._mark_failing(backend, function, exc)
-                return False
-        self._mark_ok(backend)
-        self.stats.written.labels(backend, function).inc()
-        if points:
-            self.stats.points_written.labels(backend).inc(points)
-        return True
+    async def _run_job(self, job: _Job) -> _Job | None:
+        """Write the job's items; returns a job of the items that failed, or None."""
+        workers = min(self.concurrency, len(job.items))
+        if workers <= 1:
+            results = [await self._worker(job.backend, job.items)]
+        else:
+            shares = [job.items[i::workers] for i in range(workers)]
+            results = list(await asyncio.gather(*(self._worker(job.backend, s) for s in shares)))
+        failed = [item for _, _, rest in results for item in rest]
+        written = [item for _, done, _ in results for item in done]
+        self._account(job, written)
+        error = next((exc for exc, _, _ in results if exc is not None), None)
+        if error is None:
+            self._mark_ok(job.backend.id)
+            return None
+        self._mark_failing(job.backend.id, job.function, error, len(failed))
+        return _Job(job.backend, job.function, failed)
 
-    def _mark_failing(self, backend: str, function: str, exc: Exception) -> None:
-        self.stats.errors.labels(backend, function).inc()
+    async def _worker(
+        self, backend: Any, items: list[tuple[Series, Any]]
+    ) -> tuple[Exception | None, list[tuple[Series, Any]], list[tuple[Series, Any]]]:
+        write = backend.write
+        async with self._slots:
+            for index, (series, arg) in enumerate(items):
+                try:
+                    await write(series, arg)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any backend failure is retried
+                    return exc, items[:index], items[index:]
+        return None, items, []
+
+    def _account(self, job: _Job, written: list[tuple[Series, Any]]) -> None:
+        if not written:
+            return
+        bid = job.backend.id
+        self.stats.written.labels(bid, job.function).inc(len(written))
+        if job.function == "metrics":
+            self.stats.points_written.labels(bid).inc(sum(len(p) for _, p in written))
+        else:
+            self.index_cache.remember(bid, [series.id for series, _ in written])
+
+    def _mark_failing(self, backend: str, function: str, exc: Exception, failed: int) -> None:
+        self.stats.errors.labels(backend, function).inc(failed)
         if backend not in self._failing:
             log.error(
                 "Write to backend %s failed: %s",
@@ -185,9 +243,3 @@ class BatchWriter:
             self._failing.discard(backend)
             self.stats.backend_down.labels(backend).set(0)
             log.info("Writes to backend %s succeed again", backend, extra={"backend": backend})
-
-
-def _bind(
-    fn: Callable[[Series, T], Awaitable[None]], series: Series, arg: T
-) -> Callable[[], Awaitable[None]]:
-    return lambda: fn(series, arg)

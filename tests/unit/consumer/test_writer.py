@@ -1,0 +1,101 @@
+"""BatchWriter details: one write per series and backend, the index cache, per-worker failure
+handling, and that only successful index writes are cached."""
+
+from __future__ import annotations
+
+import pytest
+
+from heroic_consumer.decode import Sample
+from heroic_consumer.indexcache import IndexCache
+from heroic_consumer.stats import ConsumerStats
+from heroic_consumer.writer import Backoff, BatchWriter, Functions
+from heroic_core.backends.group import BackendGroup, Backends
+from heroic_core.backends.memory import MemoryMetadataBackend, MemoryMetricBackend
+from heroic_core.configure import BackendUnavailableError
+from heroic_core.model import DateRange, Series
+from tests.unit.consumer.helpers import EVERYTHING
+
+pytestmark = pytest.mark.anyio
+
+
+class CountingMetadata(MemoryMetadataBackend):
+    """Memory metadata that counts writes and can fail the next ``failures`` of them."""
+
+    def __init__(self) -> None:
+        super().__init__("meta", ("meta",))
+        self.writes: list[tuple[Series, DateRange]] = []
+        self.failures = 0
+
+    async def write(self, series: Series, range: DateRange) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise BackendUnavailableError("index unreachable")
+        self.writes.append((series, range))
+        await super().write(series, range)
+
+
+def _writer(
+    metadata: CountingMetadata, cache: IndexCache, concurrency: int = 4
+) -> tuple[BatchWriter, MemoryMetricBackend]:
+    metrics = MemoryMetricBackend()
+    backends = Backends(
+        metrics=BackendGroup.build([metrics]), metadata=BackendGroup.build([metadata])
+    )
+    writer = BatchWriter(
+        backends, Functions(True, True, False), ConsumerStats(), concurrency=concurrency,
+        index_cache=cache, backoff=Backoff(0.001, 0.002),
+    )  # fmt: skip
+    return writer, metrics
+
+
+def _samples(count: int, series: int) -> list[Sample]:
+    return [Sample(Series("k", {"n": str(i % series)}), 1000 + i, float(i)) for i in range(count)]
+
+
+async def test_points_of_a_series_are_merged_and_indexed_over_their_span() -> None:
+    metadata = CountingMetadata()
+    writer, metrics = _writer(metadata, IndexCache(ttl=0))
+    await writer.write(_samples(9, 3))
+    assert sorted((s.tags["n"], r.start, r.end) for s, r in metadata.writes) == [
+        ("0", 1000, 1006), ("1", 1001, 1007), ("2", 1002, 1008),
+    ]  # fmt: skip
+    points = await metrics.fetch(Series("k", {"n": "1"}), EVERYTHING)
+    assert [p.timestamp for p in points] == [1001, 1004, 1007]
+
+
+async def test_recently_indexed_series_are_not_indexed_again() -> None:
+    metadata = CountingMetadata()
+    writer, _ = _writer(metadata, IndexCache(ttl=600))
+    await writer.write(_samples(10, 5))
+    await writer.write(_samples(10, 5))
+    assert len(metadata.writes) == 5
+
+
+async def test_failed_index_writes_are_retried_and_cached_only_after_success() -> None:
+    metadata = CountingMetadata()
+    metadata.failures = 3
+    cache = IndexCache(ttl=600)
+    writer, metrics = _writer(metadata, cache, concurrency=2)
+    await writer.write(_samples(20, 10))
+    assert sorted(s.tags["n"] for s, _ in metadata.writes) == sorted(str(i) for i in range(10))
+    assert len(cache) == 10
+    assert len(metrics.series()) == 10
+
+
+def test_index_cache_expires_and_evicts() -> None:
+    now = [0.0]
+    cache = IndexCache(ttl=10, max_size=2, clock=lambda: now[0])
+    cache.remember("b", ["s1", "s2"])
+    assert cache.fresh("b", "s1")
+    assert not cache.fresh("other", "s1")
+    cache.remember("b", ["s3"])
+    assert not cache.fresh("b", "s1")  # evicted: oldest first
+    now[0] = 11.0
+    assert not cache.fresh("b", "s3")
+
+
+def test_index_cache_with_zero_ttl_is_off() -> None:
+    cache = IndexCache(ttl=0)
+    cache.remember("b", ["s"])
+    assert not cache.fresh("b", "s")
+    assert len(cache) == 0
