@@ -159,8 +159,11 @@ class ConsumerProcess:
         raise AssertionError(f"consumer not ready in {timeout}s: {self.logs()}")
 
     def metric(self, name: str, **labels: str) -> float:
-        """One sample of ``/metrics`` (0 when absent)."""
-        _, text = self.get("/metrics")
+        """One sample of ``/metrics`` (0 when absent or not serving yet)."""
+        try:
+            _, text = self.get("/metrics")
+        except OSError:
+            return 0.0
         want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
         prefix = f"{name}{{{want}}} " if labels else f"{name} "
         for line in text.splitlines():

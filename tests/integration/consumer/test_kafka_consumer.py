@@ -20,6 +20,7 @@ from tests.integration.consumer.support import (
     Backends,
     ConsumerProcess,
     Workload,
+    free_port,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.bigtable, pytest.mark.elasticsearch]
@@ -156,3 +157,39 @@ def test_sigkill_mid_stream_and_restart_loses_no_good_point(
     finally:
         assert second.stop() == 0, second.logs()
     assert committed(topic, group) == len(workload.payloads)
+
+
+def test_backend_outage_pauses_consumption_and_loses_nothing(
+    backends: Backends, topics: tuple[str, str], tmp_path: Path
+) -> None:
+    topic, _ = topics
+    group = f"heroic-{uuid.uuid4().hex[:8]}"
+    workload = Workload()
+    produce(topic, workload.build(2000))
+    config = backends.config(kafka_consumer(topic, group))
+    # No write cache: with one, a write of a series already being written reports success.
+    broken = {**config, "stopTimeout": "3s", "metadata": {"backends": [{
+        "type": "elasticsearch", "writeCacheDurationMinutes": 0,
+        "connection": {"client": {"type": "rest", "seeds": [f"127.0.0.1:{free_port()}"]}},
+    }]}}  # fmt: skip
+    args = ("--batch-size", "100", "--max-in-flight", "2")
+    first = ConsumerProcess(broken, tmp_path, *args)
+    try:
+        deadline = time.monotonic() + 60
+        while first.metric("heroic_consumer_paused") != 1:
+            assert time.monotonic() < deadline, first.logs()
+            time.sleep(0.2)
+        time.sleep(2)
+        assert first.get("/readyz")[0] == 503
+        assert first.metric("heroic_consumer_messages_consumed_total", source="kafka") <= 500
+        assert first.metric("heroic_consumer_messages_committed_total", source="kafka") == 0
+    finally:
+        assert first.stop() == 1, first.logs()  # stopped with uncommitted batches
+    assert committed(topic, group) == 0
+    second = ConsumerProcess(config, tmp_path, *args)
+    try:
+        second.wait_ready()
+        with Api(config) as api:
+            assert api.wait_for_points(workload) == set(workload.good), second.logs()
+    finally:
+        assert second.stop() == 0, second.logs()

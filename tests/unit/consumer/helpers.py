@@ -41,12 +41,14 @@ class FaultyMetricBackend(MemoryMetricBackend):
     def __init__(self) -> None:
         super().__init__("faulty", ("faulty",))
         self.gate: asyncio.Event | None = None
+        self.gated_keys: set[str] | None = None  # None: the gate holds every series
         self.failures = 0
         self.attempts = 0
 
     async def write(self, series: Series, points: Points) -> None:
         self.attempts += 1
-        if self.gate is not None:
+        gated = self.gated_keys is None or series.key in self.gated_keys
+        if self.gate is not None and gated:
             await self.gate.wait()
         if self.failures > 0:
             self.failures -= 1

@@ -141,6 +141,27 @@ async def test_slow_backend_pauses_the_source_instead_of_buffering() -> None:
     assert len(await h.points(Series("cpu"))) == 10
 
 
+async def test_uncommitted_messages_held_back_by_a_slow_one_pause_the_source() -> None:
+    settings = PipelineSettings(
+        batch_size=1, fetch_timeout=0.001, max_in_flight=3, max_uncommitted=5
+    )
+    h = Harness(settings=settings)
+    gate = asyncio.Event()
+    h.metrics.gate, h.metrics.gated_keys = gate, {"slow"}
+    h.source.produce(metric("slow", 1000, 1.0))
+    for i in range(20):
+        h.source.produce(metric("fast", 1000 + i, 1.0))
+    h.start()
+    await eventually(lambda: h.source.paused)
+    await asyncio.sleep(0.05)
+    assert h.pipeline.tracker.pending() == 5  # 1 slow + 4 written, none committable
+    assert h.source.remaining() == 16
+    assert h.source.committed == {}
+    gate.set()
+    await eventually(lambda: h.source.committed.get(PARTITION) == 20)
+    await h.finish()
+
+
 async def test_stop_finishes_the_batch_in_flight_and_commits_it() -> None:
     h = Harness()
     gate = asyncio.Event()

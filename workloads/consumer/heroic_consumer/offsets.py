@@ -37,6 +37,7 @@ class CommitTracker:
         """Every configured write of ``messages`` succeeded (or they were dead-lettered)."""
         for message in messages:
             message.done = True
+            message.payload = b""  # not needed any more; only its position is
             if message.partition is None and id(message) in self._unordered:
                 self._unordered.discard(id(message))
                 self._released_unordered.append(message)

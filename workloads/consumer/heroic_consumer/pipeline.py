@@ -39,6 +39,8 @@ class PipelineSettings:
     batch_size: int = DEFAULT_BATCH_SIZE
     fetch_timeout: float = 0.1
     max_in_flight: int = 4
+    #: Pause above this many uncommitted messages (0: twice ``max_in_flight`` batches).
+    max_uncommitted: int = 0
     stop_timeout: float = 60.0
     lag_interval: float = 5.0
     dead_letter_backoff: Backoff = field(default_factory=Backoff)
@@ -89,7 +91,7 @@ class Pipeline:
         self.heartbeat = time.monotonic()
         self._raise_failure()
         settings = self.settings
-        if len(self._tasks) >= settings.max_in_flight:
+        if self._saturated():
             await self._set_paused(True)
             await asyncio.wait(
                 self._tasks, timeout=settings.fetch_timeout * 5, return_when=asyncio.FIRST_COMPLETED
@@ -102,6 +104,13 @@ class Pipeline:
         await self.commit()
         await self._refresh_lag()
         await asyncio.sleep(0)  # let write tasks run even if the source answered at once
+
+    def _saturated(self) -> bool:
+        """Too many open batches, or too many uncommitted messages (done ones held back by an
+        earlier message that is still being retried): consuming more would only grow memory."""
+        settings = self.settings
+        limit = settings.max_uncommitted or 2 * settings.max_in_flight * settings.batch_size
+        return len(self._tasks) >= settings.max_in_flight or self.tracker.pending() >= limit
 
     async def drain(self) -> bool:
         """Give open batches ``stop_timeout`` to finish, then commit what is done."""
@@ -225,7 +234,10 @@ class Pipeline:
         self.stats.paused.set(1 if paused else 0)
         if paused:
             await self.source.pause()
-            log.info("Paused consumption: too many open batches", extra={"source": self._label})
+            log.info(
+                "Paused consumption: too many open batches or uncommitted messages",
+                extra={"source": self._label, "uncommitted": self.tracker.pending()},
+            )
         else:
             await self.source.resume()
             log.info("Resumed consumption", extra={"source": self._label})

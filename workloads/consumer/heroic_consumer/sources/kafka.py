@@ -3,11 +3,12 @@
 Every client call runs on one dedicated thread, so the librdkafka handle is never used by two
 threads at once and the event loop never blocks. Auto-commit is always off: the pipeline
 commits ``offset + 1`` of the newest message it has fully handled per partition. Pausing
-pauses every assigned partition (also ones assigned while paused) while ``fetch`` keeps
-polling, so the member stays in the group. Upstream's ZooKeeper-era keys are dropped with a
-warning. Rejected messages go to the dead-letter topic through a producer on the same
-cluster, with headers naming the error and the original position. This module must not
-decode or write anything.
+pauses every assigned partition (also ones assigned while paused) and rewinds it to the first
+message not handed out, dropping librdkafka's prefetched queue; ``fetch`` keeps polling, so the
+member stays in the group, and hands out nothing until the resume. Upstream's ZooKeeper-era
+keys are dropped with a warning. Rejected messages go to the dead-letter topic through a
+producer on the same cluster, with headers naming the error and the original position. This
+module must not decode or write anything.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class KafkaSource:
         self._to_pause: list[Partition] = []
         self._revoked: list[Partition] = []
         self._committed: dict[Partition, int] = {}
+        #: Offset after the last message handed out, per partition (where a pause rewinds to).
+        self._next: dict[Partition, int] = {}
+        #: Messages consumed while paused, handed out first after the resume.
+        self._held: list[Message] = []
 
     @property
     def name(self) -> str:
@@ -141,6 +146,7 @@ class KafkaSource:
             key = (tp.topic, tp.partition)
             self._assigned.discard(key)
             self._committed.pop(key, None)
+            self._next.pop(key, None)
             self._revoked.append(key)
 
     # --- fetching --------------------------------------------------------------------------
@@ -152,19 +158,30 @@ class KafkaSource:
         consumer = self._require()
         raw = consumer.consume(num_messages=max(1, max_messages), timeout=timeout)
         if self._to_pause:
-            consumer.pause([TopicPartition(t, p) for t, p in self._to_pause])
+            self._pause(self._to_pause)
             self._to_pause = []
-        messages: list[Message] = []
+        messages = self._held
+        self._held = []
         for item in raw:
             error = item.error()
             if error is not None:
                 _check_error(error)
                 continue
             topic, partition, offset = item.topic() or "", item.partition(), item.offset()
-            if partition is None or offset is None:
+            if partition is None or offset is None or (topic, partition) not in self._assigned:
                 continue
             messages.append(Message(item.value() or b"", topic, (topic, partition), offset))
+        if self._paused:
+            # Already fetched before the pause took effect: keep them for the resume.
+            self._held, messages = messages, []
+        for message in messages:
+            assert message.partition is not None  # noqa: S101 - Kafka messages have one
+            self._next[message.partition] = message.offset + 1
         revoked, self._revoked = tuple(self._revoked), []
+        if revoked:
+            gone = set(revoked)
+            messages = [m for m in messages if m.partition not in gone]
+            self._held = [m for m in self._held if m.partition not in gone]
         return Fetched(messages, revoked)
 
     def _require(self) -> Consumer:
@@ -208,15 +225,29 @@ class KafkaSource:
 
     def _set_paused(self, paused: bool) -> None:
         self._paused = paused
+        if paused:
+            self._pause(list(self._assigned))
+            return
+        self._to_pause = []
         partitions = [TopicPartition(t, p) for t, p in self._assigned]
+        if partitions:
+            self._require().resume(partitions)
+
+    def _pause(self, partitions: list[Partition]) -> None:
+        """Pause and rewind to the first message not handed out, which drops what librdkafka
+        had prefetched (otherwise ``consume`` keeps returning it while paused)."""
         if not partitions:
             return
         consumer = self._require()
-        if paused:
-            consumer.pause(partitions)
-        else:
-            self._to_pause = []
-            consumer.resume(partitions)
+        consumer.pause([TopicPartition(t, p) for t, p in partitions])
+        for partition in partitions:
+            position = self._next.get(partition)
+            if position is None:
+                continue
+            try:
+                consumer.seek(TopicPartition(partition[0], partition[1], position))
+            except KafkaException as exc:  # the held buffer still keeps order and bounds
+                log.warning("Seek after pause failed: %s", exc.args[0])
 
     # --- dead letters and lag --------------------------------------------------------------
 
