@@ -19,9 +19,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from heroic_consumer.sources.base import Fetched, Message, Partition, Rejected, SourceError
+from heroic_consumer.sources.kafka_dead_letters import KafkaDeadLetters
 from heroic_core.config import KafkaConsumerConfig
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,6 @@ LEGACY_PREFIXES = ("zookeeper.", "auto.commit.enable", "consumer.timeout.ms", "r
 FORCED = {"enable.auto.commit": "false", "enable.auto.offset.store": "false"}
 DEFAULTS = {"auto.offset.reset": "earliest", "queued.max.messages.kbytes": "16384"}
 _UNKNOWN = -1001  # librdkafka's OFFSET_INVALID / unknown watermark
-#: Producer-irrelevant consumer keys that would only produce warnings on the dead-letter producer.
-_CONSUMER_ONLY = ("group.", "auto.offset.reset", "enable.auto", "queued.", "fetch.", "session.")
 
 
 def client_settings(config: KafkaConsumerConfig) -> dict[str, str]:
@@ -68,7 +67,7 @@ class KafkaSource:
         self.dead_letter_topic = dead_letter_topic
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="kafka")
         self._consumer: Consumer | None = None
-        self._producer: Producer | None = None
+        self._dead_letters: KafkaDeadLetters | None = None
         self._paused = False
         self._assigned: set[Partition] = set()
         self._to_pause: list[Partition] = []
@@ -98,7 +97,7 @@ class KafkaSource:
 
     def _start(self) -> None:
         conf: dict[str, Any] = dict(self.settings)
-        conf["error_cb"] = _log_client_error
+        conf["error_cb"] = log_client_error
         conf["on_commit"] = _log_commit
         try:
             consumer = Consumer(conf)
@@ -107,25 +106,18 @@ class KafkaSource:
                 on_lost=self._on_revoke,
             )  # fmt: skip
             if self.dead_letter_topic:
-                self._producer = Producer(self._producer_settings())
+                self._dead_letters = KafkaDeadLetters(self.settings, self.dead_letter_topic)
         except KafkaException as exc:
             raise SourceError(f"cannot start the Kafka consumer: {exc.args[0]}") from None
         self._consumer = consumer
-
-    def _producer_settings(self) -> dict[str, Any]:
-        conf: dict[str, Any] = {
-            k: v for k, v in self.settings.items() if not k.startswith(_CONSUMER_ONLY)
-        }
-        conf.update({"acks": "all", "enable.idempotence": "true", "error_cb": _log_client_error})
-        return conf
 
     async def close(self) -> None:
         await self._call(self._close)
         self._executor.shutdown(wait=True)
 
     def _close(self) -> None:
-        if self._producer is not None:
-            self._producer.flush(10)
+        if self._dead_letters is not None:
+            self._dead_letters.close()
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
@@ -252,34 +244,10 @@ class KafkaSource:
     # --- dead letters and lag --------------------------------------------------------------
 
     async def dead_letter(self, rejected: Sequence[Rejected]) -> None:
-        await self._call(lambda: self._dead_letter(rejected))
-
-    def _dead_letter(self, rejected: Sequence[Rejected]) -> None:
-        producer, topic = self._producer, self.dead_letter_topic
-        if producer is None or topic is None:
+        dead_letters = self._dead_letters
+        if dead_letters is None:
             raise SourceError("no dead-letter topic is configured")
-        failures: list[str] = []
-
-        def delivered(error: KafkaError | None, _message: object) -> None:
-            if error is not None:
-                failures.append(str(error))
-
-        for item in rejected:
-            m = item.message
-            headers: list[tuple[str, str | bytes | None]] = [
-                ("heroic.error", item.reason.encode()),
-                ("heroic.category", item.category.encode()),
-                ("heroic.topic", m.topic.encode()),
-                ("heroic.partition", str(m.partition[1] if m.partition else -1).encode()),
-                ("heroic.offset", str(m.offset).encode()),
-            ]
-            producer.produce(topic, value=m.payload, headers=headers, on_delivery=delivered)
-        remaining = producer.flush(30)
-        if remaining or failures:
-            raise SourceError(
-                f"dead-letter delivery to {topic} failed: "
-                f"{failures[0] if failures else f'{remaining} not acknowledged'}"
-            )
+        await self._call(lambda: dead_letters.publish(rejected))
 
     async def lag(self) -> dict[str, int]:
         return await self._call(self._lag)
@@ -306,7 +274,8 @@ def _check_error(error: KafkaError) -> None:
     log.warning("Kafka consumer error: %s", error, extra={"code": error.name()})
 
 
-def _log_client_error(error: KafkaError) -> None:
+def log_client_error(error: KafkaError) -> None:
+    """librdkafka's ``error_cb``: connection trouble is logged, the client retries by itself."""
     log.warning("Kafka client error: %s", error, extra={"code": error.name()})
 
 
