@@ -154,3 +154,60 @@ def test_sigkill_mid_stream_and_restart_loses_no_good_point(
         subscription=pubsub.path("subscription"), max_messages=10, timeout=5
     )
     assert list(response.received_messages) == []
+
+
+def _snappy(data: bytes) -> bytes:
+    """A valid Snappy block made of literals only (any Snappy decoder reads it)."""
+    out = bytearray()
+    n = len(data)
+    while True:
+        out.append((n & 0x7F) | (0x80 if n >> 7 else 0))
+        n >>= 7
+        if not n:
+            break
+    for start in range(0, len(data), 60):
+        chunk = data[start : start + 60]
+        out += bytes([(len(chunk) - 1) << 2]) + chunk
+    return bytes(out)
+
+
+def _proto_batches(workload: Workload, batches_: int, per_batch: int) -> list[bytes]:
+    from heroic_consumer import proto  # noqa: PLC0415 - the schema's own message classes
+
+    payloads: list[bytes] = []
+    for _ in range(batches_):
+        batch = proto.Batch()
+        for _ in range(per_batch):
+            host = f"h{len(workload.good) % 4}"
+            point = (host, workload.base + len(workload.good), float(len(workload.good)))
+            workload.good.append(point)
+            metric = batch.metric.add()
+            metric.key, metric.time, metric.value = workload.key, point[1], point[2]
+            metric.tags["host"] = host
+        payloads.append(_snappy(batch.SerializeToString()))
+    bad = proto.Batch()
+    bad.metric.add(key=workload.key, time=0, value=1.0)  # non-positive time: whole batch rejected
+    payloads.append(_snappy(bad.SerializeToString()))
+    payloads.append(b"not snappy at all")
+    return payloads
+
+
+def test_spotify100proto_batches_are_written_and_bad_batches_skipped(
+    backends: Backends, pubsub: PubSub, tmp_path: Path
+) -> None:
+    workload = Workload()
+    pubsub.publish(_proto_batches(workload, batches_=20, per_batch=25))
+    consumer_config = pubsub_consumer(pubsub) | {
+        "schema": "com.spotify.heroic.consumer.schemas.Spotify100Proto"
+    }
+    config = backends.config(consumer_config)
+    consumer = ConsumerProcess(config, tmp_path)
+    try:
+        consumer.wait_ready()
+        with Api(config) as api:
+            assert api.wait_for_points(workload) == set(workload.good), consumer.logs()
+        labels = {"source": "pubsub", "category": "malformed"}
+        assert consumer.metric("heroic_consumer_messages_malformed_total", **labels) == 2
+        assert consumer.metric("heroic_consumer_samples_decoded_total", source="pubsub") == 500
+    finally:
+        assert consumer.stop() == 0, consumer.logs()
