@@ -99,3 +99,14 @@ def test_index_cache_with_zero_ttl_is_off() -> None:
     cache.remember("b", ["s"])
     assert not cache.fresh("b", "s")
     assert len(cache) == 0
+
+
+async def test_out_of_order_and_repeated_timestamps_in_a_batch_are_sorted_last_wins() -> None:
+    metadata = CountingMetadata()
+    writer, metrics = _writer(metadata, IndexCache(ttl=0))
+    series = Series("k")
+    samples = [Sample(series, ts, v) for ts, v in [(30, 1.0), (10, 2.0), (30, 3.0), (20, 4.0)]]
+    await writer.write(samples)
+    points = await metrics.fetch(series, EVERYTHING)
+    assert [(p.timestamp, p.value) for p in points] == [(10, 2.0), (20, 4.0), (30, 3.0)]
+    assert [(r.start, r.end) for _, r in metadata.writes] == [(10, 30)]

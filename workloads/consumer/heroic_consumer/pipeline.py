@@ -19,7 +19,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from heroic_consumer.decode import Decoded, DecodeError, Decoder, DistributionSample
+from heroic_consumer.decode import Decoded, DecodeError, Decoder, DistributionSample, Sample
 from heroic_consumer.offsets import CommitTracker
 from heroic_consumer.sources.base import Fetched, Message, MessageSource, Rejected
 from heroic_consumer.stats import ConsumerStats
@@ -28,7 +28,7 @@ from heroic_consumer.writer import Backoff, BatchWriter
 log = logging.getLogger(__name__)
 
 #: Messages per fetch: large enough that a series recurs within a batch (fewer, larger writes).
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 10_000
 UNSUPPORTED_DISTRIBUTION = "distribution points cannot be stored by the metric backends"
 
 
@@ -166,7 +166,11 @@ class Pipeline:
             except DecodeError as exc:
                 rejected.append(Rejected(message, str(exc)))
                 continue
-            if self._reject_metrics and any(isinstance(d, DistributionSample) for d in decoded):
+            if (
+                self._reject_metrics
+                and (len(decoded) != 1 or type(decoded[0]) is not Sample)
+                and any(isinstance(d, DistributionSample) for d in decoded)
+            ):
                 rejected.append(Rejected(message, UNSUPPORTED_DISTRIBUTION, "unsupported"))
                 continue
             good.append(message)

@@ -72,16 +72,21 @@ class Backoff:
 
 @dataclass(slots=True)
 class _Series:
+    """The samples of one series in a batch; ``ordered`` while timestamps only increased."""
+
     series: Series
     first: int
     last: int
-    points: list[tuple[int, float]]
+    timestamps: list[int]
+    values: list[float]
+    ordered: bool = True
 
     def to_points(self) -> Points:
-        if len(self.points) == 1:
-            ts, value = self.points[0]
-            return Points(np.array([ts], dtype=np.int64), np.array([value], dtype=np.float64))
-        return Points.of(self.points)
+        if self.ordered:  # the common case: no sort, no duplicate to merge
+            return Points(
+                np.array(self.timestamps, dtype=np.int64), np.array(self.values, dtype=np.float64)
+            )
+        return Points.of(list(zip(self.timestamps, self.values, strict=True)))
 
 
 @dataclass(slots=True)
@@ -139,19 +144,23 @@ class BatchWriter:
                 if filtering and not self.filter.matches(sample.series):
                     self.stats.filtered.inc()
                     continue
-                entry = grouped[sample.series.id] = _Series(sample.series, ts, ts, [])
-            elif ts < entry.first:
-                entry.first = ts
+                entry = grouped[sample.series.id] = _Series(sample.series, ts, ts, [], [])
             elif ts > entry.last:
                 entry.last = ts
-            if isinstance(sample, Sample):
-                entry.points.append((ts, sample.value))
+            else:
+                entry.ordered = False
+                entry.first = min(entry.first, ts)
+            if type(sample) is Sample:
+                if entry.timestamps and ts <= entry.timestamps[-1]:
+                    entry.ordered = False
+                entry.timestamps.append(ts)
+                entry.values.append(sample.value)
         return list(grouped.values())
 
     def _jobs(self, groups: list[_Series]) -> list[_Job]:
         jobs: list[_Job] = []
         if self.metrics:
-            points = [(g.series, g.to_points()) for g in groups if g.points]
+            points = [(g.series, g.to_points()) for g in groups if g.timestamps]
             jobs += [_Job(b, "metrics", points) for b in self.metrics if points]
         now = time.monotonic()
         fresh = self.index_cache.fresh

@@ -154,15 +154,23 @@ class KafkaSource:
             self._to_pause = []
         messages = self._held
         self._held = []
+        keys: dict[tuple[str | None, int | None], Partition] = {}
+        assigned = self._assigned
         for item in raw:
             error = item.error()
             if error is not None:
                 _check_error(error)
                 continue
-            topic, partition, offset = item.topic() or "", item.partition(), item.offset()
-            if partition is None or offset is None or (topic, partition) not in self._assigned:
-                continue
-            messages.append(Message(item.value() or b"", topic, (topic, partition), offset))
+            raw_key = (item.topic(), item.partition())
+            key = keys.get(raw_key)
+            if key is None:
+                topic, partition = raw_key
+                if topic is None or partition is None or (topic, partition) not in assigned:
+                    continue
+                key = keys[raw_key] = (topic, partition)
+            offset = item.offset()
+            if offset is not None:
+                messages.append(Message(item.value() or b"", key[0], key, offset))
         if self._paused:
             # Already fetched before the pause took effect: keep them for the resume.
             self._held, messages = messages, []
