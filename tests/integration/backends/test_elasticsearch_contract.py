@@ -6,6 +6,7 @@ other's documents; the indices are deleted afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -96,6 +97,31 @@ async def test_configure_true_puts_templates_before_the_first_write(anyio_backen
     try:
         await backend.write(Series("k", {"a": "b"}), DateRange(0, 0))
         assert (await backend.configure()).created == ()
+    finally:
+        await backend.close()
+        await drop(prefix)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_concurrent_first_writes_wait_for_the_templates(anyio_backend: str) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    config = ElasticsearchMetadataConfig.model_validate(
+        {
+            "type": "elasticsearch",
+            "connection": connection(prefix),
+            "templateName": prefix,
+            "configure": True,
+        }
+    )
+    backend = ElasticsearchMetadataBackend(config)
+    series = [Series("k", {"n": str(i)}) for i in range(20)]
+    try:
+        await asyncio.gather(*(backend.write(s, DateRange(0, 0)) for s in series))
+        await backend.refresh()
+        # An index created before its template would map fields as text and fail this search.
+        found = await backend.find_series(MatchKey("k"), DateRange(0, 2**42))
+        assert sorted(found.series) == sorted(series)
     finally:
         await backend.close()
         await drop(prefix)

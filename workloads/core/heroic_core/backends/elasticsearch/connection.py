@@ -7,6 +7,7 @@ Holds no document logic. The client is created on first use, inside the running 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -52,7 +53,11 @@ class Connection:
         self.analysis = analysis
         self.clock = clock
         self._client: AsyncElasticsearch | None = None
-        self._pending_configure = auto_configure
+        # configure: true puts the templates once, before any other operation; the lock makes
+        # concurrent first operations wait, so no index is created before its template.
+        self._auto_configure = auto_configure
+        self._configured = False
+        self._configure_lock: asyncio.Lock | None = None
 
     @property
     def client(self) -> AsyncElasticsearch:
@@ -66,13 +71,24 @@ class Connection:
         With ``configure: true`` the templates are put before the first operation, as
         upstream does at start.
         """
-        if self._pending_configure:
-            self._pending_configure = False
-            await self.configure()
+        if self._auto_configure and not self._configured:
+            await self._configure_once()
+        return await self._call_raw(action, operation)
+
+    async def _call_raw(self, action: str, operation: Callable[[], Awaitable[T]]) -> T:
         try:
             return await operation()
         except Exception as exc:
             raise convert(exc, self.config, action) from exc
+
+    async def _configure_once(self) -> None:
+        """Put the templates before any first operation; concurrent first calls wait for it,
+        so that no index is created before its template exists."""
+        if self._configure_lock is None:
+            self._configure_lock = asyncio.Lock()
+        async with self._configure_lock:
+            if not self._configured:
+                await self.configure()
 
     def write_indices(self, doc_type: str) -> list[str]:
         return self.scheme.write_indices(doc_type, self.clock())
@@ -98,15 +114,11 @@ class Connection:
 
     async def configure(self) -> ConfigureResult:
         """Put the index template of every document type that has none yet."""
-        pending, self._pending_configure = self._pending_configure, False
         wanted = templates(self.template_name, self.scheme, self.types, self.analysis)
-        try:
-            created, existing = await self.call(
-                "configure", lambda: ensure_templates(self.client, wanted)
-            )
-        except BaseException:
-            self._pending_configure = pending
-            raise
+        created, existing = await self._call_raw(
+            "configure", lambda: ensure_templates(self.client, wanted)
+        )
+        self._configured = True
         label = "elasticsearch template {}".format
         return ConfigureResult(tuple(map(label, created)), tuple(map(label, existing)))
 
