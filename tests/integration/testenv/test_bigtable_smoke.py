@@ -26,8 +26,10 @@ def test_table_family_mutate_rows_and_read_rows() -> None:
         assert [status.code for status in table.mutate_rows(rows)] == [0, 0]
         row_set = RowSet()
         row_set.add_row_range_from_keys(start_key=b"row-", end_key=b"row-z")
-        read = {r.row_key: r.cells["points"][b"\x00\x01"][0].value
-                for r in table.read_rows(row_set=row_set)}
+        read = {
+            r.row_key: r.cells["points"][b"\x00\x01"][0].value
+            for r in table.read_rows(row_set=row_set)
+        }
         assert read == {b"row-a": b"row-a-value", b"row-b": b"row-b-value"}
     finally:
         table.delete()

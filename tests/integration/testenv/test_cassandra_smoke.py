@@ -17,10 +17,13 @@ def test_keyspace_table_write_and_read() -> None:
     session = cluster.connect()
     keyspace = f"smoke_{uuid.uuid4().hex[:8]}"
     try:
-        session.execute(f"CREATE KEYSPACE {keyspace} WITH replication = "
-                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
-        session.execute(f"CREATE TABLE {keyspace}.points (k text, ts bigint, v double, "
-                        "PRIMARY KEY (k, ts))")
+        session.execute(
+            f"CREATE KEYSPACE {keyspace} WITH replication = "
+            "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+        )
+        session.execute(
+            f"CREATE TABLE {keyspace}.points (k text, ts bigint, v double, PRIMARY KEY (k, ts))"
+        )
         insert = session.prepare(f"INSERT INTO {keyspace}.points (k, ts, v) VALUES (?, ?, ?)")
         for ts in (1000, 2000):
             session.execute(insert, ("cpu", ts, ts / 10))

@@ -23,7 +23,9 @@ def test_helm_template_renders_a_small_chart(tmp_path: Path) -> None:
     )
     out = subprocess.run(
         [os.environ["HELM"], "template", "rel", str(chart), "--set", "greeting=hi"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     docs = [d for d in yaml.safe_load_all(out) if d]
     assert [(d["kind"], d["metadata"]["name"], d["data"]) for d in docs] == [

@@ -22,8 +22,14 @@ def test_produce_consume_and_commit_offset() -> None:
         producer.produce(topic, key=str(i).encode(), value=f"message-{i}".encode())
     assert producer.flush(30) == 0
 
-    consumer = Consumer({"bootstrap.servers": servers, "group.id": group,
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": servers,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.subscribe([topic])
     received: list[bytes] = []
     try:

@@ -56,8 +56,10 @@ def namespace(client: Client) -> Iterator[str]:
 def _template(labels: dict[str, str]) -> PodTemplateSpec:
     return PodTemplateSpec(
         metadata=ObjectMeta(labels=labels),
-        spec=PodSpec(containers=[Container(name="main", image="example.invalid/app:1")],
-                     restartPolicy="Never" if "job" in labels else "Always"),
+        spec=PodSpec(
+            containers=[Container(name="main", image="example.invalid/app:1")],
+            restartPolicy="Never" if "job" in labels else "Always",
+        ),
     )
 
 
@@ -66,16 +68,27 @@ def test_custom_resource_round_trip_and_watch(client: Client, namespace: str) ->
     crd = CustomResourceDefinition(
         metadata=ObjectMeta(name=f"widgets.{group}"),
         spec=CustomResourceDefinitionSpec(
-            group=group, scope="Namespaced",
+            group=group,
+            scope="Namespaced",
             names=CustomResourceDefinitionNames(kind="Widget", plural="widgets"),
-            versions=[CustomResourceDefinitionVersion(
-                name="v1", served=True, storage=True,
-                schema=CustomResourceValidation(openAPIV3Schema=JSONSchemaProps(
-                    type="object",
-                    properties={"spec": JSONSchemaProps(
-                        type="object", properties={"size": JSONSchemaProps(type="integer")})},
-                )),
-            )],
+            versions=[
+                CustomResourceDefinitionVersion(
+                    name="v1",
+                    served=True,
+                    storage=True,
+                    schema=CustomResourceValidation(
+                        openAPIV3Schema=JSONSchemaProps(
+                            type="object",
+                            properties={
+                                "spec": JSONSchemaProps(
+                                    type="object",
+                                    properties={"size": JSONSchemaProps(type="integer")},
+                                )
+                            },
+                        )
+                    ),
+                )
+            ],
         ),
     )
     client.create(crd)
@@ -87,14 +100,14 @@ def test_custom_resource_round_trip_and_watch(client: Client, namespace: str) ->
             return any(c.type == "Established" and c.status == "True" for c in conditions or [])
 
         wait_for("CRD Established", established)
-        client.create(widget(metadata=ObjectMeta(name="w1"), spec={"size": 3}),
-                      namespace=namespace)
+        client.create(widget(metadata=ObjectMeta(name="w1"), spec={"size": 3}), namespace=namespace)
         events = client.watch(widget, namespace=namespace, server_timeout=10)
         kind, obj = next(iter(events))
         assert (kind, obj.metadata.name, obj["spec"]["size"]) == ("ADDED", "w1", 3)
         with pytest.raises(ApiError) as rejected:
-            client.create(widget(metadata=ObjectMeta(name="w2"), spec={"size": "big"}),
-                          namespace=namespace)
+            client.create(
+                widget(metadata=ObjectMeta(name="w2"), spec={"size": "big"}), namespace=namespace
+            )
         assert rejected.value.status.code == 422
     finally:
         client.delete(CustomResourceDefinition, crd.metadata.name)
@@ -102,11 +115,15 @@ def test_custom_resource_round_trip_and_watch(client: Client, namespace: str) ->
 
 def test_deployment_becomes_available(client: Client, namespace: str) -> None:
     labels = {"app": "web"}
-    client.create(Deployment(
-        metadata=ObjectMeta(name="web"),
-        spec=DeploymentSpec(replicas=2, selector=LabelSelector(matchLabels=labels),
-                            template=_template(labels)),
-    ), namespace=namespace)
+    client.create(
+        Deployment(
+            metadata=ObjectMeta(name="web"),
+            spec=DeploymentSpec(
+                replicas=2, selector=LabelSelector(matchLabels=labels), template=_template(labels)
+            ),
+        ),
+        namespace=namespace,
+    )
 
     def available() -> bool:
         status = client.get(Deployment, "web", namespace=namespace).status
@@ -118,10 +135,13 @@ def test_deployment_becomes_available(client: Client, namespace: str) -> None:
 
 
 def test_job_completes(client: Client, namespace: str) -> None:
-    client.create(Job(
-        metadata=ObjectMeta(name="once"),
-        spec=JobSpec(backoffLimit=0, template=_template({"job": "once"})),
-    ), namespace=namespace)
+    client.create(
+        Job(
+            metadata=ObjectMeta(name="once"),
+            spec=JobSpec(backoffLimit=0, template=_template({"job": "once"})),
+        ),
+        namespace=namespace,
+    )
 
     def complete() -> bool:
         conditions = client.get(Job, "once", namespace=namespace).status.conditions or []
@@ -131,12 +151,16 @@ def test_job_completes(client: Client, namespace: str) -> None:
 
 
 def test_deleting_an_owner_garbage_collects_its_children(client: Client, namespace: str) -> None:
-    owner = client.create(ConfigMap(metadata=ObjectMeta(name="owner"), data={"a": "1"}),
-                          namespace=namespace)
-    reference = OwnerReference(apiVersion="v1", kind="ConfigMap", name="owner",
-                               uid=owner.metadata.uid)
-    client.create(ConfigMap(metadata=ObjectMeta(name="child", ownerReferences=[reference])),
-                  namespace=namespace)
+    owner = client.create(
+        ConfigMap(metadata=ObjectMeta(name="owner"), data={"a": "1"}), namespace=namespace
+    )
+    reference = OwnerReference(
+        apiVersion="v1", kind="ConfigMap", name="owner", uid=owner.metadata.uid
+    )
+    client.create(
+        ConfigMap(metadata=ObjectMeta(name="child", ownerReferences=[reference])),
+        namespace=namespace,
+    )
     client.delete(ConfigMap, "owner", namespace=namespace)
 
     def child_gone() -> bool:
@@ -156,7 +180,8 @@ def test_service_account_without_permissions_is_denied(client: Client, namespace
             metadata=ObjectMeta(name="nobody", namespace=namespace),
             spec=TokenRequestSpec(audiences=[], expirationSeconds=600),
         ),
-        "nobody", namespace=namespace,
+        "nobody",
+        namespace=namespace,
     ).status.token
     with open(os.environ["KUBECONFIG"]) as f:
         kubeconfig = yaml.safe_load(f)

@@ -25,10 +25,12 @@ def test_topic_subscription_publish_pull_ack() -> None:
         response = subscriber.pull(subscription=subscription, max_messages=10, timeout=30)
         messages = [m.message for m in response.received_messages]
         assert [(m.data, m.attributes["origin"]) for m in messages] == [(b"point-1", "smoke")]
-        subscriber.acknowledge(subscription=subscription,
-                               ack_ids=[m.ack_id for m in response.received_messages])
-        again = subscriber.pull(subscription=subscription, max_messages=10, timeout=5,
-                                return_immediately=True)
+        subscriber.acknowledge(
+            subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages]
+        )
+        again = subscriber.pull(
+            subscription=subscription, max_messages=10, timeout=5, return_immediately=True
+        )
         assert list(again.received_messages) == []
     finally:
         subscriber.delete_subscription(subscription=subscription)

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from google.api_core import exceptions as gexc
-from google.cloud import pubsub_v1
+from google.cloud import pubsub_v1  # type: ignore[attr-defined, unused-ignore]  # namespace pkg
 
 from heroic_consumer.sources.base import Fetched, Message, Rejected, SourceError
 from heroic_core.config import PubSubConsumerConfig
