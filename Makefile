@@ -50,11 +50,13 @@ IMAGE ?= heroic:dev
 image:  ## build the container image (needs a Docker engine)
 	docker build -f Containerfile -t $(IMAGE) .
 
-lint: venv  ## ruff and mypy
+lint: venv  ## ruff (check and format), mypy --strict, import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy workloads/core/heroic_core workloads/api/heroic_api workloads/consumer/heroic_consumer operator/heroic_operator tools/heroic_testenv
+	$(VENV)/bin/mypy workloads/core/heroic_core workloads/api/heroic_api \
+		workloads/consumer/heroic_consumer workloads/cli/heroic_cli operator/heroic_operator \
+		tools/heroic_testenv tools/heroic_demo tools/heroic_docs
 
 testenv-up: venv  ## start the test environment (COMPONENTS="kubernetes kafka ...")
 	$(TESTENV) up --components "$(COMPONENTS)"
