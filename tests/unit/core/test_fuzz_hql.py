@@ -15,7 +15,8 @@ from heroic_core.errors import QueryParseError
 from heroic_core.filters import MAX_DEPTH, nesting_depth, parse_filter_json
 from heroic_core.hql import parse_aggregation, parse_filter, parse_query
 from heroic_core.hql.ast import iso_instant
-from heroic_core.hql.lexer import EOF, tokenize
+from heroic_core.hql.lexer import _RULES as RULES
+from heroic_core.hql.lexer import EOF, ERROR, tokenize
 from heroic_core.hql.parser import MAX_LENGTH
 from heroic_core.model import Series
 from tests.unit.core.fuzz_strategies import (
@@ -82,6 +83,34 @@ def test_lexer_covers_its_input_in_order(text: str) -> None:
     assert tokens[-1].kind == EOF
     positions = [(t.line, t.col) for t in tokens]
     assert positions == sorted(positions)
+
+
+def _reference_kinds(text: str) -> list[tuple[str, str]]:
+    """Tokens by the plain ANTLR rule: every rule tried, longest match, first rule on ties."""
+    out, pos = [], 0
+    while pos < len(text):
+        kind, end = ERROR, pos + 1
+        for rule, pattern, _ in RULES:
+            m = pattern.match(text, pos)
+            if m is not None and (m.end() > end or kind == ERROR):
+                kind, end = rule, m.end()
+        if kind != "SKIP":
+            out.append((kind, text[pos:end]))
+        pos = end
+    return out
+
+
+@FUZZ
+@given(
+    text=st.one_of(
+        HQL,
+        st.text(alphabet=st.characters(max_codepoint=127)),
+        st.text(alphabet='-.019:msdhHwMy"\\ubfaAz$#\n ,()[]{}!=~^|*/+;_é', max_size=24),
+    )
+)
+def test_lexer_tries_only_rules_that_can_start_at_a_character(text: str) -> None:
+    tokens = [(t.kind, t.text) for t in tokenize(text)[:-1]]
+    assert tokens == _reference_kinds(text)
 
 
 @FUZZ

@@ -60,6 +60,24 @@ class Filter(ABC):
         return str(self.to_json())
 
 
+# Composite terms compute their order key and hash once, on first use: both would otherwise
+# walk the whole subtree on every call, and optimization calls them for every term at every
+# level (cubic in the depth). Lazily, because the HQL parser builds long ``and`` chains one
+# term at a time and never asks most of the intermediate terms.
+
+
+def _cache_key(term: Filter, payload: OrderKey) -> OrderKey:
+    key = (_units(term.operator), *payload)
+    object.__setattr__(term, "_key", key)
+    return key
+
+
+def _cache_hash(term: Filter, children: object) -> int:
+    value = hash((term.operator, children))
+    object.__setattr__(term, "_hash", value)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class TrueFilter(Filter):
     """Matches every series."""
@@ -91,7 +109,24 @@ class And(Filter):
     """All terms match (an empty ``And`` matches everything until optimized to false)."""
 
     terms: tuple[Filter, ...]
+    _key: OrderKey = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
     operator: ClassVar[str] = "and"
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            return _cache_hash(self, self.terms)
+
+    def order_key(self) -> OrderKey:
+        try:
+            return self._key
+        except AttributeError:
+            return _cache_key(self, (tuple(t.order_key() for t in self.terms),))
+
+    def _payload_key(self) -> OrderKey:
+        return self.order_key()[1:]
 
     def matches(self, series: Series) -> bool:
         return all(t.matches(series) for t in self.terms)
@@ -99,16 +134,30 @@ class And(Filter):
     def args(self) -> list[Any]:
         return [t.to_json() for t in self.terms]
 
-    def _payload_key(self) -> OrderKey:
-        return (tuple(t.order_key() for t in self.terms),)
-
 
 @dataclass(frozen=True, slots=True)
 class Or(Filter):
     """Any term matches."""
 
     terms: tuple[Filter, ...]
+    _key: OrderKey = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
     operator: ClassVar[str] = "or"
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            return _cache_hash(self, self.terms)
+
+    def order_key(self) -> OrderKey:
+        try:
+            return self._key
+        except AttributeError:
+            return _cache_key(self, (tuple(t.order_key() for t in self.terms),))
+
+    def _payload_key(self) -> OrderKey:
+        return self.order_key()[1:]
 
     def matches(self, series: Series) -> bool:
         return any(t.matches(series) for t in self.terms)
@@ -116,25 +165,36 @@ class Or(Filter):
     def args(self) -> list[Any]:
         return [t.to_json() for t in self.terms]
 
-    def _payload_key(self) -> OrderKey:
-        return (tuple(t.order_key() for t in self.terms),)
-
 
 @dataclass(frozen=True, slots=True)
 class Not(Filter):
     """Negation. Ordered by the inner term (upstream's order for two ``not``s is unstable)."""
 
     filter: Filter
+    _key: OrderKey = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
     operator: ClassVar[str] = "not"
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            return _cache_hash(self, self.filter)
+
+    def order_key(self) -> OrderKey:
+        try:
+            return self._key
+        except AttributeError:
+            return _cache_key(self, (self.filter.order_key(),))
+
+    def _payload_key(self) -> OrderKey:
+        return self.order_key()[1:]
 
     def matches(self, series: Series) -> bool:
         return not self.filter.matches(series)
 
     def args(self) -> list[Any]:
         return [self.filter.to_json()]
-
-    def _payload_key(self) -> OrderKey:
-        return (self.filter.order_key(),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ become ``ERROR`` tokens so the parser can report them. This module knows nothing
 from __future__ import annotations
 
 import re
+import string
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -38,25 +39,34 @@ _SKIP = "SKIP"
 _TIME = r"[0-9]+:[0-9]+(?::[0-9]+(?:\.[0-9]+)?)?"
 _STRING_CHARS = r"(?:[^\"\\]|\\[btnfr\"'\\]|\\u[0-9a-f]{4})*"
 
-# (kind, pattern) in ANTLR rule order; keywords and symbols come first.
-_RULES: list[tuple[str, re.Pattern[str]]] = [
-    *((kw, re.compile(re.escape(kw))) for kw in KEYWORDS),
-    *((kind, re.compile(re.escape(sym))) for sym, kind in SYMBOLS.items()),
-    (TIME, re.compile(_TIME)),
-    (DATETIME, re.compile(r"[0-9]+-[0-9]+-[0-9]+(?: " + _TIME + ")?")),
-    (REFERENCE, re.compile(r"\$[a-zA-Z][a-zA-Z0-9]*")),
-    (QUOTED, re.compile('"' + _STRING_CHARS + '"')),
-    (IDENTIFIER, re.compile(r"[a-zA-Z][a-zA-Z0-9]*")),
+_LETTERS = string.ascii_letters
+_DIGITS = string.digits
+
+# (kind, pattern, characters a match can start with) in ANTLR rule order; keywords and symbols
+# come first. ``ERROR`` (any one character) is the fallback, not listed.
+_RULES: list[tuple[str, re.Pattern[str], str]] = [
+    *((kw, re.compile(re.escape(kw)), kw[0]) for kw in KEYWORDS),
+    *((kind, re.compile(re.escape(sym)), sym[0]) for sym, kind in SYMBOLS.items()),
+    (TIME, re.compile(_TIME), _DIGITS),
+    (DATETIME, re.compile(r"[0-9]+-[0-9]+-[0-9]+(?: " + _TIME + ")?"), _DIGITS),
+    (REFERENCE, re.compile(r"\$[a-zA-Z][a-zA-Z0-9]*"), "$"),
+    (QUOTED, re.compile('"' + _STRING_CHARS + '"'), '"'),
+    (IDENTIFIER, re.compile(r"[a-zA-Z][a-zA-Z0-9]*"), _LETTERS),
     # Duration is ``Minus? Integer Unit`` and Integer is ``Minus? Digits``: "--5m" is one
-    (DURATION, re.compile(r"-?-?[0-9]+(?:ms|s|m|H|h|d|w|M|y)")),
-    (INTEGER, re.compile(r"-?[0-9]+")),
-    (FLOAT, re.compile(r"-?[0-9]+\.[0-9]*|-?\.[0-9]+")),
-    (SIMPLE, re.compile(r"[a-zA-Z0-9:/_\-.]+")),
-    (_SKIP, re.compile(r"#[^\r\n]*")),
-    (_SKIP, re.compile(r"[ \t\n\r]+")),
-    (UNTERMINATED, re.compile('"' + _STRING_CHARS)),
-    (ERROR, re.compile(r".", re.DOTALL)),
+    (DURATION, re.compile(r"-?-?[0-9]+(?:ms|s|m|H|h|d|w|M|y)"), _DIGITS + "-"),
+    (INTEGER, re.compile(r"-?[0-9]+"), _DIGITS + "-"),
+    (FLOAT, re.compile(r"-?[0-9]+\.[0-9]*|-?\.[0-9]+"), _DIGITS + "-."),
+    (SIMPLE, re.compile(r"[a-zA-Z0-9:/_\-.]+"), _LETTERS + _DIGITS + ":/_-."),
+    (_SKIP, re.compile(r"#[^\r\n]*"), "#"),
+    (_SKIP, re.compile(r"[ \t\n\r]+"), " \t\n\r"),
+    (UNTERMINATED, re.compile('"' + _STRING_CHARS), '"'),
 ]
+# The rules that can match at a character, in rule order: trying only those is what makes
+# lexing linear with a small constant (a query may be hundreds of kilobytes).
+_BY_FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+for _kind, _pattern, _firsts in _RULES:
+    for _char in _firsts:
+        _BY_FIRST.setdefault(_char, []).append((_kind, _pattern))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +95,7 @@ class _Positions:
 def _longest(text: str, pos: int) -> tuple[str, int]:
     best_kind, best_end = ERROR, pos + 1
     best_len = 0
-    for kind, pattern in _RULES:
+    for kind, pattern in _BY_FIRST.get(text[pos], ()):
         m = pattern.match(text, pos)
         if m is not None and m.end() - pos > best_len:
             best_kind, best_end, best_len = kind, m.end(), m.end() - pos

@@ -120,17 +120,22 @@ class Parser(ExpressionParser):
     def filter(self, min_prec: int = 0) -> Filter:
         left = self.filter_primary()
         while True:
-            # chains of one operator become one flat term, so long filters do not nest deeply
             if self.at("or") and min_prec <= 15:
-                self.advance()
-                right = self.filter(16)
-                left = Or((*left.terms, right) if isinstance(left, Or) else (left, right))
+                left = self.chain(left, "or", 16)
             elif self.at("and") and min_prec <= 14:
-                self.advance()
-                right = self.filter(15)
-                left = And((*left.terms, right) if isinstance(left, And) else (left, right))
+                left = self.chain(left, "and", 15)
             else:
                 return left
+
+    def chain(self, left: Filter, word: str, operand_prec: int) -> Filter:
+        """``left word f word f ...`` as one flat term, so long filters do not nest deeply
+        (and are built in linear time)."""
+        kind = Or if word == "or" else And
+        terms = list(left.terms) if isinstance(left, kind) else [left]
+        while self.at(word):
+            self.advance()
+            terms.append(self.filter(operand_prec))
+        return kind(tuple(terms))
 
     def filter_primary(self) -> Filter:
         kind = self.peek().kind
