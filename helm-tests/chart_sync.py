@@ -1,10 +1,11 @@
 """Keep the chart's copies of the operator's sources in step with the sources.
 
-The chart carries three things it does not own: the CRD (``crds/heroicclusters.yaml``), the
-operator's RBAC rules, and, inside ``values.schema.json``, the HeroicCluster spec schema (derived
-from the CRD, with ``additionalProperties: false`` on every object). ``python
-helm-tests/chart_sync.py`` rewrites the copies; ``--check`` only reports what differs (exit 1),
-and the helm-tests call the same functions. It never edits the sources themselves.
+The chart carries three things it does not own: the CRD
+(``crds/heroicclusters.heroic.dev.yaml``), the operator's RBAC rules, and, inside
+``values.schema.json``, the HeroicCluster spec schema (derived from the CRD, with
+``additionalProperties: false`` on every object). ``python helm-tests/chart_sync.py`` rewrites
+the copies; ``--check`` only reports what differs (exit 1), and the helm-tests call the same
+functions. It never edits the sources themselves.
 """
 
 from __future__ import annotations

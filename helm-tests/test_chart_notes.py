@@ -25,7 +25,7 @@ def test_notes_show_how_to_wait_for_the_cluster_created_from_values() -> None:
 
 def test_notes_say_when_the_crd_was_not_installed() -> None:
     notes = render_notes({"crds": {"install": False}})
-    assert "kubectl apply --server-side -f crds/heroicclusters.yaml" in notes
+    assert "kubectl apply --server-side -f crds/heroicclusters.heroic.dev.yaml" in notes
 
 
 def test_notes_name_every_watched_namespace() -> None:

@@ -23,6 +23,7 @@ from heroic_testenv.procs import free_port
 from tests.e2e.support import (
     CHART,
     HEROIC,
+    REPO_ROOT,
     condition,
     example,
     helm,
@@ -35,18 +36,20 @@ from tests.e2e.support import (
 
 pytestmark = [pytest.mark.kubernetes, pytest.mark.helm]
 RELEASE = "e2e"
+CRD = REPO_ROOT / "crds" / "heroicclusters.heroic.dev.yaml"
 
 
 @pytest.fixture
 def installed(tmp_path: Path) -> Iterator[str]:
     """A namespace with the chart installed; uninstalled and deleted afterwards."""
     namespace = f"e2e-{uuid.uuid4().hex[:8]}"
-    crd_exists = bool(
-        kubectl(
-            "get", "crd", "--ignore-not-found", "-o", "name", "heroicclusters.heroic.dev"
-        ).strip()
+    # The CRD is cluster-wide and shared with the other suites on this cluster, so it is applied
+    # from crds/ rather than owned by this release (the chart's own CRD install, upgrade and
+    # keep-on-uninstall are covered by helm-tests/test_chart_lifecycle.py on a private group).
+    kubectl(
+        "apply", "--server-side", "--force-conflicts", "--field-manager=heroic-e2e", "-f", str(CRD)
     )
-    # A CRD made outside helm (by another suite) cannot be adopted: then the chart leaves it be.
+    kubectl("wait", "--for=condition=Established", "crd/heroicclusters.heroic.dev", "--timeout=60s")
     helm(
         "install",
         RELEASE,
@@ -55,7 +58,7 @@ def installed(tmp_path: Path) -> Iterator[str]:
         namespace,
         "--create-namespace",
         "--set",
-        f"crds.install={'false' if crd_exists else 'true'}",
+        "crds.install=false",
         "--wait=false",
     )
     try:

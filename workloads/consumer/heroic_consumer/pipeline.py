@@ -93,9 +93,16 @@ class Pipeline:
         settings = self.settings
         if self._saturated():
             await self._set_paused(True)
-            await asyncio.wait(
-                self._tasks, timeout=settings.fetch_timeout * 5, return_when=asyncio.FIRST_COMPLETED
-            )
+            if self._tasks:
+                await asyncio.wait(
+                    self._tasks,
+                    timeout=settings.fetch_timeout * 5,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            else:
+                # Saturated by held-back messages with no write in flight (one is waiting for
+                # its retry): nothing to wait on, so give the retry and the commit a moment.
+                await asyncio.sleep(settings.fetch_timeout)
             fetched = await self.source.fetch(settings.batch_size, 0)
         else:
             await self._set_paused(False)
