@@ -76,7 +76,6 @@ class Response(Protocol):
     def text(self) -> str: ...
     @property
     def content(self) -> bytes: ...
-    def json(self) -> Any: ...
 
 
 def dumps(body: Any) -> bytes:
@@ -84,13 +83,18 @@ def dumps(body: Any) -> bytes:
     return json.dumps(body, allow_nan=True).encode("utf-8")
 
 
+def _no_constants(name: str) -> Any:
+    raise AssertionError(f"response JSON holds {name}, which is not JSON")
+
+
 def check(response: Response) -> dict[str, Any] | list[Any] | None:
-    """Assert no server error and, for 4xx, upstream's error body; return the JSON body."""
+    """Assert no server error, strict JSON (no NaN/Infinity) and, for 4xx, upstream's error
+    body; return the JSON body."""
     status = response.status_code
     assert status < 500, f"{status}: {response.text[:2000]}"
     if not response.content:
         return None
-    body = response.json()
+    body = json.loads(response.text, parse_constant=_no_constants)
     if status >= 400:
         assert isinstance(body, dict), response.text
         for name in ERROR_FIELDS:
