@@ -11,9 +11,9 @@ import pytest
 import uvicorn
 
 from heroic_api import cli
-from heroic_api.logs import JsonFormatter
 from heroic_api.main import create_app
 from heroic_cli.main import SUBCOMMANDS
+from heroic_core.logging import JsonFormatter
 
 
 def _parse(*argv: str) -> argparse.Namespace:

@@ -15,9 +15,9 @@ from types import FrameType
 import uvicorn
 
 from heroic_api.context import ApiContext
-from heroic_api.logs import configure_logging
 from heroic_api.main import create_app
 from heroic_core.config import ConfigError, HeroicConfig
+from heroic_core.logging import configure_logging
 
 logger = logging.getLogger(__name__)
 

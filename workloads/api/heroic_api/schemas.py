@@ -8,16 +8,21 @@ validation failure becomes a 400 ``json-error`` naming the field. No behaviour b
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from types import UnionType
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
 
 from heroic_api.errors import json_path
 from heroic_core.errors import JsonMappingError, join_path
 
 M = TypeVar("M", bound=BaseModel)
 Limit = int | None
+#: Limits are Java ints upstream (a larger number is a 400 there too); backends pass them on
+#: as request sizes.
+JAVA_INT_MAX = 2**31 - 1
 
 
 class RequestModel(BaseModel):
@@ -29,15 +34,54 @@ class RequestModel(BaseModel):
 
 
 def parse_model(model: type[M], obj: Any, path: str = "") -> M:
-    """Validate ``obj`` into ``model``; failures become ``JsonMappingError`` with the path."""
+    """Validate ``obj`` into ``model``; failures become ``JsonMappingError`` with the path.
+
+    For a field typed as a union (``tracing``: a boolean or a level name) pydantic reports one
+    error per member, each with the member's type name as an extra path segment; those are
+    reported as one error at the field, listing every alternative.
+    """
     if obj is None:
         raise JsonMappingError("missing request body", path)
     try:
         return model.model_validate(obj)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = json_path(tuple(first["loc"]))
-        raise JsonMappingError(first["msg"], join_path(path, where) if where else path) from None
+        errors = [(_field_loc(model, tuple(e["loc"])), e["msg"]) for e in exc.errors()]
+        loc = errors[0][0]
+        message = " or ".join(dict.fromkeys(msg for at, msg in errors if at == loc))
+        where = json_path(loc)
+        raise JsonMappingError(message, join_path(path, where) if where else path) from None
+
+
+def _field_loc(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``loc`` without the union-member segments pydantic inserts after union-typed fields."""
+    out: list[Any] = []
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        out.append(part)
+        field = _field(model, part)
+        model = None
+        if field is None:
+            continue
+        members = [a for a in get_args(field.annotation) if a is not type(None)]
+        if get_origin(field.annotation) in (Union, UnionType) and len(members) > 1:
+            del parts[:1]
+        nested = [m for m in (field.annotation, *members) if _is_model(m)]
+        model = nested[0] if nested else None
+    return tuple(out)
+
+
+def _field(model: type[BaseModel] | None, alias: Any) -> FieldInfo | None:
+    if model is None:
+        return None
+    for name, info in model.model_fields.items():
+        if alias in (name, info.alias):
+            return info
+    return None
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 class QueryOptionsBody(RequestModel):
@@ -45,11 +89,11 @@ class QueryOptionsBody(RequestModel):
 
     bucket_strategy: Literal["start", "end"] | None = None
     tracing: bool | Literal["NONE", "DEFAULT", "DETAILED"] | None = None
-    fetch_size: int | None = Field(default=None, ge=1)
-    data_limit: Limit = Field(default=None, ge=0)
-    aggregation_limit: Limit = Field(default=None, ge=0)
-    group_limit: Limit = Field(default=None, ge=0)
-    series_limit: Limit = Field(default=None, ge=0)
+    fetch_size: int | None = Field(default=None, ge=1, le=JAVA_INT_MAX)
+    data_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
+    aggregation_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
+    group_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
+    series_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
     fail_on_limits: bool | None = None
 
     @field_validator("bucket_strategy", "tracing", mode="before")
@@ -103,7 +147,7 @@ class MetadataBody(RequestModel):
 
     filter: Any = None
     range: Any = None
-    limit: Limit = Field(default=None, ge=0)
+    limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
 
 
 class KeySuggestBody(MetadataBody):
@@ -122,7 +166,7 @@ class TagValueSuggestBody(MetadataBody):
 
 
 class TagValuesSuggestBody(MetadataBody):
-    group_limit: Limit = Field(default=None, ge=0)
+    group_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
     exclude: list[str] = Field(default_factory=list)
 
 

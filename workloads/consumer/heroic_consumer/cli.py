@@ -14,11 +14,11 @@ import logging
 import os
 
 from heroic_consumer.indexcache import DEFAULT_TTL
-from heroic_consumer.logs import configure_logging
 from heroic_consumer.node import NodeOptions, run_node
 from heroic_consumer.pipeline import DEFAULT_BATCH_SIZE, PipelineSettings
 from heroic_consumer.writer import DEFAULT_CONCURRENCY, Functions
 from heroic_core.config import ConfigError, HeroicConfig
+from heroic_core.logging import configure_logging
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
-"""JSON logging for the API node: one JSON object per line on stderr.
+"""JSON logging shared by every process of ours: one JSON object per line on stderr.
 
-Fields: ``time`` (ISO 8601 UTC), ``level``, ``logger``, ``message``, any ``extra=`` context, and
-``exception`` when there is one. Configures the root logger only; must not log by itself.
+Fields: ``time`` (ISO 8601 UTC), ``level``, ``logger``, ``message``, any ``extra=`` context
+(topic, partition, offset, backend ...), and ``exception`` when there is one. Configures the root
+logger only; must not log by itself.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Send every log record (uvicorn's included) to stderr as JSON."""
+    """Send every log record (uvicorn's included, where it runs) to stderr as JSON."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
