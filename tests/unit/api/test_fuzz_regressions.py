@@ -13,6 +13,7 @@ from tests.unit.core.fuzz_strategies import NOW
 from .fuzz_client import JSON, TEXT, check, fuzz_client
 
 LONG_MAX = 2**63 - 1
+RANGE_1H = {"type": "relative", "unit": "HOURS", "value": 1}
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +203,33 @@ def test_hql_longer_than_256_kib_is_a_parse_error_not_a_stall(
     error = _error(client.post(path, content=text, headers=TEXT))
     assert error["type"] == "parse-error"
     assert error["message"] == f"1:0: query is too long ({len(text)} characters, at most 262144)"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/metadata/series", {"limit": 2**31}, "limit"),
+        ("/metadata/series-count", {"limit": 2**70}, "limit"),
+        ("/metadata/tag-values-suggest", {"groupLimit": 2**31}, "groupLimit"),
+        ("/query/metrics", {"options": {"seriesLimit": 2**31}}, "options.seriesLimit"),
+        ("/query/metrics", {"options": {"dataLimit": 2**63}}, "options.dataLimit"),
+    ],
+)
+def test_limit_beyond_java_int_is_a_json_error(
+    client: TestClient, path: str, body: dict[str, Any], field: str
+) -> None:
+    error = _error(client.post(path, json={"range": RANGE_1H, **body}, headers=JSON))
+    assert error["type"] == "json-error"
+    assert error["path"] == field
+    assert error["message"] == "Input should be less than or equal to 2147483647"
+
+
+@pytest.mark.parametrize("tracing", ["x", 5, [True]])
+def test_bad_tracing_names_the_field_and_both_accepted_forms(
+    client: TestClient, tracing: Any
+) -> None:
+    body = {"range": RANGE_1H, "options": {"tracing": tracing}}
+    error = _error(client.post("/query/metrics", json=body, headers=JSON))
+    assert error["path"] == "options.tracing"
+    assert error["message"].startswith("Input should be a valid boolean")
+    assert error["message"].endswith(" or Input should be 'NONE', 'DEFAULT' or 'DETAILED'")
