@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heroic_api.services import reduce
+from heroic_core.backends import reduce
 from heroic_core.backends.results import (
     CountSeries,
     FindKeys,

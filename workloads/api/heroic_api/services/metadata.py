@@ -23,8 +23,8 @@ from heroic_api.schemas import (
     TagValueSuggestBody,
     parse_model,
 )
-from heroic_api.services import reduce
 from heroic_api.services.ranges import decode_date_range
+from heroic_core.backends import reduce
 from heroic_core.backends.base import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT, Backend
 from heroic_core.backends.group import Backends
 from heroic_core.backends.results import MatchOptions
