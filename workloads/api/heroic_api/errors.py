@@ -11,8 +11,10 @@ Differences from upstream, on purpose (reference 12-13 list them as Java bugs):
   failing place is a JSON field they are ``json-error`` with its ``path``; otherwise the
   generic kind ``error`` with status 400.
 * An empty or missing body is 400 ``json-error`` "missing request body" (path ``""``).
-* A backend that cannot be reached (``ConnectionError``/``TimeoutError``) is 503
-  ``internal-error`` rather than 500.
+* A backend that cannot be reached (``ConnectionError``/``TimeoutError``, or a durable
+  backend's ``BackendUnavailableError``) is 503 ``internal-error`` rather than 500; a durable
+  backend refusing a request (``BackendRejectedError``) is 500. Both are ``HeroicError``s and
+  must not fall through to the generic 400.
 
 This module must not import routers or services, and must not log request bodies.
 """
@@ -29,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from heroic_api.responses import HeroicJSONResponse
+from heroic_core.configure import BackendError as StorageError
 from heroic_core.errors import HeroicError, JsonMappingError, QueryParseError
 
 logger = logging.getLogger(__name__)
@@ -109,6 +112,8 @@ def _describe(exc: BaseException) -> tuple[str, int, dict[str, Any]]:  # noqa: P
         return "internal-error", 503, {}
     if isinstance(exc, UnsupportedMediaTypeError):
         return "error", 415, {}
+    if isinstance(exc, StorageError):
+        return "internal-error", 503 if exc.retryable else 500, {}
     if isinstance(exc, HeroicError):
         return "error", 400, {}
     if isinstance(exc, BackendError):
