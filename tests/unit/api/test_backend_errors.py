@@ -62,6 +62,38 @@ def _client(error: Exception) -> Iterator[TestClient]:
         yield client
 
 
+class _HttpError(Exception):
+    """Stands in for a client library's HTTP error (``status_code``, as elasticsearch's)."""
+
+    def __init__(self, status_code: int) -> None:
+        super().__init__(status_code)
+        self.status_code = status_code
+
+
+def _rejected(status_code: int, reason: str) -> BackendRejectedError:
+    error = BackendRejectedError(f"elasticsearch es:9200: search failed: {reason}")
+    error.__cause__ = _HttpError(status_code)
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "status"),
+    [
+        (_rejected(400, "RequestError 400: search_phase_execution_exception"), "error", 400),
+        (_rejected(403, "AuthorizationException 403: forbidden"), "internal-error", 500),
+        (_rejected(413, "TransportError 413: too large"), "internal-error", 500),
+    ],
+)
+def test_backend_answering_http_400_is_the_clients_error(
+    error: Exception, kind: str, status: int
+) -> None:
+    for client in _client(error):
+        response = client.post("/metadata/series", json={"filter": ["~", "host", "a{1,9}"]})
+        assert response.status_code == status, response.text
+        assert response.json()["type"] == kind
+        assert response.json()["message"] == str(error)
+
+
 @pytest.mark.parametrize(("error", "status"), CASES)
 @pytest.mark.parametrize(
     ("path", "body"),

@@ -208,20 +208,20 @@ def test_hql_longer_than_256_kib_is_a_parse_error_not_a_stall(
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        ("/metadata/series", {"limit": 2**31}, "limit"),
+        ("/metadata/series", {"limit": 2**31 - 1}, "limit"),
         ("/metadata/series-count", {"limit": 2**70}, "limit"),
         ("/metadata/tag-values-suggest", {"groupLimit": 2**31}, "groupLimit"),
         ("/query/metrics", {"options": {"seriesLimit": 2**31}}, "options.seriesLimit"),
         ("/query/metrics", {"options": {"dataLimit": 2**63}}, "options.dataLimit"),
     ],
 )
-def test_limit_beyond_java_int_is_a_json_error(
+def test_limit_whose_successor_is_not_a_java_int_is_a_json_error(
     client: TestClient, path: str, body: dict[str, Any], field: str
 ) -> None:
     error = _error(client.post(path, json={"range": RANGE_1H, **body}, headers=JSON))
     assert error["type"] == "json-error"
     assert error["path"] == field
-    assert error["message"] == "Input should be less than or equal to 2147483647"
+    assert error["message"] == "Input should be less than or equal to 2147483646"
 
 
 @pytest.mark.parametrize("tracing", ["x", 5, [True]])

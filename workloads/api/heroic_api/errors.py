@@ -13,8 +13,9 @@ Differences from upstream, on purpose (reference 12-13 list them as Java bugs):
 * An empty or missing body is 400 ``json-error`` "missing request body" (path ``""``).
 * A backend that cannot be reached (``ConnectionError``/``TimeoutError``, or a durable
   backend's ``BackendUnavailableError``) is 503 ``internal-error`` rather than 500; a durable
-  backend refusing a request (``BackendRejectedError``) is 500. Both are ``HeroicError``s and
-  must not fall through to the generic 400.
+  backend refusing a request (``BackendRejectedError``) is 500, except when the backend
+  answered HTTP 400 (the client's regex or sizes), which is a 400 ``error``. Both are
+  ``HeroicError``s and must not fall through to the generic 400.
 
 This module must not import routers or services, and must not log request bodies.
 """
@@ -113,6 +114,8 @@ def _describe(exc: BaseException) -> tuple[str, int, dict[str, Any]]:  # noqa: P
     if isinstance(exc, UnsupportedMediaTypeError):
         return "error", 415, {}
     if isinstance(exc, StorageError):
+        if _rejected_as_bad_request(exc):
+            return "error", 400, {}
         return "internal-error", 503 if exc.retryable else 500, {}
     if isinstance(exc, HeroicError):
         return "error", 400, {}
@@ -123,6 +126,19 @@ def _describe(exc: BaseException) -> tuple[str, int, dict[str, Any]]:  # noqa: P
     if isinstance(exc, ConnectionError | TimeoutError):
         return "internal-error", 503, {}
     return "internal-error", 500, {}
+
+
+def _rejected_as_bad_request(exc: BaseException) -> bool:
+    """A backend answered HTTP 400 to a request built from the client's input.
+
+    Elasticsearch does so for a regex too complex to determinize or longer than it allows,
+    and for sizes beyond its result window: the client's input, so a 400 (with the backend's
+    reason in the message), not a server error. Duck-typed on the client exception's
+    ``status_code`` so this module stays free of backend libraries.
+    """
+    return (
+        not getattr(exc, "retryable", True) and getattr(exc.__cause__, "status_code", None) == 400
+    )
 
 
 def _message(exc: BaseException) -> str:

@@ -20,9 +20,10 @@ from heroic_core.errors import JsonMappingError, join_path
 
 M = TypeVar("M", bound=BaseModel)
 Limit = int | None
-#: Limits are Java ints upstream (a larger number is a 400 there too); backends pass them on
-#: as request sizes.
-JAVA_INT_MAX = 2**31 - 1
+#: Limits are Java ints upstream (a larger number is a 400 there too). One less than the Java
+#: maximum: backends ask for ``limit + 1`` items to tell whether a result was truncated, and
+#: pass that on as a request size (an Elasticsearch int).
+MAX_LIMIT = 2**31 - 2
 
 
 class RequestModel(BaseModel):
@@ -89,11 +90,11 @@ class QueryOptionsBody(RequestModel):
 
     bucket_strategy: Literal["start", "end"] | None = None
     tracing: bool | Literal["NONE", "DEFAULT", "DETAILED"] | None = None
-    fetch_size: int | None = Field(default=None, ge=1, le=JAVA_INT_MAX)
-    data_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
-    aggregation_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
-    group_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
-    series_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
+    fetch_size: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
+    data_limit: Limit = Field(default=None, ge=0, le=MAX_LIMIT)
+    aggregation_limit: Limit = Field(default=None, ge=0, le=MAX_LIMIT)
+    group_limit: Limit = Field(default=None, ge=0, le=MAX_LIMIT)
+    series_limit: Limit = Field(default=None, ge=0, le=MAX_LIMIT)
     fail_on_limits: bool | None = None
 
     @field_validator("bucket_strategy", "tracing", mode="before")
@@ -147,7 +148,7 @@ class MetadataBody(RequestModel):
 
     filter: Any = None
     range: Any = None
-    limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
+    limit: Limit = Field(default=None, ge=0, le=MAX_LIMIT)
 
 
 class KeySuggestBody(MetadataBody):
@@ -166,7 +167,7 @@ class TagValueSuggestBody(MetadataBody):
 
 
 class TagValuesSuggestBody(MetadataBody):
-    group_limit: Limit = Field(default=None, ge=0, le=JAVA_INT_MAX)
+    group_limit: Limit = Field(default=None, ge=0, le=MAX_LIMIT)
     exclude: list[str] = Field(default_factory=list)
 
 
