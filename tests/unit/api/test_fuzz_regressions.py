@@ -233,3 +233,21 @@ def test_bad_tracing_names_the_field_and_both_accepted_forms(
     assert error["path"] == "options.tracing"
     assert error["message"].startswith("Input should be a valid boolean")
     assert error["message"].endswith(" or Input should be 'NONE', 'DEFAULT' or 'DETAILED'")
+
+
+@pytest.mark.parametrize("group", ["nope", "", "\x00"])
+def test_write_to_an_unknown_group_is_a_400_not_a_silent_drop(
+    client: TestClient, group: str
+) -> None:
+    body = {"series": {"key": "lost"}, "data": {"type": "points", "data": [[1, 1.0]]}}
+    response = client.post("/write", params={"group": group}, json=body)
+    error = _error(response)
+    assert error["type"] == "error"
+    assert error["message"] == f"no metric backend belongs to group {group!r}"
+
+
+def test_write_to_a_known_group_writes_every_backend(client: TestClient) -> None:
+    body = {"series": {"key": "kept"}, "data": {"type": "points", "data": [[1, 1.0]]}}
+    response = client.post("/write", params={"group": "memory"}, json=body)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["times"]) == 3

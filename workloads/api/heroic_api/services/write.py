@@ -94,11 +94,13 @@ class WriteService:
             range_ = None
         else:
             range_ = DateRange(int(np.min(points.timestamps)), int(np.max(points.timestamps)))
+        metrics = self.backends.metrics.use(group)
+        if group is not None and ingestion.update_metrics and not metrics:
+            # upstream failed on an unknown group too; writing nowhere would lose the points
+            raise RequestError(f"no metric backend belongs to group {group!r}")
         ops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         if ingestion.update_metrics:
-            ops += [
-                (m.id, _bind(m.write, series, points)) for m in self.backends.metrics.use(group)
-            ]
+            ops += [(m.id, _bind(m.write, series, points)) for m in metrics]
         if range_ is not None:
             ops += self._index_ops(series, range_, group)
         return {"errors": [], "times": await self._run(ops)}
