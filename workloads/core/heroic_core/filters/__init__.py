@@ -4,9 +4,9 @@ Import from here; the submodules are an implementation detail.
 """
 
 from heroic_core.filters.decode import filter_from_hql, parse_filter_json
+from heroic_core.filters.depth import MAX_DEPTH, nesting_depth
 from heroic_core.filters.model import (
     FALSE,
-    MAX_DEPTH,
     TRUE,
     And,
     FalseFilter,
@@ -19,7 +19,6 @@ from heroic_core.filters.model import (
     Regex,
     StartsWith,
     TrueFilter,
-    nesting_depth,
 )
 from heroic_core.filters.optimize import optimize
 

@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from heroic_core.errors import JsonMappingError, QueryParseError, join_path
+from heroic_core.filters.depth import MAX_DEPTH, nesting_depth
 from heroic_core.filters.model import (
     FALSE,
-    MAX_DEPTH,
     TRUE,
     And,
     Filter,
@@ -29,7 +29,6 @@ from heroic_core.filters.model import (
     Or,
     Regex,
     StartsWith,
-    nesting_depth,
 )
 
 _ORDINALS = ("first", "second")

@@ -290,21 +290,3 @@ class Regex(_TagValue):
 
 TRUE = TrueFilter()
 FALSE = FalseFilter()
-
-#: Deepest filter (``and``/``or``/``not`` levels) accepted from clients: deeper trees are
-#: pathological and would exhaust the interpreter's stack when matched or serialized.
-MAX_DEPTH = 100
-
-
-def nesting_depth(f: Filter) -> int:
-    """Levels of ``and``/``or``/``not`` in ``f`` plus one (a leaf is 1); not recursive."""
-    deepest = 0
-    stack = [(f, 1)]
-    while stack:
-        term, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(term, And | Or):
-            stack.extend((t, depth + 1) for t in term.terms)
-        elif isinstance(term, Not):
-            stack.append((term.filter, depth + 1))
-    return deepest
