@@ -107,6 +107,14 @@ def test_consumed_points_are_queryable_and_sigterm_stops_cleanly(tmp_path: Path)
             values = sorted(v for g in response.json()["result"] for _, v in g["values"])
             time.sleep(0.5)
         assert values == [0.0, 1.0, 2.0, 3.0, 4.0]
+        status = httpx.get(f"http://127.0.0.1:{port}/status", timeout=5)
+        assert status.status_code == 200, status.text
+        consumers = status.json()["consumers"]
+        assert (consumers["ok"], consumers["available"], consumers["consumingThreads"]) == (
+            True,
+            1,
+            1,
+        )
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
     finally:

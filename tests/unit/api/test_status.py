@@ -97,3 +97,38 @@ def test_openapi_page_and_schema_describe_the_query_endpoint(client: TestClient)
     content = schema["paths"]["/query/metrics"]["post"]["requestBody"]["content"]
     assert set(content) == {"application/json", "text/plain"}
     assert "/metadata/tag-suggest" in schema["paths"]
+
+
+def _status_with_consumers(source: Any) -> tuple[int, dict[str, Any]]:
+    app = create_app(HeroicConfig.default())
+    app.state.heroic.consumer_status = source
+    with TestClient(app) as client:
+        response = client.get("/status")
+        return response.status_code, response.json()
+
+
+def test_consumers_of_the_process_are_reported_and_a_stuck_one_is_503() -> None:
+    stuck = {"ok": False, "available": 2, "ready": 1, "errors": 4, "consumingThreads": 1,
+             "totalThreads": 2}  # fmt: skip
+    code, body = _status_with_consumers(lambda: stuck)
+    assert code == 503
+    assert body["ok"] is False
+    assert body["consumers"] == stuck
+    assert body["backends"]["ok"] is True
+
+
+def test_consumers_that_all_consume_keep_status_ok() -> None:
+    running = {"ok": True, "available": 1, "ready": 1, "errors": 0, "consumingThreads": 1,
+               "totalThreads": 1}  # fmt: skip
+    code, body = _status_with_consumers(lambda: running)
+    assert code == 200
+    assert body["consumers"] == running
+
+
+def test_a_consumer_status_source_that_raises_is_not_ok() -> None:
+    def broken() -> dict[str, Any]:
+        raise RuntimeError("gone")
+
+    code, body = _status_with_consumers(broken)
+    assert code == 503
+    assert body["consumers"]["ok"] is False

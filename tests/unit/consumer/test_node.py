@@ -144,3 +144,29 @@ def test_cli_rejects_unknown_write_functions(capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit):
         parser.parse_args(["--writes", "metrics,points"])
     assert "subset of metrics, metadata, suggest" in capsys.readouterr().err
+
+
+def test_status_counts_consuming_loops_and_errors_in_upstreams_shape() -> None:
+    node = _node(_config(consumers=[KAFKA, KAFKA]))
+    assert node.status() == {
+        "ok": False,
+        "available": 2,
+        "ready": 0,
+        "errors": 0,
+        "consumingThreads": 0,
+        "totalThreads": 2,
+    }
+    node.pipelines[0].running = True
+    node.stats.errors.labels("memory", "metrics").inc(3)
+    status = node.status()
+    assert (status["ok"], status["ready"], status["errors"], status["consumingThreads"]) == (
+        False,
+        1,
+        3,
+        1,
+    )
+    node.pipelines[1].running = True
+    assert node.status()["ok"] is True
+    node.stop.set()
+    assert node.status()["ok"] is False
+    assert node.status()["ready"] == 0

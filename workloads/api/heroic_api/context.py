@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from heroic_api.metrics import RequestMetrics
+from heroic_api.services.status import ConsumerStatusSource
 from heroic_api.settings import ApiSettings
 from heroic_core.backends.group import Backends
 
@@ -33,6 +34,7 @@ class ApiContext:
     clock: Clock = system_clock
     stopping: bool = False
     owns_backends: bool = False
+    consumer_status: ConsumerStatusSource | None = None
     write_slots: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:

@@ -5,7 +5,8 @@ consumers) and, on memory backends, the only way for ingested points to be query
 and the consumers share one set of backends. The consumers' probes and metrics listen on their
 own port (``--consumer-port``, default any free one). SIGTERM/SIGINT stop both: consumers finish
 and commit their batch, the API drains and answers 503 meanwhile. This module only composes the
-two nodes; each keeps its own logic.
+two nodes; each keeps its own logic. ``/status`` reports the consumers (upstream's
+``consumers`` object) and is a 503 while one is not ready.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ async def serve(config: HeroicConfig, args: argparse.Namespace) -> int:
     if config.consumers:
         options = NodeOptions(config=config, host=host, port=args.consumer_port)
         consumers = ConsumerNode(options, backends)
+        context.consumer_status = consumers.status
     server = HeroicServer(
         uvicorn.Config(
             app,

@@ -123,6 +123,22 @@ class ConsumerNode:
             return False, "backend writes failing; consumption paused"
         return True, "ok"
 
+    def status(self) -> dict[str, int | bool]:
+        """Upstream's ``consumers`` object of ``/status``: one "thread" per configured consumer;
+        ``consumingThreads`` counts those whose loop runs, ``errors`` the failed backend writes
+        so far; ok while every consumer consumes and the backends accept writes."""
+        total = len(self.pipelines)
+        consuming = sum(1 for p in self.pipelines if p.running)
+        ready = consuming if self.writer.healthy and not self.stop.is_set() else 0
+        return {
+            "ok": ready == total,
+            "available": total,
+            "ready": ready,
+            "errors": self.stats.error_count(),
+            "consumingThreads": consuming,
+            "totalThreads": total,
+        }
+
     async def configure_backends(self) -> None:
         """Configure (idempotently) the used backends whose config says ``configure: true``,
         before the first write, as upstream does at start."""

@@ -93,6 +93,17 @@ class ConsumerStats:
             ["backend"], registry=reg,
         )  # fmt: skip
 
+    def error_count(self) -> int:
+        """Failed operations so far, over every backend and function."""
+        return int(
+            sum(
+                sample.value
+                for metric in self.errors.collect()
+                for sample in metric.samples
+                if sample.name.endswith("_total")
+            )
+        )
+
     def set_lag(self, source: str, lag: dict[str, int]) -> None:
         """Replace the per-partition lag gauges of ``source``."""
         for labels in [k for k in _label_sets(self.lag) if k[0] == source]:

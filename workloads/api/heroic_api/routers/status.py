@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from heroic_api.dependencies import BackendsDep, RequestMetricsDep, SettingsDep
+from heroic_api.dependencies import BackendsDep, ContextDep, RequestMetricsDep, SettingsDep
 from heroic_api.responses import HeroicJSONResponse
 from heroic_api.routing import heroic_router
 from heroic_api.services.status import compute_status, describe_backends
@@ -22,9 +22,11 @@ async def service_info(settings: SettingsDep) -> dict[str, Any]:
     return settings.service.to_json()
 
 
-@router.get("/status", summary="Health: 200 when every backend is ready, else 503")
-async def status(settings: SettingsDep, backends: BackendsDep) -> Response:
-    code, body = await compute_status(settings.service, backends)
+@router.get("/status", summary="Health: 200 when every backend (and consumer) is ready, else 503")
+async def status(settings: SettingsDep, backends: BackendsDep, context: ContextDep) -> Response:
+    code, body = await compute_status(
+        settings.service, backends, consumers_source=context.consumer_status
+    )
     return HeroicJSONResponse(body, status_code=code)
 
 

@@ -1,17 +1,19 @@
 """``GET /status`` (reference 2.5): readiness of every backend, in upstream's body.
 
-The API node runs no consumers (they live in the consumer node), so ``consumers`` reports zero
-consumers and is ok. Difference from upstream, on purpose: upstream counts every metadata
-backend as ready; here ``metadataBackend`` really asks the metadata *and* suggest backends, so
-``/status`` answers 503 when any backend is unhealthy. A backend whose readiness check raises or
-takes longer than ``timeout`` seconds is not ready. Must not change any backend state.
+``consumers`` describes the consumers of this process: ``heroic api`` runs none and reports
+zero (ok); ``heroic node`` runs the API and its consumers together and passes their status in,
+so a stuck or paused consumer makes ``/status`` a 503 there. Difference from upstream, on
+purpose: upstream counts every metadata backend as ready; here ``metadataBackend`` really asks
+the metadata *and* suggest backends, so ``/status`` answers 503 when any backend is unhealthy. A
+backend whose readiness check raises or takes longer than ``timeout`` seconds is not ready.
+Must not change any backend state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,19 @@ from heroic_core.backends.base import Backend
 from heroic_core.backends.group import Backends
 
 logger = logging.getLogger(__name__)
+
+#: Upstream's ``consumers`` object of ``/status`` when this process runs no consumer.
+NO_CONSUMERS: dict[str, Any] = {
+    "ok": True,
+    "available": 0,
+    "ready": 0,
+    "errors": 0,
+    "consumingThreads": 0,
+    "totalThreads": 0,
+}
+
+#: Returns the ``consumers`` object for the consumers running in this process.
+ConsumerStatusSource = Callable[[], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +63,26 @@ async def _readiness(members: Sequence[Backend], timeout: float) -> dict[str, An
     return {"ok": count == len(members), "available": len(members), "ready": count}
 
 
+def _consumer_status(source: ConsumerStatusSource | None) -> dict[str, Any]:
+    if source is None:
+        return dict(NO_CONSUMERS)
+    try:
+        return {**NO_CONSUMERS, **source()}
+    except Exception as exc:  # noqa: BLE001 - a broken status source means "not ok"
+        logger.warning("Consumer status unavailable: %s", exc)
+        return {**NO_CONSUMERS, "ok": False}
+
+
 async def compute_status(
-    service: ServiceInfo, backends: Backends, timeout: float = 5.0
+    service: ServiceInfo,
+    backends: Backends,
+    timeout: float = 5.0,
+    consumers_source: ConsumerStatusSource | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body): 200 when every part is ok, else 503 with the same body."""
     metrics = await _readiness(backends.metrics.members, timeout)
     metadata = await _readiness((*backends.metadata.members, *backends.suggest.members), timeout)
-    consumers = {
-        "ok": True,
-        "available": 0,
-        "ready": 0,
-        "errors": 0,
-        "consumingThreads": 0,
-        "totalThreads": 0,
-    }
+    consumers = _consumer_status(consumers_source)
     cluster = {"ok": True, "onlineNodes": 1, "offlineNodes": 0}
     ok = bool(consumers["ok"] and metrics["ok"] and metadata["ok"] and cluster["ok"])
     body = {
