@@ -8,6 +8,7 @@ from helm_utils import NAMESPACE, RELEASE, kinds_and_names, render_chart
 pytestmark = pytest.mark.helm
 
 OPERATOR = f"{RELEASE}-heroic-operator"
+CLUSTER_OPERATOR = f"{NAMESPACE}-{OPERATOR}"
 CLUSTER_SCOPED = {"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"}
 
 
@@ -18,8 +19,8 @@ DEFAULT_OBJECTS = {
     ("RoleBinding", OPERATOR),
     ("Role", f"{OPERATOR}-leader"),
     ("RoleBinding", f"{OPERATOR}-leader"),
-    ("ClusterRole", OPERATOR),
-    ("ClusterRoleBinding", OPERATOR),
+    ("ClusterRole", CLUSTER_OPERATOR),
+    ("ClusterRoleBinding", CLUSTER_OPERATOR),
     ("Deployment", OPERATOR),
     ("Service", OPERATOR),
 }

@@ -20,6 +20,7 @@ NAMESPACED, CLUSTER, LEADER = (
 )
 OPERATOR = f"{RELEASE}-heroic-operator"
 LEADER_ROLE = f"{RELEASE}-heroic-operator-leader"
+CLUSTER_ROLE = f"{NAMESPACE}-{OPERATOR}"
 RBAC = ["templates/rbac.yaml"]
 SUBJECT = [{"kind": "ServiceAccount", "name": OPERATOR, "namespace": NAMESPACE}]
 
@@ -53,7 +54,28 @@ def test_cluster_scoped_reads_go_into_a_cluster_role_of_their_own() -> None:
     docs = _rbac()
     assert [r["rules"] for r in _of(docs, "ClusterRole")] == [CLUSTER]
     (binding,) = _of(docs, "ClusterRoleBinding")
-    assert (binding["roleRef"]["name"], binding["subjects"]) == (OPERATOR, SUBJECT)
+    assert (binding["roleRef"]["name"], binding["subjects"]) == (CLUSTER_ROLE, SUBJECT)
+
+
+def _cluster_names(namespace: str, release: str = RELEASE) -> set[str]:
+    docs = render_chart(show_only=RBAC, name=release, namespace=namespace)
+    return {d["metadata"]["name"] for d in docs if d["kind"].startswith("Cluster")}
+
+
+def test_one_release_name_in_two_namespaces_gets_distinct_cluster_scoped_objects() -> None:
+    team_a, team_b = _cluster_names("team-a"), _cluster_names("team-b")
+    assert team_a == {f"team-a-{OPERATOR}"}
+    assert team_b == {f"team-b-{OPERATOR}"}
+
+
+def test_long_cluster_scoped_names_stay_within_63_characters_and_distinct() -> None:
+    release = "r" * 40
+    long_a, long_b = (
+        _cluster_names("n" * 30 + "-a", release),
+        _cluster_names("n" * 30 + "-b", release),
+    )
+    assert all(len(name) <= 63 for name in long_a | long_b)
+    assert long_a.isdisjoint(long_b)
 
 
 def test_leader_election_gets_the_lease_rules_in_the_release_namespace() -> None:

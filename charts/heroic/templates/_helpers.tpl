@@ -16,6 +16,21 @@ heroic
 {{- printf "%s-%s-%s" $root.Release.Name (include "heroic.name" $root) $component | trunc 63 | trimSuffix "-" -}}
 {{- end }}
 
+{{/*
+Name of a cluster-scoped object (ClusterRole, ClusterRoleBinding): <namespace>-<release>-heroic-
+<component>, so that one release name installed in two namespaces does not fight over one object.
+Over 63 characters it keeps a prefix and a hash of the whole name. Call with (list $ "component").
+*/}}
+{{- define "heroic.clusterScopedName" -}}
+{{- $root := index . 0 -}}
+{{- $full := printf "%s-%s" $root.Release.Namespace (include "heroic.componentName" .) -}}
+{{- if le (len $full) 63 -}}
+{{- $full -}}
+{{- else -}}
+{{- printf "%s-%s" ($full | trunc 54 | trimSuffix "-") ($full | sha256sum | trunc 8) -}}
+{{- end -}}
+{{- end }}
+
 {{/* Selector labels of a component. Call with (list $ "component"). */}}
 {{- define "heroic.selectorLabels" -}}
 {{- $root := index . 0 -}}
