@@ -13,13 +13,15 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from heroic_core.backends.base import MetricBackend
+from heroic_core.backends.base import BulkMetricWriter, MetricBackend
+from heroic_core.backends.bigtable import backend as bigtable_backend
 from heroic_core.backends.bigtable.backend import BigtableMetricBackend
 from heroic_core.backends.cassandra.backend import CassandraMetricBackend
 from heroic_core.backends.cassandra.connection import build_cluster
 from heroic_core.config.metrics import BigtableMetricConfig, DatastaxMetricConfig
 from heroic_core.model import DateRange, Points, Series
-from tests.contract.metric import MetricBackendContract
+from tests.contract.metric import MetricBackendContract, pairs
+from tests.contract.support import Scope
 
 
 def bigtable_config(table: str) -> BigtableMetricConfig:
@@ -75,6 +77,29 @@ class TestBigtableMetricBackend(MetricBackendContract):
         await backend.configure()
         yield backend
         await backend.close()
+
+    async def test_write_many_stores_every_series_across_rows(
+        self, backend: MetricBackend, scope: Scope
+    ) -> None:
+        assert isinstance(backend, BulkMetricWriter)
+        items = [
+            (scope.series("many", {"n": str(i)}), Points.of([(i + 1, 1.0), (2**32 + i, 2.0)]))
+            for i in range(300)
+        ]
+        await backend.write_many(items)
+        for series, points in items[::37]:
+            fetched = await backend.fetch(series, DateRange(0, 2**33))
+            assert pairs(fetched) == pairs(points)
+
+    async def test_write_many_splits_requests_at_bigtables_mutation_limit(
+        self, backend: MetricBackend, scope: Scope, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert isinstance(backend, BulkMetricWriter)
+        monkeypatch.setattr(bigtable_backend, "MAX_MUTATIONS_PER_REQUEST", 25)
+        items = [(scope.series("split", {"n": str(i)}), Points.of([(5, 1.0)])) for i in range(60)]
+        await backend.write_many(items)
+        fetched = [await backend.fetch(series, DateRange(0, 10)) for series, _ in items]
+        assert all(pairs(f) == [(5, 1.0)] for f in fetched)
 
 
 @pytest.mark.cassandra

@@ -3,16 +3,18 @@ handling, and that only successful index writes are cached."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from heroic_consumer.decode import Sample
 from heroic_consumer.indexcache import IndexCache
 from heroic_consumer.stats import ConsumerStats
-from heroic_consumer.writer import Backoff, BatchWriter, Functions
+from heroic_consumer.writer import BULK_SERIES, Backoff, BatchWriter, Functions
 from heroic_core.backends.group import BackendGroup, Backends
 from heroic_core.backends.memory import MemoryMetadataBackend, MemoryMetricBackend
 from heroic_core.configure import BackendUnavailableError
-from heroic_core.model import DateRange, Series
+from heroic_core.model import DateRange, Points, Series
 from tests.unit.consumer.helpers import EVERYTHING
 
 pytestmark = pytest.mark.anyio
@@ -110,3 +112,54 @@ async def test_out_of_order_and_repeated_timestamps_in_a_batch_are_sorted_last_w
     points = await metrics.fetch(series, EVERYTHING)
     assert [(p.timestamp, p.value) for p in points] == [(10, 2.0), (20, 4.0), (30, 3.0)]
     assert [(r.start, r.end) for _, r in metadata.writes] == [(10, 30)]
+
+
+class BulkMetrics(MemoryMetricBackend):
+    """Memory metrics offering ``write_many``; records each request's series count and can fail
+    the next ``failures`` requests."""
+
+    def __init__(self) -> None:
+        super().__init__("bulk", ("bulk",))
+        self.requests: list[int] = []
+        self.single_writes = 0
+        self.failures = 0
+
+    async def write(self, series: Series, points: Points) -> None:
+        self.single_writes += 1
+        await super().write(series, points)
+
+    async def write_many(self, items: Sequence[tuple[Series, Points]]) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise BackendUnavailableError("bulk unreachable")
+        self.requests.append(len(items))
+        for series, points in items:
+            await super().write(series, points)
+
+
+def _bulk_writer(metrics: BulkMetrics, concurrency: int = 4) -> BatchWriter:
+    backends = Backends(metrics=BackendGroup.build([metrics]))
+    return BatchWriter(
+        backends, Functions(True, False, False), ConsumerStats(), concurrency=concurrency,
+        backoff=Backoff(0.001, 0.002),
+    )  # fmt: skip
+
+
+async def test_a_bulk_backend_gets_many_series_per_request_not_one_write_each() -> None:
+    metrics = BulkMetrics()
+    series = BULK_SERIES * 2 + 10
+    await _bulk_writer(metrics).write(_samples(series * 2, series))
+    assert metrics.single_writes == 0
+    # three workers (ceil(1010 / 500)) share the series, one request each
+    assert sorted(metrics.requests) == [336, 337, 337]
+    assert sum(metrics.requests) == series
+    points = await metrics.fetch(Series("k", {"n": "7"}), EVERYTHING)
+    assert [p.timestamp for p in points] == [1007, 1007 + series]
+
+
+async def test_a_failed_bulk_request_is_retried_and_nothing_is_lost() -> None:
+    metrics = BulkMetrics()
+    metrics.failures = 2
+    await _bulk_writer(metrics, concurrency=1).write(_samples(30, 30))
+    assert metrics.requests == [30]
+    assert len(metrics.series()) == 30

@@ -1,13 +1,15 @@
 """``BatchWriter``: the configured writes of one batch of samples, retried until they succeed.
 
-Samples are grouped per series, so a batch costs one metric write per series and metric
-backend and one metadata/suggest write per series and backend (over the series' time span in
-the batch), minus series the ``IndexCache`` says were indexed recently. The write functions are
-any subset of metrics, metadata and suggest (``ingestion.update*``); ``ingestion.filter`` drops
+Samples are grouped per series, so a batch costs one metric write per series and metric backend
+and one metadata/suggest write per series and backend (over the series' time span in the
+batch), minus series the ``IndexCache`` says were indexed recently. The write functions are any
+subset of metrics, metadata and suggest (``ingestion.update*``); ``ingestion.filter`` drops
 series that do not match. Per backend, a few worker coroutines share the batch's series (no
-task per write). A worker stops at its first failure; the failed writes alone are retried with
-exponential backoff until they succeed or the task is cancelled (shutdown). Nothing is
-acknowledged here: the pipeline commits only after ``write`` returns.
+task per write); a metric backend that offers ``write_many`` (Bigtable) gets up to
+``BULK_SERIES`` series per request instead of one request per series. A worker stops at its
+first failure; the failed writes alone are retried with exponential backoff until they succeed
+or the task is cancelled (shutdown). Nothing is acknowledged here: the pipeline commits only
+after ``write`` returns.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 from heroic_consumer.decode import Decoded, Sample
 from heroic_consumer.indexcache import IndexCache
 from heroic_consumer.stats import ConsumerStats
+from heroic_core.backends.base import BulkMetricWriter
 from heroic_core.backends.group import Backends
 from heroic_core.filters import TRUE, Filter
 from heroic_core.model import DateRange, Points, Series
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 FUNCTIONS = ("metrics", "metadata", "suggest")
 #: Worker coroutines per backend and batch (each writes its share of the series in turn).
 DEFAULT_CONCURRENCY = 16
+#: Series per ``write_many`` request of a bulk-capable metric backend.
+BULK_SERIES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,12 +200,15 @@ class BatchWriter:
 
     async def _run_job(self, job: _Job) -> _Job | None:
         """Write the job's items; returns a job of the items that failed, or None."""
-        workers = min(self.concurrency, len(job.items))
+        bulk = job.function == "metrics" and isinstance(job.backend, BulkMetricWriter)
+        worker = self._bulk_worker if bulk else self._worker
+        wanted = -(-len(job.items) // BULK_SERIES) if bulk else len(job.items)
+        workers = min(self.concurrency, wanted)
         if workers <= 1:
-            results = [await self._worker(job.backend, job.items)]
+            results = [await worker(job.backend, job.items)]
         else:
             shares = [job.items[i::workers] for i in range(workers)]
-            results = list(await asyncio.gather(*(self._worker(job.backend, s) for s in shares)))
+            results = list(await asyncio.gather(*(worker(job.backend, s) for s in shares)))
         failed = [item for _, _, rest in results for item in rest]
         written = [item for _, done, _ in results for item in done]
         self._account(job, written)
@@ -223,6 +231,19 @@ class BatchWriter:
                     raise
                 except Exception as exc:  # noqa: BLE001 - any backend failure is retried
                     return exc, items[:index], items[index:]
+        return None, items, []
+
+    async def _bulk_worker(
+        self, backend: Any, items: list[tuple[Series, Any]]
+    ) -> tuple[Exception | None, list[tuple[Series, Any]], list[tuple[Series, Any]]]:
+        async with self._slots:
+            for start in range(0, len(items), BULK_SERIES):
+                try:
+                    await backend.write_many(items[start : start + BULK_SERIES])
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any backend failure is retried
+                    return exc, items[:start], items[start:]
         return None, items, []
 
     def _account(self, job: _Job, written: list[tuple[Series, Any]]) -> None:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_TAGKEY_COUNT_EXACT_LIMIT",
     "Backend",
+    "BulkMetricWriter",
     "ConfigureResult",
     "CountSeries",
     "FindKeys",
@@ -105,6 +106,19 @@ class MetricBackend(Backend, Protocol):
 
     async def fetch(self, series: Series, range: DateRange) -> Points:
         """Points of exactly ``series`` in ``(range.start, range.end]``, sorted."""
+        ...
+
+
+@runtime_checkable
+class BulkMetricWriter(Protocol):
+    """A metric backend that can store the points of many series in one request.
+
+    Optional: writers use it where a backend offers it (Bigtable's ``MutateRows``) and fall back
+    to ``MetricBackend.write`` per series otherwise."""
+
+    async def write_many(self, items: Sequence[tuple[Series, Points]]) -> None:
+        """Store every item's points; on an error some may be stored, and the whole call may be
+        retried (a re-written timestamp is overwritten)."""
         ...
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,8 @@ from heroic_core.configure import BackendRejectedError
 from heroic_core.model import DateRange, Points, Series
 
 POINTS_FAMILY = "points"
+#: Bigtable refuses a ``MutateRows`` request with more mutations than this.
+MAX_MUTATIONS_PER_REQUEST = 100_000
 DEFAULT_CONFIGURE_TIMEOUT = 30.0
 _READY_TIMEOUT = 5.0
 
@@ -118,17 +121,23 @@ class BigtableMetricBackend:
 
     async def write(self, series: Series, points: Points) -> None:
         """One ``MutateRow`` per row (split every ``maxWriteBatchSize`` cells)."""
-        if len(points) == 0:
-            return
-        entries = self._mutations(series, points)
+        await self.write_many([(series, points)])
+
+    async def write_many(self, items: Sequence[tuple[Series, Points]]) -> None:
+        """The rows of every series in as few ``MutateRows`` requests as Bigtable allows (at
+        most ``MAX_MUTATIONS_PER_REQUEST`` cells each); a single row is one ``MutateRow``."""
+        entries = [
+            e for series, points in items if len(points) for e in self._mutations(series, points)
+        ]
         if not entries:
             return
         table = await self._open()
         try:
             if len(entries) == 1:
                 await table.mutate_row(entries[0].row_key, list(entries[0].mutations))
-            else:
-                await table.bulk_mutate_rows(entries)
+                return
+            for chunk in chunk_by_mutations(entries, MAX_MUTATIONS_PER_REQUEST):
+                await table.bulk_mutate_rows(chunk)
         except Exception as exc:
             raise convert(exc, self.config, "write") from exc
 
@@ -192,6 +201,24 @@ class BigtableMetricBackend:
                 timestamps.append(window.base + decode_offset(cell.qualifier))
                 values.append(decode_double(cell.value))
         return timestamps, values
+
+
+def chunk_by_mutations(
+    entries: list[RowMutationEntry], limit: int
+) -> Iterator[list[RowMutationEntry]]:
+    """Consecutive runs of ``entries`` with at most ``limit`` mutations each (an entry never
+    exceeds it: ``maxWriteBatchSize`` is capped below)."""
+    chunk: list[RowMutationEntry] = []
+    size = 0
+    for entry in entries:
+        count = len(entry.mutations)
+        if chunk and size + count > limit:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(entry)
+        size += count
+    if chunk:
+        yield chunk
 
 
 def _timeouts(cfg: BigtableMetricConfig) -> dict[str, Any]:
