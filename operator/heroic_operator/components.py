@@ -23,6 +23,7 @@ from heroic_operator.render import (
     metrics_backend,
     metrics_secrets,
     search_backend,
+    search_secrets,
     source_secrets,
     to_text,
     validate,
@@ -103,6 +104,7 @@ def api_component(cluster: Cluster) -> Component:
     writes = ("metrics", "metadata", "suggest")
     config = validate(cluster, _node_config(cluster, writes), "API config")
     secrets = metrics_secrets(cluster.spec.backends.metrics)
+    secrets += search_secrets(cluster, ("metadata", "suggest"))
     rendered = Rendered(config=config, text=to_text(config), secrets=secrets)
     return Component(
         naming.COMPONENT_API, cluster.spec.api, rendered, tuple(_backend_targets(cluster, writes))
@@ -121,6 +123,7 @@ def consumer_component(cluster: Cluster, group: ConsumerGroup) -> Component:
     config = validate(cluster, data, f"config of consumer group {group.name}")
     source_uses, env = source_secrets(group)
     uses = metrics_secrets(cluster.spec.backends.metrics) if "metrics" in writes else ()
+    uses += search_secrets(cluster, tuple(s for s in ("metadata", "suggest") if s in writes))
     rendered = Rendered(config=config, text=to_text(config), secrets=uses + source_uses, env=env)
     targets = _backend_targets(cluster, writes)
     if group.source.pubsub is not None and cluster.spec.configure.enabled:
@@ -164,7 +167,11 @@ def configure_targets(cluster: Cluster) -> list[Target]:
     sections = [s for s in ("metadata", "suggest") if getattr(spec.backends, s).type != "memory"]
     if sections:
         data = {s: {"backends": [search_backend(cluster, s, configure=True)]} for s in sections}
-        out.append(_target(cluster, key="elasticsearch", backend="elasticsearch", data=data))
+        uses = search_secrets(cluster, sections)
+        target = _target(
+            cluster, key="elasticsearch", backend="elasticsearch", data=data, secrets=uses
+        )
+        out.append(target)
     for group in spec.consumers:
         if group.source.pubsub is not None:
             uses, env = source_secrets(group)

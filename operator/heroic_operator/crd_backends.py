@@ -155,6 +155,19 @@ def elasticsearch() -> dict[str, Any]:
             ),
             "index": index,
             "templateName": string("Index template name", max_length=200),
+            "scheme": string("http, or https for a cluster with TLS", enum=["http", "https"]),
+            "authentication": obj(
+                "HTTP basic authentication",
+                {
+                    "username": string("User name", default="elastic", min_length=1),
+                    "passwordSecretRef": secret_key_ref("The password"),
+                },
+                required=["passwordSecretRef"],
+            ),
+            "caSecretRef": secret_key_ref(
+                "PEM CA bundle that signed the cluster's certificate (https); default: the "
+                "image's trust store"
+            ),
         },
         rules=[
             rule(

@@ -9,7 +9,7 @@ environment variables). Pure: no Kubernetes calls; must not import anything from
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,11 @@ SCHEMAS = {
 }
 CASSANDRA_PASSWORD_ENV = "HEROIC_CASSANDRA_PASSWORD"  # noqa: S105 - a variable name, not a value
 GOOGLE_CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
+
+
+def elasticsearch_password_env(section: str) -> str:
+    """The variable holding the metadata or suggest backend's Elasticsearch password."""
+    return f"HEROIC_ELASTICSEARCH_{section.upper()}_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -157,12 +162,39 @@ def search_backend(cluster: Cluster, section: str, configure: bool = False) -> d
             "maxWriteIndices": es.index.max_write_indices,
         }
         index |= {k: v for k, v in optional.items() if v is not None}
-    client = {"type": "rest", "seeds": seeds, "sniff": sniff}
+    client: dict[str, Any] = {"type": "rest", "seeds": seeds, "sniff": sniff}
+    if es.scheme is not None:
+        client["scheme"] = es.scheme
+    if es.authentication is not None:
+        client["authentication"] = {
+            "type": "plain",
+            "username": es.authentication.username,
+            "passwordEnv": elasticsearch_password_env(section),
+        }
+    if es.ca_secret_ref is not None:
+        client["caCertsFile"] = SecretUse(es.ca_secret_ref).path
     out: dict[str, Any] = {"type": "elasticsearch", "configure": configure}
     out["connection"] = {"index": index, "client": client}
     if es.template_name:
         out["templateName"] = es.template_name
     return out
+
+
+def search_secrets(cluster: Cluster, sections: Sequence[str]) -> tuple[SecretUse, ...]:
+    """Secret keys the Elasticsearch backends of ``sections`` need: the password as an
+    environment variable, the CA bundle as a mounted file."""
+    uses: list[SecretUse] = []
+    for section in sections:
+        spec = getattr(cluster.spec.backends, section)
+        es: ElasticsearchBackend | None = spec.elasticsearch
+        if spec.type != "elasticsearch" or es is None:
+            continue
+        if es.authentication is not None:
+            env = elasticsearch_password_env(section)
+            uses.append(SecretUse(es.authentication.password_secret_ref, env=env))
+        if es.ca_secret_ref is not None:
+            uses.append(SecretUse(es.ca_secret_ref))
+    return tuple(dict.fromkeys(uses))
 
 
 # --- consumer sources -------------------------------------------------------------------------

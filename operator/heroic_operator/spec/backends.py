@@ -54,15 +54,26 @@ class ElasticsearchIndex(SpecModel):
     name: str | None = None
 
 
+class ElasticsearchAuthentication(SpecModel):
+    """HTTP basic authentication; the password only as a Secret reference."""
+
+    username: str = Field(default="elastic", min_length=1)
+    password_secret_ref: SecretKeyRef
+
+
 class ElasticsearchBackend(SpecModel):
     """An Elasticsearch cluster: ``clusterRef`` (an entry of ``spec.elasticsearchClusters``,
-    sniffing on) or external ``seeds``."""
+    sniffing on) or external ``seeds``; optionally HTTPS (``scheme``, ``caSecretRef``) and
+    basic ``authentication``."""
 
     cluster_ref: str | None = None
     seeds: list[str] | None = None
     sniff: bool | None = None
     index: ElasticsearchIndex = Field(default_factory=ElasticsearchIndex)
     template_name: str | None = None
+    scheme: Literal["http", "https"] | None = None
+    authentication: ElasticsearchAuthentication | None = None
+    ca_secret_ref: SecretKeyRef | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> ElasticsearchBackend:

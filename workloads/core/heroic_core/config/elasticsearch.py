@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from heroic_core.config.common import BackendConfig, ConfigModel, Duration, duration_default
+from heroic_core.config.metrics import NoAuthentication, PlainAuthentication
 
 # --- connection -----------------------------------------------------------------------------
 
@@ -36,13 +37,36 @@ class SingleIndexConfig(ConfigModel):
 IndexConfig = Annotated[RotatingIndexConfig | SingleIndexConfig, Field(discriminator="type")]
 
 
+class ElasticsearchPlainAuthentication(PlainAuthentication):
+    """HTTP basic authentication; the password from ``password``, ``passwordEnv`` or
+    ``passwordFile`` (exactly one)."""
+
+    username: str = Field(default="elastic", min_length=1)
+
+
+ElasticsearchAuthentication = Annotated[
+    NoAuthentication | ElasticsearchPlainAuthentication, Field(discriminator="type")
+]
+
+
 class RestClientConfig(ConfigModel):
-    """``client: {type: rest}``: seeds are ``host[:port]`` (port 9200)."""
+    """``client: {type: rest}``: seeds are ``host[:port]`` (port 9200).
+
+    ``scheme``, ``authentication``, ``caCertsFile`` and ``verifyCerts`` are our extension
+    (upstream's REST client spoke plain HTTP without credentials): a secured cluster is reached
+    over HTTPS with basic authentication, its certificate checked against ``caCertsFile`` (a
+    PEM bundle; default: the system's trust store)."""
 
     type: Literal["rest"] = "rest"
     seeds: list[str] = Field(default_factory=lambda: ["localhost"], min_length=1)
     sniff: bool = False
     sniff_interval: Duration = duration_default("30s")
+    scheme: Literal["http", "https"] = "http"
+    authentication: ElasticsearchAuthentication = Field(
+        default_factory=lambda: NoAuthentication(type="none")
+    )
+    ca_certs_file: str | None = None
+    verify_certs: bool = True
 
 
 class TransportClientConfig(ConfigModel):

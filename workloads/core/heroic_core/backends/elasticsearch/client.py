@@ -8,12 +8,17 @@ module that knows the client's exception types. It never deletes or overwrites a
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 from elasticsearch import exceptions as es_exc
 
-from heroic_core.config.elasticsearch import ConnectionConfig, RestClientConfig
+from heroic_core.config.elasticsearch import (
+    ConnectionConfig,
+    ElasticsearchPlainAuthentication,
+    RestClientConfig,
+)
 from heroic_core.configure import BackendError, BackendRejectedError, BackendUnavailableError
 
 DEFAULT_PORT = 9200
@@ -29,8 +34,8 @@ SEARCH_OPTIONS: dict[str, str] = {
 _PERMANENT_STATUS = {400, 401, 403, 404, 405, 413}
 
 
-def seed_urls(seeds: list[str]) -> list[str]:
-    """``host[:port]`` (or a full URL) -> ``http://host:port``; the port defaults to 9200."""
+def seed_urls(seeds: list[str], scheme: str = "http") -> list[str]:
+    """``host[:port]`` (or a full URL) -> ``<scheme>://host:port``; the port defaults to 9200."""
     urls: list[str] = []
     for seed in seeds:
         if "://" in seed:
@@ -38,12 +43,35 @@ def seed_urls(seeds: list[str]) -> list[str]:
             continue
         host, sep, port = seed.rpartition(":")
         if not sep or "]" in port:
-            urls.append(f"http://{seed}:{DEFAULT_PORT}")
+            urls.append(f"{scheme}://{seed}:{DEFAULT_PORT}")
         elif not port.isdigit():
             raise BackendRejectedError(f"invalid elasticsearch seed {seed!r}: bad port")
         else:
-            urls.append(f"http://{host}:{port}")
+            urls.append(f"{scheme}://{host}:{port}")
     return urls
+
+
+def security_options(client: RestClientConfig) -> dict[str, Any]:
+    """Client keyword arguments for ``authentication``, ``caCertsFile`` and ``verifyCerts``;
+    a password that cannot be read is a permanent error naming its source."""
+    options: dict[str, Any] = {}
+    auth = client.authentication
+    if isinstance(auth, ElasticsearchPlainAuthentication):
+        try:
+            options["http_auth"] = (auth.username, auth.resolve_password())
+        except (ValueError, OSError) as exc:
+            raise BackendRejectedError(f"elasticsearch password: {exc}") from None
+    if client.scheme == "https" or any(s.startswith("https://") for s in client.seeds):
+        # use_ssl also applies to the nodes found by sniffing, which come without a scheme.
+        options["use_ssl"] = True
+        options["verify_certs"] = client.verify_certs
+        if client.ca_certs_file is not None:
+            if not os.path.exists(client.ca_certs_file):
+                raise BackendRejectedError(
+                    f"elasticsearch caCertsFile {client.ca_certs_file}: no such file"
+                )
+            options["ca_certs"] = client.ca_certs_file
+    return options
 
 
 def build_client(connection: ConnectionConfig) -> AsyncElasticsearch:
@@ -54,13 +82,14 @@ def build_client(connection: ConnectionConfig) -> AsyncElasticsearch:
             "elasticsearch client type 'transport' is not supported; use {type: rest}"
         )
     options: dict[str, Any] = {"timeout": REQUEST_TIMEOUT, "max_retries": 2}
+    options |= security_options(client)
     if client.sniff:
         options.update(
             sniff_on_start=True,
             sniff_on_connection_fail=True,
             sniffer_timeout=client.sniff_interval.seconds,
         )
-    return AsyncElasticsearch(seed_urls(client.seeds), **options)
+    return AsyncElasticsearch(seed_urls(client.seeds, client.scheme), **options)
 
 
 def describe(connection: ConnectionConfig) -> str:
