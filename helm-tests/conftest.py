@@ -20,6 +20,7 @@ from chart_sync import crd_source
 from kube_utils import kubectl
 
 from heroic_operator import naming
+from heroic_testenv.crds import wait_established
 from heroic_testenv.registry import PROVIDED_BY
 from heroic_testenv.runner import down, up
 
@@ -71,7 +72,7 @@ def heroic_crd() -> str:
         "apply", "--server-side", "--force-conflicts", "--field-manager=helm-tests", "-f", str(path)
     )
     name = f"{naming.PLURAL}.{naming.GROUP}"
-    kubectl("wait", "--for=condition=Established", f"crd/{name}", "--timeout=60s")
+    wait_established([name])
     return name
 
 

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from heroic_core.config import HeroicConfig
+from heroic_testenv.crds import wait_established
 from heroic_testenv.procs import free_port
 from tests.e2e.support import (
     CHART,
@@ -49,7 +50,7 @@ def installed(tmp_path: Path) -> Iterator[str]:
     kubectl(
         "apply", "--server-side", "--force-conflicts", "--field-manager=heroic-e2e", "-f", str(CRD)
     )
-    kubectl("wait", "--for=condition=Established", "crd/heroicclusters.heroic.dev", "--timeout=60s")
+    wait_established(["heroicclusters.heroic.dev"])
     helm(
         "install",
         RELEASE,

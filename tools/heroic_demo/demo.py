@@ -22,12 +22,14 @@ from types import FrameType
 import yaml
 
 from heroic_demo.producer import DemoProducer
+from heroic_testenv.crds import wait_established
 from heroic_testenv.paths import REPO_ROOT, run_dir
 from heroic_testenv.procs import free_port, log_path, spawn, stop
 from heroic_testenv.registry import resolve
 from heroic_testenv.runner import down, up
 
 NAMESPACE = "heroic-demo"
+CRD_NAME = "heroicclusters.heroic.dev"
 TOPIC = "heroic-demo-metrics"
 EXAMPLE = REPO_ROOT / "examples" / "memory.yaml"
 HEROIC = str(Path(sys.executable).with_name("heroic"))
@@ -124,7 +126,7 @@ def start_system(env: dict[str, str]) -> tuple[int, str, DemoProducer]:
     kubectl(
         env, "apply", "--server-side", "--field-manager=heroic-demo", "-f", str(REPO_ROOT / "crds")
     )
-    kubectl(env, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+    wait_established([CRD_NAME], kubectl=env["KUBECTL"], env=env)
     kubectl(env, "create", "namespace", NAMESPACE, "--dry-run=client", "-o", "yaml")
     kubectl(
         env,
