@@ -71,7 +71,8 @@ def test_install_with_every_toggle_is_accepted(
     }  # fmt: skip
     api = ["--api-versions", f"{naming.API_VERSION}/{naming.KIND}"]
     out = _accepted(values, namespace, api)
-    assert "clusterrole.rbac.authorization.k8s.io/release-heroic-operator" in out
+    cluster_role = naming.cluster_scoped_name(namespace, "release", "operator")
+    assert f"clusterrole.rbac.authorization.k8s.io/{cluster_role}" in out
     assert f"heroiccluster.{naming.GROUP}/demo serverside-applied" in out
 
 

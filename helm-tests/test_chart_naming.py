@@ -14,12 +14,29 @@ pytestmark = pytest.mark.helm
 RELEASES = ["r", "heroic", "a" * 47, "b" * 48, "team-" + "c" * 48]
 
 
+CLUSTER_SCOPED = {"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"}
+NAMESPACES = ["heroic-system", "n" * 63]
+
+
 @pytest.mark.parametrize("release", RELEASES, ids=lambda r: f"len{len(r)}")
 def test_operator_objects_are_named_like_naming_fullname(release: str) -> None:
     expected = {naming.fullname(release, "operator"), naming.fullname(release, "operator-leader")}
     assert all(len(name) <= 63 for name in expected)
-    names = {d["metadata"]["name"] for d in render_chart(name=release)}
-    assert names - {f"{naming.PLURAL}.{naming.GROUP}"} == expected
+    docs = render_chart(name=release)
+    names = {d["metadata"]["name"] for d in docs if d["kind"] not in CLUSTER_SCOPED}
+    assert names == expected
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES, ids=lambda n: f"ns{len(n)}")
+@pytest.mark.parametrize("release", RELEASES, ids=lambda r: f"len{len(r)}")
+def test_cluster_scoped_objects_are_named_like_naming_cluster_scoped_name(
+    release: str, namespace: str
+) -> None:
+    expected = naming.cluster_scoped_name(namespace, release, "operator")
+    assert len(expected) <= 63
+    docs = render_chart(name=release, namespace=namespace, show_only=["templates/rbac.yaml"])
+    names = {d["metadata"]["name"] for d in docs if d["kind"].startswith("Cluster")}
+    assert names == {expected}
 
 
 @pytest.mark.parametrize("release", ["r", "heroic", "team-a-prod"])

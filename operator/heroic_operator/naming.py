@@ -57,6 +57,17 @@ def fullname(cluster: str, component: str) -> str:
     return truncate(f"{cluster}-{APP_NAME}-{component}")
 
 
+def cluster_scoped_name(namespace: str, release: str, component: str) -> str:
+    """``<namespace>-<release>-heroic-<component>`` for the chart's cluster-scoped objects
+    (ClusterRole, ClusterRoleBinding), so that one release name in two namespaces does not
+    share them; over 63 characters, a 54-character prefix and 8 hex of the full name's sha256
+    (the chart's ``heroic.clusterScopedName``)."""
+    full = f"{namespace}-{fullname(release, component)}"
+    if len(full) <= MAX_NAME:
+        return full
+    return f"{full[:54].rstrip('-')}-{hashlib.sha256(full.encode()).hexdigest()[:8]}"
+
+
 def hashed_name(prefix: str, digest: str) -> str:
     """``<prefix>-<digest>`` where only the prefix is shortened to fit 63 characters."""
     suffix = f"-{digest}"
