@@ -60,7 +60,14 @@ def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], 
 
 def create_app(config: HeroicConfig | None = None, backends: Backends | None = None) -> FastAPI:
     """The API node application; memory backends from the default config when both are None."""
-    from heroic_api.routers import metadata, parser, query, status, write  # noqa: PLC0415
+    from heroic_api.routers import (  # noqa: PLC0415
+        cluster,
+        metadata,
+        parser,
+        query,
+        status,
+        write,
+    )
 
     config = config if config is not None else HeroicConfig.default()
     context = ApiContext(settings=settings_from_config(config), backends=backends)
@@ -72,7 +79,7 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
         default_response_class=HeroicJSONResponse,
     )
     app.state.heroic = context
-    for module in (status, query, write, metadata, parser):
+    for module in (status, query, write, metadata, parser, cluster):
         app.include_router(module.router)
     for exc_type in (StarletteHTTPException, RequestValidationError, Exception):
         app.add_exception_handler(exc_type, handle_exception)

@@ -6,6 +6,7 @@ package never depends on the config layout. It must not open backends or read fi
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,7 @@ class ApiSettings:
     features: Features = field(default_factory=Features)
     conditional_features: ConditionalFeatures | None = None
     shard: dict[str, str] = field(default_factory=dict)
+    node_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     limits: QueryLimits = field(default_factory=QueryLimits)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
 
@@ -79,6 +81,7 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
         features=Features().apply(config.features or (), "features"),
         conditional_features=config.conditional_features,
         shard=dict(config.cluster.tags) if config.cluster is not None else {},
+        node_id=str((config.cluster.id if config.cluster else None) or uuid.uuid4()),
         limits=QueryLimits(
             group_limit=metrics.group_limit,
             series_limit=metrics.series_limit,
