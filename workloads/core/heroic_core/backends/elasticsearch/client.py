@@ -92,6 +92,12 @@ def build_client(connection: ConnectionConfig) -> AsyncElasticsearch:
     return AsyncElasticsearch(seed_urls(client.seeds, client.scheme), **options)
 
 
+def shards_unavailable(exc: BaseException) -> bool:
+    """Elasticsearch answered 503: no copy of some shard could serve the request (a
+    just-created index whose primary has not started yet, a node restarting)."""
+    return isinstance(exc, es_exc.TransportError) and exc.status_code == 503
+
+
 def describe(connection: ConnectionConfig) -> str:
     return f"elasticsearch {','.join(connection.client.seeds)}"
 

@@ -19,6 +19,7 @@ from heroic_core.backends.elasticsearch.client import (
     build_client,
     convert,
     ensure_templates,
+    shards_unavailable,
 )
 from heroic_core.backends.elasticsearch.indices import IndexScheme
 from heroic_core.backends.elasticsearch.mappings import templates
@@ -27,6 +28,8 @@ from heroic_core.config.elasticsearch import ConnectionConfig
 
 T = TypeVar("T")
 MAX_INDEX_LIST = 2000
+#: Seconds a search waits for the shards of a just-created index to start.
+SHARD_START_WAIT = 5.0
 
 
 def wall_clock_ms() -> int:
@@ -109,8 +112,24 @@ class Connection:
             options = {**SEARCH_OPTIONS, "expand_wildcards": "open"}
         return await self.call(
             f"search {doc_type}",
-            lambda: self.client.search(index=target, body=body, params=options),
+            lambda: self._search_settled(target, body, options),
         )
+
+    async def _search_settled(self, target: str, body: dict[str, Any], options: Any) -> Any:
+        """A search that waits out shards still starting: a rotating index is created by the
+        first write of its period, and until its primary shard has started a search over it
+        fails with 503 ``all shards failed``. Retried with backoff for ``SHARD_START_WAIT``
+        seconds, then the error goes up (503 at the API)."""
+        delay, waited = 0.05, 0.0
+        while True:
+            try:
+                return await self.client.search(index=target, body=body, params=options)
+            except Exception as exc:
+                if not shards_unavailable(exc) or waited >= SHARD_START_WAIT:
+                    raise
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 1.0)
 
     async def configure(self) -> ConfigureResult:
         """Put the index template of every document type that has none yet."""
