@@ -226,4 +226,5 @@ def main() -> int:
             stop(run_dir(), process, grace=10)
         if result.started:
             down(result.started)
+        say("stopped")
     return 0

@@ -34,21 +34,31 @@ class DemoProducer(threading.Thread):
 
     def __init__(self, servers: str, topic: str) -> None:
         super().__init__(name="demo-producer", daemon=True)
-        self.producer = Producer({"bootstrap.servers": servers, "linger.ms": 50})
+        self._producer: Producer | None = Producer({"bootstrap.servers": servers, "linger.ms": 50})
         self.topic = topic
         self.stopped = threading.Event()
         self.sent = 0
 
     def run(self) -> None:
+        producer = self._producer
+        if producer is None:
+            return
         while not self.stopped.is_set():
             now = int(time.time() * 1000)
             for key in KEYS:
                 for host in HOSTS:
-                    self.producer.produce(self.topic, demo_message(key, host, now))
+                    producer.produce(self.topic, demo_message(key, host, now))
                     self.sent += 1
-            self.producer.poll(0)
+            producer.poll(0)
             self.stopped.wait(1.0)
-        self.producer.flush(10)
+        producer.flush(10)
+        # Drop the client now: a live one keeps reconnecting (and logging) once Kafka stops.
+        self._producer = None
+        del producer
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop producing and wait for the last messages to be delivered, so that the caller
+        can stop Kafka afterwards without the client retrying against it."""
         self.stopped.set()
+        if self.is_alive():
+            self.join(timeout)
