@@ -14,7 +14,7 @@ help:  ## list the targets
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[backends,operator,dev]'
+	$(PY) -m pip install -q -e '.[backends,operator,render,dev]'
 	@touch $@
 
 venv: $(VENV)/.installed  ## create the virtualenv with every extra

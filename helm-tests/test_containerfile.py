@@ -83,9 +83,11 @@ def test_no_add_instructions_and_nothing_fetched_from_urls() -> None:
         assert "https://" not in args or keyword == "LABEL"
 
 
-def test_image_installs_the_project_with_backends_and_operator_extras() -> None:
+def test_image_installs_the_project_with_backends_operator_and_render_extras() -> None:
     runs = " ".join(a for k, a in _instructions() if k == "RUN")
-    assert 'pip install ".[backends,operator]"' in runs
+    assert 'pip install ".[backends,operator,render]"' in runs
+    extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert {"backends", "operator", "render"} <= set(extras["optional-dependencies"])
 
 
 def test_the_heroic_console_script_is_declared() -> None:
