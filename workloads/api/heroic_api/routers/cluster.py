@@ -13,6 +13,7 @@ from typing import Any
 
 from heroic_api.dependencies import SettingsDep
 from heroic_api.routing import heroic_router
+from heroic_api.services.status import LOCAL_CLUSTER_NODES
 from heroic_core.errors import HeroicError
 
 router = heroic_router("cluster")
@@ -33,7 +34,7 @@ async def cluster_status(settings: SettingsDep) -> dict[str, Any]:
         "version": METADATA_VERSION,
         "tags": dict(settings.shard),
     }
-    return {"nodes": [node], "statistics": {"onlineNodes": 1, "offlineNodes": 0}}
+    return {"nodes": [node], "statistics": dict(LOCAL_CLUSTER_NODES)}
 
 
 @router.get("/cluster/nodes", summary="Static nodes (none: no federation)")

@@ -32,6 +32,10 @@ NO_CONSUMERS: dict[str, Any] = {
     "totalThreads": 0,
 }
 
+#: Node counts of this cluster: a node serves its local shard only (no federation), so it is
+#: always the one online node. Shared by ``/status`` and ``/cluster/status``.
+LOCAL_CLUSTER_NODES: dict[str, int] = {"onlineNodes": 1, "offlineNodes": 0}
+
 #: Returns the ``consumers`` object for the consumers running in this process.
 ConsumerStatusSource = Callable[[], dict[str, Any]]
 
@@ -83,7 +87,7 @@ async def compute_status(
     metrics = await _readiness(backends.metrics.members, timeout)
     metadata = await _readiness((*backends.metadata.members, *backends.suggest.members), timeout)
     consumers = _consumer_status(consumers_source)
-    cluster = {"ok": True, "onlineNodes": 1, "offlineNodes": 0}
+    cluster = {"ok": True, **LOCAL_CLUSTER_NODES}
     ok = bool(consumers["ok"] and metrics["ok"] and metadata["ok"] and cluster["ok"])
     body = {
         "service": service.to_json(),
