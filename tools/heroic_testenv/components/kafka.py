@@ -24,6 +24,18 @@ logger.server.level = info
 """
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id: 16 bytes, URL-safe base64 without padding.
+
+    Like Kafka's own Uuid.randomUuid it never starts with '-', which a command
+    line parser would read as an option (about one id in 64 otherwise).
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class Kafka:
     """Exports KAFKA_BOOTSTRAP_SERVERS."""
 
@@ -73,7 +85,7 @@ class Kafka:
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={home / 'log4j2.properties'}",
         ]
-        cluster_id = base64.urlsafe_b64encode(secrets.token_bytes(16)).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         fmt = subprocess.run(
             [
                 java(),
@@ -82,8 +94,7 @@ class Kafka:
                 classpath,
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                f"--cluster-id={cluster_id}",
                 "-c",
                 str(props),
                 "--ignore-formatted",
