@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 
 import pytest
 
@@ -19,5 +20,5 @@ def test_cluster_id_is_16_bytes_of_urlsafe_base64_without_padding() -> None:
 def test_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
     # 0xF8 encodes as '-' in URL-safe base64: kafka-storage read such an id as an option.
     draws = iter([b"\xf8" * 16, b"\x00" * 16])
-    monkeypatch.setattr(kafka.secrets, "token_bytes", lambda n: next(draws))
+    monkeypatch.setattr(secrets, "token_bytes", lambda n: next(draws))
     assert kafka.new_cluster_id() == "A" * 22
