@@ -281,8 +281,3 @@ def test_topk_over_non_points_is_a_clear_error() -> None:
     }
     with pytest.raises(RequestError, match="topk: expected points, got groups"):
         apply(agg, [(A, BASIC)])
-
-
-def test_tdigest_is_reported_as_unsupported() -> None:
-    with pytest.raises(RequestError, match="tdigest"):
-        apply({"type": "tdigest", "size": 20}, [(A, BASIC)])

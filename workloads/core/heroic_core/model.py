@@ -5,7 +5,7 @@ Pure values only: nothing here talks to a backend or knows about HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -152,6 +152,38 @@ class Points:
     def __iter__(self) -> Iterator[Point]:
         for t, v in zip(self.timestamps.tolist(), self.values.tolist(), strict=True):
             yield Point(int(t), float(v))
+
+
+@dataclass(frozen=True, slots=True)
+class Distributions:
+    """Distribution points of one series: timestamps and opaque payloads (serialized t-digest
+    sketches, reference 1.2), sorted by timestamp."""
+
+    timestamps: npt.NDArray[np.int64]
+    payloads: tuple[bytes, ...]
+
+    @classmethod
+    def empty(cls) -> Distributions:
+        return cls(np.empty(0, dtype=np.int64), ())
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[int, bytes]]) -> Distributions:
+        """Build from (timestamp, payload) pairs; sorts by timestamp, last write wins."""
+        merged = dict(pairs)
+        order = sorted(merged)
+        return cls(np.asarray(order, dtype=np.int64), tuple(merged[t] for t in order))
+
+    def __len__(self) -> int:
+        return int(self.timestamps.shape[0])
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        return zip(self.timestamps.tolist(), self.payloads, strict=True)
+
+    def window(self, range: DateRange) -> Distributions:
+        """The points with ``range.start < t <= range.end``."""
+        lo = int(np.searchsorted(self.timestamps, range.start, side="right"))
+        hi = int(np.searchsorted(self.timestamps, range.end, side="right"))
+        return Distributions(self.timestamps[lo:hi].copy(), self.payloads[lo:hi])
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from heroic_core.aggregations.buckets import check_strategy
-from heroic_core.aggregations.data import Chunk, Collection, Key, PointsData
+from heroic_core.aggregations.data import Chunk, Collection, DistributionsData, Key, PointsData
 from heroic_core.aggregations.durations import Duration
-from heroic_core.model import DateRange, MetricType, Points, Series
+from heroic_core.model import DateRange, Distributions, MetricType, Points, Series
 
 #: Candidate default sizes in ms (reference 3 step 2), ascending.
 _CADENCES = tuple(
@@ -116,7 +116,11 @@ def input_key(series: Series) -> Key:
     return {**series.tags, **series.resource}
 
 
-def _input_chunk(series: Series, points: Points) -> Chunk:
+def _input_chunk(series: Series, points: Points | Distributions) -> Chunk:
+    if isinstance(points, Distributions):
+        return Chunk(
+            input_key(series), (series,), DistributionsData(points.timestamps, points.payloads)
+        )
     ts = np.asarray(points.timestamps, dtype=np.int64)
     vs = np.asarray(points.values, dtype=np.float64)
     return Chunk(input_key(series), (series,), PointsData(ts, vs))
@@ -173,7 +177,7 @@ class Aggregation(ABC):
 
     def apply(
         self,
-        inputs: Sequence[tuple[Series, Points]],
+        inputs: Sequence[tuple[Series, Points]] | Sequence[tuple[Series, Distributions]],
         range: DateRange,
         bucket_strategy: str = "end",
     ) -> AggregationResult:

@@ -1,11 +1,10 @@
-"""``cardinality`` (distinct samples per bucket) and ``tdigest`` (distribution sketches).
+"""``cardinality``: distinct samples per bucket.
 
 Upstream hashes each sample (a point by its value bits only, a spread by all its fields, plus
 the sorted group key with ``includeKey``) and counts distinct hashes exactly or with
 HyperLogLog(+). We always count exactly: the exact count is within any error bound the
 ``hll``/``hllp`` methods promise, and no sketch state is exchanged between nodes here.
-``tdigest`` needs distribution points, which this implementation does not fetch, so applying
-it fails with a clear error. This module must not parse JSON.
+This module must not parse JSON.
 """
 
 from __future__ import annotations
@@ -31,8 +30,6 @@ from heroic_core.aggregations.data import (
 )
 from heroic_core.aggregations.kernels import valid_points
 from heroic_core.aggregations.sampling import ALL_TYPES, SamplingAggregation
-from heroic_core.errors import RequestError
-from heroic_core.model import MetricType
 
 METHODS = ("exact", "hll", "hllp")
 
@@ -73,6 +70,8 @@ def _identities(data: Collection) -> Ints:
         )
         inverse: Ints = np.unique(rows, axis=0, return_inverse=True)[1].astype(np.int64)
         return inverse.reshape(-1)
+    if not isinstance(data, GroupsData):
+        raise TypeError(f"cardinality does not count {data.metric_type.value}")
     seen: dict[tuple[int, str], int] = {}
     codes = [
         seen.setdefault((t, json.dumps([collection_json(c) for c in g])), len(seen))
@@ -130,14 +129,3 @@ class Cardinality(SamplingAggregation):
             distinct = np.unique(buckets * width + codes[members])
             counts = np.bincount(distinct // width, minlength=layout.count).astype(np.float64)
         return PointsData(layout.timestamps(), counts), int(ts.shape[0])
-
-
-@dataclass(frozen=True)
-class Tdigest(SamplingAggregation):
-    """Merges t-digest sketches of distribution points per bucket (not supported here)."""
-
-    type_name = "tdigest"
-    inputs = frozenset({MetricType.DISTRIBUTION_POINTS, MetricType.TDIGEST_POINTS})
-
-    def _reduce(self, layout: Layout, chunks: Sequence[Chunk]) -> tuple[Collection, int]:
-        raise RequestError("tdigest: distribution points are not supported by this implementation")

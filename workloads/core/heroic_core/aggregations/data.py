@@ -1,13 +1,15 @@
 """Metric collections flowing between aggregation steps, as numpy columns.
 
 ``PointsData``, ``SpreadsData`` and ``GroupsData`` are upstream's point / spread / group
-``MetricCollection``s (reference 1.2); ``Chunk`` is one update handed to an aggregation step
-(group key, contributing series, samples). This module only stores, merges and serializes
-samples; it must not know about buckets or aggregation semantics.
+``MetricCollection``s (reference 1.2); ``DistributionsData`` holds distribution points (opaque
+payloads) and ``TdigestData`` the merged sketches ``tdigest`` produces; ``Chunk`` is one update
+handed to an aggregation step (group key, contributing series, samples). This module only
+stores, merges and serializes samples; it must not know about buckets or aggregation semantics.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from heroic_core import tdigest
 from heroic_core.model import MetricType, Series
 
 Ints = npt.NDArray[np.int64]
@@ -131,7 +134,66 @@ class GroupsData:
         return GroupsData(np.concatenate([p.ts for p in parts]), groups)
 
 
-Collection = PointsData | SpreadsData | GroupsData
+@dataclass(frozen=True, slots=True)
+class DistributionsData:
+    """Distribution points ``{"value": <base64 payload>, "timestamp": ts}``."""
+
+    ts: Ints
+    payloads: tuple[bytes, ...]
+
+    metric_type = MetricType.DISTRIBUTION_POINTS
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+    def take(self, idx: Ints) -> DistributionsData:
+        return DistributionsData(self.ts[idx], tuple(self.payloads[i] for i in idx.tolist()))
+
+    def to_json(self) -> list[Any]:
+        return [
+            {"value": base64.b64encode(p).decode("ascii"), "timestamp": t}
+            for t, p in zip(self.ts.tolist(), self.payloads, strict=True)
+        ]
+
+    @staticmethod
+    def concat(parts: Sequence[DistributionsData]) -> DistributionsData:
+        if len(parts) == 1:
+            return parts[0]
+        payloads = tuple(p for part in parts for p in part.payloads)
+        return DistributionsData(np.concatenate([p.ts for p in parts]), payloads)
+
+
+@dataclass(frozen=True, slots=True)
+class TdigestData:
+    """Merged t-digest sketches, one per bucket; serialized as upstream's ``TdigestPoint``
+    (``{"value": <base64 small encoding>, "timestamp": ts}``)."""
+
+    ts: Ints
+    digests: tuple[tdigest.TDigest, ...]
+
+    metric_type = MetricType.TDIGEST_POINTS
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+    def take(self, idx: Ints) -> TdigestData:
+        return TdigestData(self.ts[idx], tuple(self.digests[i] for i in idx.tolist()))
+
+    def to_json(self) -> list[Any]:
+        return [
+            {"value": base64.b64encode(tdigest.encode(d)).decode("ascii"), "timestamp": t}
+            for t, d in zip(self.ts.tolist(), self.digests, strict=True)
+        ]
+
+    @staticmethod
+    def concat(parts: Sequence[TdigestData]) -> TdigestData:
+        if len(parts) == 1:
+            return parts[0]
+        digests = tuple(d for part in parts for d in part.digests)
+        return TdigestData(np.concatenate([p.ts for p in parts]), digests)
+
+
+Collection = PointsData | SpreadsData | GroupsData | DistributionsData | TdigestData
 
 
 def collection_json(collection: Collection) -> dict[str, Any]:
@@ -150,6 +212,10 @@ def empty_like(metric_type: MetricType) -> Collection:
         return SpreadsData(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), z, z, z, z)
     if metric_type is MetricType.GROUPS:
         return GroupsData(np.empty(0, dtype=np.int64), ())
+    if metric_type is MetricType.DISTRIBUTION_POINTS:
+        return DistributionsData(np.empty(0, dtype=np.int64), ())
+    if metric_type is MetricType.TDIGEST_POINTS:
+        return TdigestData(np.empty(0, dtype=np.int64), ())
     return empty_points()
 
 
@@ -160,6 +226,10 @@ def concat(parts: Sequence[Collection]) -> Collection:
         return PointsData.concat(parts)  # type: ignore[arg-type]
     if isinstance(first, SpreadsData):
         return SpreadsData.concat(parts)  # type: ignore[arg-type]
+    if isinstance(first, DistributionsData):
+        return DistributionsData.concat(parts)  # type: ignore[arg-type]
+    if isinstance(first, TdigestData):
+        return TdigestData.concat(parts)  # type: ignore[arg-type]
     return GroupsData.concat(parts)  # type: ignore[arg-type]
 
 

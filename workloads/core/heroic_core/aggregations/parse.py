@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from heroic_core.aggregations.base import Aggregation
-from heroic_core.aggregations.cardinality import METHODS, Cardinality, CardinalityMethod, Tdigest
+from heroic_core.aggregations.cardinality import METHODS, Cardinality, CardinalityMethod
+from heroic_core.aggregations.distributions import Tdigest
 from heroic_core.aggregations.durations import Duration, parse_duration, parse_time_unit
 from heroic_core.aggregations.filters import (
     AboveK,

@@ -36,7 +36,7 @@ from heroic_core.backends.results import (
     TagValuesSuggestion,
     TagValueSuggest,
 )
-from heroic_core.model import DateRange, Points, Series
+from heroic_core.model import DateRange, Distributions, Points, Series
 
 if TYPE_CHECKING:
     from heroic_core.filters import Filter
@@ -47,6 +47,7 @@ __all__ = [
     "BulkMetricWriter",
     "ConfigureResult",
     "CountSeries",
+    "DistributionStore",
     "FindKeys",
     "FindSeries",
     "FindTags",
@@ -119,6 +120,21 @@ class BulkMetricWriter(Protocol):
     async def write_many(self, items: Sequence[tuple[Series, Points]]) -> None:
         """Store every item's points; on an error some may be stored, and the whole call may be
         retried (a re-written timestamp is overwritten)."""
+        ...
+
+
+@runtime_checkable
+class DistributionStore(Protocol):
+    """A metric backend that also stores distribution points (upstream: Bigtable's
+    ``distributionPoints`` family, and memory). Optional; backends without it store points only,
+    as upstream's Cassandra backend does."""
+
+    async def write_distributions(self, series: Series, points: Distributions) -> None:
+        """Store distribution points; an existing timestamp is overwritten."""
+        ...
+
+    async def fetch_distributions(self, series: Series, range: DateRange) -> Distributions:
+        """Distribution points of exactly ``series`` in ``(range.start, range.end]``, sorted."""
         ...
 
 

@@ -1,9 +1,9 @@
 """``BigtableMetricBackend``: points stored in upstream Heroic's Bigtable layout (ref. 8.1).
 
-Writes ``SetCell``s into the ``points`` family of ``row_key(series, base)`` rows and reads the
-exact window ``(start, end]`` back, so data written by Java Heroic is readable and the other
-way round. Uses the asyncio data client; table creation lives in ``admin`` (run in a thread).
-Does not handle distribution points or metadata.
+Writes ``SetCell``s into the ``points`` family (distribution points: the ``distributionPoints``
+family, raw payload bytes) of ``row_key(series, base)`` rows and reads the exact window
+``(start, end]`` back, so data written by Java Heroic is readable and the other way round. Uses
+the asyncio data client; table creation lives in ``admin`` (run in a thread). No metadata.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -46,9 +46,10 @@ from heroic_core.backends.bigtable.rowkey import (
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config.metrics import BigtableMetricConfig
 from heroic_core.configure import BackendRejectedError
-from heroic_core.model import DateRange, Points, Series
+from heroic_core.model import DateRange, Distributions, Points, Series
 
 POINTS_FAMILY = "points"
+DISTRIBUTIONS_FAMILY = "distributionPoints"
 #: Bigtable refuses a ``MutateRows`` request with more mutations than this.
 MAX_MUTATIONS_PER_REQUEST = 100_000
 DEFAULT_CONFIGURE_TIMEOUT = 30.0
@@ -126,9 +127,29 @@ class BigtableMetricBackend:
     async def write_many(self, items: Sequence[tuple[Series, Points]]) -> None:
         """The rows of every series in as few ``MutateRows`` requests as Bigtable allows (at
         most ``MAX_MUTATIONS_PER_REQUEST`` cells each); a single row is one ``MutateRow``."""
-        entries = [
-            e for series, points in items if len(points) for e in self._mutations(series, points)
-        ]
+        await self._apply(
+            [
+                e
+                for series, points in items
+                if len(points)
+                for e in self._mutations(
+                    series,
+                    POINTS_FAMILY,
+                    points.timestamps.tolist(),
+                    map(encode_double, points.values.tolist()),
+                )
+            ]
+        )
+
+    async def write_distributions(self, series: Series, points: Distributions) -> None:
+        """Distribution points as raw payload cells of the ``distributionPoints`` family."""
+        if len(points):
+            timestamps = points.timestamps.tolist()
+            await self._apply(
+                self._mutations(series, DISTRIBUTIONS_FAMILY, timestamps, points.payloads)
+            )
+
+    async def _apply(self, entries: list[RowMutationEntry]) -> None:
         if not entries:
             return
         table = await self._open()
@@ -141,50 +162,62 @@ class BigtableMetricBackend:
         except Exception as exc:
             raise convert(exc, self.config, "write") from exc
 
-    def _mutations(self, series: Series, points: Points) -> list[RowMutationEntry]:
-        timestamps = points.timestamps.tolist()
+    def _mutations(
+        self, series: Series, family: str, timestamps: list[int], cells: Iterable[bytes]
+    ) -> list[RowMutationEntry]:
         if timestamps[0] < 0:
             raise BackendRejectedError(f"negative timestamp {timestamps[0]} cannot be stored")
         rows: dict[int, list[Mutation]] = defaultdict(list)
-        for ts, value in zip(timestamps, points.values.tolist(), strict=True):
-            cell = SetCell(POINTS_FAMILY, encode_offset(offset_of(ts)), encode_double(value))
-            rows[base_of(ts)].append(cell)
+        for ts, value in zip(timestamps, cells, strict=True):
+            rows[base_of(ts)].append(SetCell(family, encode_offset(offset_of(ts)), value))
         batch = self.config.effective_max_write_batch_size()
         entries: list[RowMutationEntry] = []
-        for base, cells in rows.items():
+        for base, mutations in rows.items():
             key = row_key(series, base)
             if len(key) >= MAX_ROW_KEY_SIZE:
-                self.dropped_by_size += len(cells)
+                self.dropped_by_size += len(mutations)
                 log.error(
-                    "Dropped %d points: row key of %d bytes is too long", len(cells), len(key)
-                )
+                    "Dropped %d %s: row key of %d bytes is too long", len(mutations), family,
+                    len(key),
+                )  # fmt: skip
                 continue
             entries.extend(
-                RowMutationEntry(key, cells[i : i + batch]) for i in range(0, len(cells), batch)
+                RowMutationEntry(key, mutations[i : i + batch])
+                for i in range(0, len(mutations), batch)
             )
         return entries
 
     async def fetch(self, series: Series, range: DateRange) -> Points:
         """Points of ``series`` in ``(range.start, range.end]``, latest cell per timestamp."""
-        spans = list(windows(range))
-        if not spans:
-            return Points.empty()
-        table = await self._open()
-        try:
-            parts = await asyncio.gather(*(self._read(table, series, w) for w in spans))
-        except Exception as exc:
-            raise convert(exc, self.config, "fetch") from exc
-        timestamps = [t for ts, _ in parts for t in ts]
-        values = [v for _, vs in parts for v in vs]
+        timestamps, cells = await self._fetch(series, range, POINTS_FAMILY)
+        values = [decode_double(c) for c in cells]
         return Points(np.array(timestamps, dtype=np.int64), np.array(values, dtype=np.float64))
 
+    async def fetch_distributions(self, series: Series, range: DateRange) -> Distributions:
+        """Distribution points of ``series`` in ``(range.start, range.end]``."""
+        timestamps, cells = await self._fetch(series, range, DISTRIBUTIONS_FAMILY)
+        return Distributions(np.array(timestamps, dtype=np.int64), tuple(cells))
+
+    async def _fetch(
+        self, series: Series, range: DateRange, family: str
+    ) -> tuple[list[int], list[bytes]]:
+        spans = list(windows(range))
+        if not spans:
+            return [], []
+        table = await self._open()
+        try:
+            parts = await asyncio.gather(*(self._read(table, series, w, family) for w in spans))
+        except Exception as exc:
+            raise convert(exc, self.config, "fetch") from exc
+        return [t for ts, _ in parts for t in ts], [c for _, cs in parts for c in cs]
+
     async def _read(
-        self, table: TableAsync, series: Series, window: ColumnWindow
-    ) -> tuple[list[int], list[float]]:
+        self, table: TableAsync, series: Series, window: ColumnWindow, family: str
+    ) -> tuple[list[int], list[bytes]]:
         row_filter = RowFilterChain(
             [
                 ColumnRangeFilter(
-                    POINTS_FAMILY,
+                    family,
                     start_qualifier=encode_offset(window.first),
                     end_qualifier=encode_offset(window.last),
                     inclusive_start=True,
@@ -195,12 +228,12 @@ class BigtableMetricBackend:
         )
         query = ReadRowsQuery(row_keys=[row_key(series, window.base)], row_filter=row_filter)
         timestamps: list[int] = []
-        values: list[float] = []
+        cells: list[bytes] = []
         for row in await table.read_rows(query):
             for cell in row.cells:
                 timestamps.append(window.base + decode_offset(cell.qualifier))
-                values.append(decode_double(cell.value))
-        return timestamps, values
+                cells.append(cell.value)
+        return timestamps, cells
 
 
 def chunk_by_mutations(

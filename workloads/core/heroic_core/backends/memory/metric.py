@@ -1,4 +1,5 @@
-"""In-memory metric backend (``type: memory``): per series, sorted numpy arrays of points.
+"""In-memory metric backend (``type: memory``): per series, sorted numpy arrays of points, and
+distribution points (opaque payloads) per timestamp.
 
 Keyed by the full series (key, tags and resource) — upstream's memory backend keyed by tags
 only, which mixed series with different keys; we do not copy that. Writes are appended to a
@@ -15,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from heroic_core.backends.base import ConfigureResult
-from heroic_core.model import DateRange, Points, Series
+from heroic_core.model import DateRange, Distributions, Points, Series
 
 Int64s = npt.NDArray[np.int64]
 Float64s = npt.NDArray[np.float64]
@@ -51,6 +52,7 @@ class MemoryMetricBackend:
         self._groups = frozenset(groups)
         self._lock = threading.Lock()
         self._data: dict[Series, _SeriesData] = {}
+        self._distributions: dict[Series, dict[int, bytes]] = {}
 
     @property
     def id(self) -> str:
@@ -94,6 +96,20 @@ class MemoryMetricBackend:
         lo = int(np.searchsorted(ts, range.start, side="right"))
         hi = int(np.searchsorted(ts, range.end, side="right"))
         return Points(ts[lo:hi].copy(), vs[lo:hi].copy())
+
+    async def write_distributions(self, series: Series, points: Distributions) -> None:
+        """Store distribution points; a timestamp written again takes the new payload."""
+        if len(points) == 0:
+            return
+        with self._lock:
+            self._distributions.setdefault(series, {}).update(points)
+
+    async def fetch_distributions(self, series: Series, range: DateRange) -> Distributions:
+        """Distribution points of ``series`` with ``range.start < t <= range.end``."""
+        with self._lock:
+            stored = self._distributions.get(series) or {}
+            pairs = [(t, p) for t, p in stored.items() if range.contains_window(t)]
+        return Distributions.of(pairs)
 
     def series(self) -> list[Series]:
         """Every series that has points (sorted), for tests and tools."""
