@@ -334,7 +334,7 @@ def test_deterministic_feature_rejects_an_unbounded_aggregation(two_hosts: TestC
             {"range": RANGE, "source": "spreads"},
             400,
             "error",
-            "source 'spreads' is not supported: only 'points' are stored",
+            "source 'spreads' is not supported: only 'points' and 'distributionPoints' are stored",
         ),
         ({"range": RANGE, "source": "bogus"}, 400, "json-error", None),
         (

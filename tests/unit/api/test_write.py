@@ -62,6 +62,27 @@ def test_empty_batch_is_rejected_when_metadata_is_written(client: TestClient) ->
     [
         ({"series": SERIES, "data": {"type": "spreads", "data": []}}, "data.type", "only 'points'"),
         (
+            {"series": SERIES, "data": {"type": "distributionPoints", "data": [[1, 1.0]]}},
+            "data.data[0]",
+            '{"value": <base64>, "timestamp": <ms>}',
+        ),
+        (
+            {
+                "series": SERIES,
+                "data": {"type": "distributionPoints", "data": [{"value": "@@", "timestamp": 1}]},
+            },
+            "data.data[0].value",
+            "not valid base64",
+        ),
+        (
+            {
+                "series": SERIES,
+                "data": {"type": "distributionPoints", "data": [{"value": "", "timestamp": -5}]},
+            },
+            "data.data[0].timestamp",
+            "negative",
+        ),
+        (
             {"series": SERIES, "data": _points((1, 1.0)) | {"data": [[1, 1.0], [2]]}},
             "data.data[1]",
             "[timestamp, value]",

@@ -2,7 +2,8 @@
 
 ``find_series`` asks every metadata backend of the group and merges (sorted union, limited if
 any backend was or the union exceeds the limit). ``fetch_all`` reads every series from every
-metric backend with at most ``parallelism`` fetches in flight and upstream's read quota: once
+metric backend (points, or distribution points from the backends that store them) with at
+most ``parallelism`` fetches in flight and upstream's read quota: once
 the points read reach ``data_limit`` the fetch in progress counts as failed and the fetches not
 yet started as cancelled. No aggregation and no response shaping here.
 """
@@ -15,10 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from heroic_api.errors import BackendError
-from heroic_core.backends.base import FindSeries, MetadataBackend, MetricBackend
+from heroic_core.backends.base import (
+    DistributionStore,
+    FindSeries,
+    MetadataBackend,
+    MetricBackend,
+)
 from heroic_core.errors import HeroicError
 from heroic_core.filters import Filter
-from heroic_core.model import DateRange, Points, Series
+from heroic_core.model import DateRange, Distributions, MetricType, Points, Series
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +65,7 @@ async def find_series(
 class FetchOutcome:
     """Fetched rows plus upstream's fetch accounting."""
 
-    rows: list[tuple[Series, Points]] = field(default_factory=list)
+    rows: list[tuple[Series, Points | Distributions]] = field(default_factory=list)
     read: int = 0
     failed: int = 0
     cancelled: int = 0
@@ -74,8 +80,11 @@ class FetchOutcome:
 
 
 class _Fetcher:
-    def __init__(self, range: DateRange, data_limit: int | None, parallelism: int) -> None:
+    def __init__(
+        self, range: DateRange, data_limit: int | None, parallelism: int, source: MetricType
+    ) -> None:
         self.range = range
+        self.source = source
         self.data_limit = data_limit
         self.semaphore = asyncio.Semaphore(max(parallelism, 1))
         self.outcome = FetchOutcome()
@@ -86,7 +95,7 @@ class _Fetcher:
                 self.outcome.cancelled += 1
                 return
             try:
-                points = await backend.fetch(series, self.range)
+                points = await self._read(backend, series)
             except Exception as exc:  # noqa: BLE001 - reported as a failed fetch
                 logger.warning("Fetch of %s from %s failed: %s", series, backend.id, exc)
                 self.outcome.failed += 1
@@ -94,7 +103,14 @@ class _Fetcher:
                 return
             self._accept(series, points)
 
-    def _accept(self, series: Series, points: Points) -> None:
+    async def _read(self, backend: MetricBackend, series: Series) -> Points | Distributions:
+        if self.source is MetricType.DISTRIBUTION_POINTS:
+            if not isinstance(backend, DistributionStore):
+                raise HeroicError(f"backend {backend.id} does not store distribution points")
+            return await backend.fetch_distributions(series, self.range)
+        return await backend.fetch(series, self.range)
+
+    def _accept(self, series: Series, points: Points | Distributions) -> None:
         outcome = self.outcome
         if outcome.quota_violated:
             outcome.failed += 1
@@ -114,9 +130,10 @@ async def fetch_all(
     *,
     data_limit: int | None,
     parallelism: int,
+    source: MetricType = MetricType.POINTS,
 ) -> FetchOutcome:
     """Fetch ``(range.start, range.end]`` of every series from every backend."""
-    fetcher = _Fetcher(range, data_limit, parallelism)
+    fetcher = _Fetcher(range, data_limit, parallelism, source)
     await asyncio.gather(*(fetcher.fetch(b, s) for s in series for b in backends))
     # Completion order is arbitrary; aggregation output must not depend on it.
     fetcher.outcome.rows.sort(key=lambda row: row[0])

@@ -6,6 +6,10 @@ then run the local shard (find series, fetch, aggregate, apply limits) and shape
 edge); limit violations and fetch failures are result-level ``errors`` in a 200 response, as
 upstream reports them. This module must not import FastAPI.
 
+Sources: ``points``, and ``distributionPoints`` (from the metric backends that store them),
+which is also the source whenever the first bucket step is ``tdigest``, as upstream decides;
+``tdigest`` results leave as P99/P50/P75 point groups (upstream's tdigest combiner).
+
 Differences from upstream, on purpose: "Range must be present", "start is greater than now",
 impossible bucket layouts and unsupported sources are 400s instead of 500s; ``groupLimit``
 truncates only when there are *more* groups than the limit (the data-node rule).
@@ -28,11 +32,14 @@ from heroic_api.services.results import SeriesSummary, common_values, result_gro
 from heroic_api.services.trace import Trace
 from heroic_api.settings import ApiSettings
 from heroic_core.aggregations import Aggregation, ResultGroup, check_buckets
+from heroic_core.aggregations.distributions import percentile_groups, reads_distributions
+from heroic_core.backends.base import DistributionStore
 from heroic_core.backends.group import Backends
 from heroic_core.errors import RequestError
 from heroic_core.model import DateRange, MetricType
 
 LIMIT_ORDER = ("SERIES", "GROUP", "QUOTA", "AGGREGATION")
+READABLE_SOURCES = frozenset({MetricType.POINTS, MetricType.DISTRIBUTION_POINTS})
 T = TypeVar("T")
 
 
@@ -52,6 +59,7 @@ class Plan:
     fail_on_limits: bool
     tracing: str
     creation_retention: int
+    source: MetricType
 
 
 @dataclass(slots=True)
@@ -102,6 +110,14 @@ class QueryEngine:
         options, limits = query.options, self.settings.limits
         strategy = options.bucket_strategy or ("end" if features.has(feat.END_BUCKET) else "start")
         retention = check_buckets(aggregation, range_, strategy)
+        source = query.source
+        if reads_distributions(aggregation):
+            source = MetricType.DISTRIBUTION_POINTS
+        if source not in READABLE_SOURCES:
+            raise RequestError(
+                f"source {source.value!r} is not supported: only 'points' and "
+                "'distributionPoints' are stored"
+            )
         return Plan(
             range=range_,
             aggregation=aggregation,
@@ -115,6 +131,7 @@ class QueryEngine:
             fail_on_limits=_pick(options.fail_on_limits, limits.fail_on_limits),
             tracing=_tracing(options),
             creation_retention=retention,
+            source=source,
         )
 
     async def query(
@@ -122,10 +139,6 @@ class QueryEngine:
     ) -> dict[str, Any]:
         """Run ``query`` and return the ``QueryMetricsResponse`` JSON."""
         trace = Trace("com.spotify.heroic.CoreQueryManager#query")
-        if query.source is not MetricType.POINTS:
-            raise RequestError(
-                f"source {query.source.value!r} is not supported: only 'points' are stored"
-            )
         plan = self.plan(query, client_id, self.clock())
         shard_trace = trace.child(
             f"com.spotify.heroic.CoreQueryManager#query_shard[{self._shard_name()}]"
@@ -148,6 +161,13 @@ class QueryEngine:
         metric_backends = self.backends.metrics.use(group)
         if group is not None and not metric_backends:
             raise RequestError(f"no metric backend belongs to group {group!r}")
+        if plan.source is MetricType.DISTRIBUTION_POINTS:
+            metric_backends = tuple(b for b in metric_backends if isinstance(b, DistributionStore))
+            if not metric_backends:
+                raise RequestError(
+                    "source 'distributionPoints' is not supported by the metric backends of "
+                    "this node (only bigtable and memory store distribution points)"
+                )
         lookup = await find_series(
             self.backends.metadata.use(None), query.filter, plan.range, plan.series_limit
         )
@@ -173,6 +193,7 @@ class QueryEngine:
             plan.range,
             data_limit=plan.data_limit,
             parallelism=self.settings.limits.fetch_parallelism,
+            source=plan.source,
         )
         return self._aggregate(plan, outcome, result)
 
@@ -196,7 +217,7 @@ class QueryEngine:
                 )
             groups = groups[: plan.group_limit]
             result.limits.add("GROUP")
-        self._add_groups(plan, groups, result)
+        self._add_groups(plan, percentile_groups(groups), result)
         result.sample_size = (
             aggregated.sample_size
             if aggregated.sample_size is not None

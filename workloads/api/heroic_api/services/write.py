@@ -1,16 +1,20 @@
 """Local ingestion: ``POST /write`` and ``PUT /metadata/series`` (reference 2.8, 2.9).
 
-A write passes the ingestion filter, then goes concurrently to every metric backend (points),
-metadata backend and suggest backend of the group (series seen over ``[min ts, max ts]``), as
-enabled by ``ingestion.update*``; at most ``maxConcurrentWrites`` backend writes run at once.
-The response lists the time of each backend write in ns. A failing backend write fails the
-request (upstream fails the whole future; we name the backend in the message). This module
-must not import FastAPI.
+A write passes the ingestion filter, then goes concurrently to every metric backend (points;
+distribution points go to the metric backends that store them, and a group without one is a
+400 instead of upstream's per-backend "Unsupported metric type"), metadata backend and suggest
+backend of the group (series seen over ``[min ts, max ts]``), as enabled by
+``ingestion.update*``; at most ``maxConcurrentWrites`` backend writes run at once. The response
+lists the time of each backend write in ns. A failing backend write fails the request
+(upstream fails the whole future; we name the backend in the message). This module must not
+import FastAPI.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,11 +24,12 @@ import numpy as np
 from heroic_api.errors import BackendError
 from heroic_api.schemas import MetricCollectionBody, WriteBody, parse_model
 from heroic_api.settings import IngestionSettings
+from heroic_core.backends.base import DistributionStore
 from heroic_core.backends.group import Backends
 from heroic_core.errors import HeroicError, JsonMappingError, RequestError, join_path
 from heroic_core.filters import TRUE, Filter
 from heroic_core.hql import parse_filter
-from heroic_core.model import DateRange, MetricType, Points, Series
+from heroic_core.model import DateRange, Distributions, MetricType, Points, Series
 
 EMPTY_WRITE: dict[str, Any] = {"errors": [], "times": []}
 #: Timestamps are Java longs upstream and int64 in ``Points``.
@@ -41,27 +46,55 @@ def decode_series(obj: Any, path: str) -> Series:
         raise JsonMappingError(str(exc), path) from None
 
 
-def _sample(item: Any, path: str) -> tuple[int, float]:
-    if not isinstance(item, list | tuple) or len(item) != 2:
-        raise JsonMappingError("a point must be [timestamp, value]", path)
-    ts, value = item
+def _timestamp(ts: Any, path: str) -> int:
     if isinstance(ts, bool) or not isinstance(ts, int | float) or not float(ts).is_integer():
         raise JsonMappingError(f"timestamp must be an integer, got {ts!r}", path)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise JsonMappingError(f"value must be a number, got {value!r}", path)
     if ts < 0:
         raise JsonMappingError(f"timestamp must not be negative, got {ts}", path)
     if ts > MAX_TIMESTAMP:
         raise JsonMappingError(f"timestamp must be at most {MAX_TIMESTAMP}, got {ts}", path)
-    return int(ts), float(value)
+    return int(ts)
 
 
-def decode_points(obj: Any, path: str = "data") -> Points:
-    """A ``points`` MetricCollection as ``Points`` (sorted, last write of a timestamp wins)."""
-    collection = parse_model(MetricCollectionBody, obj, path)
-    if collection.type != MetricType.POINTS.value:
+def _sample(item: Any, path: str) -> tuple[int, float]:
+    if not isinstance(item, list | tuple) or len(item) != 2:
+        raise JsonMappingError("a point must be [timestamp, value]", path)
+    ts, value = item
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise JsonMappingError(f"value must be a number, got {value!r}", path)
+    return _timestamp(ts, path), float(value)
+
+
+def _distribution(item: Any, path: str) -> tuple[int, bytes]:
+    if not isinstance(item, dict) or "timestamp" not in item:
         raise JsonMappingError(
-            f"only 'points' can be written, not {collection.type!r}", join_path(path, "type")
+            'a distribution point must be {"value": <base64>, "timestamp": <ms>}', path
+        )
+    value = item.get("value", "")
+    if not isinstance(value, str):
+        raise JsonMappingError(f"value must be a base64 string, got {value!r}", path)
+    try:
+        payload = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise JsonMappingError("value is not valid base64", join_path(path, "value")) from None
+    return _timestamp(item["timestamp"], join_path(path, "timestamp")), payload
+
+
+WRITABLE = (MetricType.POINTS.value, MetricType.DISTRIBUTION_POINTS.value)
+
+
+def decode_points(obj: Any, path: str = "data") -> Points | Distributions:
+    """A ``points`` MetricCollection as ``Points``, a ``distributionPoints`` one as
+    ``Distributions`` (both sorted, last write of a timestamp wins)."""
+    collection = parse_model(MetricCollectionBody, obj, path)
+    if collection.type not in WRITABLE:
+        raise JsonMappingError(
+            f"only 'points' and 'distributionPoints' can be written, not {collection.type!r}",
+            join_path(path, "type"),
+        )
+    if collection.type == MetricType.DISTRIBUTION_POINTS.value:
+        return Distributions.of(
+            _distribution(p, f"{path}.data[{i}]") for i, p in enumerate(collection.data)
         )
     samples = [_sample(p, f"{path}.data[{i}]") for i, p in enumerate(collection.data)]
     return Points.of(samples)
@@ -99,7 +132,15 @@ class WriteService:
             # upstream failed on an unknown group too; writing nowhere would lose the points
             raise RequestError(f"no metric backend belongs to group {group!r}")
         ops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
-        if ingestion.update_metrics:
+        if ingestion.update_metrics and isinstance(points, Distributions):
+            stores = [m for m in metrics if isinstance(m, DistributionStore)]
+            if not stores:
+                raise RequestError(
+                    "distribution points cannot be written: no metric backend of this node "
+                    "stores them (only bigtable and memory do)"
+                )
+            ops += [(m.id, _bind(m.write_distributions, series, points)) for m in stores]
+        elif ingestion.update_metrics:
             ops += [(m.id, _bind(m.write, series, points)) for m in metrics]
         if range_ is not None:
             ops += self._index_ops(series, range_, group)

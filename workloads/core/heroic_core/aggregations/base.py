@@ -177,7 +177,7 @@ class Aggregation(ABC):
 
     def apply(
         self,
-        inputs: Sequence[tuple[Series, Points]] | Sequence[tuple[Series, Distributions]],
+        inputs: Sequence[tuple[Series, Points | Distributions]],
         range: DateRange,
         bucket_strategy: str = "end",
     ) -> AggregationResult:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from heroic_core import tdigest
-from heroic_core.aggregations.base import ResultGroup
+from heroic_core.aggregations.base import Aggregation, ResultGroup
 from heroic_core.aggregations.buckets import Layout
 from heroic_core.aggregations.data import (
     Chunk,
@@ -29,6 +29,7 @@ from heroic_core.aggregations.data import (
     PointsData,
     TdigestData,
 )
+from heroic_core.aggregations.grouping import Chain, Options, _Grouping
 from heroic_core.aggregations.sampling import SamplingAggregation
 from heroic_core.model import MetricType, Series
 
@@ -63,6 +64,19 @@ class Tdigest(SamplingAggregation):
                 out_ts.append(int(bucket_ts[buckets[run[0]]]))
                 out.append(merged)
         return TdigestData(np.asarray(out_ts, dtype=np.int64), tuple(out)), len(digests)
+
+
+def reads_distributions(aggregation: Aggregation) -> bool:
+    """True when the query's first bucket step is ``tdigest`` (directly, per group, inside
+    options or first in a chain): upstream then fetches distribution points, not points."""
+    if isinstance(aggregation, Tdigest):
+        return True
+    if isinstance(aggregation, _Grouping | Options):
+        inner = aggregation.each if isinstance(aggregation, _Grouping) else aggregation.aggregation
+        return inner is not None and reads_distributions(inner)
+    if isinstance(aggregation, Chain):
+        return bool(aggregation.chain) and reads_distributions(aggregation.chain[0])
+    return False
 
 
 def _sketches(chunks: Sequence[Chunk]) -> tuple[Ints, list[tdigest.TDigest]]:

@@ -16,10 +16,12 @@ from heroic_core.aggregations.base import Aggregation, Context, Env
 from heroic_core.aggregations.data import (
     Chunk,
     Collection,
+    DistributionsData,
     GroupsData,
     Key,
     PointsData,
     SpreadsData,
+    TdigestData,
     key_id,
     merge_in_time_order,
     union_series,
@@ -28,7 +30,13 @@ from heroic_core.aggregations.durations import Duration
 from heroic_core.model import DateRange
 
 #: Output order of collected types per key (upstream's ``CollectorSession.result``).
-_COLLECT_ORDER: tuple[type, ...] = (GroupsData, PointsData, SpreadsData)
+_COLLECT_ORDER: tuple[type, ...] = (
+    GroupsData,
+    PointsData,
+    SpreadsData,
+    DistributionsData,
+    TdigestData,
+)
 
 
 def partition(chunks: list[Chunk]) -> list[tuple[Key, list[Chunk]]]:
