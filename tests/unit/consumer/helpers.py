@@ -67,13 +67,14 @@ class Harness:
         settings: PipelineSettings | None = None,
         partitions: int = 1,
         schema: str = SPOTIFY100,
+        metrics: Any = None,
     ) -> None:
         self.source = MemorySource(partitions=partitions)
         self.metrics = FaultyMetricBackend()
         self.metadata = MemoryMetadataBackend()
         self.suggest = MemorySuggestBackend()
         backends = Backends(
-            metrics=BackendGroup.build([self.metrics]),
+            metrics=BackendGroup.build([metrics or self.metrics]),
             metadata=BackendGroup.build([self.metadata]),
             suggest=BackendGroup.build([self.suggest]),
         )

@@ -5,14 +5,16 @@ and retry, stop drains."""
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import pytest
 
 from heroic_consumer.pipeline import UNSUPPORTED_DISTRIBUTION, PipelineSettings
 from heroic_consumer.writer import Backoff, Functions
+from heroic_core.backends.memory import MemoryMetricBackend
 from heroic_core.hql import parse_filter
 from heroic_core.model import Series
-from tests.unit.consumer.helpers import Harness, eventually, metric
+from tests.unit.consumer.helpers import EVERYTHING, Harness, eventually, metric
 
 pytestmark = pytest.mark.anyio
 
@@ -210,23 +212,51 @@ async def test_ingestion_filter_drops_series_that_do_not_match() -> None:
     assert h.counter("heroic_consumer_samples_filtered_total") == 1
 
 
-def _distribution(key: str) -> bytes:
+def _distribution(key: str, payload: bytes = b"\x00\x01\x02", time: int = 5) -> bytes:
+    value = base64.b64encode(payload)
     return (
-        b'{"version": "2.0.0", "key": "' + key.encode() + b'", "time": 5,'
-        b' "value": {"distributionValue": "AAEC"}}'
-    )
+        b'{"version": "2.0.0", "key": "' + key.encode() + b'", "time": ' + str(time).encode()
+        + b', "value": {"distributionValue": "' + value + b'"}}'
+    )  # fmt: skip
 
 
-async def test_distribution_points_are_rejected_when_metrics_are_written() -> None:
+async def test_distribution_points_are_stored_beside_points() -> None:
     h = Harness()
-    h.source.produce(_distribution("latency"))
+    h.source.produce(_distribution("latency", b"sketch-1", time=5))
+    h.source.produce(metric("cpu", 1000, 1.0, host="a"))
+    h.source.produce(_distribution("latency", b"sketch-2", time=9))
     h.start()
-    await eventually(lambda: h.source.committed.get(PARTITION) == 0)
+    await eventually(lambda: h.source.committed.get(PARTITION) == 2)
+    await h.finish()
+    stored = await h.metrics.fetch_distributions(Series("latency"), EVERYTHING)
+    assert list(stored) == [(5, b"sketch-1"), (9, b"sketch-2")]
+    assert await h.points(Series("cpu", {"host": "a"})) == [(1000, 1.0)]
+    assert await h.indexed() == [Series("cpu", {"host": "a"}), Series("latency")]
+
+
+class PointsOnlyBackend:
+    """A metric backend without distribution storage (as upstream's Cassandra backend)."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryMetricBackend("points-only", ("points-only",))
+        self.id, self.groups = self.inner.id, self.inner.groups
+        self.write, self.fetch = self.inner.write, self.inner.fetch
+        self.is_ready, self.configure, self.close = (
+            self.inner.is_ready, self.inner.configure, self.inner.close,
+        )  # fmt: skip
+
+
+async def test_distribution_points_are_rejected_when_no_metric_backend_stores_them() -> None:
+    h = Harness(metrics=PointsOnlyBackend())
+    h.source.produce(_distribution("latency"))
+    h.source.produce(metric("cpu", 1000, 1.0, host="a"))
+    h.start()
+    await eventually(lambda: h.source.committed.get(PARTITION) == 1)
     await h.finish()
     labels = {"source": "memory", "category": "unsupported"}
     assert h.counter("heroic_consumer_messages_malformed_total", **labels) == 1
-    assert await h.indexed() == []
-    assert UNSUPPORTED_DISTRIBUTION
+    assert await h.indexed() == [Series("cpu", {"host": "a"})]
+    assert "no metric backend" in UNSUPPORTED_DISTRIBUTION
 
 
 async def test_distribution_points_are_indexed_by_a_metadata_only_consumer() -> None:

@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 
 #: Messages per fetch: large enough that a series recurs within a batch (fewer, larger writes).
 DEFAULT_BATCH_SIZE = 10_000
-UNSUPPORTED_DISTRIBUTION = "distribution points cannot be stored by the metric backends"
+UNSUPPORTED_DISTRIBUTION = (
+    "distribution points cannot be stored: no metric backend of this consumer stores them "
+    "(only bigtable and memory do)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,7 @@ class Pipeline:
         self._failure: BaseException | None = None
         self._paused = False
         self._next_lag = 0.0
-        self._reject_metrics = bool(writer.metrics)
+        self._reject_metrics = bool(writer.metrics) and not writer.distribution_stores
 
     async def run(self, stop: asyncio.Event) -> bool:
         """Consume until ``stop`` is set; True when everything consumed got committed."""

@@ -6,10 +6,11 @@ batch), minus series the ``IndexCache`` says were indexed recently. The write fu
 subset of metrics, metadata and suggest (``ingestion.update*``); ``ingestion.filter`` drops
 series that do not match. Per backend, a few worker coroutines share the batch's series (no
 task per write); a metric backend that offers ``write_many`` (Bigtable) gets up to
-``BULK_SERIES`` series per request instead of one request per series. A worker stops at its
-first failure; the failed writes alone are retried with exponential backoff until they succeed
-or the task is cancelled (shutdown). Nothing is acknowledged here: the pipeline commits only
-after ``write`` returns.
+``BULK_SERIES`` series per request instead of one request per series. Distribution points go
+to the metric backends that store them (``DistributionStore``: Bigtable, memory). A worker
+stops at its first failure; the failed writes alone are retried with exponential backoff until
+they succeed or the task is cancelled (shutdown). Nothing is acknowledged here: the pipeline
+commits only after ``write`` returns.
 """
 
 from __future__ import annotations
@@ -18,19 +19,19 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from heroic_consumer.decode import Decoded, Sample
+from heroic_consumer.decode import Decoded, DistributionSample, Sample
 from heroic_consumer.indexcache import IndexCache
 from heroic_consumer.stats import ConsumerStats
-from heroic_core.backends.base import BulkMetricWriter
+from heroic_core.backends.base import BulkMetricWriter, DistributionStore
 from heroic_core.backends.group import Backends
 from heroic_core.filters import TRUE, Filter
-from heroic_core.model import DateRange, Points, Series
+from heroic_core.model import DateRange, Distributions, Points, Series
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class _Series:
     timestamps: list[int]
     values: list[float]
     ordered: bool = True
+    distributions: list[tuple[int, bytes]] = field(default_factory=list)
 
     def to_points(self) -> Points:
         if self.ordered:  # the common case: no sort, no duplicate to merge
@@ -101,6 +103,7 @@ class _Job:
     backend: Any
     function: str
     items: list[tuple[Series, Any]]
+    distributions: bool = False  # items carry Distributions for ``write_distributions``
 
 
 class BatchWriter:
@@ -127,6 +130,9 @@ class BatchWriter:
         self.metrics = backends.metrics.use(None) if functions.metrics else ()
         self.metadata = backends.metadata.use(None) if functions.metadata else ()
         self.suggest = backends.suggest.use(None) if functions.suggest else ()
+        self.distribution_stores = tuple(
+            b for b in self.metrics if isinstance(b, DistributionStore)
+        )
         self._slots = asyncio.Semaphore(max_concurrent_writes)
         self._failing: set[str] = set()
 
@@ -160,6 +166,8 @@ class BatchWriter:
                     entry.ordered = False
                 entry.timestamps.append(ts)
                 entry.values.append(sample.value)
+            elif type(sample) is DistributionSample:
+                entry.distributions.append((ts, sample.value))
         return list(grouped.values())
 
     def _jobs(self, groups: list[_Series]) -> list[_Job]:
@@ -167,6 +175,11 @@ class BatchWriter:
         if self.metrics:
             points = [(g.series, g.to_points()) for g in groups if g.timestamps]
             jobs += [_Job(b, "metrics", points) for b in self.metrics if points]
+            sketches: list[tuple[Series, Any]] = [
+                (g.series, Distributions.of(g.distributions)) for g in groups if g.distributions
+            ]
+            if sketches:
+                jobs += [_Job(b, "metrics", sketches, True) for b in self.distribution_stores]
         now = time.monotonic()
         fresh = self.index_cache.fresh
         for function, backends in (("metadata", self.metadata), ("suggest", self.suggest)):
@@ -200,15 +213,21 @@ class BatchWriter:
 
     async def _run_job(self, job: _Job) -> _Job | None:
         """Write the job's items; returns a job of the items that failed, or None."""
-        bulk = job.function == "metrics" and isinstance(job.backend, BulkMetricWriter)
+        bulk = (
+            job.function == "metrics"
+            and not job.distributions
+            and isinstance(job.backend, BulkMetricWriter)
+        )
         worker = self._bulk_worker if bulk else self._worker
+        write = job.backend.write_distributions if job.distributions else job.backend.write
+        target = job.backend if bulk else write
         wanted = -(-len(job.items) // BULK_SERIES) if bulk else len(job.items)
         workers = min(self.concurrency, wanted)
         if workers <= 1:
-            results = [await worker(job.backend, job.items)]
+            results = [await worker(target, job.items)]
         else:
             shares = [job.items[i::workers] for i in range(workers)]
-            results = list(await asyncio.gather(*(worker(job.backend, s) for s in shares)))
+            results = list(await asyncio.gather(*(worker(target, s) for s in shares)))
         failed = [item for _, _, rest in results for item in rest]
         written = [item for _, done, _ in results for item in done]
         self._account(job, written)
@@ -217,12 +236,11 @@ class BatchWriter:
             self._mark_ok(job.backend.id)
             return None
         self._mark_failing(job.backend.id, job.function, error, len(failed))
-        return _Job(job.backend, job.function, failed)
+        return _Job(job.backend, job.function, failed, job.distributions)
 
     async def _worker(
-        self, backend: Any, items: list[tuple[Series, Any]]
+        self, write: Callable[[Series, Any], Awaitable[None]], items: list[tuple[Series, Any]]
     ) -> tuple[Exception | None, list[tuple[Series, Any]], list[tuple[Series, Any]]]:
-        write = backend.write
         async with self._slots:
             for index, (series, arg) in enumerate(items):
                 try:
