@@ -20,6 +20,7 @@ from heroic_core.backends.cassandra.backend import CassandraMetricBackend
 from heroic_core.backends.cassandra.connection import build_cluster
 from heroic_core.config.metrics import BigtableMetricConfig, DatastaxMetricConfig
 from heroic_core.model import DateRange, Points, Series
+from tests.contract.distributions import DistributionStoreContract
 from tests.contract.metric import MetricBackendContract, pairs
 from tests.contract.support import Scope
 
@@ -70,7 +71,7 @@ def cassandra_keyspace() -> Iterator[str]:
 
 
 @pytest.mark.bigtable
-class TestBigtableMetricBackend(MetricBackendContract):
+class TestBigtableMetricBackend(MetricBackendContract, DistributionStoreContract):
     @pytest.fixture
     async def backend(self, bigtable_table: str) -> AsyncIterator[MetricBackend]:
         backend = BigtableMetricBackend(bigtable_config(bigtable_table))

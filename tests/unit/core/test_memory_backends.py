@@ -33,6 +33,7 @@ from heroic_core.backends.memory import (
 from heroic_core.errors import RequestError
 from heroic_core.filters import TRUE
 from heroic_core.model import DateRange, Points, Series
+from tests.contract.distributions import DistributionStoreContract
 from tests.contract.metadata import MetadataBackendContract
 from tests.contract.metric import MetricBackendContract
 from tests.contract.suggest import SuggestBackendContract
@@ -40,7 +41,7 @@ from tests.contract.suggest import SuggestBackendContract
 RANGE = DateRange(0, 1000)
 
 
-class TestMemoryMetricBackend(MetricBackendContract):
+class TestMemoryMetricBackend(MetricBackendContract, DistributionStoreContract):
     @pytest.fixture
     async def backend(self) -> AsyncIterator[MetricBackend]:
         backend = MemoryMetricBackend()
