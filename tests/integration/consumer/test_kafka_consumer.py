@@ -3,6 +3,8 @@ emulator and Elasticsearch; every good point is read back through the API node."
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import time
 import uuid
@@ -10,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from heroic_core import tdigest
 from tests.integration.consumer.support import (
     SPOTIFY100,
     Api,
@@ -193,3 +197,60 @@ def test_backend_outage_pauses_consumption_and_loses_nothing(
             assert api.wait_for_points(workload) == set(workload.good), second.logs()
     finally:
         assert second.stop() == 0, second.logs()
+
+
+def sketch_message(key: str, host: str, time_ms: int, values: Any) -> bytes:
+    """A Spotify100 v2 message whose value is a serialized t-digest of ``values``."""
+    payload = base64.b64encode(tdigest.encode(tdigest.from_values(values))).decode()
+    body = {"version": "2.0.0", "key": key, "host": host, "time": time_ms,
+            "value": {"distributionValue": payload}}  # fmt: skip
+    return json.dumps(body).encode()
+
+
+def test_distribution_points_are_stored_in_bigtable_and_answer_tdigest_queries(
+    backends: Backends, topics: tuple[str, str], tmp_path: Path
+) -> None:
+    topic, _ = topics
+    key = f"latency-{uuid.uuid4().hex[:8]}"
+    # every sketch in one 1-minute bucket: 10 s past a minute boundary, five minutes ago
+    base = (int(time.time() * 1000) - 300_000) // 60_000 * 60_000 + 10_000
+    rng = np.random.default_rng(7)
+    raw = {host: [rng.gamma(2.0, scale, 1000) for _ in range(4)] for host, scale in
+           (("h0", 10.0), ("h1", 50.0))}  # fmt: skip
+    messages = [
+        sketch_message(key, host, base + 1000 * i, values)
+        for host, parts in raw.items()
+        for i, values in enumerate(parts)
+    ]
+    produce(topic, [*messages, b"{not json"])
+    config = backends.config(kafka_consumer(topic, f"heroic-{uuid.uuid4().hex[:8]}"))
+    consumer = ConsumerProcess(config, tmp_path)
+    body = {
+        "query": f'tdigest(1m) by host from distributionPoints where $key = "{key}"',
+        "range": {"type": "absolute", "start": base - 600_000, "end": base + 120_000},
+    }
+    try:
+        consumer.wait_ready()
+        with Api(config) as api:
+            assert api.client is not None
+            deadline = time.monotonic() + 120
+            result: list[dict[str, Any]] = []
+            while time.monotonic() < deadline:
+                response = api.client.post(
+                    "/query/metrics", json=body, headers={"X-Client-Id": "it"}
+                )
+                assert response.status_code == 200, response.text
+                result = response.json()["result"]
+                if response.json()["preAggregationSampleSize"] == len(messages):
+                    break
+                time.sleep(0.5)
+    finally:
+        assert consumer.stop() == 0, consumer.logs()
+    stats = {(g["tags"]["host"], g["tags"]["tdigeststat"]): g["values"] for g in result}
+    assert len(stats) == 6, result
+    for host, parts in raw.items():
+        everything = np.concatenate(parts)
+        for name, q in (("P50", 0.5), ("P75", 0.75), ("P99", 0.99)):
+            values = [v for _, v in stats[(host, name)]]
+            assert len(values) == 1
+            assert values[0] == pytest.approx(np.quantile(everything, q), rel=0.05)

@@ -92,8 +92,12 @@ def decode(payload: bytes) -> TDigest:
     pairs = np.frombuffer(payload, dtype=pair, count=2 * n, offset=header.size)
     pairs = pairs.astype(np.float64).reshape(n, 2)
     weights, means = pairs[:, 0].copy(), pairs[:, 1].copy()
-    if not (np.isfinite(means).all() and np.isfinite(weights).all() and (weights >= 0).all()):
-        raise DigestError("t-digest has a non-finite mean or a negative weight")
+    # An infinite mean is legal: the small encoding stores means as floats, and a value beyond
+    # float32's range becomes +-inf there (MergingDigest.fromBytes reads it back as such).
+    if np.isnan(means).any():
+        raise DigestError("t-digest has a NaN mean")
+    if not (np.isfinite(weights).all() and (weights >= 0).all()):
+        raise DigestError("t-digest has a negative or non-finite weight")
     order = np.argsort(means, kind="stable")
     return TDigest(float(lo), float(hi), float(compression), means[order], weights[order])
 
@@ -107,8 +111,9 @@ def encode(digest: TDigest) -> bytes:
         SMALL_ENCODING, digest.min, digest.max, digest.compression, size, buffer, n
     )
     pairs = np.empty((n, 2), dtype=">f4")
-    pairs[:, 0] = digest.weights
-    pairs[:, 1] = digest.means
+    with np.errstate(over="ignore"):  # beyond float32's range is +-inf, as Java's cast
+        pairs[:, 0] = digest.weights
+        pairs[:, 1] = digest.means
     return head + pairs.tobytes()
 
 
