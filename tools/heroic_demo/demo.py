@@ -179,10 +179,13 @@ Heroic is running. Try, in another shell:
        -d '{{"key": "cpu"}}'
   curl -s -XPOST {base}/query/metrics -H 'x-client-id: demo' -H 'content-type: text/plain' \\
        -d 'average(1m) by host from points(10m) where $key = "cpu-usage"'
+  curl -s -XPOST {base}/query/metrics -H 'x-client-id: demo' -H 'content-type: text/plain' \\
+       -d 'tdigest(1m) by host from distributionPoints(10m) where $key = "request-latency"'
   curl -s {base}/metrics | grep heroic_                # Prometheus metrics
   open {base}/docs                                     # the OpenAPI page
 
-Demo metrics go to Kafka topic {TOPIC} (3 hosts x 2 keys, every second); the node consumes them.
+Demo metrics go to Kafka topic {TOPIC} (3 hosts x 2 keys, and a request-latency t-digest per
+host, every second); the node consumes them. tdigest answers P99/P50/P75 groups per host.
 Logs: {run_dir() / "logs"}. Press Ctrl-C to stop.
 """,
         flush=True,

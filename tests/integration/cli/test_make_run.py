@@ -48,6 +48,20 @@ def _demo_values(url: str) -> list[float]:
     return [v for group in response.json()["result"] for _, v in group["values"]]
 
 
+def _latency_percentiles(url: str) -> dict[tuple[str, str], list[float]]:
+    response = httpx.post(
+        f"{url}/query/metrics",
+        content='tdigest(1m) by host from distributionPoints(10m) where $key = "request-latency"',
+        headers={"x-client-id": "test", "content-type": "text/plain"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return {
+        (g["tags"]["host"], g["tags"]["tdigeststat"]): [v for _, v in g["values"]]
+        for g in response.json()["result"]
+    }
+
+
 def test_make_run_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     log, run = tmp_path / "run.log", tmp_path / "run"
     env = {k: v for k, v in os.environ.items() if k not in PROVIDED_BY.values()}
@@ -67,6 +81,14 @@ def test_make_run_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -
             time.sleep(1)
         assert values, log.read_text()[-3000:]
         assert all(10 <= v <= 90 for v in values)  # the demo's waves run 50 +- 40
+        stats = _latency_percentiles(url)
+        assert {stat for _, stat in stats} == {"P50", "P75", "P99"}, stats
+        for host, median in (("web-1", 20.0), ("web-2", 40.0), ("db-1", 60.0)):
+            # lognormal(sigma 0.5) latencies around each host's median; P99 ~ 3.2 x median
+            assert all(0.8 * median < v < 1.25 * median for v in stats[(host, "P50")])
+            assert all(p99 > p50 for p99, p50 in zip(
+                stats[(host, "P99")], stats[(host, "P50")], strict=True
+            ))  # fmt: skip
         consumers = httpx.get(f"{url}/status", timeout=10).json()["consumers"]
         assert consumers["consumingThreads"] == 1
         proc.send_signal(signal.SIGINT)
