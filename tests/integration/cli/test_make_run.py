@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -37,28 +38,28 @@ def _wait_for_output(log: Path, pattern: re.Pattern[str], proc: subprocess.Popen
     pytest.fail(f"no {pattern.pattern!r} in the output:\n{log.read_text()[-3000:]}")
 
 
-def _demo_values(url: str) -> list[float]:
+def _query(url: str, hql: str) -> list[dict[str, Any]]:
     response = httpx.post(
         f"{url}/query/metrics",
-        content='average(1m) by host from points(10m) where $key = "cpu-usage"',
+        content=hql,
         headers={"x-client-id": "test", "content-type": "text/plain"},
         timeout=10,
     )
     assert response.status_code == 200, response.text
-    return [v for group in response.json()["result"] for _, v in group["values"]]
+    groups: list[dict[str, Any]] = response.json()["result"]
+    return groups
+
+
+def _demo_values(url: str) -> list[float]:
+    groups = _query(url, 'average(1m) by host from points(10m) where $key = "cpu-usage"')
+    return [v for group in groups for _, v in group["values"]]
 
 
 def _latency_percentiles(url: str) -> dict[tuple[str, str], list[float]]:
-    response = httpx.post(
-        f"{url}/query/metrics",
-        content='tdigest(1m) by host from distributionPoints(10m) where $key = "request-latency"',
-        headers={"x-client-id": "test", "content-type": "text/plain"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
+    hql = 'tdigest(1m) by host from distributionPoints(10m) where $key = "request-latency"'
     return {
         (g["tags"]["host"], g["tags"]["tdigeststat"]): [v for _, v in g["values"]]
-        for g in response.json()["result"]
+        for g in _query(url, hql)
     }
 
 
