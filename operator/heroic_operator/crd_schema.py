@@ -295,6 +295,15 @@ def status_schema() -> dict[str, Any]:
                 "description": "Configure Jobs per target (bigtable, cassandra, "
                 "elasticsearch, pubsub-<group>)",
             },
+            "operator": obj(
+                "The operator version that last applied every child, and the generation it "
+                "applied (an upgraded operator holds pod-restarting changes until the spec "
+                "changes)",
+                {
+                    "version": string("Operator version"),
+                    "generation": integer("Generation applied"),
+                },
+            ),
         },
     )
 

@@ -38,3 +38,8 @@ LEADER = Gauge("heroic_operator_leader", "1 while this replica holds the leader 
 CLUSTERS_READY = Gauge(
     "heroic_operator_cluster_ready", "1 if the HeroicCluster is Ready", ["namespace", "cluster"]
 )
+CHILDREN_HELD = Gauge(
+    "heroic_operator_children_held",
+    "Children held back after an operator upgrade (RequiresUpdate)",
+    ["namespace", "cluster"],
+)

@@ -32,6 +32,7 @@ ANNOTATION_CONFIG_HASH = f"{GROUP}/config-hash"
 ANNOTATION_SECRETS_HASH = f"{GROUP}/secrets-hash"
 ANNOTATION_DESIRED_HASH = f"{GROUP}/desired-hash"
 ANNOTATION_RETRY_CONFIGURE = f"{GROUP}/retry-configure"
+ANNOTATION_ACCEPT_OPERATOR_UPGRADE = f"{GROUP}/accept-operator-upgrade"
 
 COMPONENT_API = "api"
 COMPONENT_CONFIG = "config"

@@ -30,6 +30,7 @@ from heroic_operator.plan import TargetPlan
 from heroic_operator.spec import Cluster, ClusterRef, parse_cluster, ref_of
 from heroic_operator.status import Rollout, StatusInputs, compute_status, error_status, rollout_of
 from heroic_operator.sync import apply_children, prune_children
+from heroic_operator.upgrade import Applied, Hold, operator_version, plan_hold
 
 PRUNED_KINDS = (
     "HorizontalPodAutoscaler",
@@ -59,11 +60,18 @@ class Result:
 
 
 class Reconciler:
-    """Reconciles clusters through one ``Kube``; ``clock`` is injectable for tests."""
+    """Reconciles clusters through one ``Kube``; ``clock`` is injectable for tests, ``version``
+    is the operator version recorded in ``status.operator`` (see ``upgrade``)."""
 
-    def __init__(self, kube: Kube, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        kube: Kube,
+        clock: Callable[[], datetime] = utc_now,
+        version: str | None = None,
+    ) -> None:
         self.kube = kube
         self.clock = clock
+        self.version = version or operator_version()
         self.events = EventLog(kube)
         self.jobs = JobRunner(kube, self.events)
 
@@ -93,13 +101,25 @@ class Reconciler:
     async def _sync(self, cluster: Cluster) -> Result:
         observed = await self.kube.list_children(cluster)
         comps, plans, gate, desired = await self._desired(cluster, observed)
-        await apply_children(self.kube, self.events, cluster, desired, observed)
+        hold = plan_hold(
+            desired,
+            observed,
+            applied=Applied.from_status(cluster.status),
+            version=self.version,
+            generation=cluster.generation,
+            accept=cluster.annotations.get(naming.ANNOTATION_ACCEPT_OPERATOR_UPGRADE),
+        )
+        metrics.CHILDREN_HELD.labels(cluster.namespace, cluster.name).set(len(hold.held))
+        applied = [o for o in desired if not hold.holds(o)]
+        await apply_children(self.kube, self.events, cluster, applied, observed)
         await self.jobs.run(cluster, plans)
         kept = {naming.fullname(cluster.name, c) for c in gate.waiting}
         await prune_children(
             self.kube, cluster, desired=desired, observed=observed, kinds=PRUNED_KINDS, keep=kept
         )
-        inputs = _status_inputs(cluster, comps, observed=observed, gate=gate, plans=plans)
+        inputs = _status_inputs(
+            cluster, comps, observed=observed, gate=gate, plans=plans, hold=hold
+        )
         status = compute_status(inputs, cluster.status, timestamp(self.clock()))
         ready = await self._write_status(cluster, status)
         requeues = [p.requeue_after for p in plans if p.requeue_after is not None]
@@ -146,9 +166,10 @@ class Reconciler:
         )
         status = compute_status(inputs, cluster.status, timestamp(self.clock()))
         old = cluster.status.get("conditions") or []
-        status["conditions"] += [c for c in old if str(c.get("type", "")).endswith("Configured")]
-        if "configure" in cluster.status:
-            status["configure"] = cluster.status["configure"]
+        status["conditions"] += [c for c in old if _kept_while_paused(str(c.get("type", "")))]
+        for key in ("configure", "operator"):
+            if key in cluster.status:
+                status[key] = cluster.status[key]
         ready = await self._write_status(cluster, status)
         metrics.RECONCILES.labels(cluster.namespace, cluster.name, "paused").inc()
         return Result(None, ready)
@@ -178,6 +199,10 @@ class Reconciler:
             pass  # the original error is what the queue acts on; the status catches up later
 
 
+def _kept_while_paused(condition_type: str) -> bool:
+    return condition_type.endswith("Configured") or condition_type == "RequiresUpdate"
+
+
 def _normal(value: Mapping[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -200,6 +225,7 @@ def _status_inputs(
     gate: Gate,
     plans: Sequence[TargetPlan],
     paused: bool = False,
+    hold: Hold | None = None,
 ) -> StatusInputs:
     groups = [c for c in comps if c.group is not None]
     unconfigured: list[str] = []
@@ -216,6 +242,10 @@ def _status_inputs(
         },
         plans=plans,
         unconfigured_backends=unconfigured,
+        requires_update=hold.condition(cluster.name) if hold is not None else None,
+        operator=(
+            hold.record(cluster.generation, settled=not gate.waiting) if hold is not None else None
+        ),
     )
 
 

@@ -2,7 +2,8 @@
 what was observed. Pure: no API calls; ``now`` is passed in.
 
 Conditions: ``Ready`` (aggregate; what ``kubectl wait`` keys on), ``Reconciled``, ``ApiAvailable``,
-``ConsumersAvailable``, one ``<Backend>Configured`` per backend in use, ``Paused``. Each carries
+``ConsumersAvailable``, one ``<Backend>Configured`` per backend in use, ``RequiresUpdate`` (see
+``upgrade``), ``Paused``. Each carries
 reason, message and observedGeneration; ``lastTransitionTime`` moves only when status flips.
 """
 
@@ -46,6 +47,8 @@ class StatusInputs:
     consumers_waiting: Mapping[str, Sequence[str]] = field(default_factory=dict)
     plans: Sequence[TargetPlan] = ()
     unconfigured_backends: Iterable[str] = ()
+    requires_update: Condition | None = None
+    operator: Mapping[str, Any] | None = None
 
 
 def rollout_of(deployment: Mapping[str, Any]) -> Rollout:
@@ -143,7 +146,8 @@ def compute_conditions(inputs: StatusInputs) -> list[Condition]:
         ready = Condition("Ready", True, "Ready", "all components are available and configured")
     else:
         ready = Condition("Ready", False, blocking.reason, f"{blocking.type}: {blocking.message}")
-    return [ready, reconciled, api, consumers, *configured, paused]
+    update = [inputs.requires_update] if inputs.requires_update is not None else []
+    return [ready, reconciled, api, consumers, *configured, *update, paused]
 
 
 def to_status_conditions(
@@ -190,6 +194,8 @@ def compute_status(inputs: StatusInputs, old: Mapping[str, Any], now: str) -> di
         status["configure"] = {p.target.key: p.record for p in inputs.plans}
     elif old.get("configure") and inputs.error is not None:
         status["configure"] = old["configure"]
+    if inputs.operator is not None:
+        status["operator"] = dict(inputs.operator)
     return status
 
 

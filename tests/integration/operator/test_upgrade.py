@@ -1,0 +1,161 @@
+"""An operator upgrade against the real control plane: a newer operator that renders the pod
+templates differently holds them (no pod restarts, ``RequiresUpdate=True``) until the accept
+annotation or a spec change lets the new rendering through.
+
+The reconciler runs in the test's own event loop, once per step, with an explicit version; the
+"newer operator" is the real builders plus one more label, as a new release might add."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from lightkube import AsyncClient, Client, KubeConfig
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.core_v1 import Namespace, Service
+from lightkube.types import PatchType
+from prometheus_client import REGISTRY
+
+from heroic_operator import naming, reconcile
+from heroic_operator.apply import HeroicClusterResource, Kube
+from heroic_operator.builders import BuildContext
+from heroic_operator.diff import with_desired_hash
+from heroic_operator.reconcile import Reconciler
+from tests.integration.operator.conftest import make_namespace
+from tests.integration.operator.support import (
+    apply_cluster,
+    condition,
+    get_cluster,
+    manifest,
+    patch_spec,
+)
+
+pytestmark = pytest.mark.kubernetes
+
+NAME = "upgraded"
+LABEL = "heroic.dev/test-rendered-by"
+
+
+@pytest.fixture(scope="module")
+def namespace(client: Client, crd: str) -> Iterator[str]:
+    name = make_namespace(client, "heroic-upgrade")
+    yield name
+    client.delete(Namespace, name)
+
+
+def run_operator(namespace: str, version: str) -> None:
+    """One reconcile of the cluster by an operator of ``version``."""
+
+    async def once() -> None:
+        config = KubeConfig.from_file(os.environ["KUBECONFIG"])
+        client = AsyncClient(config, field_manager=naming.FIELD_MANAGER)
+        try:
+            await Reconciler(Kube(client), version=version)(namespace, NAME)
+        finally:
+            await client.close()
+
+    asyncio.run(once())
+
+
+def rendering_of(version: str) -> Callable[[BuildContext], list[dict[str, Any]]]:
+    """The real builders, plus a label on every pod template and Service naming ``version``."""
+    real = reconcile.build_all
+
+    def build(context: BuildContext) -> list[dict[str, Any]]:
+        out = []
+        for obj in copy.deepcopy(real(context)):
+            obj["metadata"]["annotations"].pop(naming.ANNOTATION_DESIRED_HASH)
+            if obj["kind"] == "Deployment":
+                obj["spec"]["template"]["metadata"]["labels"][LABEL] = version
+            if obj["kind"] == "Service":
+                obj["metadata"]["labels"][LABEL] = version
+            out.append(with_desired_hash(obj))
+        return out
+
+    return build
+
+
+def deployments(client: Client, namespace: str) -> dict[str, tuple[int, str | None]]:
+    """name → (generation, the test label on its pod template)."""
+    labels: dict[str, Any] = {naming.LABEL_INSTANCE: NAME}
+    return {
+        d.metadata.name: (d.metadata.generation, (d.spec.template.metadata.labels or {}).get(LABEL))
+        for d in client.list(Deployment, namespace=namespace, labels=labels)
+    }
+
+
+def service_labels(client: Client, namespace: str) -> set[str | None]:
+    labels: dict[str, Any] = {naming.LABEL_INSTANCE: NAME}
+    return {
+        (s.metadata.labels or {}).get(LABEL)
+        for s in client.list(Service, namespace=namespace, labels=labels)
+    }
+
+
+def held_gauge(namespace: str) -> float | None:
+    labels = {"namespace": namespace, "cluster": NAME}
+    return REGISTRY.get_sample_value("heroic_operator_children_held", labels)
+
+
+def operator_record(client: Client, namespace: str) -> Any:
+    return (get_cluster(client, namespace, NAME).get("status") or {}).get("operator")
+
+
+def test_an_upgraded_operator_holds_pod_templates_until_accepted_or_the_spec_changes(
+    client: Client, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_cluster(client, namespace, manifest("memory", NAME))
+    generation = get_cluster(client, namespace, NAME)["metadata"]["generation"]
+    monkeypatch.setattr(reconcile, "build_all", rendering_of("0.1.0"))
+    run_operator(namespace, "0.1.0")
+    before = deployments(client, namespace)
+    assert before
+    assert all(label == "0.1.0" for _, label in before.values())
+    assert operator_record(client, namespace) == {"version": "0.1.0", "generation": generation}
+
+    # A newer operator, same spec: pod templates held, Services applied as usual.
+    monkeypatch.setattr(reconcile, "build_all", rendering_of("0.2.0"))
+    run_operator(namespace, "0.2.0")
+    assert deployments(client, namespace) == before
+    assert service_labels(client, namespace) == {"0.2.0"}
+    held = condition(client, namespace, NAME, "RequiresUpdate")
+    assert (held["status"], held["reason"]) == ("True", "OperatorUpgraded")
+    assert "heroic.dev/accept-operator-upgrade=0.2.0" in held["message"]
+    assert all(name in held["message"] for name in before)
+    assert held_gauge(namespace) == len(before)  # the Deployments; the ConfigMap did not change
+    assert operator_record(client, namespace) == {"version": "0.1.0", "generation": generation}
+    run_operator(namespace, "0.2.0")
+    assert deployments(client, namespace) == before
+
+    # The SRE accepts this version: the pods roll once.
+    client.patch(
+        HeroicClusterResource,
+        NAME,
+        {"metadata": {"annotations": {naming.ANNOTATION_ACCEPT_OPERATOR_UPGRADE: "0.2.0"}}},
+        namespace=namespace,
+        patch_type=PatchType.MERGE,
+    )
+    run_operator(namespace, "0.2.0")
+    accepted = deployments(client, namespace)
+    assert {name: label for name, (_, label) in accepted.items()} == dict.fromkeys(before, "0.2.0")
+    assert all(accepted[name][0] == before[name][0] + 1 for name in before)
+    released = condition(client, namespace, NAME, "RequiresUpdate")
+    assert (released["status"], released["reason"]) == ("False", "UpToDate")
+    assert held_gauge(namespace) == 0
+    assert operator_record(client, namespace) == {"version": "0.2.0", "generation": generation}
+
+    # Another release, not accepted: held again, until the spec changes.
+    monkeypatch.setattr(reconcile, "build_all", rendering_of("0.3.0"))
+    run_operator(namespace, "0.3.0")
+    assert deployments(client, namespace) == accepted
+    patch_spec(client, namespace, NAME, {"api": {"replicas": 3}})
+    run_operator(namespace, "0.3.0")
+    changed = deployments(client, namespace)
+    assert {label for _, label in changed.values()} == {"0.3.0"}
+    api = client.get(Deployment, naming.fullname(NAME, naming.COMPONENT_API), namespace=namespace)
+    assert api.spec.replicas == 3
+    assert operator_record(client, namespace) == {"version": "0.3.0", "generation": generation + 1}
