@@ -218,16 +218,17 @@ class BatchWriter:
             and not job.distributions
             and isinstance(job.backend, BulkMetricWriter)
         )
-        worker = self._bulk_worker if bulk else self._worker
-        write = job.backend.write_distributions if job.distributions else job.backend.write
-        target = job.backend if bulk else write
-        wanted = -(-len(job.items) // BULK_SERIES) if bulk else len(job.items)
+        chunk = BULK_SERIES if bulk else 1
+        write_chunk = job.backend.write_many if bulk else _one_by_one(job)
+        wanted = -(-len(job.items) // chunk)
         workers = min(self.concurrency, wanted)
         if workers <= 1:
-            results = [await worker(target, job.items)]
+            results = [await self._worker(write_chunk, job.items, chunk)]
         else:
             shares = [job.items[i::workers] for i in range(workers)]
-            results = list(await asyncio.gather(*(worker(target, s) for s in shares)))
+            results = list(
+                await asyncio.gather(*(self._worker(write_chunk, s, chunk) for s in shares))
+            )
         failed = [item for _, _, rest in results for item in rest]
         written = [item for _, done, _ in results for item in done]
         self._account(job, written)
@@ -239,25 +240,16 @@ class BatchWriter:
         return _Job(job.backend, job.function, failed, job.distributions)
 
     async def _worker(
-        self, write: Callable[[Series, Any], Awaitable[None]], items: list[tuple[Series, Any]]
+        self,
+        write_chunk: Callable[[list[tuple[Series, Any]]], Awaitable[None]],
+        items: list[tuple[Series, Any]],
+        chunk: int,
     ) -> tuple[Exception | None, list[tuple[Series, Any]], list[tuple[Series, Any]]]:
+        """Write ``items`` ``chunk`` at a time; on a failure, what was written and what not."""
         async with self._slots:
-            for index, (series, arg) in enumerate(items):
+            for start in range(0, len(items), chunk):
                 try:
-                    await write(series, arg)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - any backend failure is retried
-                    return exc, items[:index], items[index:]
-        return None, items, []
-
-    async def _bulk_worker(
-        self, backend: Any, items: list[tuple[Series, Any]]
-    ) -> tuple[Exception | None, list[tuple[Series, Any]], list[tuple[Series, Any]]]:
-        async with self._slots:
-            for start in range(0, len(items), BULK_SERIES):
-                try:
-                    await backend.write_many(items[start : start + BULK_SERIES])
+                    await write_chunk(items[start : start + chunk])
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - any backend failure is retried
@@ -291,3 +283,14 @@ class BatchWriter:
             self._failing.discard(backend)
             self.stats.backend_down.labels(backend).set(0)
             log.info("Writes to backend %s succeed again", backend, extra={"backend": backend})
+
+
+def _one_by_one(job: _Job) -> Callable[[list[tuple[Series, Any]]], Awaitable[None]]:
+    """A chunk writer for backends that write one series per call."""
+    write = job.backend.write_distributions if job.distributions else job.backend.write
+
+    async def write_chunk(items: list[tuple[Series, Any]]) -> None:
+        for series, arg in items:
+            await write(series, arg)
+
+    return write_chunk
