@@ -18,6 +18,7 @@ from heroic_operator.spec import Cluster, SecretKeyRef
 from heroic_operator.upgrade import Applied, Hold, plan_hold
 
 OLD, NEW = "0.1.0", "0.2.0"
+APPLIED_BY_OLD = Applied(OLD, 1)
 
 
 def children(cluster: Cluster, kafka_hash: str = "h1") -> list[dict[str, Any]]:
@@ -52,6 +53,25 @@ def observed_of(objs: list[dict[str, Any]]) -> Observed:
     return observed
 
 
+def upgrade(
+    live: list[dict[str, Any]],
+    *,
+    desired: list[dict[str, Any]] | None = None,
+    applied: Applied | None = APPLIED_BY_OLD,
+    generation: int = 1,
+    accept: str | None = None,
+) -> Hold:
+    """plan_hold for operator NEW over ``live``; ``desired`` defaults to NEW's rendering."""
+    return plan_hold(
+        new_operator_rendering(live) if desired is None else desired,
+        observed_of(live),
+        applied=applied,
+        version=NEW,
+        generation=generation,
+        accept=accept,
+    )
+
+
 def names(hold: Hold) -> list[str]:
     return [f"{kind}/{name}" for kind, name in hold.held]
 
@@ -63,14 +83,7 @@ def full(cluster: Callable[..., Cluster]) -> Cluster:
 
 def test_an_upgrade_alone_holds_the_configmap_and_every_deployment(full: Cluster) -> None:
     live = children(full)
-    hold = plan_hold(
-        new_operator_rendering(live),
-        observed_of(live),
-        applied=Applied(OLD, 1),
-        version=NEW,
-        generation=1,
-        accept=None,
-    )
+    hold = upgrade(live)
     deployments = sorted(o["metadata"]["name"] for o in live if o["kind"] == "Deployment")
     assert len(deployments) >= 2
     config_map = naming.config_map_name(full.name)
@@ -101,47 +114,24 @@ def test_an_upgrade_alone_holds_the_configmap_and_every_deployment(full: Cluster
 def test_nothing_is_held_when_more_than_the_operator_changed(
     full: Cluster, applied: Applied | None, generation: int, accept: str | None
 ) -> None:
-    live = children(full)
-    hold = plan_hold(
-        new_operator_rendering(live),
-        observed_of(live),
-        applied=applied,
-        version=NEW,
-        generation=generation,
-        accept=accept,
-    )
+    hold = upgrade(children(full), applied=applied, generation=generation, accept=accept)
     assert hold.held == ()
     assert hold.condition(full.name).reason == "UpToDate"
     assert hold.record(generation, settled=True) == {"version": NEW, "generation": generation}
 
 
 def test_an_accept_annotation_for_another_version_does_not_release(full: Cluster) -> None:
-    live = children(full)
-    hold = plan_hold(
-        new_operator_rendering(live),
-        observed_of(live),
-        applied=Applied(OLD, 1),
-        version=NEW,
-        generation=1,
-        accept="0.1.5",
-    )
-    assert hold.held
+    assert upgrade(children(full), accept="0.1.5").held
 
 
 def test_a_changed_secret_releases_the_hold(full: Cluster) -> None:
-    live = children(full, kafka_hash="h1")
     desired = new_operator_rendering(children(full, kafka_hash="h2"))
-    hold = plan_hold(
-        desired, observed_of(live), applied=Applied(OLD, 1), version=NEW, generation=1, accept=None
-    )
-    assert hold.held == ()
+    assert upgrade(children(full, kafka_hash="h1"), desired=desired).held == ()
 
 
 def test_children_the_upgrade_does_not_change_are_not_held(full: Cluster) -> None:
     live = children(full)
-    hold = plan_hold(
-        live, observed_of(live), applied=Applied(OLD, 1), version=NEW, generation=1, accept=None
-    )
+    hold = upgrade(live, desired=live)
     assert hold.held == ()
     assert hold.record(1, settled=True) == {"version": NEW, "generation": 1}
 
@@ -149,14 +139,7 @@ def test_children_the_upgrade_does_not_change_are_not_held(full: Cluster) -> Non
 def test_missing_children_are_created_not_held(full: Cluster) -> None:
     live = children(full)
     kept = [o for o in live if o["kind"] != "Deployment"]
-    hold = plan_hold(
-        new_operator_rendering(live),
-        observed_of(kept),
-        applied=Applied(OLD, 1),
-        version=NEW,
-        generation=1,
-        accept=None,
-    )
+    hold = upgrade(kept, desired=new_operator_rendering(live))
     assert names(hold) == [f"ConfigMap/{naming.config_map_name(full.name)}"]
 
 
