@@ -9,6 +9,7 @@ local degraded = {
   ChildRejected = true,
   SecretNotFound = true,
   SecretKeyNotFound = true,
+  PodMonitorUnavailable = true,
   ConfigureFailed = true,
   ImmutableFieldChanged = true,
   BackendUnreachable = true,

@@ -35,6 +35,9 @@ from heroic_operator.spec import Cluster, ClusterRef, SecretKeyRef
 HeroicClusterResource = create_namespaced_resource(
     naming.GROUP, naming.VERSION, naming.KIND, naming.PLURAL
 )
+PodMonitorResource = create_namespaced_resource(
+    "monitoring.coreos.com", "v1", "PodMonitor", "podmonitors"
+)
 
 #: Kinds of children, in the order they are applied; Jobs are created, never re-applied.
 RESOURCES: dict[str, Any] = {
@@ -44,7 +47,14 @@ RESOURCES: dict[str, Any] = {
     "Deployment": Deployment,
     "PodDisruptionBudget": PodDisruptionBudget,
     "HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+    "PodMonitor": PodMonitorResource,
     "Job": Job,
+}
+#: Kinds from other projects' CRDs: a cluster without the CRD lists none and reports it.
+OPTIONAL_KINDS = frozenset({"PodMonitor"})
+_UNAVAILABLE = {
+    404: "the {kind} kind (monitoring.coreos.com/v1) is not installed in this cluster",
+    403: "the operator's RBAC does not allow {kind}s (monitoring.coreos.com)",
 }
 
 T = TypeVar("T")
@@ -53,6 +63,15 @@ T = TypeVar("T")
 def _to_dict(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
     return out
+
+
+def _status_code(exc: Exception) -> int | None:
+    """The HTTP status of a failed request (an unknown resource path answers a plain-text 404,
+    which lightkube leaves as the HTTP client's error rather than an ``ApiError``)."""
+    if isinstance(exc, ApiError):
+        return exc.status.code
+    code = getattr(getattr(exc, "response", None), "status_code", None)
+    return code if isinstance(code, int) else None
 
 
 def _name(obj: Mapping[str, Any]) -> str:
@@ -64,6 +83,8 @@ class Observed:
     """The children of one cluster as read from the API, by kind and name."""
 
     objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: Optional kinds that cannot be used here, and why (CRD not installed, or no RBAC).
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
         return self.objects.get(kind, {}).get(name)
@@ -124,15 +145,23 @@ class Kube:
             naming.LABEL_MANAGED_BY: naming.MANAGED_BY,
         }
 
+        observed = Observed()
+
         async def fetch(resource: Any) -> list[dict[str, Any]]:
             items = self.client.list(resource, namespace=cluster.namespace, labels=labels)
-            return [{"kind": resource.__name__, **_to_dict(o)} async for o in items]
+            try:
+                return [{"kind": resource.__name__, **_to_dict(o)} async for o in items]
+            except Exception as exc:
+                kind, code = resource.__name__, _status_code(exc)
+                if kind in OPTIONAL_KINDS and code in _UNAVAILABLE:
+                    observed.unavailable[kind] = _UNAVAILABLE[code].format(kind=kind)
+                    return []
+                raise
 
         what = f"list children of {cluster.namespace}/{cluster.name}"
         lists = await asyncio.gather(
             *(self._call(what, functools.partial(fetch, r)) for r in RESOURCES.values())
         )
-        observed = Observed()
         for items in lists:
             for obj in items:
                 observed.put(obj)

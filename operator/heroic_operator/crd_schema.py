@@ -188,6 +188,31 @@ def configure() -> dict[str, Any]:
     )
 
 
+def monitoring() -> dict[str, Any]:
+    duration = r"^[0-9]+(ms|s|m|h)$"
+    pod_monitor = obj(
+        "A prometheus-operator PodMonitor for /metrics of the API and consumer pods (needs "
+        "the monitoring.coreos.com CRDs in the cluster)",
+        {
+            "enabled": boolean("Create the PodMonitor", default=False),
+            "interval": string("Scrape interval, e.g. 30s", pattern=duration, default="30s"),
+            "scrapeTimeout": string("Scrape timeout, e.g. 10s", pattern=duration),
+            "labels": string_map("Labels of the PodMonitor, e.g. the one Prometheus selects on"),
+        },
+        default={},
+        rules=[
+            rule(
+                "!has(self.scrapeTimeout) || !has(self.interval) || "
+                "duration(self.scrapeTimeout) <= duration(self.interval)",
+                "scrapeTimeout must not be longer than interval",
+                field_path=".scrapeTimeout",
+                reason="FieldValueInvalid",
+            )
+        ],
+    )
+    return obj("Monitoring of the Heroic pods", {"podMonitor": pod_monitor}, default={})
+
+
 def _clusterref_rule(section: str) -> dict[str, Any]:
     path = f"self.backends.{section}.elasticsearch"
     return rule(
@@ -239,6 +264,7 @@ def spec_schema() -> dict[str, Any]:
             "backends": backends(),
             "elasticsearchClusters": elasticsearch_clusters(),
             "configure": configure(),
+            "monitoring": monitoring(),
         },
         required=["image"],
         rules=[_clusterref_rule("metadata"), _clusterref_rule("suggest")],

@@ -37,6 +37,7 @@ ANNOTATION_ACCEPT_OPERATOR_UPGRADE = f"{GROUP}/accept-operator-upgrade"
 COMPONENT_API = "api"
 COMPONENT_CONFIG = "config"
 COMPONENT_CONFIGURE = "configure"
+COMPONENT_MONITORING = "monitoring"
 
 CONFIG_DIR = "/etc/heroic"
 CONFIG_FILE = f"{CONFIG_DIR}/heroic.yml"

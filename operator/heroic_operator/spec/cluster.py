@@ -53,6 +53,39 @@ class ConfigureSpec(SpecModel):
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
 
 
+#: A Prometheus duration as prometheus-operator accepts it for scrape intervals.
+SCRAPE_DURATION = r"^[0-9]+(ms|s|m|h)$"
+
+
+class PodMonitorSpec(SpecModel):
+    """A prometheus-operator PodMonitor scraping ``/metrics`` of the API and consumer pods."""
+
+    enabled: bool = False
+    interval: str = Field(default="30s", pattern=SCRAPE_DURATION)
+    scrape_timeout: str | None = Field(default=None, pattern=SCRAPE_DURATION)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _timeout_within_interval(self) -> PodMonitorSpec:
+        if self.scrape_timeout is not None and _millis(self.scrape_timeout) > _millis(
+            self.interval
+        ):
+            raise ValueError("scrapeTimeout must not be longer than interval")
+        return self
+
+
+_UNIT_MILLIS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
+
+
+def _millis(duration: str) -> int:
+    digits = duration.rstrip("smh")
+    return int(digits) * _UNIT_MILLIS[duration[len(digits) :]]
+
+
+class MonitoringSpec(SpecModel):
+    pod_monitor: PodMonitorSpec = Field(default_factory=PodMonitorSpec)
+
+
 class HeroicClusterSpec(SpecModel):
     image: str = Field(min_length=1)
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
@@ -65,6 +98,7 @@ class HeroicClusterSpec(SpecModel):
     backends: Backends = Field(default_factory=Backends)
     elasticsearch_clusters: list[ElasticsearchCluster] = Field(default_factory=list)
     configure: ConfigureSpec = Field(default_factory=ConfigureSpec)
+    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
 
     @model_validator(mode="after")
     def _cross_field(self) -> HeroicClusterSpec:

@@ -74,6 +74,7 @@ def configure_plans(cluster: Cluster, job_condition: str, why: str = "") -> list
         ({"api": DONE, "error": ("SecretNotFound", "Secret gcp not found")}, "Degraded"),
         ({"api": DONE, "error": ("InvalidSpec", "spec.api.replicas: must be >= 0")}, "Degraded"),
         ({"api": DONE, "error": ("ApiError", "apiserver said 500")}, "Degraded"),
+        ({"api": DONE, "error": ("PodMonitorUnavailable", "no PodMonitor CRD")}, "Degraded"),
     ],
 )
 def test_statuses_computed_by_the_operator(inputs: dict[str, Any], expected: str) -> None:

@@ -231,6 +231,44 @@ def test_service_account_carries_workload_identity(cluster: Callable[..., Cluste
     assert sa["automountServiceAccountToken"] is False
 
 
+def test_pod_monitor_scrapes_the_api_and_every_consumer_group(
+    cluster: Callable[..., Cluster],
+) -> None:
+    assert not any(kind == "PodMonitor" for kind, _ in build(cluster("full")))
+    monitoring = {
+        "podMonitor": {
+            "enabled": True,
+            "interval": "15s",
+            "scrapeTimeout": "10s",
+            "labels": {"release": "prometheus"},
+        }
+    }
+    monitor = build(cluster("full", monitoring=monitoring))[
+        ("PodMonitor", "full-heroic-monitoring")
+    ]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+    assert monitor["metadata"]["labels"][naming.LABEL_COMPONENT] == "monitoring"
+    assert monitor["spec"] == {
+        "selector": {
+            "matchLabels": {
+                "app.kubernetes.io/name": "heroic",
+                "app.kubernetes.io/instance": "full",
+            },
+            "matchExpressions": [
+                {
+                    "key": "app.kubernetes.io/component",
+                    "operator": "In",
+                    "values": ["api", "consumer-kafka", "consumer-ps"],
+                }
+            ],
+        },
+        "podMetricsEndpoints": [
+            {"port": "http", "path": "/metrics", "interval": "15s", "scrapeTimeout": "10s"}
+        ],
+    }
+
+
 def test_waiting_components_get_no_deployment(cluster: Callable[..., Cluster]) -> None:
     objs = build(cluster("memory"), deployable={"consumer-main"})
     assert ("Deployment", "mem-heroic-api") not in objs
