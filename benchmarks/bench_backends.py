@@ -4,10 +4,11 @@ Metric backends (Bigtable emulator, Cassandra): ``--series`` series with ``--poi
 each, written one call per series (``--concurrency`` calls in flight), then fetched back;
 prints points/second both ways. Elasticsearch: metadata and suggest writes of new series
 (series/second, each a request) and of already-written series (write-cache hits). Uses the
-environment variables of ``heroic_testenv env``; names are unique, so runs do not collide.
+test environment (started unless its variables point elsewhere); names are unique, so runs do
+not collide.
 
-Run: ``eval "$(.venv/bin/python -m heroic_testenv env)"; .venv/bin/python
-benchmarks/bench_backends.py [--series N] [--points P] [--concurrency C] [--only NAME]``
+Run: ``.venv/bin/python benchmarks/bench_backends.py [--series N] [--points P]
+[--concurrency C] [--only NAME]``
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from heroic_core.config import (
     ElasticsearchSuggestConfig,
 )
 from heroic_core.model import DateRange, Points, Series
+from heroic_testenv.runner import ensure
 
 START = 1_700_000_000_000
 
@@ -156,8 +158,10 @@ if __name__ == "__main__":
     parser.add_argument("--points", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--only", choices=["bigtable", "cassandra", "elasticsearch"])
+    arguments = parser.parse_args()
+    ensure([arguments.only] if arguments.only else ["bigtable", "cassandra", "elasticsearch"])
     run_id = uuid.uuid4().hex[:8]
     try:
-        asyncio.run(main(parser.parse_args(), run_id))
+        asyncio.run(main(arguments, run_id))
     finally:
         cleanup(run_id)

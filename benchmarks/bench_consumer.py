@@ -38,22 +38,10 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from heroic_consumer.decode import decode_spotify100
+from heroic_testenv.runner import ensure
 
 SPOTIFY100 = "com.spotify.heroic.consumer.schemas.Spotify100"
 PARTITIONS = 3
-
-
-def ensure_environment() -> None:
-    """Start Kafka and the Bigtable emulator unless the environment points at them."""
-    from heroic_testenv.registry import PROVIDED_BY  # noqa: PLC0415
-    from heroic_testenv.runner import up  # noqa: PLC0415
-
-    missing = [n for n in ("kafka", "bigtable") if not os.environ.get(PROVIDED_BY[n])]
-    if missing:
-        result = up(missing)
-        if result.errors:
-            raise SystemExit(f"cannot start {missing}: {result.errors}")
-        os.environ.update(result.env)
 
 
 def fill_topic(servers: str, topic: str, messages: int, series: int) -> None:
@@ -186,7 +174,7 @@ def main() -> None:
         help="extra `heroic consumer` argument (repeatable)",
     )
     args = parser.parse_args()
-    ensure_environment()
+    ensure(["kafka", "bigtable"])
     servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     topic = f"bench-{uuid.uuid4().hex[:8]}"
     print(f"filling {topic}: {args.messages} messages, {args.series} series, 3 partitions")

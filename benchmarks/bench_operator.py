@@ -8,8 +8,8 @@ Runs ``heroic operator`` as a subprocess watching a fresh namespace and measures
 - API writes per steady-state reconcile (each cluster re-reconciled via an annotation touch);
 - the operator's memory (VmRSS, VmHWM).
 
-Usage: ``eval "$(python -m heroic_testenv env)"``, then
-``python benchmarks/bench_operator.py [--clusters 50] [--workers 8]``.
+Usage: ``python benchmarks/bench_operator.py [--clusters 50] [--workers 8]``; starts the test
+environment's control plane unless ``KUBECONFIG`` points at one.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from lightkube.resources.core_v1 import ConfigMap, Namespace, Secret, Service
 from lightkube.types import PatchType
 
 from heroic_operator.apply import HeroicClusterResource
+from heroic_testenv.runner import ensure
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "operator" / "input"
@@ -252,6 +253,7 @@ def main() -> int:
     parser.add_argument("--clusters", type=int, default=50)
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
+    ensure(["kubernetes"])
     client = Client(KubeConfig.from_file(os.environ["KUBECONFIG"]), field_manager=MANAGER)
     namespace = setup(client)
     port = free_port()

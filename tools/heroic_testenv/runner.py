@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -14,7 +15,7 @@ from heroic_testenv import procs
 from heroic_testenv.builds import fetch_all
 from heroic_testenv.components.elasticsearch import Elasticsearch
 from heroic_testenv.paths import run_dir, versions
-from heroic_testenv.registry import COMPONENTS
+from heroic_testenv.registry import COMPONENTS, PROVIDED_BY
 
 JVMS = ("cassandra", "elasticsearch", "kafka")
 JVM_STAGGER_SECONDS = 4.0
@@ -158,3 +159,16 @@ def down(names: list[str] | None = None, run: Path | None = None) -> list[str]:
             shutil.rmtree(data, ignore_errors=True)
     save_state(run, state)
     return stopped
+
+
+def ensure(names: list[str]) -> None:
+    """For scripts (benchmarks): start those of ``names`` the environment does not already
+    point at, and export their variables into ``os.environ``. Exits naming what failed."""
+    missing = [n for n in names if not os.environ.get(PROVIDED_BY[n])]
+    if not missing:
+        return
+    result = up(missing)
+    if result.errors:
+        failed = ", ".join(f"{name}: {error}" for name, error in result.errors.items())
+        raise SystemExit(f"cannot start {failed}")
+    os.environ.update(result.env)
