@@ -35,6 +35,7 @@ CONDITION_TYPES = {
     "cassandra": "CassandraConfigured",
     "elasticsearch": "ElasticsearchConfigured",
     "pubsub": "PubSubConfigured",
+    "kafka": "KafkaConfigured",
 }
 
 
@@ -128,7 +129,26 @@ def consumer_component(cluster: Cluster, group: ConsumerGroup) -> Component:
     targets = _backend_targets(cluster, writes)
     if group.source.pubsub is not None and cluster.spec.configure.enabled:
         targets.append(f"pubsub-{group.name}")
+    if creates_topics(group) and cluster.spec.configure.enabled:
+        targets.append(f"kafka-{group.name}")
     return Component(naming.consumer_component(group.name), group, rendered, tuple(targets), group)
+
+
+def creates_topics(group: ConsumerGroup) -> bool:
+    return group.source.kafka is not None and group.source.kafka.create_topics is not None
+
+
+def kafka_topics_source(cluster: Cluster, group: ConsumerGroup) -> dict[str, Any]:
+    """The group's Kafka consumer config plus the settings new topics are created with (only
+    the configure Job sees them, so changing them rolls no consumer pods)."""
+    kafka = group.source.kafka
+    creation = kafka.create_topics if kafka is not None else None
+    out = consumer_source(cluster, group)
+    if creation is not None and creation.partitions is not None:
+        out["topicPartitions"] = creation.partitions
+    if creation is not None and creation.replication_factor is not None:
+        out["topicReplicationFactor"] = creation.replication_factor
+    return out
 
 
 def components(cluster: Cluster) -> list[Component]:
@@ -173,11 +193,16 @@ def configure_targets(cluster: Cluster) -> list[Target]:
         )
         out.append(target)
     for group in spec.consumers:
+        uses, env = source_secrets(group)
         if group.source.pubsub is not None:
-            uses, env = source_secrets(group)
             data = {"consumers": [consumer_source(cluster, group)]}
             key = f"pubsub-{group.name}"
             target = _target(cluster, key=key, backend="pubsub", data=data, secrets=uses, env=env)
+            out.append(target)
+        if creates_topics(group):
+            data = {"consumers": [kafka_topics_source(cluster, group)]}
+            key = f"kafka-{group.name}"
+            target = _target(cluster, key=key, backend="kafka", data=data, secrets=uses, env=env)
             out.append(target)
     return out
 

@@ -244,6 +244,14 @@ def kafka_source() -> dict[str, Any]:
                 "items": secret_setting,
                 "description": "Client settings whose values are Secrets",
             },
+            "createTopics": obj(
+                "Create missing topics in a configure Job (existing topics are never altered); "
+                "unset numbers mean the broker's defaults",
+                {
+                    "partitions": integer("Partitions of a new topic", minimum=1),
+                    "replicationFactor": integer("Replication factor of a new topic", minimum=1),
+                },
+            ),
         },
         required=["bootstrapServers", "topics"],
     )

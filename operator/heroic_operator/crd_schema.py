@@ -319,7 +319,7 @@ def status_schema() -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": record,
                 "description": "Configure Jobs per target (bigtable, cassandra, "
-                "elasticsearch, pubsub-<group>)",
+                "elasticsearch, pubsub-<group>, kafka-<group>)",
             },
             "operator": obj(
                 "The operator version that last applied every child, and the generation it "

@@ -21,7 +21,7 @@ import kopf
 from heroic_operator import metrics, naming
 from heroic_operator.apply import Kube, Observed
 from heroic_operator.builders import BuildContext, build_all
-from heroic_operator.components import Component, render_cluster
+from heroic_operator.components import Component, creates_topics, render_cluster
 from heroic_operator.configuring import JobRunner
 from heroic_operator.errors import DependencyNotReady, InvalidSpec, KubernetesError
 from heroic_operator.events import EventLog
@@ -289,4 +289,6 @@ def _backends_in_use(cluster: Cluster) -> list[str]:
         out.append("elasticsearch")
     if any(g.source.pubsub is not None for g in cluster.spec.consumers):
         out.append("pubsub")
+    if any(creates_topics(g) for g in cluster.spec.consumers):
+        out.append("kafka")
     return out

@@ -42,6 +42,7 @@ from heroic_operator.spec.consumers import (
     ConsumerSource,
     KafkaSecretSetting,
     KafkaSource,
+    KafkaTopicCreation,
     PubSubSource,
     Write,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "HeroicClusterSpec",
     "KafkaSecretSetting",
     "KafkaSource",
+    "KafkaTopicCreation",
     "LocalObjectReference",
     "MetricsBackend",
     "MonitoringSpec",

@@ -21,6 +21,14 @@ class KafkaSecretSetting(SpecModel):
     secret_key_ref: SecretKeyRef
 
 
+class KafkaTopicCreation(SpecModel):
+    """Create the group's missing topics in a configure Job (existing ones are left alone);
+    unset numbers mean the broker's defaults."""
+
+    partitions: int | None = Field(default=None, ge=1)
+    replication_factor: int | None = Field(default=None, ge=1)
+
+
 class KafkaSource(SpecModel):
     bootstrap_servers: list[str] = Field(min_length=1)
     topics: list[str] = Field(min_length=1)
@@ -29,6 +37,7 @@ class KafkaSource(SpecModel):
     threads_per_topic: int = Field(default=2, ge=1)
     config: dict[str, str] = Field(default_factory=dict)
     config_from_secrets: list[KafkaSecretSetting] = Field(default_factory=list)
+    create_topics: KafkaTopicCreation | None = None
 
 
 class PubSubSource(SpecModel):

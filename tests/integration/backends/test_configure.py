@@ -328,6 +328,26 @@ def test_kafka_configure_is_idempotent_and_keeps_messages(tmp_path: Path) -> Non
 
 
 @pytest.mark.kafka
+def test_kafka_topics_are_created_with_the_configured_partitions(tmp_path: Path) -> None:
+    from confluent_kafka.admin import AdminClient  # noqa: PLC0415
+
+    topics = [f"cfg-{name()}", f"cfg-{name()}"]
+    config = kafka_config(topics[0])
+    config["consumers"][0] |= {"topics": topics, "topicPartitions": 5}
+    code, output = heroic_configure(config, tmp_path)
+    assert code == 0, output
+    admin = AdminClient({"bootstrap.servers": os.environ["KAFKA_BOOTSTRAP_SERVERS"]})
+    described = admin.list_topics(timeout=30).topics
+    assert [len(described[t].partitions) for t in topics] == [5, 5]
+
+    # An existing topic is never altered: asking for more partitions later changes nothing.
+    config["consumers"][0]["topicPartitions"] = 8
+    assert_second_run_has_nothing_to_do(config, tmp_path)
+    described = admin.list_topics(timeout=30).topics
+    assert [len(described[t].partitions) for t in topics] == [5, 5]
+
+
+@pytest.mark.kafka
 def test_kafka_unreachable_is_retryable(tmp_path: Path) -> None:
     config = kafka_config("t", servers=f"127.0.0.1:{closed_port()}")
     code, output = heroic_configure(config, tmp_path, "--timeout", "5")

@@ -122,7 +122,7 @@ def test_example_renders_a_valid_config_for_every_component(path: Path) -> None:
             "cassandra-elasticsearch-kafka.yaml",
             "cassandra",
             "elasticsearch",
-            ["cassandra", "elasticsearch"],
+            ["cassandra", "elasticsearch", "kafka-kafka"],
         ),
         ("split-consumers.yaml", "cassandra", "elasticsearch", ["cassandra", "elasticsearch"]),
     ],

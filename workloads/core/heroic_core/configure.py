@@ -244,8 +244,9 @@ def _ensure_pubsub(cfg: PubSubConsumerConfig, timeout: float) -> ConfigureResult
 
 
 def _ensure_kafka(cfg: KafkaConsumerConfig, timeout: float) -> ConfigureResult:
-    """Create the consumer's topics if missing, with the broker's default partitions and
-    replication (blocking; run in a thread)."""
+    """Create the consumer's missing topics with ``topicPartitions`` and
+    ``topicReplicationFactor`` (each defaulting to the broker's default); existing topics are
+    left as they are (blocking; run in a thread)."""
     from confluent_kafka import KafkaError, KafkaException  # noqa: PLC0415 - Kafka configs only
     from confluent_kafka.admin import AdminClient  # noqa: PLC0415
     from confluent_kafka.cimpl import NewTopic  # noqa: PLC0415
@@ -256,11 +257,10 @@ def _ensure_kafka(cfg: KafkaConsumerConfig, timeout: float) -> ConfigureResult:
         admin = AdminClient(settings, logger=logging.getLogger("heroic_core.configure.kafka"))
         present = set(admin.list_topics(timeout=timeout).topics)
         missing = [t for t in topics if t not in present]
-        futures = (
-            admin.create_topics([NewTopic(t) for t in missing], request_timeout=timeout)
-            if missing
-            else {}
-        )
+        partitions = cfg.topic_partitions or -1  # -1: the broker's num.partitions
+        replication = cfg.topic_replication_factor or -1  # -1: default.replication.factor
+        new = [NewTopic(t, partitions, replication) for t in missing]
+        futures = admin.create_topics(new, request_timeout=timeout) if missing else {}
         created = []
         for topic, future in futures.items():
             try:

@@ -44,7 +44,9 @@ StringMap = Annotated[dict[str, str], BeforeValidator(_stringify_scalars)]
 
 class KafkaConsumerConfig(ConfigModel):
     """``type: kafka`` (reference 7.2). ``config`` goes verbatim to the Kafka client;
-    ``configEnv`` maps further client settings to environment variable names."""
+    ``configEnv`` maps further client settings to environment variable names.
+    ``topicPartitions`` and ``topicReplicationFactor`` (extensions) are what ``heroic
+    configure`` creates missing topics with (default: the broker's defaults)."""
 
     type: Literal["kafka"]
     id: str | None = None
@@ -55,6 +57,8 @@ class KafkaConsumerConfig(ConfigModel):
     config_env: dict[str, str] = Field(default_factory=dict)
     transactional: bool = False
     transaction_commit_interval: int = Field(default=30_000, ge=1)
+    topic_partitions: int | None = Field(default=None, ge=1)
+    topic_replication_factor: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _transactional_needs_manual_commit(self) -> KafkaConsumerConfig:

@@ -1,0 +1,109 @@
+"""What a configure Job would do, done for real: kwok completes Job pods without running them,
+so these tests take the Job the operator created, run its command with the config it carries
+(the ``heroic.dev/configure-config`` pod annotation) against the test environment's backends,
+and check what it made: the Kafka topics of ``createTopics``, the Pub/Sub subscription."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lightkube import Client
+from lightkube.resources.batch_v1 import Job
+
+from heroic_operator import naming
+from heroic_operator.app import Operator
+from tests.integration.operator.support import apply_cluster, manifest, wait_condition, wait_for
+
+pytestmark = pytest.mark.kubernetes
+
+
+def configure_job(client: Client, namespace: str, cluster: str, target: str) -> Any:
+    labels: dict[str, Any] = {naming.LABEL_INSTANCE: cluster, naming.LABEL_CONFIGURE_TARGET: target}
+
+    def find() -> Any:
+        return next(iter(client.list(Job, namespace=namespace, labels=labels)), None)
+
+    return wait_for(f"the {target} configure Job", find)
+
+
+def run_job_command(job: Any, tmp_path: Path) -> str:
+    """The Job container's command, run here with the Job's own config; returns its output."""
+    template = job.spec.template
+    config = tmp_path / f"{job.metadata.name}.yml"
+    config.write_text(template.metadata.annotations["heroic.dev/configure-config"])
+    (container,) = template.spec.containers
+    command = [str(config) if arg == naming.CONFIG_FILE else arg for arg in container.command]
+    assert command[0] == "heroic"
+    proc = subprocess.run(
+        [sys.executable, "-m", "heroic_cli.main", *command[1:]],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def group(source: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": "main", "writes": ["metrics"], "source": source}]
+
+
+@pytest.mark.kafka
+def test_create_topics_job_creates_the_topics(
+    client: Client, namespace: str, operator: Operator, tmp_path: Path
+) -> None:
+    from confluent_kafka.admin import AdminClient  # noqa: PLC0415
+
+    servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    topic = f"op-{uuid.uuid4().hex[:8]}"
+    kafka = {"bootstrapServers": [servers], "topics": [topic], "createTopics": {"partitions": 4}}
+    apply_cluster(
+        client, namespace, manifest("memory", "topics", consumers=group({"kafka": kafka}))
+    )
+    job = configure_job(client, namespace, "topics", "kafka-main")
+    assert job.spec.template.spec.containers[0].command[-2:] == ["--only", "kafka"]
+
+    output = run_job_command(job, tmp_path)
+    assert f"created kafka topic {topic}" in output
+    topics = AdminClient({"bootstrap.servers": servers}).list_topics(timeout=30).topics
+    assert len(topics[topic].partitions) == 4
+    assert "created" not in run_job_command(job, tmp_path)  # idempotent
+    cond = wait_condition(client, namespace, "topics", "KafkaConfigured", timeout=60)
+    assert cond["reason"] == "Succeeded"
+    wait_condition(client, namespace, "topics", timeout=60)
+
+
+@pytest.mark.pubsub
+def test_pubsub_job_creates_the_subscription(
+    client: Client, namespace: str, operator: Operator, tmp_path: Path
+) -> None:
+    from google.cloud import pubsub_v1  # noqa: PLC0415
+
+    project = os.environ.get("PUBSUB_PROJECT_ID", "heroic-test")
+    topic, subscription = f"op-{uuid.uuid4().hex[:8]}", f"op-sub-{uuid.uuid4().hex[:8]}"
+    pubsub = {
+        "project": project,
+        "topic": topic,
+        "subscription": subscription,
+        "endpoint": os.environ["PUBSUB_EMULATOR_HOST"],
+    }
+    body = manifest("memory", "subs", consumers=group({"pubsub": pubsub}))
+    apply_cluster(client, namespace, body)
+    job = configure_job(client, namespace, "subs", "pubsub-main")
+    output = run_job_command(job, tmp_path)
+    assert subscription in output
+    subscriber = pubsub_v1.SubscriberClient()
+    try:
+        path = subscriber.subscription_path(project, subscription)
+        found = subscriber.get_subscription(request={"subscription": path})
+        assert found.topic == f"projects/{project}/topics/{topic}"
+    finally:
+        subscriber.close()
+    wait_condition(client, namespace, "subs", "PubSubConfigured", reason="Succeeded", timeout=60)
