@@ -1,7 +1,8 @@
 """What a configure Job would do, done for real: kwok completes Job pods without running them,
 so these tests take the Job the operator created, run its command with the config it carries
 (the ``heroic.dev/configure-config`` pod annotation) against the test environment's backends,
-and check what it made: the Kafka topics of ``createTopics``, the Pub/Sub subscription."""
+and check what it made: the Kafka topics of ``createTopics``, the Pub/Sub subscription, the
+Bigtable table, the Cassandra keyspace and the Elasticsearch index templates."""
 
 from __future__ import annotations
 
@@ -107,3 +108,75 @@ def test_pubsub_job_creates_the_subscription(
     finally:
         subscriber.close()
     wait_condition(client, namespace, "subs", "PubSubConfigured", reason="Succeeded", timeout=60)
+
+
+def hostport(url: str) -> str:
+    return url.split("://", 1)[-1].rstrip("/")
+
+
+@pytest.mark.cassandra
+@pytest.mark.elasticsearch
+def test_cassandra_and_elasticsearch_jobs_create_keyspace_and_templates(
+    client: Client, namespace: str, operator: Operator, tmp_path: Path
+) -> None:
+    from cassandra.cluster import Cluster as CassandraCluster  # noqa: PLC0415
+    from elasticsearch import Elasticsearch  # noqa: PLC0415
+
+    run = uuid.uuid4().hex[:8]
+    keyspace, template = f"op_{run}", f"op-{run}"
+    seed = os.environ["CASSANDRA_CONTACT_POINTS"]
+    es_url = os.environ["ELASTICSEARCH_URL"]
+    search = {"seeds": [hostport(es_url)], "templateName": template}
+    backends = {
+        "metrics": {
+            "type": "cassandra",
+            "cassandra": {
+                "seeds": [seed],
+                "keyspace": keyspace,
+                "replication": {"class": "SimpleStrategy", "replication_factor": 1},
+            },
+        },
+        "metadata": {"type": "elasticsearch", "elasticsearch": search},
+        "suggest": {"type": "elasticsearch", "elasticsearch": search},
+    }
+    apply_cluster(client, namespace, manifest("memory", "durable", backends=backends))
+    run_job_command(configure_job(client, namespace, "durable", "cassandra"), tmp_path)
+    host, port = seed.rsplit(":", 1)
+    cassandra = CassandraCluster([host], port=int(port))
+    try:
+        session = cassandra.connect()
+        rows = session.execute(
+            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (keyspace,)
+        )
+        assert "metrics" in {row.table_name for row in rows}
+    finally:
+        cassandra.shutdown()
+
+    output = run_job_command(configure_job(client, namespace, "durable", "elasticsearch"), tmp_path)
+    assert template in output
+    templates = Elasticsearch([es_url]).indices.get_template(name=f"{template}*")
+    assert templates, f"no index template named {template}*"
+    wait_condition(client, namespace, "durable", timeout=60)
+
+
+@pytest.mark.bigtable
+def test_bigtable_job_creates_the_table(
+    client: Client, namespace: str, operator: Operator, tmp_path: Path
+) -> None:
+    from google.cloud.bigtable import Client as BigtableClient  # noqa: PLC0415
+
+    table = f"op-{uuid.uuid4().hex[:8]}"
+    bigtable = {
+        "project": "heroic-test",
+        "instance": "heroic",
+        "table": table,
+        "emulatorEndpoint": os.environ["BIGTABLE_EMULATOR_HOST"],
+    }
+    backends = {"metrics": {"type": "bigtable", "bigtable": bigtable}}
+    apply_cluster(client, namespace, manifest("memory", "tables", backends=backends))
+    output = run_job_command(configure_job(client, namespace, "tables", "bigtable"), tmp_path)
+    assert table in output
+    admin = BigtableClient(project="heroic-test", admin=True)
+    families = admin.instance("heroic").table(table).list_column_families()
+    assert {"points", "distributionPoints"} <= set(families)
+    wait_condition(client, namespace, "tables", "BigtableConfigured", reason="Succeeded")
