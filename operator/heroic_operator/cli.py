@@ -14,7 +14,9 @@ import logging
 import os
 import socket
 
+from heroic_operator import metrics
 from heroic_operator.app import Operator, OperatorConfig
+from heroic_operator.upgrade import operator_version
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,5 +105,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(
             "heroic operator: --leader-elect needs --lease-namespace (or $POD_NAMESPACE)"
         )
+    version = operator_version()
+    metrics.BUILD_INFO.labels(version=version).set(1)
+    logging.getLogger("heroic_operator").info("heroic operator %s starting", version)
     asyncio.run(Operator(config).run())
     return 0

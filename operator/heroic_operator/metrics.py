@@ -33,6 +33,7 @@ API_WRITES = Counter(
     "Writes to the Kubernetes API by verb and kind",
     ["verb", "kind"],
 )
+BUILD_INFO = Gauge("heroic_operator_build_info", "Always 1; the operator's version", ["version"])
 QUEUE_DEPTH = Gauge("heroic_operator_queue_depth", "HeroicClusters waiting for a reconcile")
 LEADER = Gauge("heroic_operator_leader", "1 while this replica holds the leader Lease")
 CLUSTERS_READY = Gauge(

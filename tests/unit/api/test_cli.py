@@ -12,7 +12,7 @@ import uvicorn
 
 from heroic_api import cli
 from heroic_api.main import create_app
-from heroic_cli.main import SUBCOMMANDS
+from heroic_cli.main import SUBCOMMANDS, main
 from heroic_core.logging import JsonFormatter
 
 
@@ -20,6 +20,15 @@ def _parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     return parser.parse_args(argv)
+
+
+def test_version_is_the_installed_distribution(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"heroic {version('heroic-on-kubernetes')}"
 
 
 def test_api_subcommand_is_registered() -> None:

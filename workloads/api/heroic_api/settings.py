@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from heroic_api.services.features import Features
 from heroic_api.services.status import ServiceInfo
+from heroic_core.version import package_version
 
 if TYPE_CHECKING:
     from heroic_core.config import HeroicConfig
@@ -68,7 +69,7 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
     ingestion = config.ingestion
     service = ServiceInfo(
         name=config.service or DEFAULT_SERVICE_NAME,
-        version=config.version or "0.1.0",
+        version=config.version or package_version(),
         id=config.id or "heroic",
         commit=commit,
     )

@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
 
+from heroic_core.version import package_version
+
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "api": ("heroic_api.cli", "run the API node (HTTP query API)"),
     "node": ("heroic_cli.node", "run the API and the configured consumers in one process"),
@@ -39,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen subcommand; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="heroic", description="Heroic time series database")
+    parser.add_argument("--version", action="version", version=f"heroic {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     for name, (_, help_text) in SUBCOMMANDS.items():
