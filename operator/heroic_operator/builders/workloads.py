@@ -33,18 +33,31 @@ def service_account_for(cluster: Cluster, component: Component) -> str:
     return naming.fullname(cluster.name, component.name)
 
 
+def probes(component: Component) -> dict[str, Any]:
+    """Readiness and liveness of one role, on the paths its process serves.
+
+    API: ready while ``/status`` answers 200 (every backend ready), alive while it accepts
+    connections. Consumer (a small health server, no ``/status``): ``/readyz`` (consuming, and
+    its backends accept writes) and ``/healthz`` (the consumption loop is alive)."""
+    if component.group is None:
+        ready: dict[str, Any] = {"httpGet": {"path": "/status", "port": "http"}}
+        alive: dict[str, Any] = {"tcpSocket": {"port": "http"}}
+    else:
+        ready = {"httpGet": {"path": "/readyz", "port": "http"}}
+        alive = {"httpGet": {"path": "/healthz", "port": "http"}}
+    return {
+        "readinessProbe": {**ready, "periodSeconds": 10},
+        "livenessProbe": {**alive, "initialDelaySeconds": 30, "periodSeconds": 20},
+    }
+
+
 def _container(component: Component) -> dict[str, Any]:
     rendered, tier = component.rendered, component.tier
     container: dict[str, Any] = {
         "name": "heroic",
         "command": workload_command(component),
         "ports": [{"name": "http", "containerPort": HEROIC_PORT, "protocol": "TCP"}],
-        "readinessProbe": {"httpGet": {"path": "/status", "port": "http"}, "periodSeconds": 10},
-        "livenessProbe": {
-            "tcpSocket": {"port": "http"},
-            "initialDelaySeconds": 30,
-            "periodSeconds": 20,
-        },
+        **probes(component),
         "volumeMounts": [*base_mounts(), *secret_mounts(rendered.secrets)],
     }
     env = container_env(rendered.secrets, rendered.env, tier.pod_template.env)

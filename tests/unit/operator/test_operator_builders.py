@@ -269,6 +269,22 @@ def test_pod_monitor_scrapes_the_api_and_every_consumer_group(
     }
 
 
+def test_probes_use_the_paths_each_role_serves(cluster: Callable[..., Cluster]) -> None:
+    objs = build(cluster("memory"))
+
+    def container(name: str) -> dict[str, Any]:
+        out: dict[str, Any] = objs[("Deployment", name)]["spec"]["template"]["spec"]["containers"][
+            0
+        ]
+        return out
+
+    api, consumer = container("mem-heroic-api"), container("mem-heroic-consumer-main")
+    assert api["readinessProbe"]["httpGet"] == {"path": "/status", "port": "http"}
+    assert api["livenessProbe"]["tcpSocket"] == {"port": "http"}
+    assert consumer["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert consumer["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+
+
 def test_waiting_components_get_no_deployment(cluster: Callable[..., Cluster]) -> None:
     objs = build(cluster("memory"), deployable={"consumer-main"})
     assert ("Deployment", "mem-heroic-api") not in objs
