@@ -125,6 +125,21 @@ def tier_properties(what: str, replicas: int) -> dict[str, Any]:
     }
 
 
+AUTOSCALING_NEEDS_CPU = (
+    "autoscaling scales on CPU utilization, which needs resources.requests.cpu: set it"
+)
+
+
+def autoscaling_needs_cpu_rule() -> dict[str, Any]:
+    return rule(
+        "!has(self.autoscaling) || (has(self.resources) && has(self.resources.requests) && "
+        "'cpu' in self.resources.requests)",
+        AUTOSCALING_NEEDS_CPU,
+        field_path=".resources.requests",
+        reason="FieldValueRequired",
+    )
+
+
 def api() -> dict[str, Any]:
     service = obj(
         "The API Service",
@@ -138,7 +153,10 @@ def api() -> dict[str, Any]:
         },
     )
     return obj(
-        "The API (query) tier", {**tier_properties("API", 2), "service": service}, default={}
+        "The API (query) tier",
+        {**tier_properties("API", 2), "service": service},
+        default={},
+        rules=[autoscaling_needs_cpu_rule()],
     )
 
 
@@ -159,6 +177,7 @@ def consumers() -> dict[str, Any]:
             },
         },
         required=["name", "source"],
+        rules=[autoscaling_needs_cpu_rule()],
     )
     return map_list("Consumer groups", item, max_items=20)
 

@@ -113,5 +113,13 @@ class Tier(SpecModel):
     pod_template: PodOverrides = Field(default_factory=PodOverrides)
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _autoscaling_needs_a_cpu_request(self) -> Tier:
+        if self.autoscaling is not None and "cpu" not in self.resources.requests:
+            raise ValueError(
+                "autoscaling scales on CPU utilization, which needs resources.requests.cpu: set it"
+            )
+        return self
+
 
 ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]

@@ -35,6 +35,7 @@ from tests.integration.operator.support import (
 )
 
 pytestmark = pytest.mark.kubernetes
+CPU_REQUEST = {"requests": {"cpu": "100m"}}
 
 
 def _children(client: Client, namespace: str, cluster: str) -> dict[tuple[str, str], str]:
@@ -191,7 +192,8 @@ def test_foreign_metadata_and_rollout_restart_survive(
 def test_hpa_owned_replicas_are_not_reverted(
     client: Client, namespace: str, operator: Operator
 ) -> None:
-    body = manifest("memory", "scaled", api={"autoscaling": {"minReplicas": 2, "maxReplicas": 6}})
+    scaled = {"autoscaling": {"minReplicas": 2, "maxReplicas": 6}, "resources": CPU_REQUEST}
+    body = manifest("memory", "scaled", api=scaled)
     apply_cluster(client, namespace, body)
     wait_for("Deployment", lambda: exists(client, Deployment, "scaled-heroic-api", namespace))
     client.patch(
@@ -313,7 +315,8 @@ def test_events_are_posted_for_rollouts(client: Client, namespace: str, operator
 
 
 def test_removed_parts_are_pruned(client: Client, namespace: str, operator: Operator) -> None:
-    body = manifest("memory", "prune", api={"replicas": 1, "autoscaling": {"maxReplicas": 3}})
+    api = {"replicas": 1, "autoscaling": {"maxReplicas": 3}, "resources": CPU_REQUEST}
+    body = manifest("memory", "prune", api=api)
     apply_cluster(client, namespace, body)
     wait_condition(client, namespace, "prune")
     assert ("HorizontalPodAutoscaler", "prune-heroic-api") in _children(client, namespace, "prune")
