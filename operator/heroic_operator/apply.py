@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 from lightkube import ApiError, AsyncClient
 from lightkube.generic_resource import create_namespaced_resource
+from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
 from lightkube.resources.batch_v1 import Job
@@ -166,6 +167,20 @@ class Kube:
             for obj in items:
                 observed.put(obj)
         return observed
+
+    async def status_schema(self) -> dict[str, Any] | None:
+        """The installed HeroicCluster CRD's schema of ``status`` (``None`` if unreadable)."""
+        name = f"{naming.PLURAL}.{naming.GROUP}"
+        try:
+            crd = _to_dict(await self.client.get(CustomResourceDefinition, name))
+        except ApiError:
+            return None
+        for version in (crd.get("spec") or {}).get("versions") or []:
+            if version.get("name") == naming.VERSION:
+                schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
+                status = (schema.get("properties") or {}).get("status")
+                return dict(status) if isinstance(status, Mapping) else None
+        return None
 
     async def list_job_pods(self, namespace: str, job: str) -> list[dict[str, Any]]:
         labels: dict[str, Any] = {"batch.kubernetes.io/job-name": job}

@@ -10,6 +10,7 @@ says why, so the work queue retries (temporary) or waits for a spec change (perm
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,10 +28,13 @@ from heroic_operator.errors import DependencyNotReady, InvalidSpec, KubernetesEr
 from heroic_operator.events import EventLog
 from heroic_operator.gating import Gate, gate_components
 from heroic_operator.plan import TargetPlan
+from heroic_operator.pruning import prune
 from heroic_operator.spec import Cluster, ClusterRef, parse_cluster, ref_of
 from heroic_operator.status import Rollout, StatusInputs, compute_status, error_status, rollout_of
 from heroic_operator.sync import apply_children, prune_children
 from heroic_operator.upgrade import Applied, Hold, operator_version, plan_hold
+
+logger = logging.getLogger(__name__)
 
 PRUNED_KINDS = (
     "PodMonitor",
@@ -42,6 +46,9 @@ PRUNED_KINDS = (
     "ServiceAccount",
 )
 
+
+#: How long the installed CRD's status schema is trusted before it is read again.
+SCHEMA_TTL_SECONDS = 300.0
 
 #: How soon a cluster asking for an unavailable kind (a PodMonitor without its CRD) looks again.
 UNAVAILABLE_RETRY_SECONDS = 60.0
@@ -77,6 +84,8 @@ class Reconciler:
         self.kube = kube
         self.clock = clock
         self.version = version or operator_version()
+        self._schema: tuple[float, dict[str, Any] | None] | None = None
+        self._pruned_warned: set[str] = set()
         self.events = EventLog(kube)
         self.jobs = JobRunner(kube, self.events)
 
@@ -191,9 +200,31 @@ class Reconciler:
     async def _write_status(self, cluster: Cluster, status: dict[str, Any]) -> bool:
         ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status["conditions"])
         metrics.CLUSTERS_READY.labels(cluster.namespace, cluster.name).set(1 if ready else 0)
+        status = await self._storable(status)
         if _normal(status) != _normal(cluster.status):
             await self.kube.apply_status(cluster, status)
         return ready
+
+    async def _storable(self, status: dict[str, Any]) -> dict[str, Any]:
+        """``status`` pruned to the installed CRD's schema (re-read every few minutes): server-
+        side apply refuses a status with a field an older CRD does not declare."""
+        now = time.monotonic()
+        if self._schema is None or now - self._schema[0] > SCHEMA_TTL_SECONDS:
+            self._schema = (now, await self.kube.status_schema())
+        schema = self._schema[1]
+        if schema is None:
+            return status
+        pruned, removed = prune(status, schema)
+        new = sorted(set(removed) - self._pruned_warned)
+        if new:
+            self._pruned_warned.update(new)
+            logger.warning(
+                "The installed HeroicCluster CRD is older than this operator (%s): it cannot "
+                "hold status.%s; apply crds/heroicclusters.heroic.dev.yaml of this version",
+                self.version,
+                ", status.".join(new),
+            )
+        return dict(pruned)
 
     async def _report_error(
         self, ref: ClusterRef, exc: kopf.TemporaryError | kopf.PermanentError

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import yaml
 from lightkube import AsyncClient, Client, KubeConfig
+from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import Namespace, Service
 from lightkube.types import PatchType
@@ -27,11 +29,14 @@ from heroic_operator.diff import with_desired_hash
 from heroic_operator.reconcile import Reconciler
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
+    CRD_FILE,
+    MANAGER,
     apply_cluster,
     condition,
     get_cluster,
     manifest,
     patch_spec,
+    wait_for,
 )
 
 pytestmark = pytest.mark.kubernetes
@@ -159,3 +164,57 @@ def test_an_upgraded_operator_holds_pod_templates_until_accepted_or_the_spec_cha
     api = client.get(Deployment, naming.fullname(NAME, naming.COMPONENT_API), namespace=namespace)
     assert api.spec.replicas == 3
     assert operator_record(client, namespace) == {"version": "0.3.0", "generation": generation + 1}
+
+
+def reconcile_writes(namespace: str, name: str) -> int:
+    """The API writes one reconcile of ``name`` made."""
+
+    async def once() -> int:
+        config = KubeConfig.from_file(os.environ["KUBECONFIG"])
+        client = AsyncClient(config, field_manager=naming.FIELD_MANAGER)
+        try:
+            kube = Kube(client)
+            await Reconciler(kube)(namespace, name)
+            return kube.total_writes
+        finally:
+            await client.close()
+
+    return asyncio.run(once())
+
+
+def apply_crd(client: Client, body: dict[str, Any]) -> None:
+    client.patch(
+        CustomResourceDefinition,
+        body["metadata"]["name"],
+        body,
+        patch_type=PatchType.APPLY,
+        field_manager=MANAGER,
+        force=True,
+    )
+
+
+def status_properties(client: Client) -> set[str]:
+    crd = client.get(CustomResourceDefinition, f"{naming.PLURAL}.{naming.GROUP}").to_dict()
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    return set(schema["properties"]["status"]["properties"])
+
+
+def test_an_older_crd_still_gets_a_status_and_no_write_loop(
+    client: Client, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    current = yaml.safe_load(CRD_FILE.read_text())
+    older = copy.deepcopy(current)
+    del older["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"][
+        "properties"
+    ]["operator"]
+    apply_crd(client, older)
+    try:
+        wait_for("the older CRD", lambda: "operator" not in status_properties(client))
+        apply_cluster(client, namespace, manifest("memory", "skewed"))
+        assert reconcile_writes(namespace, "skewed") > 0  # children and the first status
+        assert reconcile_writes(namespace, "skewed") == 0
+        assert "operator" not in (get_cluster(client, namespace, "skewed").get("status") or {})
+        assert "cannot hold status.operator" in caplog.text
+    finally:
+        apply_crd(client, current)
+        wait_for("the current CRD", lambda: "operator" in status_properties(client))
