@@ -1,6 +1,6 @@
 """What a configure Job would do, done for real: kwok completes Job pods without running them,
 so these tests take the Job the operator created, run its command with the config it carries
-(the ``heroic.dev/configure-config`` pod annotation) against the test environment's backends,
+(followed from the command through its volume mount to the pod annotation) against the test environment's backends,
 and check what it made: the Kafka topics of ``createTopics``, the Pub/Sub subscription, the
 Bigtable table, the Cassandra keyspace and the Elasticsearch index templates."""
 
@@ -33,12 +33,24 @@ def configure_job(client: Client, namespace: str, cluster: str, target: str) -> 
     return wait_for(f"the {target} configure Job", find)
 
 
+def mounted_file(template: Any, container: Any, path: str) -> str:
+    """What the kubelet would put at ``path``: followed through the container's mounts to a
+    downward-API volume item and the pod annotation it names."""
+    directory, name = path.rsplit("/", 1)
+    (mount,) = [m for m in container.volumeMounts if m.mountPath == directory]
+    (volume,) = [v for v in template.spec.volumes if v.name == mount.name]
+    (item,) = [i for i in volume.downwardAPI.items if i.path == name]
+    field = item.fieldRef.fieldPath
+    assert field.startswith("metadata.annotations['"), field
+    return str(template.metadata.annotations[field.removeprefix("metadata.annotations['")[:-2]])
+
+
 def run_job_command(job: Any, tmp_path: Path) -> str:
     """The Job container's command, run here with the Job's own config; returns its output."""
     template = job.spec.template
-    config = tmp_path / f"{job.metadata.name}.yml"
-    config.write_text(template.metadata.annotations["heroic.dev/configure-config"])
     (container,) = template.spec.containers
+    config = tmp_path / f"{job.metadata.name}.yml"
+    config.write_text(mounted_file(template, container, naming.CONFIG_FILE))
     command = [str(config) if arg == naming.CONFIG_FILE else arg for arg in container.command]
     assert command[0] == "heroic"
     proc = subprocess.run(
