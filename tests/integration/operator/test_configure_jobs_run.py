@@ -1,8 +1,9 @@
 """What a configure Job would do, done for real: kwok completes Job pods without running them,
 so these tests take the Job the operator created, run its command with the config it carries
-(followed from the command through its volume mount to the pod annotation) against the test environment's backends,
-and check what it made: the Kafka topics of ``createTopics``, the Pub/Sub subscription, the
-Bigtable table, the Cassandra keyspace and the Elasticsearch index templates."""
+(followed from the command through its volume mount to the pod annotation) against the test
+environment's backends, and check what it made: the Kafka topics of ``createTopics``, the
+Pub/Sub subscription, the Bigtable table, the Cassandra keyspace and the Elasticsearch index
+templates."""
 
 from __future__ import annotations
 
