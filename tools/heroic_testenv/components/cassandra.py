@@ -54,7 +54,7 @@ LOGBACK = """<configuration>
 """
 
 
-def _yaml(home: Path, storage: int, native: int) -> str:
+def _yaml(home: Path, storage: int, native: int, authenticator: str) -> str:
     return f"""cluster_name: heroic-testenv
 num_tokens: 1
 initial_token: 0
@@ -76,7 +76,7 @@ rpc_address: 127.0.0.1
 storage_port: {storage}
 native_transport_port: {native}
 start_native_transport: true
-authenticator: AllowAllAuthenticator
+authenticator: {authenticator}
 authorizer: AllowAllAuthorizer
 concurrent_reads: 8
 concurrent_writes: 8
@@ -88,18 +88,30 @@ auto_snapshot: false
 
 
 class Cassandra:
-    """Exports CASSANDRA_CONTACT_POINTS (host:port) and CASSANDRA_PORT."""
+    """Exports CASSANDRA_CONTACT_POINTS (host:port) and CASSANDRA_PORT.
 
-    name = "cassandra"
+    ``authenticator`` ``PasswordAuthenticator`` makes a node that asks for a login (the
+    default superuser ``cassandra``/``cassandra``); the tests of authentication start one
+    under another ``name`` beside the environment's own."""
+
     artifacts = ("cassandra",)
-    processes = ("cassandra",)
+
+    def __init__(
+        self, name: str = "cassandra", authenticator: str = "AllowAllAuthenticator"
+    ) -> None:
+        self.name = name
+        self.authenticator = authenticator
+
+    @property
+    def processes(self) -> tuple[str, ...]:
+        return (self.name,)
 
     def start(self, run: Path, artifacts: Mapping[str, Path]) -> dict[str, str]:
-        home = run / "cassandra"
+        home = run / self.name
         shutil.rmtree(home, ignore_errors=True)  # a fresh start gets fresh data
         home.mkdir(parents=True)
         storage, native = free_port(), free_port()
-        (home / "cassandra.yaml").write_text(_yaml(home, storage, native))
+        (home / "cassandra.yaml").write_text(_yaml(home, storage, native, self.authenticator))
         (home / "logback.xml").write_text(LOGBACK)
         libs = artifacts["cassandra"] / "libs"
         jamm = sorted(libs.glob("jamm-*.jar"))
@@ -108,7 +120,7 @@ class Cassandra:
         flags += [f"-javaagent:{j}" for j in jamm[:1]]
         proc = spawn(
             run,
-            "cassandra",
+            self.name,
             [
                 java(),
                 *flags,
@@ -131,9 +143,9 @@ class Cassandra:
                 "org.apache.cassandra.service.CassandraDaemon",
             ],
         )
-        log = log_path(run, "cassandra")
+        log = log_path(run, self.name)
         wait_until(
-            "cassandra",
+            self.name,
             lambda: port_open(native) and log_contains(log, "Starting listening for CQL"),
             timeout=240,
             proc=proc,
