@@ -8,9 +8,6 @@ for a Cassandra behind a password Secret works once the pod's variable is set.""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -140,15 +137,6 @@ def test_the_operators_rendered_config_for_a_password_secret(
     rendered = yaml.safe_load(target.rendered.text)
     login = rendered["metrics"]["backends"][0]["authentication"]
     assert login == {"type": "plain", "username": SUPERUSER[0], "passwordEnv": use.env}
-    path = tmp_path / "rendered.yml"
-    path.write_text(yaml.safe_dump(rendered))
-    proc = subprocess.run(
-        [sys.executable, "-m", "heroic_cli.main", "configure", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        env={**os.environ, use.env: SUPERUSER[1]},  # what the pod gets from the Secret
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"created cassandra keyspace {keyspace}" in proc.stdout
+    code, output = heroic_configure(rendered, tmp_path, env={use.env: SUPERUSER[1]})
+    assert code == 0, output
+    assert f"created cassandra keyspace {keyspace}" in output

@@ -30,7 +30,10 @@ POINTS = Points.of([(1000, 1.0), (2000, 2.0)])
 SERIES = Series("configure-test", {"host": "a"})
 
 
-def heroic_configure(config: dict[str, Any], tmp_path: Path, *extra: str) -> tuple[int, str]:
+def heroic_configure(
+    config: dict[str, Any], tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run ``heroic configure`` on ``config`` (with ``env`` added to this process's)."""
     path = tmp_path / f"heroic-{uuid.uuid4().hex[:6]}.yml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     proc = subprocess.run(
@@ -39,6 +42,7 @@ def heroic_configure(config: dict[str, Any], tmp_path: Path, *extra: str) -> tup
         text=True,
         timeout=180,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     return proc.returncode, proc.stdout + proc.stderr
 

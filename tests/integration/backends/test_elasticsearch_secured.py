@@ -131,7 +131,8 @@ def test_the_operators_rendered_config_for_a_secured_cluster(
         },
     }
     (target,) = [t for t in configure_targets(parse_cluster(body)) if t.key == "elasticsearch"]
-    text, env = target.rendered.text, dict(os.environ)
+    text = target.rendered.text
+    env: dict[str, str] = {}
     for use in target.rendered.secrets:  # what the pod gets from its Secrets
         if use.ref.name == "es-ca":
             assert use.path in text
@@ -141,23 +142,6 @@ def test_the_operators_rendered_config_for_a_secured_cluster(
             assert use.env in text
             env[use.env] = secured.password
     rendered = yaml.safe_load(text)
-    code, output = run_configure(rendered, tmp_path, env)
+    code, output = heroic_configure(rendered, tmp_path, env=env)
     assert code == 0, output
     assert f"created elasticsearch template {search['templateName']}" in output
-
-
-def run_configure(config: dict[str, Any], tmp_path: Path, env: dict[str, str]) -> tuple[int, str]:
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
-    path = tmp_path / "rendered.yml"
-    path.write_text(yaml.safe_dump(config))
-    proc = subprocess.run(
-        [sys.executable, "-m", "heroic_cli.main", "configure", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        env=env,
-    )
-    return proc.returncode, proc.stdout + proc.stderr
