@@ -24,6 +24,9 @@ logger.server.level = info
 """
 
 
+SASL_USERNAME = "heroic"
+
+
 def new_cluster_id() -> str:
     """A random KRaft cluster id: 16 bytes, URL-safe base64 without padding.
 
@@ -37,7 +40,9 @@ def new_cluster_id() -> str:
 
 
 class Kafka:
-    """Exports KAFKA_BOOTSTRAP_SERVERS."""
+    """Exports KAFKA_BOOTSTRAP_SERVERS (PLAINTEXT), and a second listener that asks for a
+    SASL/PLAIN login: KAFKA_SASL_BOOTSTRAP_SERVERS, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD
+    (a random password, for the tests of authenticated clients)."""
 
     name = "kafka"
     artifacts = ("kafka",)
@@ -47,7 +52,12 @@ class Kafka:
         home = run / "kafka"
         shutil.rmtree(home, ignore_errors=True)  # a fresh start gets fresh data
         home.mkdir(parents=True)
-        port, controller = free_port(), free_port()
+        port, controller, sasl = free_port(), free_port(), free_port()
+        password = secrets.token_urlsafe(12)
+        jaas = (
+            "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'user_{SASL_USERNAME}="{password}";'
+        )
         props = home / "server.properties"
         props.write_text(
             "\n".join(
@@ -55,11 +65,16 @@ class Kafka:
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{controller}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:{sasl},"
+                    f"CONTROLLER://127.0.0.1:{controller}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{port},"
+                    f"SASL_PLAINTEXT://127.0.0.1:{sasl}",
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,"
+                    "SASL_PLAINTEXT:SASL_PLAINTEXT",
+                    "listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN",
+                    f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}",
                     f"log.dirs={home / 'data'}",
                     "num.partitions=1",
                     "offsets.topic.replication.factor=1",
@@ -115,7 +130,12 @@ class Kafka:
             proc=proc,
             log=log,
         )
-        return {"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}"}
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}",
+            "KAFKA_SASL_BOOTSTRAP_SERVERS": f"127.0.0.1:{sasl}",
+            "KAFKA_SASL_USERNAME": SASL_USERNAME,
+            "KAFKA_SASL_PASSWORD": password,
+        }
 
     def healthy(self, env: Mapping[str, str]) -> bool:
         servers = env.get("KAFKA_BOOTSTRAP_SERVERS", "")

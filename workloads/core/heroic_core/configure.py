@@ -252,8 +252,15 @@ def _ensure_kafka(cfg: KafkaConsumerConfig, timeout: float) -> ConfigureResult:
     from confluent_kafka.cimpl import NewTopic  # noqa: PLC0415
 
     topics = list(dict.fromkeys(cfg.topics))
+    refused: list[str] = []  # a failed login shows only here; the request fails as _TRANSPORT
+
+    def on_error(error: KafkaError) -> None:
+        if error.code() == KafkaError._AUTHENTICATION:
+            refused.append(str(error.str()))
+
+    admin: AdminClient | None = None
     try:
-        settings: dict[str, str | int | float | bool] = {**cfg.resolved_config(), "log_level": 0}
+        settings: dict[str, Any] = {**cfg.resolved_config(), "log_level": 0, "error_cb": on_error}
         admin = AdminClient(settings, logger=logging.getLogger("heroic_core.configure.kafka"))
         present = set(admin.list_topics(timeout=timeout).topics)
         missing = [t for t in topics if t not in present]
@@ -270,6 +277,12 @@ def _ensure_kafka(cfg: KafkaConsumerConfig, timeout: float) -> ConfigureResult:
                 if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                     raise
     except (KafkaException, ValueError) as exc:
+        if admin is not None:
+            admin.poll(0)  # serves error_cb: a refused login is reported there, not in exc
+        if refused:
+            servers = cfg.config.get("bootstrap.servers", "?")
+            detail = f"kafka {servers}: configure failed: _AUTHENTICATION: {refused[-1]}"
+            raise BackendRejectedError(detail) from exc
         raise _kafka_error(exc, cfg) from exc
     label = "kafka topic {}".format
     existing = [t for t in topics if t not in created]
