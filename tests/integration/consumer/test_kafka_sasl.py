@@ -153,3 +153,48 @@ def test_a_wrong_password_is_a_permanent_configure_failure(
     assert code == 78, output
     assert output.startswith("heroic configure: permanent failure: kafka")
     assert "authentication" in output.lower()
+
+
+def test_a_refused_login_makes_the_consumer_unready_without_flooding_its_log(
+    sasl: dict[str, str], tmp_path: Path
+) -> None:
+    cluster = cluster_reading(sasl, f"sasl-refused-{uuid.uuid4().hex[:8]}")
+    consumer = next(c for c in components(cluster) if c.name == "consumer-main")
+    config = tmp_path / "consumer.yml"
+    config.write_text(consumer.rendered.text)
+    port = free_port()
+    log = tmp_path / "consumer.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "heroic_cli.main",
+            "consumer",
+            "--config",
+            str(config),
+            *local(port),
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **pod_env(consumer.rendered, "not-the-password")},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        detail = ""
+        while "_AUTHENTICATION" not in detail:
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, f"/readyz said {detail!r}"
+            time.sleep(0.5)
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            except httpx.TransportError:
+                continue
+            detail = response.text if response.status_code == 503 else ""
+        time.sleep(5)  # librdkafka keeps retrying the login several times a second
+        lines = log.read_text().splitlines()
+        refusals = [line for line in lines if "_AUTHENTICATION" in line]
+        assert 1 <= len(refusals) <= 2, refusals
+        assert not [line for line in lines if line.startswith("%")]  # librdkafka's own lines
+    finally:
+        process.terminate()
+        process.wait(60)

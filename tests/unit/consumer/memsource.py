@@ -17,6 +17,8 @@ class MemorySource:
     """Partitions of byte payloads; records what the pipeline does with them."""
 
     def __init__(self, topic: str = "metrics", partitions: int = 1) -> None:
+        #: What ``problem()`` reports (tests set it to simulate a refused login).
+        self.failure: str | None = None
         self.topic = topic
         self.queues: dict[Partition, deque[Message]] = {
             (topic, p): deque() for p in range(partitions)
@@ -50,6 +52,9 @@ class MemorySource:
 
     def remaining(self) -> int:
         return sum(len(q) for q in self.queues.values())
+
+    def problem(self) -> str | None:
+        return self.failure
 
     async def start(self) -> None:
         self.started = True

@@ -18,7 +18,7 @@ from heroic_consumer.node import (
     functions_from,
     run_node,
 )
-from heroic_consumer.sources.kafka import client_settings
+from heroic_consumer.sources.kafka import KafkaSource, client_settings
 from heroic_consumer.writer import Functions
 from heroic_core.backends.factory import build_backends
 from heroic_core.config import HeroicConfig, KafkaConsumerConfig
@@ -170,3 +170,19 @@ def test_status_counts_consuming_loops_and_errors_in_upstreams_shape() -> None:
     node.stop.set()
     assert node.status()["ok"] is False
     assert node.status()["ready"] == 0
+
+
+def test_a_refused_login_makes_the_node_unready_until_the_client_works() -> None:
+    node = _node(_config(consumers=[KAFKA]))
+    node.pipelines[0].running = True
+    assert node.ready() == (True, "ok")
+    source = node.pipelines[0].source
+    assert isinstance(source, KafkaSource)
+    source.health.error("_AUTHENTICATION", "SASL authentication error: Invalid username")
+    ok, detail = node.ready()
+    assert not ok
+    assert detail == "kafka: _AUTHENTICATION: SASL authentication error: Invalid username"
+    assert node.status()["ok"] is False
+    source.health.working()
+    assert node.ready() == (True, "ok")
+    assert node.status()["ok"] is True

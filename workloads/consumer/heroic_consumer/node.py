@@ -121,15 +121,20 @@ class ConsumerNode:
             return False, "starting"
         if not self.writer.healthy:
             return False, "backend writes failing; consumption paused"
+        problems = [f"{p.source.name}: {m}" for p in self.pipelines if (m := p.source.problem())]
+        if problems:
+            return False, "; ".join(problems)
         return True, "ok"
 
     def status(self) -> dict[str, int | bool]:
         """Upstream's ``consumers`` object of ``/status``: one "thread" per configured consumer;
-        ``consumingThreads`` counts those whose loop runs, ``errors`` the failed backend writes
-        so far; ok while every consumer consumes and the backends accept writes."""
+        ``consumingThreads`` counts those whose loop runs, ``ready`` those that also have no
+        client problem (a refused login), ``errors`` the failed backend writes so far; ok while
+        every consumer consumes and the backends accept writes."""
         total = len(self.pipelines)
         consuming = sum(1 for p in self.pipelines if p.running)
-        ready = consuming if self.writer.healthy and not self.stop.is_set() else 0
+        usable = sum(1 for p in self.pipelines if p.running and not p.source.problem())
+        ready = usable if self.writer.healthy and not self.stop.is_set() else 0
         return {
             "ok": ready == total,
             "available": total,

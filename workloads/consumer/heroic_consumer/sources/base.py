@@ -77,6 +77,10 @@ class MessageSource(Protocol):
         """True when rejected messages are published somewhere before being committed."""
         ...
 
+    def problem(self) -> str | None:
+        """Why the source cannot consume right now (for readiness), else ``None``."""
+        ...
+
     async def start(self) -> None:
         """Connect and subscribe; raises ``SourceError`` when that is impossible."""
         ...

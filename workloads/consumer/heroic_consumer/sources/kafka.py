@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from heroic_consumer.sources.base import Fetched, Message, Partition, Rejected, SourceError
+from heroic_consumer.sources.client_health import ClientHealth
 from heroic_consumer.sources.kafka_dead_letters import KafkaDeadLetters
 from heroic_core.config import KafkaConsumerConfig
 
@@ -32,7 +33,14 @@ T = TypeVar("T")
 #: Keys of upstream's old (ZooKeeper) consumer that librdkafka does not know.
 LEGACY_PREFIXES = ("zookeeper.", "auto.commit.enable", "consumer.timeout.ms", "rebalance.")
 FORCED = {"enable.auto.commit": "false", "enable.auto.offset.store": "false"}
-DEFAULTS = {"auto.offset.reset": "earliest", "queued.max.messages.kbytes": "16384"}
+#: ``log_level`` 0: librdkafka's own log lines (several a second while a broker refuses the
+#: login) are left out; its errors arrive through ``error_cb``, logged without flooding. Set
+#: ``log_level`` in the consumer's ``config`` to see them.
+DEFAULTS = {
+    "auto.offset.reset": "earliest",
+    "queued.max.messages.kbytes": "16384",
+    "log_level": "0",
+}
 _UNKNOWN = -1001  # librdkafka's OFFSET_INVALID / unknown watermark
 
 
@@ -77,6 +85,7 @@ class KafkaSource:
         self._next: dict[Partition, int] = {}
         #: Messages consumed while paused, handed out first after the resume.
         self._held: list[Message] = []
+        self.health = ClientHealth(log)
 
     @property
     def name(self) -> str:
@@ -85,6 +94,10 @@ class KafkaSource:
     @property
     def dead_letter_enabled(self) -> bool:
         return self.dead_letter_topic is not None
+
+    def problem(self) -> str | None:
+        """Why the client cannot consume now (a refused login, no broker), else ``None``."""
+        return self.health.problem
 
     async def _call(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
@@ -97,7 +110,7 @@ class KafkaSource:
 
     def _start(self) -> None:
         conf: dict[str, Any] = dict(self.settings)
-        conf["error_cb"] = log_client_error
+        conf["error_cb"] = lambda error: self.health.error(error.name(), error.str())
         conf["on_commit"] = _log_commit
         try:
             consumer = Consumer(conf)
@@ -128,6 +141,7 @@ class KafkaSource:
         del consumer
         assigned = [(tp.topic, tp.partition) for tp in partitions]
         self._assigned.update(assigned)
+        self.health.working()
         if self._paused:
             self._to_pause.extend(assigned)
         log.info("Partitions assigned", extra={"partitions": [_tp_label(p) for p in assigned]})
@@ -156,6 +170,7 @@ class KafkaSource:
         self._held = []
         keys: dict[tuple[str | None, int | None], Partition] = {}
         assigned = self._assigned
+        received = False
         for item in raw:
             error = item.error()
             if error is not None:
@@ -171,6 +186,9 @@ class KafkaSource:
             offset = item.offset()
             if offset is not None:
                 messages.append(Message(item.value() or b"", key[0], key, offset))
+                received = True
+        if received:
+            self.health.working()
         if self._paused:
             # Already fetched before the pause took effect: keep them for the resume.
             self._held, messages = messages, []
@@ -280,11 +298,6 @@ def _check_error(error: KafkaError) -> None:
     if error.fatal():
         raise SourceError(f"fatal Kafka error: {error}")
     log.warning("Kafka consumer error: %s", error, extra={"code": error.name()})
-
-
-def log_client_error(error: KafkaError) -> None:
-    """librdkafka's ``error_cb``: connection trouble is logged, the client retries by itself."""
-    log.warning("Kafka client error: %s", error, extra={"code": error.name()})
 
 
 def _log_commit(error: KafkaError | None, partitions: list[TopicPartition]) -> None:

@@ -69,6 +69,10 @@ class PubSubSource:
 
     # --- lifecycle -------------------------------------------------------------------------
 
+    def problem(self) -> str | None:
+        """Pull errors surface through ``fetch`` (the pipeline retries); none is kept here."""
+        return None
+
     async def start(self) -> None:
         await self._call(self._start)
         log.info("Pulling from Pub/Sub", extra={"subscription": self._subscription})
