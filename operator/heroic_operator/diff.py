@@ -63,6 +63,16 @@ def desired_hash(obj: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def annotation(obj: Mapping[str, Any] | None, key: str, template: bool = False) -> str | None:
+    """An annotation of ``obj`` (of its pod template with ``template``), ``None`` if absent."""
+    if obj is None:
+        return None
+    meta = obj.get("metadata")
+    if template:
+        meta = ((obj.get("spec") or {}).get("template") or {}).get("metadata")
+    return ((meta or {}).get("annotations") or {}).get(key)
+
+
 def with_desired_hash(obj: dict[str, Any]) -> dict[str, Any]:
     """``obj`` with the hash of its content in ``heroic.dev/desired-hash``."""
     digest = desired_hash(obj)

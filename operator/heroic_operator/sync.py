@@ -10,17 +10,9 @@ from typing import Any
 
 from heroic_operator import naming
 from heroic_operator.apply import Kube, Observed
-from heroic_operator.diff import drifted_fields, needs_apply
+from heroic_operator.diff import annotation, drifted_fields, needs_apply
 from heroic_operator.events import EventLog
 from heroic_operator.spec import Cluster
-
-
-def _annotation(obj: Mapping[str, Any] | None, key: str, template: bool = False) -> str | None:
-    if obj is None:
-        return None
-    meta = (obj.get("spec") or {}).get("template", {}).get("metadata") if template else None
-    meta = meta if template else obj.get("metadata")
-    return ((meta or {}).get("annotations") or {}).get(key)
 
 
 def rollout_reason(desired: Mapping[str, Any], observed: Mapping[str, Any] | None) -> str:
@@ -32,7 +24,7 @@ def rollout_reason(desired: Mapping[str, Any], observed: Mapping[str, Any] | Non
         (naming.ANNOTATION_CONFIG_HASH, "config"),
         (naming.ANNOTATION_SECRETS_HASH, "Secrets"),
     ):
-        if _annotation(desired, key, template=True) != _annotation(observed, key, template=True):
+        if annotation(desired, key, template=True) != annotation(observed, key, template=True):
             reasons.append(text)
     return " and ".join(reasons)
 
@@ -65,9 +57,9 @@ async def _apply_one(
     kind, name = obj["kind"], obj["metadata"]["name"]
     live = observed.get(kind, name)
     rolled = rollout_reason(obj, live)
-    desired_hash = _annotation(obj, naming.ANNOTATION_DESIRED_HASH)
+    desired_hash = annotation(obj, naming.ANNOTATION_DESIRED_HASH)
     same_desire = (
-        live is not None and _annotation(live, naming.ANNOTATION_DESIRED_HASH) == desired_hash
+        live is not None and annotation(live, naming.ANNOTATION_DESIRED_HASH) == desired_hash
     )
     observed.put(await kube.apply(obj))
     if rolled:

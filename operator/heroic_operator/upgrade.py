@@ -24,6 +24,7 @@ from typing import Any
 
 from heroic_operator import naming
 from heroic_operator.apply import Observed
+from heroic_operator.diff import annotation
 from heroic_operator.status import Condition
 
 HELD_KINDS = ("ConfigMap", "Deployment")
@@ -96,13 +97,6 @@ class Hold:
         return self.previous.record() if self.previous is not None else None
 
 
-def _annotation(obj: Mapping[str, Any], key: str, template: bool = False) -> str | None:
-    meta = obj.get("metadata") or {}
-    if template:
-        meta = ((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}
-    return (meta.get("annotations") or {}).get(key)
-
-
 def _secrets_changed(desired: Sequence[Mapping[str, Any]], observed: Observed) -> bool:
     key = naming.ANNOTATION_SECRETS_HASH
     for obj in desired:
@@ -110,7 +104,7 @@ def _secrets_changed(desired: Sequence[Mapping[str, Any]], observed: Observed) -
         if (
             obj["kind"] == "Deployment"
             and live is not None
-            and _annotation(obj, key, template=True) != _annotation(live, key, template=True)
+            and annotation(obj, key, template=True) != annotation(live, key, template=True)
         ):
             return True
     return False
@@ -138,6 +132,6 @@ def plan_hold(
         if kind not in HELD_KINDS or live is None:
             continue
         key = naming.ANNOTATION_DESIRED_HASH
-        if _annotation(obj, key) != _annotation(live, key):
+        if annotation(obj, key) != annotation(live, key):
             held.append((kind, name))
     return Hold(tuple(sorted(held)), applied, version)

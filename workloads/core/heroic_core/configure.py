@@ -252,11 +252,11 @@ def _ensure_kafka(cfg: KafkaConsumerConfig, timeout: float) -> ConfigureResult:
     from confluent_kafka.cimpl import NewTopic  # noqa: PLC0415
 
     topics = list(dict.fromkeys(cfg.topics))
-    refused: list[str] = []  # a failed login shows only here; the request fails as _TRANSPORT
+    refused: list[KafkaError] = []  # a failed login shows only here; requests fail _TRANSPORT
 
     def on_error(error: KafkaError) -> None:
         if error.code() == KafkaError._AUTHENTICATION:
-            refused.append(str(error.str()))
+            refused.append(error)
 
     admin: AdminClient | None = None
     try:
@@ -279,11 +279,8 @@ def _ensure_kafka(cfg: KafkaConsumerConfig, timeout: float) -> ConfigureResult:
     except (KafkaException, ValueError) as exc:
         if admin is not None:
             admin.poll(0)  # serves error_cb: a refused login is reported there, not in exc
-        if refused:
-            servers = cfg.config.get("bootstrap.servers", "?")
-            detail = f"kafka {servers}: configure failed: _AUTHENTICATION: {refused[-1]}"
-            raise BackendRejectedError(detail) from exc
-        raise _kafka_error(exc, cfg) from exc
+        cause = KafkaException(refused[-1]) if refused else exc
+        raise _kafka_error(cause, cfg) from exc
     label = "kafka topic {}".format
     existing = [t for t in topics if t not in created]
     return ConfigureResult(tuple(map(label, created)), tuple(map(label, existing)))

@@ -46,8 +46,10 @@ class ClientHealth:
         self.log.warning("Kafka client error: %s: %s%s", code, text, suffix, extra={"code": code})
 
     def working(self) -> None:
-        """The client did something only a connected, logged-in client can do."""
-        if self.problem is not None:
-            self.log.info("Kafka client works again", extra={"after": self.problem})
+        """The client did something only a connected, logged-in client can do (called for
+        every batch of messages: nothing to do unless there was a problem)."""
+        if self.problem is None:
+            return
+        self.log.info("Kafka client works again", extra={"after": self.problem})
         self.problem = None
         self._logged.clear()
