@@ -17,6 +17,7 @@ import yaml
 from confluent_kafka import Producer
 
 from heroic_testenv.procs import free_port
+from tests.integration.node_queries import wait_for_values
 
 pytestmark = pytest.mark.kafka
 HEROIC = str(Path(sys.executable).with_name("heroic"))
@@ -85,27 +86,7 @@ def test_consumed_points_are_queryable_and_sigterm_stops_cleanly(tmp_path: Path)
         stderr=subprocess.STDOUT,
     )
     try:
-        query = {
-            "range": {"type": "relative", "unit": "MINUTES", "value": 10},
-            "filter": ["key", "node-test"],
-        }
-        values: list[float] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(values) < 5:
-            assert proc.poll() is None, (tmp_path / "node.log").read_text()[-3000:]
-            try:
-                response = httpx.post(
-                    f"http://127.0.0.1:{port}/query/metrics",
-                    json=query,
-                    headers={"x-client-id": "test"},
-                    timeout=5,
-                )
-            except httpx.TransportError:
-                time.sleep(0.5)
-                continue
-            assert response.status_code == 200, response.text
-            values = sorted(v for g in response.json()["result"] for _, v in g["values"])
-            time.sleep(0.5)
+        values = wait_for_values(port, "node-test", 5, proc, tmp_path / "node.log")
         assert values == [0.0, 1.0, 2.0, 3.0, 4.0]
         status = httpx.get(f"http://127.0.0.1:{port}/status", timeout=5)
         assert status.status_code == 200, status.text

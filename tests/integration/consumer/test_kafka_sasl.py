@@ -22,6 +22,7 @@ from heroic_operator.components import components, configure_targets
 from heroic_operator.spec import Cluster, parse_cluster
 from heroic_testenv.procs import free_port
 from tests.integration.backends.test_configure import heroic_configure
+from tests.integration.node_queries import wait_for_values
 
 pytestmark = pytest.mark.kafka
 
@@ -112,27 +113,7 @@ def test_the_rendered_consumer_reads_through_the_sasl_listener(
         env={**os.environ, **pod_env(consumer.rendered, sasl["KAFKA_SASL_PASSWORD"])},
     )
     try:
-        query = {
-            "range": {"type": "relative", "unit": "MINUTES", "value": 10},
-            "filter": ["key", "sasl-probe"],
-        }
-        values: list[float] = []
-        deadline = time.monotonic() + 60
-        while len(values) < 3:
-            assert node.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
-            try:
-                response = httpx.post(
-                    f"http://127.0.0.1:{port}/query/metrics",
-                    json=query,
-                    headers={"x-client-id": "test"},
-                    timeout=5,
-                )
-            except httpx.TransportError:
-                continue
-            values = sorted(v for g in response.json().get("result", []) for _, v in g["values"])
-        assert values == [0.0, 1.0, 2.0]
+        assert wait_for_values(port, "sasl-probe", 3, node, log) == [0.0, 1.0, 2.0]
     finally:
         node.terminate()
         node.wait(60)

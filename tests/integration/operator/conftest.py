@@ -13,10 +13,15 @@ from lightkube import Client, KubeConfig
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.core_v1 import Namespace
-from lightkube.types import PatchType
 
 from heroic_operator.app import Operator, OperatorConfig
-from tests.integration.operator.support import CRD_FILE, MANAGER, running_operator, wait_for
+from tests.integration.operator.support import (
+    CRD_FILE,
+    MANAGER,
+    apply_crd,
+    running_operator,
+    wait_for,
+)
 
 
 @pytest.fixture(scope="session")
@@ -29,14 +34,7 @@ def crd(client: Client) -> str:
     """The HeroicCluster CRD from crds/, applied server-side and Established."""
     body = yaml.safe_load(CRD_FILE.read_text())
     name = body["metadata"]["name"]
-    client.patch(
-        CustomResourceDefinition,
-        name,
-        body,
-        patch_type=PatchType.APPLY,
-        field_manager=MANAGER,
-        force=True,
-    )
+    apply_crd(client, body)
 
     def established() -> bool:
         conditions = client.get(CustomResourceDefinition, name).status.conditions or []

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from lightkube import ApiError, Client
+from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.types import PatchType
 
 from heroic_operator.app import Operator, OperatorConfig
@@ -53,6 +54,18 @@ def apply_cluster(client: Client, namespace: str, body: dict[str, Any]) -> None:
         body["metadata"]["name"],
         body,
         namespace=namespace,
+        patch_type=PatchType.APPLY,
+        field_manager=MANAGER,
+        force=True,
+    )
+
+
+def apply_crd(client: Client, body: dict[str, Any]) -> None:
+    """Server-side apply of a CRD, as the tests' field manager."""
+    client.patch(
+        CustomResourceDefinition,
+        body["metadata"]["name"],
+        body,
         patch_type=PatchType.APPLY,
         field_manager=MANAGER,
         force=True,

@@ -30,8 +30,8 @@ from heroic_operator.reconcile import Reconciler
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
     CRD_FILE,
-    MANAGER,
     apply_cluster,
+    apply_crd,
     condition,
     get_cluster,
     manifest,
@@ -180,17 +180,6 @@ def reconcile_writes(namespace: str, name: str) -> int:
             await client.close()
 
     return asyncio.run(once())
-
-
-def apply_crd(client: Client, body: dict[str, Any]) -> None:
-    client.patch(
-        CustomResourceDefinition,
-        body["metadata"]["name"],
-        body,
-        patch_type=PatchType.APPLY,
-        field_manager=MANAGER,
-        force=True,
-    )
 
 
 def status_properties(client: Client) -> set[str]:

@@ -49,3 +49,14 @@ def test_repeated_errors_are_logged_once_a_minute_with_a_count(
     assert lines[0] == "Kafka client error: _AUTHENTICATION: refused"
     assert lines[-1].startswith("Kafka client error: _AUTHENTICATION: refused (and ")
     assert "more times since the last report" in lines[-1]
+
+
+def test_messages_flowing_do_not_reset_the_rate_limit(caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    health = ClientHealth(logging.getLogger("test.kafka"), clock)
+    with caplog.at_level(logging.WARNING):
+        for _ in range(10):  # a non-blocking error between batches of messages
+            health.error("_NOT_COORDINATOR", "moved")
+            health.working()
+            clock.now += 1
+    assert len(caplog.records) == 1
