@@ -9,10 +9,11 @@ from pathlib import Path
 
 from heroic_testenv import artifacts
 from heroic_testenv.paths import PACKAGE_DIR, versions
-from heroic_testenv.recipes import debian, golang, gomod, kubernetes, maven, npm
+from heroic_testenv.recipes import debian, golang, gomod, kubernetes, maven, node, npm
 
 RECIPES = PACKAGE_DIR / "recipes"
 GCPFAKES = PACKAGE_DIR.parent / "gcpfakes"
+COREDNS = PACKAGE_DIR.parent / "coredns"
 
 
 def _pin(name: str, key: str = "version") -> str:
@@ -21,6 +22,14 @@ def _pin(name: str, key: str = "version") -> str:
 
 ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
     "kubernetes": (RECIPES / "kubernetes.py", lambda t: kubernetes.build(t, _pin("kubernetes"))),
+    "kubelet": (
+        RECIPES / "kubernetes.py",
+        lambda t: kubernetes.build(t, _pin("kubelet"), kubernetes.NODE, "kubelet"),
+    ),
+    "containerd": (RECIPES / "node.py", lambda t: node.build_containerd(t, _pin("containerd"))),
+    "cni-plugins": (RECIPES / "node.py", lambda t: node.build_cni_plugins(t, _pin("cni-plugins"))),
+    "coredns": (RECIPES / "node.py", lambda t: node.build_coredns(t, _pin("coredns"))),
+    "runc": (RECIPES / "debian.py", lambda t: debian.build_runc(t, _pin("runc", "package"))),
     "etcd": (RECIPES / "golang.py", lambda t: golang.build_etcd(t, _pin("etcd"))),
     "kwok": (RECIPES / "golang.py", lambda t: golang.build_kwok(t, _pin("kwok"))),
     "gcpfakes": (RECIPES / "golang.py", lambda t: golang.build_gcpfakes(t, _pin("gcpfakes"))),
@@ -46,7 +55,16 @@ ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
     ),
 }
 # CPU-bound Go builds run one after another; downloads run beside them.
-GO_BUILDS = ("kubernetes", "etcd", "kwok", "gcpfakes")
+GO_BUILDS = (
+    "kubernetes",
+    "etcd",
+    "kwok",
+    "gcpfakes",
+    "kubelet",
+    "containerd",
+    "cni-plugins",
+    "coredns",
+)
 
 
 def artifact(name: str) -> Path:
@@ -55,6 +73,8 @@ def artifact(name: str) -> Path:
     inputs = [recipe]
     if name == "gcpfakes":
         inputs += [GCPFAKES / f for f in ("main.go", "go.mod", "go.sum")]
+    if name == "coredns":
+        inputs += [COREDNS / f for f in ("main.go", "go.mod", "go.sum")]
     return artifacts.ensure(name, artifacts.entry_dir(name, _pin(name), inputs), build)
 
 

@@ -1,4 +1,4 @@
-"""``python -m heroic_testenv``: fetch, up, env, status, logs, down, run."""
+"""``python -m heroic_testenv``: fetch, up, env, status, logs, down, run, image."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from heroic_testenv import procs
+from heroic_testenv import images, procs
 from heroic_testenv.builds import fetch_all
 from heroic_testenv.paths import run_dir
 from heroic_testenv.procs import ComponentError
@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="up, run a command with the environment, then down")
     run.add_argument("--components", default="all")
     run.add_argument("command", nargs=argparse.REMAINDER)
+    images.add_parser(sub)
     return parser
 
 
@@ -63,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[testenv] environment: {run_dir() / 'testenv.env'}", file=sys.stderr)
             return 1 if result.errors else 0
         elif args.verb == "down":
-            stopped = down(None if args.components == "all" else resolve(args.components))
+            names = resolve(args.components, requirements=False)
+            stopped = down(None if args.components == "all" else names)
             print(f"[testenv] stopped {', '.join(stopped) or 'nothing'}", file=sys.stderr)
         elif args.verb == "env":
             for key, value in sorted(exported(load_state(run_dir())).items()):
@@ -77,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(procs.tail(run_dir() / "logs" / f"{args.process}.log", lines=200))
         elif args.verb == "run":
             return _run_command(args.components, args.command)
+        elif args.verb == "image":
+            return images.cli(args.names, args.tag)
     except (ComponentError, ValueError) as exc:
         print(f"[testenv] error: {exc}", file=sys.stderr)
         return 1

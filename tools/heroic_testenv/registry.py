@@ -8,6 +8,7 @@ from heroic_testenv.components.elasticsearch import Elasticsearch
 from heroic_testenv.components.gcp import Bigtable, PubSub
 from heroic_testenv.components.kafka import Kafka
 from heroic_testenv.components.kubernetes import Kubernetes
+from heroic_testenv.components.node import Node
 from heroic_testenv.components.tools import Helm
 
 # Start order: the slowest first, so that the JVMs overlap the control plane.
@@ -15,6 +16,7 @@ COMPONENTS: dict[str, Component] = {
     "cassandra": Cassandra(),
     "elasticsearch": Elasticsearch(),
     "kubernetes": Kubernetes(),
+    "node": Node(),
     "kafka": Kafka(),
     "bigtable": Bigtable(),
     "pubsub": PubSub(),
@@ -30,11 +32,15 @@ PROVIDED_BY = {
     "bigtable": "BIGTABLE_EMULATOR_HOST",
     "pubsub": "PUBSUB_EMULATOR_HOST",
     "helm": "HELM",
+    "node": "TESTENV_NODE",
 }
+# Components that start only once these are ready (and are brought along by them).
+REQUIRES: dict[str, tuple[str, ...]] = {"node": ("kubernetes",)}
 
 
-def resolve(spec: str | list[str]) -> list[str]:
-    """Names from a "kubernetes kafka" / "all" spec, in start order; unknown names raise."""
+def resolve(spec: str | list[str], *, requirements: bool = True) -> list[str]:
+    """Names from a "kubernetes kafka" / "all" spec, in start order; unknown names raise.
+    With ``requirements``, what a component needs comes along (to start it, not to stop it)."""
     words = spec.replace(",", " ").split() if isinstance(spec, str) else list(spec)
     wanted: set[str] = set()
     for word in words:
@@ -46,4 +52,6 @@ def resolve(spec: str | list[str]) -> list[str]:
                 known = ", ".join([*COMPONENTS, "all"])
                 raise ValueError(f"unknown component {word!r} (known: {known})")
             wanted.add(name)
+            if requirements:
+                wanted.update(REQUIRES.get(name, ()))
     return [name for name in COMPONENTS if name in wanted]

@@ -15,7 +15,7 @@ from heroic_testenv import procs
 from heroic_testenv.builds import fetch_all
 from heroic_testenv.components.elasticsearch import Elasticsearch
 from heroic_testenv.paths import run_dir, versions
-from heroic_testenv.registry import COMPONENTS, PROVIDED_BY
+from heroic_testenv.registry import COMPONENTS, PROVIDED_BY, REQUIRES
 
 JVMS = ("cassandra", "elasticsearch", "kafka")
 JVM_STAGGER_SECONDS = 4.0
@@ -52,17 +52,36 @@ def exported(state: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
     return merged
 
 
-def _start_one(name: str, run: Path, artifacts: Mapping[str, Path], delay: float) -> dict[str, str]:
+def _stop_component(run: Path, name: str, grace: float = 20.0) -> list[str]:
+    """Stop a component's processes; one with a ``stop(run)`` of its own (the node, which also
+    removes containers, mounts and network devices) does it itself."""
+    component = COMPONENTS[name]
+    own_stop = getattr(component, "stop", None)
+    if own_stop is not None:
+        return list(own_stop(run))
+    return [p for p in component.processes if procs.stop(run, p, grace=grace)]
+
+
+def _start_one(
+    name: str,
+    run: Path,
+    artifacts: Mapping[str, Path],
+    delay: float,
+    after: Mapping[str, Future[dict[str, str]]],
+) -> dict[str, str]:
+    for required, future in after.items():
+        try:
+            future.result()
+        except Exception as exc:
+            raise procs.ComponentError(name, f"needs {required}, which did not start") from exc
     time.sleep(delay)
     component = COMPONENTS[name]
-    for process in component.processes:
-        procs.stop(run, process, grace=5)
+    _stop_component(run, name, grace=5)
     started = time.monotonic()
     try:
         env = component.start(run, artifacts)
     except BaseException:
-        for process in component.processes:
-            procs.stop(run, process, grace=5)
+        _stop_component(run, name, grace=5)
         raise
     _say(f"{name} ready in {time.monotonic() - started:.1f}s")
     return env
@@ -93,6 +112,11 @@ def up(names: list[str], run: Path | None = None) -> UpResult:
     overall = time.monotonic()
     artifacts = _fetch(todo, result)
     todo = [n for n in todo if n not in result.errors]
+    for name in todo:
+        missing = [r for r in REQUIRES.get(name, ()) if r not in todo and r not in state]
+        if missing:
+            result.errors[name] = procs.ComponentError(name, f"needs {', '.join(missing)} running")
+    todo = [n for n in todo if n not in result.errors]
     with ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:
         futures: dict[str, Future[dict[str, str]]] = {}
         jvm_index = 0
@@ -101,7 +125,8 @@ def up(names: list[str], run: Path | None = None) -> UpResult:
             if name in JVMS:
                 delay = jvm_index * JVM_STAGGER_SECONDS
                 jvm_index += 1
-            futures[name] = pool.submit(_start_one, name, run, artifacts, delay)
+            after = {r: futures[r] for r in REQUIRES.get(name, ()) if r in futures}
+            futures[name] = pool.submit(_start_one, name, run, artifacts, delay, after)
         for name, future in futures.items():
             try:
                 state[name] = future.result()
@@ -143,9 +168,7 @@ def down(names: list[str] | None = None, run: Path | None = None) -> list[str]:
     stopping = names if names is not None else list(COMPONENTS)
     stopped = []
     for name in reversed(stopping):
-        for process in COMPONENTS[name].processes:
-            if procs.stop(run, process):
-                stopped.append(process)
+        stopped.extend(_stop_component(run, name))
         state.pop(name, None)
     if names is None:
         for leftover in procs.recorded_names(run):

@@ -6,8 +6,12 @@ import base64
 import subprocess
 from pathlib import Path
 
+from heroic_testenv.node.layout import HOST_IP
+
+# The apiserver as pods on the real node see it: the kubernetes Service's ClusterIP and names,
+# and the host's address on the node's bridge.
 SERVER_SANS = (
-    "IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,"
+    f"IP:127.0.0.1,IP:10.0.0.1,IP:{HOST_IP},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,"
     "DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
 )
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from heroic_testenv.components.jvm import java, log_contains
+from heroic_testenv.node.layout import HOST_IP
 from heroic_testenv.procs import ComponentError, free_port, log_path, port_open, spawn, wait_until
 
 LOG4J2 = """status = warn
@@ -42,7 +43,9 @@ def new_cluster_id() -> str:
 class Kafka:
     """Exports KAFKA_BOOTSTRAP_SERVERS (PLAINTEXT), and a second listener that asks for a
     SASL/PLAIN login: KAFKA_SASL_BOOTSTRAP_SERVERS, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD
-    (a random password, for the tests of authenticated clients)."""
+    (a random password, for the tests of authenticated clients). A third listener is for pods on
+    the real node: it listens on loopback (the node forwards ``HOST_IP`` there) and advertises
+    ``HOST_IP``, the address pods know: KAFKA_POD_BOOTSTRAP_SERVERS."""
 
     name = "kafka"
     artifacts = ("kafka",)
@@ -52,7 +55,7 @@ class Kafka:
         home = run / "kafka"
         shutil.rmtree(home, ignore_errors=True)  # a fresh start gets fresh data
         home.mkdir(parents=True)
-        port, controller, sasl = free_port(), free_port(), free_port()
+        port, controller, sasl, pods = free_port(), free_port(), free_port(), free_port()
         password = secrets.token_urlsafe(12)
         jaas = (
             "org.apache.kafka.common.security.plain.PlainLoginModule required "
@@ -66,13 +69,13 @@ class Kafka:
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{controller}",
                     f"listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:{sasl},"
-                    f"CONTROLLER://127.0.0.1:{controller}",
+                    f"PODS://127.0.0.1:{pods},CONTROLLER://127.0.0.1:{controller}",
                     f"advertised.listeners=PLAINTEXT://127.0.0.1:{port},"
-                    f"SASL_PLAINTEXT://127.0.0.1:{sasl}",
+                    f"SASL_PLAINTEXT://127.0.0.1:{sasl},PODS://{HOST_IP}:{pods}",
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
                     "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,"
-                    "SASL_PLAINTEXT:SASL_PLAINTEXT",
+                    "SASL_PLAINTEXT:SASL_PLAINTEXT,PODS:PLAINTEXT",
                     "listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN",
                     f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}",
                     f"log.dirs={home / 'data'}",
@@ -135,6 +138,7 @@ class Kafka:
             "KAFKA_SASL_BOOTSTRAP_SERVERS": f"127.0.0.1:{sasl}",
             "KAFKA_SASL_USERNAME": SASL_USERNAME,
             "KAFKA_SASL_PASSWORD": password,
+            "KAFKA_POD_BOOTSTRAP_SERVERS": f"{HOST_IP}:{pods}",
         }
 
     def healthy(self, env: Mapping[str, str]) -> bool:

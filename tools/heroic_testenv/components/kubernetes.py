@@ -2,7 +2,10 @@
 tokens), kube-controller-manager, kube-scheduler, and kwok making one fake node run pods.
 
 kwok's stages make pods of Deployments Ready and pods of Jobs Succeeded, so controllers behave as
-on a real cluster, while no container ever runs.
+on a real cluster, while no container ever runs. The ``node`` component adds a real node beside
+it; for that node the apiserver listens on every address (pods reach it through the
+``kubernetes`` Service), presents the admin certificate to kubelets (logs, exec, port-forward),
+and admits the namespace annotations that keep pods on one node or the other.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ SERVICE_CIDR = "10.0.0.0/24"
 POD_CIDR = "10.244.0.0/16"
 
 
-def _tls(pki: Path) -> ssl.SSLContext:
+def admin_tls(pki: Path) -> ssl.SSLContext:
+    """TLS as the test environment's admin (a client certificate in system:masters)."""
     context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
     context.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
     return context
@@ -53,7 +57,7 @@ class Kubernetes:
         server = env.get("TESTENV_APISERVER", "")
         pki = Path(env.get("KUBECONFIG", "/nonexistent")).parent / "pki"
         try:
-            return self._node_ready(pki, server)
+            return node_ready(pki, server, NODE_NAME)
         except Exception:  # noqa: BLE001 - anything but a Ready node means start again
             return False
 
@@ -96,8 +100,14 @@ class Kubernetes:
                 str(binary),
                 f"--etcd-servers=http://127.0.0.1:{etcd_port}",
                 f"--secure-port={port}",
-                "--bind-address=127.0.0.1",
+                # Every address, so that pods on the real node reach it through the bridge; it
+                # serves TLS with client-certificate and token authentication only.
+                "--bind-address=0.0.0.0",
                 "--advertise-address=127.0.0.1",
+                f"--kubelet-client-certificate={pki / 'admin.crt'}",
+                f"--kubelet-client-key={pki / 'admin.key'}",
+                "--kubelet-preferred-address-types=InternalIP",
+                "--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction",
                 f"--cert-dir={pki}",
                 f"--tls-cert-file={pki / 'apiserver.crt'}",
                 f"--tls-private-key-file={pki / 'apiserver.key'}",
@@ -115,7 +125,7 @@ class Kubernetes:
                 "--v=1",
             ],
         )
-        context = _tls(pki)
+        context = admin_tls(pki)
 
         def ready() -> bool:
             url = f"https://127.0.0.1:{port}/readyz"
@@ -216,16 +226,17 @@ class Kubernetes:
                 },
             },
         }
-        context = _tls(pki)
+        context = admin_tls(pki)
         try:
             http_json(f"{server}/api/v1/nodes", method="POST", body=node, context=context)
         except Exception as exc:
             if "409" not in str(exc):
                 raise
-        wait_until("kwok", lambda: self._node_ready(pki, server), timeout=90, interval=1.0)
+        wait_until("kwok", lambda: node_ready(pki, server, NODE_NAME), timeout=90, interval=1.0)
 
-    @staticmethod
-    def _node_ready(pki: Path, server: str) -> bool:
-        node = http_json(f"{server}/api/v1/nodes/{NODE_NAME}", context=_tls(pki))
-        conditions = node.get("status", {}).get("conditions", [])
-        return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+def node_ready(pki: Path, server: str, name: str) -> bool:
+    """True if node ``name`` is registered and Ready."""
+    node = http_json(f"{server}/api/v1/nodes/{name}", context=admin_tls(pki))
+    conditions = node.get("status", {}).get("conditions", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)

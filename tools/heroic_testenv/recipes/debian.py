@@ -1,4 +1,4 @@
-"""Programs from Debian's packages, unpacked into the cache (no system install): nginx."""
+"""Programs from Debian's packages, unpacked into the cache (no system install): nginx, runc."""
 
 from __future__ import annotations
 
@@ -9,19 +9,37 @@ from heroic_testenv.procs import ComponentError
 from heroic_testenv.recipes.shell import run
 
 
-def build_nginx(target: Path, package: str) -> None:
+def unpack(component: str, target: Path, package: str) -> Path:
     """``apt-get download`` the package (after ``apt-get update`` if the lists lack it), then
-    ``dpkg-deb -x`` it into target/root; the binary is target/root/usr/sbin/nginx."""
+    ``dpkg-deb -x`` it into target/root, which is returned."""
     log = target / "build.log"
     try:
-        run("nginx", ["apt-get", "download", "-q", package], cwd=target, log=log)
+        run(component, ["apt-get", "download", "-q", package], cwd=target, log=log)
     except ComponentError:
-        run("nginx", ["apt-get", "update", "-q"], cwd=target, log=log)
-        run("nginx", ["apt-get", "download", "-q", package], cwd=target, log=log)
+        run(component, ["apt-get", "update", "-q"], cwd=target, log=log)
+        run(component, ["apt-get", "download", "-q", package], cwd=target, log=log)
     (deb,) = target.glob("*.deb")
-    run("nginx", ["dpkg-deb", "-x", str(deb), str(target / "root")], cwd=target, log=log)
+    root = target / "root"
+    run(component, ["dpkg-deb", "-x", str(deb), str(root)], cwd=target, log=log)
     deb.unlink()
-    binary = target / "root" / "usr" / "sbin" / "nginx"
-    probe = subprocess.run([str(binary), "-V"], capture_output=True, text=True, check=False)
-    if probe.returncode != 0 or "--with-http_ssl_module" not in probe.stderr:
-        raise ComponentError("nginx", f"{binary} does not run or lacks TLS: {probe.stderr}", log)
+    return root
+
+
+def _check(component: str, target: Path, argv: list[str], expect: str) -> None:
+    probe = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if probe.returncode != 0 or expect not in probe.stdout + probe.stderr:
+        problem = f"{argv[0]} does not run or lacks {expect!r}: {probe.stderr}"
+        raise ComponentError(component, problem, target / "build.log")
+
+
+def build_nginx(target: Path, package: str) -> None:
+    """nginx with TLS; the binary is target/root/usr/sbin/nginx."""
+    binary = unpack("nginx", target, package) / "usr" / "sbin" / "nginx"
+    _check("nginx", target, [str(binary), "-V"], "--with-http_ssl_module")
+
+
+def build_runc(target: Path, package: str) -> None:
+    """runc, the OCI runtime under containerd (Debian's build links libseccomp, so seccomp
+    profiles such as RuntimeDefault work); the binary is target/root/usr/sbin/runc."""
+    binary = unpack("runc", target, package) / "usr" / "sbin" / "runc"
+    _check("runc", target, [str(binary), "--version"], "seccomp")
