@@ -1,8 +1,9 @@
 """The Containerfile builds one slim, non-root image with the heroic entry point.
 
-No Docker engine runs here, so the image is checked without building it: its instructions are
-parsed and held to our rules, hadolint lints it, and the build context that .dockerignore leaves
-is shown to hold every package the entry point imports.
+These checks need no build: the instructions are parsed and held to our rules, hadolint lints
+them, and the build context that .dockerignore leaves is shown to hold every package the entry
+point imports. tests/integration/testenv/test_images_build.py builds the image with buildah (no
+Docker) and checks and runs the result.
 """
 
 from __future__ import annotations
@@ -88,6 +89,23 @@ def test_image_installs_the_project_with_backends_operator_and_render_extras() -
     assert 'pip install ".[backends,operator,render]"' in runs
     extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
     assert {"backends", "operator", "render"} <= set(extras["optional-dependencies"])
+
+
+def test_pip_uses_the_index_unless_an_offline_build_says_otherwise() -> None:
+    # Build arguments pip reads from the environment: 0 and "" leave its defaults (the index),
+    # the buildah build passes PIP_NO_INDEX=1 and PIP_FIND_LINKS=<mounted wheelhouse>.
+    args = _build_args()
+    assert args["PIP_NO_INDEX"] == "0"
+    assert args["PIP_FIND_LINKS"] == '""'
+    final_stage_args = {a.split("=", 1)[0] for k, a in _final_stage() if k == "ARG"}
+    assert not {"PIP_NO_INDEX", "PIP_FIND_LINKS"} & final_stage_args
+
+
+def test_both_stages_run_python3_which_every_python_base_has() -> None:
+    # Debian's python3 package (the buildah base) has no plain "python" command.
+    runs = " ".join(a for k, a in _instructions() if k == "RUN")
+    assert "python3 -m venv /opt/heroic" in runs
+    assert not [word for word in runs.split() if word == "python"]
 
 
 def test_the_heroic_console_script_is_declared() -> None:
