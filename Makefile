@@ -47,8 +47,13 @@ docs: venv  ## regenerate docs/heroiccluster-reference.md from the CRD
 	$(PY) -m heroic_docs.crd_reference
 
 IMAGE ?= heroic:dev
-image:  ## build the container image (needs a Docker engine)
-	docker build -f Containerfile -t $(IMAGE) .
+image:  ## build the container image: docker build where a Docker engine answers, else buildah (no daemon, no registry)
+	@if docker info >/dev/null 2>&1; then \
+		docker build -f Containerfile -t $(IMAGE) . ; \
+	else \
+		echo "no Docker engine answers: building with buildah (docs/testing.md, Images without Docker)" >&2; \
+		$(MAKE) --no-print-directory venv && $(TESTENV) image heroic --tag $(IMAGE); \
+	fi
 
 lint: venv  ## ruff (check and format), mypy --strict, import contracts
 	$(VENV)/bin/ruff check .

@@ -160,24 +160,31 @@ def _ensure_base(kind: str) -> str:
     return ref
 
 
-def _wheelhouse() -> Path:
-    python = "".join(map(str, recipe.PYTHON))
-    return artifacts.entry_dir("wheelhouse", f"cp{python}", [RECIPE, REPO_ROOT / "pyproject.toml"])
+def wheelhouse_key(wanted: Sequence[str]) -> str:
+    """The wheelhouse's version: the Python and the requirements (not all of pyproject.toml,
+    whose dev dependencies and test settings change more often than what the image needs)."""
+    return f"cp{''.join(map(str, recipe.PYTHON))}-{digest(*wanted)[:8]}"
+
+
+def _wheelhouse() -> tuple[Path, list[str]]:
+    with (REPO_ROOT / "pyproject.toml").open("rb") as f:
+        wanted = requirements(tomllib.load(f), EXTRAS)
+    return artifacts.entry_dir("wheelhouse", wheelhouse_key(wanted), [RECIPE]), wanted
 
 
 def _ensure_wheelhouse() -> Path:
+    target, wanted = _wheelhouse()
+
     def build(target: Path) -> None:
-        with (REPO_ROOT / "pyproject.toml").open("rb") as f:
-            wanted = requirements(tomllib.load(f), EXTRAS)
         recipe.build_wheelhouse(target, wanted, recipe.PYTHON)
         _prune("wheelhouse", target, KEEP_OLDER["wheelhouse"])
 
-    return artifacts.ensure("wheelhouse", _wheelhouse(), build) / "wheels"
+    return artifacts.ensure("wheelhouse", target, build) / "wheels"
 
 
 def _heroic() -> _Plan:
     base, _ = _base("python")
-    tag = heroic_tag(REPO_ROOT, base, _wheelhouse().name, _file_digest(RECIPE))
+    tag = heroic_tag(REPO_ROOT, base, _wheelhouse()[0].name, _file_digest(RECIPE))
     ref = f"localhost/heroic:{tag}"
 
     def build(target: Path) -> None:

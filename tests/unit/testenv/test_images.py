@@ -141,6 +141,18 @@ def test_requirements_leave_out_the_project_itself() -> None:
     assert images.requirements(pyproject, ["all"]) == ["a>=1", "c", "setuptools>=68"]
 
 
+def test_the_wheelhouse_follows_the_requirements_not_the_dev_tools() -> None:
+    with (REPO_ROOT / "pyproject.toml").open("rb") as f:
+        pyproject = tomllib.load(f)
+    key = images.wheelhouse_key(images.requirements(pyproject, images.EXTRAS))
+    assert key.startswith("cp311-")
+    pyproject["project"]["optional-dependencies"]["dev"].append("another-linter")
+    pyproject["tool"]["pytest"]["ini_options"]["markers"].append("new: a marker")
+    assert images.wheelhouse_key(images.requirements(pyproject, images.EXTRAS)) == key
+    pyproject["project"]["dependencies"].append("six")
+    assert images.wheelhouse_key(images.requirements(pyproject, images.EXTRAS)) != key
+
+
 def test_bud_argv_builds_offline_with_chroot_isolation() -> None:
     argv = recipe.bud_argv(
         Path("/src/Containerfile"),
