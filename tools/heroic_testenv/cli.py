@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from heroic_testenv import images, procs
 from heroic_testenv.builds import fetch_all
+from heroic_testenv.components.node import leftovers as node_leftovers
 from heroic_testenv.paths import run_dir
 from heroic_testenv.procs import ComponentError
 from heroic_testenv.registry import COMPONENTS, resolve
@@ -29,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--components", default="all", help='e.g. "kubernetes kafka" or "all"')
     sub.add_parser("env", help="print export lines for the running environment")
     sub.add_parser("status", help="show what runs")
+    sub.add_parser(
+        "leftovers", help="list what a real node left on the machine; exit 1 if anything"
+    )
     logs = sub.add_parser("logs", help="print a component's log")
     logs.add_argument("process")
     run = sub.add_parser("run", help="up, run a command with the environment, then down")
@@ -53,6 +57,28 @@ def _run_command(components: str, command: Sequence[str]) -> int:
             down(result.started)
 
 
+def _show(args: argparse.Namespace) -> int:
+    """The verbs that only look: leftovers, env, status, logs."""
+    if args.verb == "leftovers":
+        found = node_leftovers()
+        for item in found[:30]:
+            print(item)
+        if len(found) > 30:
+            print(f"... and {len(found) - 30} more")
+        return 1 if found else 0
+    if args.verb == "env":
+        for key, value in sorted(exported(load_state(run_dir())).items()):
+            print(f"export {key}={shlex.quote(value)}")
+    elif args.verb == "status":
+        state = load_state(run_dir())
+        for name, component in COMPONENTS.items():
+            running = name in state and component.healthy(state[name])
+            print(f"{name:14} {'running' if running else 'stopped'}")
+    else:
+        print(procs.tail(run_dir() / "logs" / f"{args.process}.log", lines=200))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -67,16 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             names = resolve(args.components, requirements=False)
             stopped = down(None if args.components == "all" else names)
             print(f"[testenv] stopped {', '.join(stopped) or 'nothing'}", file=sys.stderr)
-        elif args.verb == "env":
-            for key, value in sorted(exported(load_state(run_dir())).items()):
-                print(f"export {key}={shlex.quote(value)}")
-        elif args.verb == "status":
-            state = load_state(run_dir())
-            for name, component in COMPONENTS.items():
-                running = name in state and component.healthy(state[name])
-                print(f"{name:14} {'running' if running else 'stopped'}")
-        elif args.verb == "logs":
-            print(procs.tail(run_dir() / "logs" / f"{args.process}.log", lines=200))
+        elif args.verb in ("leftovers", "env", "status", "logs"):
+            return _show(args)
         elif args.verb == "run":
             return _run_command(args.components, args.command)
         elif args.verb == "image":

@@ -200,17 +200,19 @@ def _elasticsearch() -> _Plan:
     distribution = builds.artifact("elasticsearch")
     base, _ = _base("jre")
     files = IMAGES_DIR / "elasticsearch"
-    inputs = [RECIPE, files / "Containerfile", files / "entrypoint.sh"]
+    # This module names the tag that the archive embeds, so it is an input too.
+    inputs = [RECIPE, Path(__file__), files / "Containerfile", files / "entrypoint.sh"]
     key = f"{es_version}-{digest(base, distribution.name)[:8]}"
-    ref = f"localhost/elasticsearch:{es_version}"
+    target = artifacts.entry_dir("image-elasticsearch", key, inputs)
+    # The tag names the cache entry, so a rebuilt image is a new tag, which the node imports
+    # (it skips a tag it already has).
+    ref = f"localhost/elasticsearch:{target.name}"
 
     def build(target: Path) -> None:
         home = distribution / f"elasticsearch-{es_version}"
         recipe.build_elasticsearch(target, ref, _ensure_base("jre"), home, files)
 
-    return _Plan(
-        "image-elasticsearch", artifacts.entry_dir("image-elasticsearch", key, inputs), ref, build
-    )
+    return _Plan("image-elasticsearch", target, ref, build)
 
 
 def _pause() -> _Plan:

@@ -109,18 +109,12 @@ class Node:
         socket = self.layout.containerd_socket
         cleanup.kill_all([cleanup.pod_pids(), cleanup.shim_pids(socket)])
         self._kube_proxy_cleanup(run)
-        left = cleanup.unmount_all([self.layout.volatile, self.layout.persistent])
+        cleanup.unmount_all([self.layout.volatile, self.layout.persistent])
+        cleanup.remove_cgroups()
         network.teardown(SERVICE_CIDR)
-        leftovers = [
-            *(f"mount {point}" for point in left),
-            *(f"process {pid}" for pid in cleanup.pod_pids()),
-            *(f"cgroup {path}" for path in cleanup.remove_cgroups()),
-            *(f"interface {name}" for name in network.bridge_ports()),
-            *(["bridge"] if network.bridge_exists() else []),
-            *network.leftover_rules(),
-        ]
-        if leftovers:
-            raise ComponentError(self.name, f"left behind after stopping: {leftovers}")
+        left = leftovers(self.layout)
+        if left:
+            raise ComponentError(self.name, f"left behind after stopping: {left}")
         shutil.rmtree(self.layout.volatile, ignore_errors=True)
         return stopped
 
@@ -285,6 +279,21 @@ class Node:
             log=log_path(run, "kubelet"),
             interval=1.0,
         )
+
+
+def leftovers(layout: Layout | None = None) -> list[str]:
+    """What of a node is still on the machine: empty once the node is down (and cleaned).
+    Only looks; changes nothing."""
+    layout = layout or Layout()
+    return [
+        *(f"mount {point}" for point in cleanup.mounts_under([layout.volatile, layout.persistent])),
+        *(f"container process {pid}" for pid in cleanup.pod_pids()),
+        *(f"shim {pid}" for pid in cleanup.shim_pids(layout.containerd_socket)),
+        *(f"cgroup {path}" for path in cleanup.pod_cgroups()),
+        *(f"interface {name}" for name in network.bridge_ports()),
+        *(["bridge heroic0"] if network.bridge_exists() else []),
+        *network.leftover_rules(),
+    ]
 
 
 def _http_ok(url: str) -> bool:

@@ -94,6 +94,11 @@ def unmount_all(prefixes: list[Path]) -> list[str]:
     return mounts_under(prefixes)
 
 
+def pod_cgroups() -> list[Path]:
+    """The kubepods cgroup directories that exist, in every controller."""
+    return [Path(root) for tree in _cgroup_trees() for root, _d, _f in os.walk(tree)]
+
+
 def remove_cgroups() -> list[Path]:
     """rmdir the kubepods trees depth-first; returns directories that would not go."""
     left = []
