@@ -85,6 +85,8 @@ class KafkaSource:
         self._next: dict[Partition, int] = {}
         #: Messages consumed while paused, handed out first after the resume.
         self._held: list[Message] = []
+        #: Partitions to seek back to the first message dropped at a revocation (see _rewind).
+        self._rewinds: dict[Partition, int] = {}
         self.health = ClientHealth(log)
 
     @property
@@ -189,18 +191,62 @@ class KafkaSource:
                 received = True
         if received:
             self.health.working()
+        revoked, self._revoked = tuple(self._revoked), []
+        if revoked:
+            gone = set(revoked)
+            dropped = [m for m in (*self._held, *messages) if m.partition in gone]
+            messages = [m for m in messages if m.partition not in gone]
+            self._held = [m for m in self._held if m.partition not in gone]
+            self._rewind(dropped)
+        if self._rewinds:
+            # What was read of these partitions lies past the rewind point: it comes again,
+            # in order, after the seek.
+            rewinding = set(self._rewinds)
+            messages = [m for m in messages if m.partition not in rewinding]
+            self._retry_rewinds()
         if self._paused:
             # Already fetched before the pause took effect: keep them for the resume.
             self._held, messages = messages, []
         for message in messages:
             assert message.partition is not None  # noqa: S101 - Kafka messages have one
             self._next[message.partition] = message.offset + 1
-        revoked, self._revoked = tuple(self._revoked), []
-        if revoked:
-            gone = set(revoked)
-            messages = [m for m in messages if m.partition not in gone]
-            self._held = [m for m in self._held if m.partition not in gone]
         return Fetched(messages, revoked)
+
+    def _rewind(self, dropped: list[Message]) -> None:
+        """Messages of a revoked partition are dropped (the pipeline forgets the partition).
+        Where the partition was assigned again within the same ``consume`` call (an eager
+        rebalance revokes every partition and hands most of them back at once), the client has
+        already read past them: seek back to the first one, or they would never be handled
+        while later offsets get committed."""
+        first: dict[Partition, int] = {}
+        for message in dropped:
+            assert message.partition is not None  # noqa: S101 - Kafka messages have one
+            if message.partition in self._assigned:
+                first[message.partition] = min(
+                    message.offset, first.get(message.partition, message.offset)
+                )
+        self._rewinds.update(first)
+
+    def _retry_rewinds(self) -> None:
+        """Seek what ``_rewind`` asked for; a seek refused now (the fetcher is not started yet
+        right after an assignment) is tried again on the next fetch, before anything of that
+        partition is handed out."""
+        consumer = self._require()
+        for partition, offset in list(self._rewinds.items()):
+            if partition not in self._assigned:
+                del self._rewinds[partition]
+                continue
+            try:
+                consumer.seek(TopicPartition(partition[0], partition[1], offset))
+            except KafkaException as exc:
+                log.info("Rewind after a rebalance deferred: %s", exc.args[0])
+                continue
+            del self._rewinds[partition]
+            self._next[partition] = offset
+            log.info(
+                "Rewound after a rebalance",
+                extra={"partition": _tp_label(partition), "offset": offset},
+            )
 
     def _require(self) -> Consumer:
         if self._consumer is None:
