@@ -31,7 +31,7 @@ test-integration: venv  ## integration tests against the real components of the 
 helm-test: venv  ## Helm chart rendering tests with the real helm binary
 	$(PY) -m pytest helm-tests $(PYTEST_ARGS)
 
-e2e: venv  ## end-to-end tests: kind where Docker answers, else the cluster in KUBECONFIG / the local one
+e2e: venv  ## end-to-end tests: on the test environment's real node (root), kind where Docker answers, or KUBECONFIG
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 run: venv  ## the main job on embedded defaults: control plane, operator, a HeroicCluster, API + consumer with demo data

@@ -21,6 +21,17 @@ from heroic_testenv.runner import UpResult, down, up
 
 # Components a marker brings along: Kubernetes tests also get kubectl and helm.
 COMPANIONS = {"kubernetes": ["helm"]}
+# The real-pod tests run on another cluster's nodes when that cluster's images are named
+# (tests/e2e/realpods.py); then no node of the test environment is started for them.
+EXTERNAL_NODE = "HEROIC_E2E_IMAGE"
+
+
+def _provided(name: str) -> bool:
+    return bool(os.environ.get(PROVIDED_BY[name])) or (
+        name == "node" and bool(os.environ.get(EXTERNAL_NODE))
+    )
+
+
 _errors: dict[str, BaseException] = {}
 _started: list[str] = []
 
@@ -40,7 +51,7 @@ def _needed(items: list[pytest.Item]) -> list[str]:
             if marker.name in COMPONENTS:
                 names.add(marker.name)
                 names.update(COMPANIONS.get(marker.name, []))
-    return [n for n in COMPONENTS if n in names and not os.environ.get(PROVIDED_BY[n])]
+    return [n for n in COMPONENTS if n in names and not _provided(n)]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -64,7 +75,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             continue
         if name in _errors:
             pytest.fail(f"test environment: {_errors[name]}", pytrace=False)
-        if not os.environ.get(PROVIDED_BY[name]):
+        if not _provided(name):
             pytest.skip(f"{name} not provided ({PROVIDED_BY[name]} unset) and --testenv-no-start")
 
 

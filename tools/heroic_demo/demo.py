@@ -1,5 +1,9 @@
 """Bring the whole system up locally and keep it running until Ctrl-C.
 
+As root on Linux it runs on real pods (``realpods.py``): the test environment's real node runs
+the operator, API and consumer as containers of our image. Elsewhere (or with
+``HEROIC_RUN_MODE=local``) it runs them as local processes beside the control plane:
+
 1. the test environment's Kubernetes control plane (kwok runs the pods), Kafka and kubectl;
 2. the HeroicCluster CRD and the operator (``heroic operator``) watching one namespace;
 3. a sample HeroicCluster on memory backends, waited for until Ready;
@@ -21,11 +25,12 @@ from types import FrameType
 
 import yaml
 
+from heroic_demo import realpods
 from heroic_demo.producer import DemoProducer
 from heroic_testenv.crds import wait_established
 from heroic_testenv.paths import REPO_ROOT, run_dir
 from heroic_testenv.procs import free_port, log_path, spawn, stop
-from heroic_testenv.registry import resolve
+from heroic_testenv.registry import PROVIDED_BY, resolve
 from heroic_testenv.runner import down, up
 
 NAMESPACE = "heroic-demo"
@@ -163,8 +168,29 @@ def start_system(env: dict[str, str]) -> tuple[int, str, DemoProducer]:
     return port, name, producer
 
 
-def explain(env: dict[str, str], port: int, name: str) -> None:
+def start_real(env: dict[str, str]) -> tuple[int, str, DemoProducer]:
+    """The operator, API and consumer as pods on the real node."""
+    port = realpods.start(env, kubectl, NAMESPACE, TOPIC, say)
+    took = wait_ready(env, realpods.CLUSTER, timeout=300)
+    say(f"HeroicCluster {realpods.CLUSTER} is Ready ({took:.0f}s after apply)")
+    realpods.port_forward(env, NAMESPACE, port)
+    wait_http(f"http://127.0.0.1:{port}/status")
+    say(f"the API pod answers on http://127.0.0.1:{port} (kubectl port-forward)")
+    producer = DemoProducer(env["KAFKA_BOOTSTRAP_SERVERS"], TOPIC)
+    producer.start()
+    return port, realpods.CLUSTER, producer
+
+
+def explain(env: dict[str, str], port: int, name: str, real: bool) -> None:
     base = f"http://127.0.0.1:{port}"
+    where = (
+        f"""  $KUBECTL get pods -n {NAMESPACE} -o wide            # real containers on heroic-node-0
+  $KUBECTL logs -n {NAMESPACE} deployment/{name}-heroic-api
+  $KUBECTL exec -n {NAMESPACE} deployment/{name}-heroic-api -- heroic --version"""
+        if real
+        else f"  $KUBECTL get deploy,svc,cm,job,pods -n {NAMESPACE}   # what the operator made "
+        "(kwok runs pods)"
+    )
     print(
         f"""
 Heroic is running. Try, in another shell:
@@ -172,7 +198,7 @@ Heroic is running. Try, in another shell:
   eval "$(make -s testenv-env)"
   $KUBECTL get heroiccluster -n {NAMESPACE}            # Ready, reason, API, consumers
   $KUBECTL describe heroiccluster {name} -n {NAMESPACE}
-  $KUBECTL get deploy,svc,cm,job,pods -n {NAMESPACE}   # what the operator made (kwok runs pods)
+{where}
 
   curl -s {base}/status
   curl -s -XPOST {base}/metadata/key-suggest -H 'content-type: application/json' \\
@@ -185,7 +211,7 @@ Heroic is running. Try, in another shell:
   open {base}/docs                                     # the OpenAPI page
 
 Demo metrics go to Kafka topic {TOPIC} (3 hosts x 2 keys, and a request-latency t-digest per
-host, every second); the node consumes them. tdigest answers P99/P50/P75 groups per host.
+host, every second); the consumer consumes them. tdigest answers P99/P50/P75 groups per host.
 Logs: {run_dir() / "logs"}. Press Ctrl-C to stop.
 """,
         flush=True,
@@ -201,18 +227,28 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     # Ctrl-C too, also where the shell started us with SIGINT ignored (a background job).
     signal.signal(signal.SIGINT, on_signal)
+    why_not = realpods.unavailable()
+    real = why_not is None
     say(
-        "bringing up the local control plane and Kafka "
+        "mode: real pods (operator, API and consumer run as containers on a local kubelet)"
+        if real
+        else f"mode: local processes beside the control plane ({why_not}; kwok plays the kubelet)"
+    )
+    say(
+        "bringing up the local control plane and backends "
         "(the first run builds them: about ten minutes on two cores)"
     )
-    result = up(resolve("kubernetes kafka helm"))
+    names = resolve(realpods.COMPONENTS if real else "kubernetes kafka helm")
+    # What the environment already points at (another shell's test environment) is used.
+    provided = {n for n in names if os.environ.get(PROVIDED_BY[n])}
+    result = up([n for n in names if n not in provided])
     if result.errors:
         return 1
-    env = result.env
+    env = {**{k: v for k, v in os.environ.items() if k.isupper()}, **result.env}
     producer: DemoProducer | None = None
     try:
-        port, name, producer = start_system(env)
-        explain(env, port, name)
+        port, name, producer = start_real(env) if real else start_system(env)
+        explain(env, port, name, real)
         while True:
             time.sleep(10)
             say(f"demo points produced: {producer.sent}")
@@ -227,6 +263,8 @@ def main() -> int:
             producer.stop()
         for process in ("demo-node", "demo-operator"):
             stop(run_dir(), process, grace=10)
+        if real:
+            realpods.stop_all(env, NAMESPACE)
         if result.started:
             down(result.started)
         say("stopped")

@@ -67,6 +67,9 @@ def test_make_run_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -
     log, run = tmp_path / "run.log", tmp_path / "run"
     env = {k: v for k, v in os.environ.items() if k not in PROVIDED_BY.values()}
     env["TESTENV_RUN_DIR"] = str(run)
+    # The local mode (kwok plays the kubelet); test_make_run_real.py covers real pods, which
+    # a second run directory could not have (one real node per machine).
+    env["HEROIC_RUN_MODE"] = "local"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "heroic_demo"], cwd=REPO_ROOT, env=env, stdout=out, stderr=out
@@ -99,6 +102,7 @@ def test_make_run_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -
             proc.kill()
             proc.wait()
     text = log.read_text(errors="replace")
+    assert "mode: local processes" in text
     after_stop = text[text.index("[run] stopping") :]
     assert "[run] stopped" in after_stop
     assert "rdkafka" not in after_stop, after_stop[-2000:]

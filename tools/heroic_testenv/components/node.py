@@ -101,6 +101,7 @@ class Node:
         """Stop the node and remove every container, mount, cgroup, network device and rule it
         made (also after a crash, when no process is left to ask). Returns what it stopped."""
         stopped = [p for p in ("kubelet", "kube-proxy", "coredns") if procs.stop(run, p)]
+        self._deregister(run)
         ctr = self._ctr_from_state(run)
         if ctr is not None and ctr.answers():
             ctr.remove_all_containers()
@@ -117,6 +118,17 @@ class Node:
             raise ComponentError(self.name, f"left behind after stopping: {left}")
         shutil.rmtree(self.layout.volatile, ignore_errors=True)
         return stopped
+
+    @staticmethod
+    def _deregister(run: Path) -> None:
+        """Delete the Node object while the apiserver still answers: the node is gone, and a
+        stale one would carry the lifecycle controller's unreachable taints into the next start
+        (and its pods, which the pod garbage collector now removes)."""
+        kubeconfig = run / "kubernetes" / "admin.kubeconfig"
+        with contextlib.suppress(Exception):
+            server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+            context = admin_tls(kubeconfig.parent / "pki")
+            http_json(f"{server}/api/v1/nodes/{NODE_NAME}", method="DELETE", context=context)
 
     def _ctr_from_state(self, run: Path) -> Ctr | None:
         marker = run / "node" / "ctr"
@@ -273,12 +285,20 @@ class Node:
         )
         wait_until(
             "kubelet",
-            lambda: node_ready(pki, server, NODE_NAME),
+            lambda: node_ready(pki, server, NODE_NAME) and not _condition_taints(pki, server),
             timeout=120,
             proc=proc,
             log=log_path(run, "kubelet"),
             interval=1.0,
         )
+
+
+def _condition_taints(pki: Path, server: str) -> list[str]:
+    """Taints the node lifecycle controller puts on a node it lost (not-ready, unreachable):
+    until they are gone, new pods are not scheduled there and running ones may be evicted."""
+    node = http_json(f"{server}/api/v1/nodes/{NODE_NAME}", context=admin_tls(pki))
+    taints = node.get("spec", {}).get("taints") or []
+    return [t["key"] for t in taints if t["key"].startswith("node.kubernetes.io/")]
 
 
 def leftovers(layout: Layout | None = None) -> list[str]:
