@@ -8,12 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from heroic_testenv.crds import wait_established
 from tests.e2e import realpods
 from tests.e2e.realpods import RELEASE, Target, all_ready, wait_or_diagnose
-from tests.e2e.support import CHART, REPO_ROOT, helm, kubectl
-
-CRD = REPO_ROOT / "crds" / "heroicclusters.heroic.dev.yaml"
+from tests.e2e.support import helm, install_chart, kubectl
 
 
 @pytest.fixture(scope="session")
@@ -35,19 +32,10 @@ def namespace(real: Target) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def operator(real: Target, namespace: str) -> Iterator[str]:
     """The chart installed with our image; yields the operator's pod selector once it is Ready."""
-    kubectl(
-        "apply", "--server-side", "--force-conflicts", "--field-manager=heroic-e2e", "-f", str(CRD)
-    )
-    wait_established(["heroicclusters.heroic.dev"])
     repository, tag = real.image.rsplit(":", 1)
-    helm(
-        "install",
+    install_chart(
         RELEASE,
-        str(CHART),
-        "--namespace",
         namespace,
-        "--set",
-        "crds.install=false",
         "--set",
         f"image.repository={repository}",
         "--set",

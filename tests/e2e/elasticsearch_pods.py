@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.realpods import RESTRICTED_POD
+from tests.e2e.realpods import RESTRICTED_POD, all_ready, wait_or_diagnose
 
 NAME = "es"
 DISCOVERY = "es-nodes"
@@ -148,3 +148,14 @@ def manifests(image: str, replicas: int = 2) -> str:
 
 def selector() -> str:
     return ",".join(f"{k}={v}" for k, v in SELECTOR.items())
+
+
+def wait_ready(namespace: str, count: int) -> None:
+    """``count`` Elasticsearch pods Ready (their diagnosis on a timeout)."""
+    wait_or_diagnose(
+        f"{count} Elasticsearch pods Ready",
+        lambda: all_ready(namespace, selector(), count),
+        namespace,
+        selector(),
+        timeout=300,
+    )

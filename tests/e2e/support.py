@@ -51,6 +51,24 @@ def helm(*args: str, kubeconfig: str | None = None) -> str:
     return run([os.environ["HELM"], *args], env=env)
 
 
+CRD = REPO_ROOT / "crds" / "heroicclusters.heroic.dev.yaml"
+
+
+def install_chart(release: str, namespace: str, *options: str) -> None:
+    """``helm install`` of the chart with the CRD left to crds/: the CRD is cluster-wide and
+    shared with the other suites on the cluster, so it is applied from there rather than owned
+    by one release (the chart's own CRD install, upgrade and keep-on-uninstall are covered by
+    helm-tests/test_chart_lifecycle.py on a private group)."""
+    from heroic_testenv.crds import wait_established  # noqa: PLC0415
+
+    kubectl(
+        "apply", "--server-side", "--force-conflicts", "--field-manager=heroic-e2e", "-f", str(CRD)
+    )
+    wait_established(["heroicclusters.heroic.dev"])
+    helm("install", release, str(CHART), "--namespace", namespace, "--set", "crds.install=false",
+         *options)  # fmt: skip
+
+
 def wait_for(
     what: str,
     check: Callable[[], bool],

@@ -19,15 +19,13 @@ import pytest
 import yaml
 
 from heroic_core.config import HeroicConfig
-from heroic_testenv.crds import wait_established
 from heroic_testenv.procs import free_port
 from tests.e2e.support import (
-    CHART,
     HEROIC,
-    REPO_ROOT,
     condition,
     example,
     helm,
+    install_chart,
     kubectl,
     kubectl_json,
     local_process,
@@ -37,31 +35,13 @@ from tests.e2e.support import (
 
 pytestmark = [pytest.mark.kubernetes, pytest.mark.helm]
 RELEASE = "e2e"
-CRD = REPO_ROOT / "crds" / "heroicclusters.heroic.dev.yaml"
 
 
 @pytest.fixture
 def installed(tmp_path: Path) -> Iterator[str]:
     """A namespace with the chart installed; uninstalled and deleted afterwards."""
     namespace = f"e2e-{uuid.uuid4().hex[:8]}"
-    # The CRD is cluster-wide and shared with the other suites on this cluster, so it is applied
-    # from crds/ rather than owned by this release (the chart's own CRD install, upgrade and
-    # keep-on-uninstall are covered by helm-tests/test_chart_lifecycle.py on a private group).
-    kubectl(
-        "apply", "--server-side", "--force-conflicts", "--field-manager=heroic-e2e", "-f", str(CRD)
-    )
-    wait_established(["heroicclusters.heroic.dev"])
-    helm(
-        "install",
-        RELEASE,
-        str(CHART),
-        "--namespace",
-        namespace,
-        "--create-namespace",
-        "--set",
-        "crds.install=false",
-        "--wait=false",
-    )
+    install_chart(RELEASE, namespace, "--create-namespace", "--wait=false")
     try:
         yield namespace
     finally:

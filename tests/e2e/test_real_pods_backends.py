@@ -25,7 +25,6 @@ from tests.e2e import elasticsearch_pods as es
 from tests.e2e.realpods import (
     Target,
     adapted,
-    all_ready,
     apply_ready,
     instance,
     pods,
@@ -132,13 +131,7 @@ def wait_count(
 @pytest.fixture(scope="module")
 def elasticsearch(real: Target, namespace: str, operator: str) -> str:
     kubectl("apply", "-n", namespace, "-f", "-", stdin=es.manifests(real.es_image, replicas=2))
-    wait_or_diagnose(
-        "Elasticsearch pods Ready",
-        lambda: all_ready(namespace, es.selector(), 2),
-        namespace,
-        es.selector(),
-        timeout=300,
-    )
+    es.wait_ready(namespace, 2)
     return es.selector()
 
 
@@ -230,13 +223,7 @@ def test_a_new_elasticsearch_pod_serves_heroic_without_a_restart(
     api_selector = f"{instance(onprem.name)},{naming.LABEL_COMPONENT}={naming.COMPONENT_API}"
     restarts = {p["metadata"]["name"] for p in pods(namespace, api_selector)}
     kubectl("scale", "statefulset", es.NAME, "-n", namespace, "--replicas=3")
-    wait_or_diagnose(
-        "a third Elasticsearch pod Ready",
-        lambda: all_ready(namespace, es.selector(), 3),
-        namespace,
-        es.selector(),
-        timeout=300,
-    )
+    es.wait_ready(namespace, 3)
     new = f"{es.NAME}-2"
     with port_forward(namespace, f"pod/{es.NAME}-0", 9200) as es_base:
         wait_or_diagnose(
@@ -379,9 +366,12 @@ def test_points_from_pubsub_land_in_bigtable_and_come_back(
     }
     seeds = [f"{es.DISCOVERY}.{namespace}.svc.cluster.local:9200"]
     for role in ("metadata", "suggest"):
-        backends[role]["elasticsearch"]["seeds"] = seeds
-        index = backends[role]["elasticsearch"]["index"]
-        index["pattern"] = f"gcp-{role}-%s"
+        search = backends[role]["elasticsearch"]
+        search["seeds"] = seeds
+        search["index"]["pattern"] = f"gcp-{role}-%s"
+        # The onprem cluster shares these Elasticsearch pods: templates of their own, or one
+        # cluster's configure Job replaces the other's (same name, other index patterns).
+        search["templateName"] = "gcp"
     (group,) = doc["spec"]["consumers"]
     topic, subscription = f"e2e-{RUN}", f"e2e-{RUN}-heroic"
     group["source"]["pubsub"] = {
@@ -415,3 +405,42 @@ def _no_leaked_threads() -> Iterator[None]:
     yield
     leaked = [t.name for t in threading.enumerate() if t.name.startswith("flow-") and t.is_alive()]
     assert not leaked, f"producer threads still running: {leaked}"
+
+
+def test_split_consumer_groups_write_metrics_and_metadata_separately(
+    real: Target, namespace: str, elasticsearch: str
+) -> None:
+    """The split-consumers example: one group writes points (Cassandra), the other series
+    (Elasticsearch); a point comes back only if both did their part."""
+    doc = adapted("split-consumers.yaml", real)
+    name, topic, keyspace = doc["metadata"]["name"], f"split-{RUN}", f"split_{RUN}"
+    backends = doc["spec"]["backends"]
+    cassandra = backends["metrics"]["cassandra"]
+    cassandra.pop("authentication")  # the test environment's Cassandra asks for no login
+    cassandra.update(
+        seeds=[real.for_pods(os.environ["CASSANDRA_CONTACT_POINTS"])],
+        keyspace=keyspace,
+        replication={"class": "SimpleStrategy", "replication_factor": 1},
+    )
+    for role in ("metadata", "suggest"):
+        search = backends[role]["elasticsearch"]
+        search["seeds"] = [f"{es.DISCOVERY}.{namespace}.svc.cluster.local:9200"]
+        search["index"]["pattern"] = f"split-{role}-%s"
+        search["templateName"] = "split"  # templates of its own beside the other clusters'
+    groups = doc["spec"]["consumers"]
+    assert sorted(tuple(g["writes"]) for g in groups) == [("metadata", "suggest"), ("metrics",)]
+    for group in groups:
+        # The example's SASL_SSL/SCRAM login: the test environment's Kafka has no TLS listener.
+        kafka = group["source"]["kafka"]
+        kafka.pop("config")
+        kafka.pop("configFromSecrets")
+        kafka.update(
+            bootstrapServers=[real.kafka_for_pods()],
+            topics=[topic],
+            createTopics={"partitions": 2, "replicationFactor": 1},
+        )
+    apply_ready(namespace, doc, timeout=420)
+    flow = Flow(topic, f"split-{RUN}")
+    flow.run(ticks=25)
+    with port_forward(namespace, f"service/{naming.api_name(name)}", 8080) as base:
+        wait_all_points(namespace, base, flow)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,36 +20,13 @@ import pytest
 from heroic_testenv.paths import REPO_ROOT
 from heroic_testenv.procs import is_alive, pid_dir
 from heroic_testenv.registry import PROVIDED_BY
+from tests.integration.cli.demo_support import ctrl_c, query, reap, wait_for_output
 
 NODE_URL = re.compile(r"starting a Heroic node on (http://127\.0\.0\.1:\d+)")
 
 
-def _wait_for_output(log: Path, pattern: re.Pattern[str], proc: subprocess.Popen[bytes]) -> str:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        found = pattern.search(text)
-        if found:
-            return found.group(1)
-        assert proc.poll() is None, f"make run exited early:\n{text[-3000:]}"
-        time.sleep(0.5)
-    pytest.fail(f"no {pattern.pattern!r} in the output:\n{log.read_text()[-3000:]}")
-
-
-def _query(url: str, hql: str) -> list[dict[str, Any]]:
-    response = httpx.post(
-        f"{url}/query/metrics",
-        content=hql,
-        headers={"x-client-id": "test", "content-type": "text/plain"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    groups: list[dict[str, Any]] = response.json()["result"]
-    return groups
-
-
 def _demo_values(url: str) -> list[float]:
-    groups = _query(url, 'average(1m) by host from points(10m) where $key = "cpu-usage"')
+    groups = query(url, 'average(1m) by host from points(10m) where $key = "cpu-usage"')
     return [v for group in groups for _, v in group["values"]]
 
 
@@ -59,7 +34,7 @@ def _latency_percentiles(url: str) -> dict[tuple[str, str], list[float]]:
     hql = 'tdigest(1m) by host from distributionPoints(10m) where $key = "request-latency"'
     return {
         (g["tags"]["host"], g["tags"]["tdigeststat"]): [v for _, v in g["values"]]
-        for g in _query(url, hql)
+        for g in query(url, hql)
     }
 
 
@@ -75,7 +50,7 @@ def test_make_run_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -
             [sys.executable, "-m", "heroic_demo"], cwd=REPO_ROOT, env=env, stdout=out, stderr=out
         )
     try:
-        url = _wait_for_output(log, NODE_URL, proc)
+        url = wait_for_output(log, NODE_URL, proc)
         assert "HeroicCluster memory is Ready" in log.read_text()
         deadline = time.monotonic() + 90
         values: list[float] = []
@@ -95,12 +70,9 @@ def test_make_run_serves_demo_data_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -
             ))  # fmt: skip
         consumers = httpx.get(f"{url}/status", timeout=10).json()["consumers"]
         assert consumers["consumingThreads"] == 1
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=120) == 0
+        ctrl_c(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)
     text = log.read_text(errors="replace")
     assert "mode: local processes" in text
     after_stop = text[text.index("[run] stopping") :]

@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +23,7 @@ from heroic_demo.demo import NAMESPACE
 from heroic_demo.realpods import unavailable
 from heroic_testenv.paths import REPO_ROOT
 from tests.e2e.support import kubectl_json
+from tests.integration.cli.demo_support import ctrl_c, query, reap, wait_for_output
 
 pytestmark = [
     pytest.mark.kubernetes,
@@ -35,29 +36,6 @@ pytestmark = [
 API_URL = re.compile(r"the API pod answers on (http://127\.0\.0\.1:\d+)")
 
 
-def _wait_for(log: Path, proc: subprocess.Popen[bytes]) -> str:
-    deadline = time.monotonic() + 600  # the first run builds the image
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        found = API_URL.search(text)
-        if found:
-            return found.group(1)
-        assert proc.poll() is None, f"make run exited early:\n{text[-3000:]}"
-        time.sleep(1)
-    pytest.fail(f"the API pod never answered:\n{log.read_text()[-3000:]}")
-
-
-def _query(url: str, hql: str) -> list[dict[str, object]]:
-    response = httpx.post(
-        f"{url}/query/metrics",
-        content=hql,
-        headers={"x-client-id": "test", "content-type": "text/plain"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return list(response.json()["result"])
-
-
 def test_make_run_on_real_pods(tmp_path: Path) -> None:
     reason = unavailable()
     if reason:
@@ -68,7 +46,7 @@ def test_make_run_on_real_pods(tmp_path: Path) -> None:
             [sys.executable, "-m", "heroic_demo"], cwd=REPO_ROOT, stdout=out, stderr=out
         )
     try:
-        url = _wait_for(log, proc)
+        url = wait_for_output(log, API_URL, proc, timeout=600)  # may build the image
         assert "mode: real pods" in log.read_text()
         pods = kubectl_json("get", "pods", "-n", NAMESPACE)["items"]
         running = {p["metadata"]["labels"].get("app.kubernetes.io/component") for p in pods
@@ -76,24 +54,19 @@ def test_make_run_on_real_pods(tmp_path: Path) -> None:
         assert {"operator", "api", "consumer-demo"} <= running, running
         assert {p["spec"]["nodeName"] for p in pods} == {os.environ["TESTENV_NODE"]}
         deadline = time.monotonic() + 120
-        groups: list[dict[str, object]] = []
+        groups: list[dict[str, Any]] = []
         while time.monotonic() < deadline and not groups:
             with contextlib.suppress(httpx.TransportError):
-                groups = _query(
-                    url, 'average(1m) by host from points(10m) where $key = "cpu-usage"'
-                )
+                groups = query(url, 'average(1m) by host from points(10m) where $key = "cpu-usage"')
             time.sleep(2)
-        assert {g["tags"]["host"] for g in groups} == {"web-1", "web-2", "db-1"}  # type: ignore[index]
-        stats = _query(
+        assert {g["tags"]["host"] for g in groups} == {"web-1", "web-2", "db-1"}
+        stats = query(
             url, 'tdigest(1m) by host from distributionPoints(10m) where $key = "request-latency"'
         )
-        assert {g["tags"]["tdigeststat"] for g in stats} == {"P50", "P75", "P99"}  # type: ignore[index]
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=120) == 0
+        assert {g["tags"]["tdigeststat"] for g in stats} == {"P50", "P75", "P99"}
+        ctrl_c(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)
     text = log.read_text(errors="replace")
     assert "[run] stopped" in text
     with pytest.raises(httpx.TransportError):

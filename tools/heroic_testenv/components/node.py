@@ -58,12 +58,16 @@ class Node:
     def start(self, run: Path, artifacts: Mapping[str, Path]) -> dict[str, str]:
         if sys.platform != "linux" or os.geteuid() != 0:
             raise ComponentError(self.name, "a real node needs root on Linux")
+        other = self._other_owner(run)
+        if other is not None:
+            raise ComponentError(self.name, f"another test environment's node runs ({other})")
         system.ensure_commands(self.name, SYSTEM_COMMANDS)
         kube = run / "kubernetes"
         kubeconfig, pki = kube / "admin.kubeconfig", kube / "pki"
         server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
         self.stop(run)  # whatever an earlier run (or crash) left
-        self._claim(run)
+        self.layout.volatile.mkdir(parents=True, exist_ok=True)
+        self.layout.owner.write_text(str(run))
         # Imported here: building images is the node's business only when it starts.
         from heroic_testenv.images import ensure_image  # noqa: PLC0415
 
@@ -99,7 +103,10 @@ class Node:
 
     def stop(self, run: Path) -> list[str]:
         """Stop the node and remove every container, mount, cgroup, network device and rule it
-        made (also after a crash, when no process is left to ask). Returns what it stopped."""
+        made (also after a crash, when no process is left to ask). Returns what it stopped.
+        Another checkout's running node is left alone (the node's state is machine-wide)."""
+        if self._other_owner(run) is not None:
+            return []
         stopped = [p for p in ("kubelet", "kube-proxy", "coredns") if procs.stop(run, p)]
         self._deregister(run)
         ctr = self._ctr_from_state(run)
@@ -145,15 +152,15 @@ class Node:
 
     # -- start -----------------------------------------------------------------------------
 
-    def _claim(self, run: Path) -> None:
-        """One node per machine: refuse if another checkout's node runs."""
+    def _other_owner(self, run: Path) -> Path | None:
+        """The run directory of another test environment whose node is running, if any."""
         owner = self.layout.owner
-        if owner.exists() and owner.read_text().strip() != str(run):
-            other = Path(owner.read_text().strip())
-            if procs.recorded_pid(other, "kubelet") or procs.recorded_pid(other, "containerd"):
-                raise ComponentError(self.name, f"another test environment's node runs ({other})")
-        self.layout.volatile.mkdir(parents=True, exist_ok=True)
-        owner.write_text(str(run))
+        if not owner.exists() or owner.read_text().strip() == str(run):
+            return None
+        other = Path(owner.read_text().strip())
+        if procs.recorded_pid(other, "kubelet") or procs.recorded_pid(other, "containerd"):
+            return other
+        return None
 
     def _write_configs(self, artifacts: Mapping[str, Path], sandbox: str) -> None:
         layout = self.layout
