@@ -82,8 +82,9 @@ class Node:
         ctr.import_image(pause.archive, pause.ref)
         self._kubernetes_endpoints(server, pki)
         self._coredns(run, artifacts, kubeconfig)
-        self._kube_proxy(run, artifacts, kubeconfig)
+        # The kubelet first: kube-proxy waits (up to 30 s) for the Node object it registers.
         self._kubelet(run, artifacts, kubeconfig, pki, server)
+        self._kube_proxy(run, artifacts, kubeconfig)
         return {
             "TESTENV_NODE": NODE_NAME,
             "TESTENV_NODE_HOST_IP": HOST_IP,
@@ -253,6 +254,8 @@ class Node:
                 str(binary),
                 f"--kubeconfig={kubeconfig}",
                 f"--hostname-override={NODE_NAME}",
+                f"--bind-address={HOST_IP}",
+                "--nodeport-addresses=primary",  # NodePorts on the node's address, not eth0
                 "--proxy-mode=iptables",
                 f"--cluster-cidr={POD_CIDR}",
                 f"--healthz-bind-address=127.0.0.1:{healthz}",
