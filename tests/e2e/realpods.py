@@ -23,12 +23,16 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from heroic_operator import naming
+from heroic_testenv.images import ensure_image
+from heroic_testenv.node.containerd import Ctr
+from heroic_testenv.node.layout import real_node_namespace_annotations
 from tests.e2e.support import condition, example, kubectl, kubectl_json
 
 RELEASE = "heroic"
@@ -45,7 +49,7 @@ class Target:
     backend_host: str
     namespace_annotations: dict[str, str] = field(default_factory=dict)
     #: ctr against the node's containerd, where the tests can reach it (SIGKILL a container).
-    ctr: Any = None
+    ctr: Ctr | None = None
 
     def for_pods(self, host_port: str) -> str:
         """The address at which pods reach a backend the tests reach at ``host_port``."""
@@ -62,12 +66,6 @@ class Target:
 def target() -> Target:
     """The real node of the test environment, or the cluster the environment names."""
     if os.environ.get("TESTENV_NODE"):
-        from pathlib import Path  # noqa: PLC0415
-
-        from heroic_testenv.images import ensure_image  # noqa: PLC0415
-        from heroic_testenv.node.containerd import Ctr  # noqa: PLC0415
-        from heroic_testenv.node.layout import real_node_namespace_annotations  # noqa: PLC0415
-
         ctr = Ctr(Path(os.environ["TESTENV_CTR"]), Path(os.environ["CONTAINERD_ADDRESS"]))
         refs = {}
         for name in ("heroic", "elasticsearch"):
