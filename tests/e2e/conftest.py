@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from heroic_testenv.node.layout import restricted_namespace
 from tests.e2e import realpods
 from tests.e2e.realpods import RELEASE, Target, all_ready, wait_or_diagnose
 from tests.e2e.support import helm, install_chart, kubectl
@@ -21,7 +22,7 @@ def real() -> Target:
 @pytest.fixture(scope="session")
 def namespace(real: Target) -> Iterator[str]:
     name = f"real-{uuid.uuid4().hex[:6]}"
-    kubectl("apply", "-f", "-", stdin=realpods.namespace_manifest(name, real.namespace_annotations))
+    kubectl("apply", "-f", "-", stdin=restricted_namespace(name, real.namespace_annotations))
     try:
         yield name
     finally:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.realpods import RESTRICTED_POD, all_ready, wait_or_diagnose
+from tests.e2e.realpods import RESTRICTED_CONTAINER, RESTRICTED_POD, all_ready, wait_or_diagnose
 
 NAME = "es"
 DISCOVERY = "es-nodes"
@@ -101,10 +101,7 @@ def manifests(image: str, replicas: int = 2) -> str:
             "failureThreshold": 3,
         },
         "resources": {"requests": {"cpu": "50m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "securityContext": RESTRICTED_CONTAINER,
         "volumeMounts": [
             {"name": "data", "mountPath": "/data"},
             {"name": "logs", "mountPath": "/logs"},

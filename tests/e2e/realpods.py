@@ -33,6 +33,7 @@ from heroic_operator import naming
 from heroic_testenv.images import ensure_image
 from heroic_testenv.node.containerd import Ctr
 from heroic_testenv.node.layout import real_node_namespace_annotations
+from heroic_testenv.procs import free_port
 from tests.e2e.support import condition, example, kubectl, kubectl_json
 
 RELEASE = "heroic"
@@ -160,12 +161,6 @@ def all_ready(namespace: str, selector: str, count: int | None = None) -> bool:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def port_forward(namespace: str, resource: str, remote: int) -> Iterator[str]:
     """``kubectl port-forward`` for the block; yields the local base URL."""
@@ -188,24 +183,6 @@ def port_forward(namespace: str, resource: str, remote: int) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def namespace_manifest(name: str, annotations: dict[str, str]) -> str:
-    """A namespace under the restricted Pod Security Standard, enforced."""
-    return json.dumps(
-        {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {
-                "name": name,
-                "annotations": annotations,
-                "labels": {
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                },
-            },
-        }
-    )
 
 
 def exec_in(namespace: str, resource: str, *command: str) -> str:
@@ -262,16 +239,16 @@ def query_count(base: str, key: str, start: int, end: int) -> int:
     return sum(len(series["values"]) for series in response.json()["result"])
 
 
+#: What the restricted Pod Security Standard asks of every container.
+RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+
+
 def restricted_container(image: str, command: list[str] | None = None) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": "main",
         "image": image,
         "imagePullPolicy": "Never",
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "securityContext": {**RESTRICTED_CONTAINER, "readOnlyRootFilesystem": True},
     }
     if command:
         container["command"] = command

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from heroic_testenv.crds import wait_established
+from heroic_testenv.node.layout import real_node_namespace_annotations, restricted_namespace
 from heroic_testenv.paths import REPO_ROOT, run_dir
 from heroic_testenv.procs import free_port, log_path, spawn, stop
 
@@ -97,22 +98,6 @@ def cluster_manifest(image: str, env: dict[str, str], topic: str) -> dict[str, A
     }
 
 
-def namespace_manifest(namespace: str) -> str:
-    from heroic_testenv.node.layout import real_node_namespace_annotations  # noqa: PLC0415
-
-    return json.dumps(
-        {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {
-                "name": namespace,
-                "annotations": real_node_namespace_annotations(),
-                "labels": {"pod-security.kubernetes.io/enforce": "restricted"},
-            },
-        }
-    )
-
-
 def load_image(env: dict[str, str], say: Callable[[str], None]) -> str:
     """Build (first run: a few minutes) and import the heroic image; returns its reference."""
     from heroic_testenv.images import ensure_image  # noqa: PLC0415
@@ -140,7 +125,8 @@ def start(
         env, "apply", "--server-side", "--field-manager=heroic-demo", "-f", str(REPO_ROOT / "crds")
     )
     wait_established([CRD_NAME], kubectl=env["KUBECTL"], env=env)
-    kubectl(env, "apply", "-f", "-", stdin=namespace_manifest(namespace))
+    namespace_json = restricted_namespace(namespace, real_node_namespace_annotations())
+    kubectl(env, "apply", "-f", "-", stdin=namespace_json)
     repository, tag = image.rsplit(":", 1)
     say("installing the chart: the operator runs as a pod of that image")
     helm = [env["HELM"], "upgrade", "--install", RELEASE, str(REPO_ROOT / "charts" / "heroic")]

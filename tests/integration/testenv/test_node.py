@@ -12,7 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from heroic_testenv.node.layout import NODE_LABEL, real_node_namespace_annotations
+from heroic_testenv.node.layout import (
+    NODE_LABEL,
+    real_node_namespace_annotations,
+    restricted_namespace,
+)
 from tests.e2e import realpods
 from tests.e2e.support import kubectl, kubectl_json
 
@@ -43,7 +47,7 @@ def namespaces() -> Iterator[tuple[str, str]]:
         "apply",
         "-f",
         "-",
-        stdin=realpods.namespace_manifest(real, real_node_namespace_annotations()),
+        stdin=restricted_namespace(real, real_node_namespace_annotations()),
     )
     kubectl("create", "namespace", fake)
     try:

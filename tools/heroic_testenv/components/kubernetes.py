@@ -15,6 +15,7 @@ import subprocess
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from heroic_testenv.components.base import http_json
 from heroic_testenv.components.certs import make_pki, write_kubeconfig
@@ -235,8 +236,17 @@ class Kubernetes:
         wait_until("kwok", lambda: node_ready(pki, server, NODE_NAME), timeout=90, interval=1.0)
 
 
-def node_ready(pki: Path, server: str, name: str) -> bool:
-    """True if node ``name`` is registered and Ready."""
-    node = http_json(f"{server}/api/v1/nodes/{name}", context=admin_tls(pki))
+def get_node(pki: Path, server: str, name: str) -> dict[str, Any]:
+    """Node ``name`` as the apiserver has it (raises if it is not registered)."""
+    node: dict[str, Any] = http_json(f"{server}/api/v1/nodes/{name}", context=admin_tls(pki))
+    return node
+
+
+def is_ready(node: dict[str, Any]) -> bool:
     conditions = node.get("status", {}).get("conditions", [])
     return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+
+def node_ready(pki: Path, server: str, name: str) -> bool:
+    """True if node ``name`` is registered and Ready."""
+    return is_ready(get_node(pki, server, name))

@@ -16,12 +16,19 @@ import sys
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from heroic_testenv import procs, system
 from heroic_testenv.components.base import http_json
-from heroic_testenv.components.kubernetes import SERVICE_CIDR, admin_tls, node_ready
+from heroic_testenv.components.kubernetes import (
+    SERVICE_CIDR,
+    admin_tls,
+    get_node,
+    is_ready,
+    node_ready,
+)
 from heroic_testenv.node import cleanup, configs, network
 from heroic_testenv.node.containerd import Ctr
 from heroic_testenv.node.layout import (
@@ -64,7 +71,7 @@ class Node:
         system.ensure_commands(self.name, SYSTEM_COMMANDS)
         kube = run / "kubernetes"
         kubeconfig, pki = kube / "admin.kubeconfig", kube / "pki"
-        server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+        server = _apiserver(kubeconfig)
         self.stop(run)  # whatever an earlier run (or crash) left
         self.layout.volatile.mkdir(parents=True, exist_ok=True)
         self.layout.owner.write_text(str(run))
@@ -96,8 +103,7 @@ class Node:
     def healthy(self, env: Mapping[str, str]) -> bool:
         kubeconfig = Path(os.environ.get("KUBECONFIG") or env.get("KUBECONFIG", "/nonexistent"))
         with contextlib.suppress(Exception):
-            server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-            return node_ready(kubeconfig.parent / "pki", server, NODE_NAME)
+            return node_ready(kubeconfig.parent / "pki", _apiserver(kubeconfig), NODE_NAME)
         return False
 
     # -- stop ------------------------------------------------------------------------------
@@ -134,9 +140,9 @@ class Node:
         (and its pods, which the pod garbage collector now removes)."""
         kubeconfig = run / "kubernetes" / "admin.kubeconfig"
         with contextlib.suppress(Exception):
-            server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
             context = admin_tls(kubeconfig.parent / "pki")
-            http_json(f"{server}/api/v1/nodes/{NODE_NAME}", method="DELETE", context=context)
+            url = f"{_apiserver(kubeconfig)}/api/v1/nodes/{NODE_NAME}"
+            http_json(url, method="DELETE", context=context)
 
     def _ctr_from_state(self, run: Path) -> Ctr | None:
         marker = run / "node" / "ctr"
@@ -295,7 +301,7 @@ class Node:
         )
         wait_until(
             "kubelet",
-            lambda: node_ready(pki, server, NODE_NAME) and not _condition_taints(pki, server),
+            lambda: _schedulable(get_node(pki, server, NODE_NAME)),
             timeout=120,
             proc=proc,
             log=log_path(run, "kubelet"),
@@ -303,12 +309,18 @@ class Node:
         )
 
 
-def _condition_taints(pki: Path, server: str) -> list[str]:
-    """Taints the node lifecycle controller puts on a node it lost (not-ready, unreachable):
-    until they are gone, new pods are not scheduled there and running ones may be evicted."""
-    node = http_json(f"{server}/api/v1/nodes/{NODE_NAME}", context=admin_tls(pki))
+def _apiserver(kubeconfig: Path) -> str:
+    """The apiserver's URL in the test environment's admin kubeconfig."""
+    config = yaml.safe_load(kubeconfig.read_text())
+    return str(config["clusters"][0]["cluster"]["server"])
+
+
+def _schedulable(node: dict[str, Any]) -> bool:
+    """Ready, and free of the taints the node lifecycle controller puts on a node it lost
+    (not-ready, unreachable): until they are gone, new pods are not scheduled there and running
+    ones may be evicted."""
     taints = node.get("spec", {}).get("taints") or []
-    return [t["key"] for t in taints if t["key"].startswith("node.kubernetes.io/")]
+    return is_ready(node) and not any(t["key"].startswith("node.kubernetes.io/") for t in taints)
 
 
 def leftovers(layout: Layout | None = None) -> list[str]:

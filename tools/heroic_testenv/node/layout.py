@@ -6,6 +6,7 @@ second checkout's node is refused rather than tangled with the first.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,3 +85,14 @@ def real_node_namespace_annotations() -> dict[str, str]:
         "scheduler.alpha.kubernetes.io/node-selector": f"{NODE_LABEL}={NODE_LABEL_VALUE}",
         "scheduler.alpha.kubernetes.io/defaultTolerations": toleration,
     }
+
+
+def restricted_namespace(name: str, annotations: dict[str, str]) -> str:
+    """A Namespace (JSON for kubectl) under the restricted Pod Security Standard, enforced,
+    with ``annotations`` (``real_node_namespace_annotations()`` to run its pods on the node)."""
+    labels = {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+    }
+    metadata = {"name": name, "annotations": annotations, "labels": labels}
+    return json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": metadata})
