@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from heroic_consumer.decode import decoder_for
+from heroic_consumer.batch_decode import batch_decoder_for
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
 from heroic_consumer.stats import ConsumerStats
 from heroic_consumer.writer import Backoff, BatchWriter, Functions
@@ -21,7 +21,7 @@ from heroic_core.backends.memory import (
 )
 from heroic_core.configure import BackendUnavailableError
 from heroic_core.filters import TRUE, Filter
-from heroic_core.model import DateRange, Points, Series
+from heroic_core.model import DateRange, Points, Series, SeriesBatch
 from tests.unit.consumer.memsource import MemorySource
 
 SPOTIFY100 = "com.spotify.heroic.consumer.schemas.Spotify100"
@@ -55,6 +55,12 @@ class FaultyMetricBackend(MemoryMetricBackend):
             raise BackendUnavailableError("metric store unreachable")
         await super().write(series, points)
 
+    async def write_batch(self, batch: SeriesBatch) -> None:
+        """Series by series through ``write``, so the gate and failures apply per series (a
+        failure fails the whole call, which the writer retries whole)."""
+        for series, points in batch.items():
+            await self.write(series, points)
+
 
 class Harness:
     """A pipeline over a ``MemorySource`` and memory backends, run as a task."""
@@ -85,7 +91,7 @@ class Harness:
         )  # fmt: skip
         self.pipeline = Pipeline(
             self.source,
-            decoder_for(schema),
+            batch_decoder_for(schema, distributions=self.writer.accepts_distributions),
             self.writer,
             self.stats,
             settings

@@ -192,8 +192,8 @@ def test_proto_non_positive_time_rejects_the_whole_batch() -> None:
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        pytest.param(b"", "bad length preamble", id="empty"),
-        pytest.param(b"\x05\x00a", "declared length 5", id="short-snappy"),
+        pytest.param(b"", "corrupt input", id="empty"),
+        pytest.param(b"\x05\x00a", "expected 5 decompressed bytes", id="short-snappy"),
         pytest.param(_snappy_literal(b"\xff\xff\xff"), "invalid protobuf batch", id="bad-proto"),
         pytest.param(b'{"version": "1.0.0"}', "invalid batch of metrics", id="json-in-proto"),
     ],

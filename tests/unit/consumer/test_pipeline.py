@@ -9,7 +9,8 @@ import base64
 
 import pytest
 
-from heroic_consumer.pipeline import UNSUPPORTED_DISTRIBUTION, PipelineSettings
+from heroic_consumer.batch_decode import UNSUPPORTED_DISTRIBUTION
+from heroic_consumer.pipeline import PipelineSettings
 from heroic_consumer.writer import Backoff, Functions
 from heroic_core.backends.memory import MemoryMetricBackend
 from heroic_core.hql import parse_filter

@@ -1,4 +1,5 @@
-"""Snappy raw-block decompression: each element kind of the format, and corrupt input."""
+"""Snappy raw-block decompression (cramjam): each element kind of the format, and corrupt input
+rejected with a ``SnappyError`` that says what is wrong."""
 
 from __future__ import annotations
 
@@ -29,14 +30,14 @@ def test_decompress(block: bytes, expected: bytes) -> None:
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        pytest.param(b"", "bad length preamble", id="no-preamble"),
-        pytest.param(b"\xff\xff\xff\xff\xff\xff", "bad length preamble", id="endless-varint"),
-        pytest.param(b"\x05\x08ab", "truncated literal", id="truncated-literal"),
-        pytest.param(b"\x04\x05\x01", "copy offset 1 outside the output", id="copy-before-data"),
-        pytest.param(b"\x02\x00a", "declared length 2", id="too-short"),
-        pytest.param(b"\x01\x04ab", "longer than the declared length", id="too-long"),
-        pytest.param(b"\x06\x04ab\x11", "truncated copy", id="truncated-copy"),
-        pytest.param(b"\x80\x80\x80\x80\x08", "too large", id="huge-length"),
+        pytest.param(b"", "empty", id="no-preamble"),
+        pytest.param(b"\xff\xff\xff\xff\xff\xff", "invalid header", id="endless-varint"),
+        pytest.param(b"\x05\x08ab", "expected literal read of length 3", id="truncated-literal"),
+        pytest.param(b"\x04\x05\x01", "expected valid offset", id="copy-before-data"),
+        pytest.param(b"\x02\x00a", "expected 2 decompressed bytes", id="too-short"),
+        pytest.param(b"\x01\x04ab", "remaining dst: 1", id="too-long"),
+        pytest.param(b"\x06\x04ab\x11", "corrupt input", id="truncated-copy"),
+        pytest.param(b"\x80\x80\x80\x80\x08", "2147483648 is too large", id="huge-length"),
     ],
 )
 def test_decompress_rejects(block: bytes, message: str) -> None:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 
+from heroic_consumer.columns import DEFAULT_SERIES_CACHE_SIZE
 from heroic_consumer.indexcache import DEFAULT_TTL
 from heroic_consumer.node import NodeOptions, run_node
 from heroic_consumer.pipeline import DEFAULT_BATCH_SIZE, PipelineSettings
@@ -91,6 +92,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not re-index a series within this many seconds; 0 disables "
         f"(default: {DEFAULT_TTL:g})",
     )
+    parser.add_argument(
+        "--series-cache-size",
+        type=_positive,
+        default=DEFAULT_SERIES_CACHE_SIZE,
+        help="series identities remembered per consumer, about 1 KiB each; beyond it the "
+        f"oldest are recomputed when seen again (default: {DEFAULT_SERIES_CACHE_SIZE})",
+    )
     parser.add_argument("--log-level", default="INFO",
                         help="log level (default: INFO)")  # fmt: skip
 
@@ -111,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         dead_letter_topic=args.dead_letter_topic or None,
         write_concurrency=args.write_concurrency,
         index_cache_seconds=max(args.index_cache_seconds, 0.0),
+        series_cache_size=args.series_cache_size,
         pipeline=PipelineSettings(
             batch_size=args.batch_size,
             fetch_timeout=args.linger_ms / 1000,

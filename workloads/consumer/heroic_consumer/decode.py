@@ -128,7 +128,10 @@ def _series(obj: Mapping[str, Any]) -> Series:
         if not isinstance(host, str):
             raise DecodeError(f"host: expected a string, got {json.dumps(host)}")
         tags[HOST_TAG] = host
-    return Series(key, tags, _string_map(obj.get("resource"), "resource"))
+    try:
+        return Series(key, tags, _string_map(obj.get("resource"), "resource"))
+    except UnicodeEncodeError:  # a lone surrogate escape (\ud800) has no UTF-8 form to hash
+        raise DecodeError("key, host, attributes or resource: not valid Unicode") from None
 
 
 def _v2_value(series: Series, time: int, value: Any) -> Decoded:

@@ -17,7 +17,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from heroic_consumer.decode import decoder_for
+from heroic_consumer.batch_decode import batch_decoder_for
+from heroic_consumer.columns import DEFAULT_SERIES_CACHE_SIZE, SeriesCache
 from heroic_consumer.health import Probes, start_health_server
 from heroic_consumer.indexcache import DEFAULT_TTL, IndexCache
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
@@ -53,6 +54,8 @@ class NodeOptions:
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     write_concurrency: int = DEFAULT_CONCURRENCY
     index_cache_seconds: float = DEFAULT_TTL
+    #: Raw series identities each consumer remembers (``columns.SeriesCache``).
+    series_cache_size: int = DEFAULT_SERIES_CACHE_SIZE
 
 
 def functions_from(config: HeroicConfig) -> Functions:
@@ -98,7 +101,11 @@ class ConsumerNode:
         for consumer in config.consumers:
             try:
                 source = build_source(consumer, options.dead_letter_topic)
-                decoder = decoder_for(getattr(consumer, "schema_", ""))
+                decoder = batch_decoder_for(
+                    getattr(consumer, "schema_", ""),
+                    SeriesCache(options.series_cache_size),
+                    distributions=self.writer.accepts_distributions,
+                )
             except ValueError as exc:
                 raise NodeConfigError(str(exc)) from None
             self.sources.append(source)

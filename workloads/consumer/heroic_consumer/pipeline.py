@@ -19,7 +19,8 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from heroic_consumer.decode import Decoded, DecodeError, Decoder, DistributionSample, Sample
+from heroic_consumer.batch_decode import BatchDecoder
+from heroic_consumer.columns import Columns
 from heroic_consumer.offsets import CommitTracker
 from heroic_consumer.sources.base import Fetched, Message, MessageSource, Rejected
 from heroic_consumer.stats import ConsumerStats
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 
 #: Messages per fetch: large enough that a series recurs within a batch (fewer, larger writes).
 DEFAULT_BATCH_SIZE = 10_000
-UNSUPPORTED_DISTRIBUTION = (
-    "distribution points cannot be stored: no metric backend of this consumer stores them "
-    "(only bigtable and memory do)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +52,7 @@ class Pipeline:
     def __init__(
         self,
         source: MessageSource,
-        decoder: Decoder,
+        decoder: BatchDecoder,
         writer: BatchWriter,
         stats: ConsumerStats,
         settings: PipelineSettings | None = None,
@@ -73,7 +70,6 @@ class Pipeline:
         self._failure: BaseException | None = None
         self._paused = False
         self._next_lag = 0.0
-        self._reject_metrics = bool(writer.metrics) and not writer.distribution_stores
 
     async def run(self, stop: asyncio.Event) -> bool:
         """Consume until ``stop`` is set; True when everything consumed got committed."""
@@ -167,29 +163,16 @@ class Pipeline:
             return
         self.stats.consumed.labels(self._label).inc(len(messages))
         self.tracker.track(messages)
-        good: list[Message] = []
-        samples: list[Decoded] = []
-        rejected: list[Rejected] = []
-        for message in messages:
-            try:
-                decoded = self.decoder(message.payload)
-            except DecodeError as exc:
-                rejected.append(Rejected(message, str(exc)))
-                continue
-            if (
-                self._reject_metrics
-                and (len(decoded) != 1 or type(decoded[0]) is not Sample)
-                and any(isinstance(d, DistributionSample) for d in decoded)
-            ):
-                rejected.append(Rejected(message, UNSUPPORTED_DISTRIBUTION, "unsupported"))
-                continue
-            good.append(message)
-            samples.extend(decoded)
-        if rejected:
+        decoded = self.decoder.decode([m.payload for m in messages])
+        good = messages
+        if decoded.rejected:
+            rejected = [Rejected(messages[i], why, kind) for i, why, kind in decoded.rejected]
             self._spawn(self._reject(rejected))
+            gone = {i for i, _, _ in decoded.rejected}
+            good = [m for i, m in enumerate(messages) if i not in gone]
         if good:
-            self.stats.samples.labels(self._label).inc(len(samples))
-            self._spawn(self._write(good, samples))
+            self.stats.samples.labels(self._label).inc(len(decoded.columns))
+            self._spawn(self._write(good, decoded.columns))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
@@ -205,8 +188,8 @@ class Pipeline:
         if self._failure is not None:
             raise self._failure
 
-    async def _write(self, messages: Sequence[Message], samples: Sequence[Decoded]) -> None:
-        await self.writer.write(samples)
+    async def _write(self, messages: Sequence[Message], columns: Columns) -> None:
+        await self.writer.write_columns(columns)
         self.tracker.mark_done(messages)
 
     async def _reject(self, rejected: Sequence[Rejected]) -> None:

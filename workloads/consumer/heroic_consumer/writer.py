@@ -1,8 +1,10 @@
 """``BatchWriter``: the configured writes of one batch of samples, retried until they succeed.
 
-Samples are grouped per series, so a batch costs one metric write per series and metric backend
-and one metadata/suggest write per series and backend (over the series' time span in the
-batch), minus series the ``IndexCache`` says were indexed recently. The write functions are any
+The decoded ``Columns`` of a batch are grouped per series in one numpy sort (``SeriesBatch``),
+so a batch costs one metric write per series and metric backend (one call for the whole batch
+where the backend is a ``BatchMetricWriter``: memory) and one metadata/suggest write per series
+and backend (over the series' time span in the batch), minus series the ``IndexCache`` says
+were indexed recently. The write functions are any
 subset of metrics, metadata and suggest (``ingestion.update*``); ``ingestion.filter`` drops
 series that do not match. Per backend, a few worker coroutines share the batch's series (no
 task per write); a metric backend that offers ``write_many`` (Bigtable) gets up to
@@ -20,18 +22,17 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from heroic_consumer.decode import Decoded, DistributionSample, Sample
+from heroic_consumer.columns import Columns, Grouped, columns_of
+from heroic_consumer.decode import Decoded
 from heroic_consumer.indexcache import IndexCache
 from heroic_consumer.stats import ConsumerStats
-from heroic_core.backends.base import BulkMetricWriter, DistributionStore
+from heroic_core.backends.base import BatchMetricWriter, BulkMetricWriter, DistributionStore
 from heroic_core.backends.group import Backends
 from heroic_core.filters import TRUE, Filter
-from heroic_core.model import DateRange, Distributions, Points, Series
+from heroic_core.model import Series, SeriesBatch
 
 log = logging.getLogger(__name__)
 
@@ -77,26 +78,6 @@ class Backoff:
 
 
 @dataclass(slots=True)
-class _Series:
-    """The samples of one series in a batch; ``ordered`` while timestamps only increased."""
-
-    series: Series
-    first: int
-    last: int
-    timestamps: list[int]
-    values: list[float]
-    ordered: bool = True
-    distributions: list[tuple[int, bytes]] = field(default_factory=list)
-
-    def to_points(self) -> Points:
-        if self.ordered:  # the common case: no sort, no duplicate to merge
-            return Points(
-                np.array(self.timestamps, dtype=np.int64), np.array(self.values, dtype=np.float64)
-            )
-        return Points.of(list(zip(self.timestamps, self.values, strict=True)))
-
-
-@dataclass(slots=True)
 class _Job:
     """The writes of one batch to one backend: ``(series, points or range)`` items."""
 
@@ -104,6 +85,8 @@ class _Job:
     function: str
     items: list[tuple[Series, Any]]
     distributions: bool = False  # items carry Distributions for ``write_distributions``
+    #: The whole batch, for a ``BatchMetricWriter`` (then ``items`` is empty).
+    batch: SeriesBatch | None = None
 
 
 class BatchWriter:
@@ -145,58 +128,55 @@ class BatchWriter:
         """False while some backend write is being retried."""
         return not self._failing
 
-    def _group(self, samples: Sequence[Decoded]) -> list[_Series]:
-        grouped: dict[str, _Series] = {}
-        filtering = self.filter is not TRUE
-        for sample in samples:
-            ts = sample.timestamp
-            entry = grouped.get(sample.series.id)
-            if entry is None:
-                if filtering and not self.filter.matches(sample.series):
-                    self.stats.filtered.inc()
-                    continue
-                entry = grouped[sample.series.id] = _Series(sample.series, ts, ts, [], [])
-            elif ts > entry.last:
-                entry.last = ts
-            else:
-                entry.ordered = False
-                entry.first = min(entry.first, ts)
-            if type(sample) is Sample:
-                if entry.timestamps and ts <= entry.timestamps[-1]:
-                    entry.ordered = False
-                entry.timestamps.append(ts)
-                entry.values.append(sample.value)
-            elif type(sample) is DistributionSample:
-                entry.distributions.append((ts, sample.value))
-        return list(grouped.values())
+    @property
+    def accepts_distributions(self) -> bool:
+        """False when distribution points have nowhere to go (metric backends that store
+        none of them): the pipeline rejects such messages instead of dropping their points."""
+        return not self.metrics or bool(self.distribution_stores)
 
-    def _jobs(self, groups: list[_Series]) -> list[_Job]:
+    def _jobs(self, grouped: Grouped) -> list[_Job]:
         jobs: list[_Job] = []
-        if self.metrics:
-            points = [(g.series, g.to_points()) for g in groups if g.timestamps]
-            jobs += [_Job(b, "metrics", points) for b in self.metrics if points]
-            sketches: list[tuple[Series, Any]] = [
-                (g.series, Distributions.of(g.distributions)) for g in groups if g.distributions
-            ]
-            if sketches:
-                jobs += [_Job(b, "metrics", sketches, True) for b in self.distribution_stores]
+        batch = grouped.batch
+        if self.metrics and len(batch):
+            points: list[tuple[Series, Any]] | None = None
+            for metric_backend in self.metrics:
+                # write_many first: a backend with both chunks its requests itself.
+                if isinstance(metric_backend, BatchMetricWriter) and not isinstance(
+                    metric_backend, BulkMetricWriter
+                ):
+                    jobs.append(_Job(metric_backend, "metrics", [], batch=batch))
+                    continue
+                points = batch.items() if points is None else points
+                jobs.append(_Job(metric_backend, "metrics", points))
+        if self.metrics and grouped.distributions:
+            sketches: list[tuple[Series, Any]] = list(grouped.distributions)
+            jobs += [_Job(b, "metrics", sketches, True) for b in self.distribution_stores]
+        if not (self.metadata or self.suggest):
+            return jobs
+        ranges = grouped.ranges()
         now = time.monotonic()
         fresh = self.index_cache.fresh
         for function, backends in (("metadata", self.metadata), ("suggest", self.suggest)):
             for backend in backends:
                 bid = backend.id
-                items: list[tuple[Series, Any]] = [
-                    (g.series, DateRange(g.first, g.last))
-                    for g in groups
-                    if not fresh(bid, g.series.id, now)
-                ]
+                items = [(s, r) for s, r in ranges if not fresh(bid, s.id, now)]
                 if items:
                     jobs.append(_Job(backend, function, items))
         return jobs
 
     async def write(self, samples: Sequence[Decoded]) -> None:
         """Perform every configured write of ``samples``; returns once all succeeded."""
-        jobs = self._jobs(self._group(samples))
+        await self.write_columns(
+            columns_of((sample.series, sample.timestamp, sample.value) for sample in samples)
+        )
+
+    async def write_columns(self, columns: Columns) -> None:
+        """Perform every configured write of the decoded ``columns``; returns once all
+        succeeded."""
+        grouped = columns.group(None if self.filter is TRUE else self.filter.matches)
+        if grouped.filtered:
+            self.stats.filtered.inc(len(grouped.filtered))
+        jobs = self._jobs(grouped)
         attempt = 0
         while jobs:
             results = await asyncio.gather(*(self._run_job(job) for job in jobs))
@@ -204,7 +184,7 @@ class BatchWriter:
             if jobs:
                 delay = self.backoff.delay(attempt)
                 attempt += 1
-                failed = sum(len(job.items) for job in jobs)
+                failed = sum(len(job.items) or _series_count(job) for job in jobs)
                 log.warning(
                     "Backend writes failed; retrying",
                     extra={"failed": failed, "retry_in_s": round(delay, 2), "attempt": attempt},
@@ -213,6 +193,8 @@ class BatchWriter:
 
     async def _run_job(self, job: _Job) -> _Job | None:
         """Write the job's items; returns a job of the items that failed, or None."""
+        if job.batch is not None:
+            return await self._run_batch_job(job, job.batch)
         bulk = (
             job.function == "metrics"
             and not job.distributions
@@ -238,6 +220,22 @@ class BatchWriter:
             return None
         self._mark_failing(job.backend.id, job.function, error, len(failed))
         return _Job(job.backend, job.function, failed, job.distributions)
+
+    async def _run_batch_job(self, job: _Job, batch: SeriesBatch) -> _Job | None:
+        """One ``write_batch`` call; retried whole (re-written timestamps are overwritten)."""
+        async with self._slots:
+            try:
+                await job.backend.write_batch(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any backend failure is retried
+                self._mark_failing(job.backend.id, job.function, exc, len(batch.series))
+                return job
+        bid = job.backend.id
+        self.stats.written.labels(bid, job.function).inc(len(batch.series))
+        self.stats.points_written.labels(bid).inc(len(batch))
+        self._mark_ok(bid)
+        return None
 
     async def _worker(
         self,
@@ -283,6 +281,10 @@ class BatchWriter:
             self._failing.discard(backend)
             self.stats.backend_down.labels(backend).set(0)
             log.info("Writes to backend %s succeed again", backend, extra={"backend": backend})
+
+
+def _series_count(job: _Job) -> int:
+    return len(job.batch.series) if job.batch is not None else 0
 
 
 def _one_by_one(job: _Job) -> Callable[[list[tuple[Series, Any]]], Awaitable[None]]:

@@ -5,7 +5,7 @@ Pure values only: nothing here talks to a backend or knows about HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -152,6 +152,68 @@ class Points:
     def __iter__(self) -> Iterator[Point]:
         for t, v in zip(self.timestamps.tolist(), self.values.tolist(), strict=True):
             yield Point(int(t), float(v))
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesBatch:
+    """The points of many series in three columns: grouped by series, sorted by timestamp
+    within each series, one value per (series, timestamp).
+
+    Series ``i`` owns ``timestamps[bounds[i]:bounds[i + 1]]`` (and the same slice of
+    ``values``). Writers build one with ``group`` from points in arrival order; metric backends
+    that store many series at once take it whole (``BatchMetricWriter``)."""
+
+    series: tuple[Series, ...]
+    bounds: npt.NDArray[np.int64]
+    timestamps: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+
+    @classmethod
+    def group(
+        cls,
+        table: Sequence[Series],
+        codes: npt.ArrayLike,
+        timestamps: npt.ArrayLike,
+        values: npt.ArrayLike,
+    ) -> SeriesBatch:
+        """Points in arrival order: ``codes[j]`` indexes ``table`` for point ``j``. Of points
+        with the same series and timestamp the last one wins, as a later write would."""
+        c = np.asarray(codes, dtype=np.int64)
+        t = np.asarray(timestamps, dtype=np.int64)
+        v = np.asarray(values, dtype=np.float64)
+        if not c.shape == t.shape == v.shape:
+            raise ValueError("codes, timestamps and values must have the same length")
+        order = np.lexsort((t, c))  # stable: equal (series, time) stay in arrival order
+        c, t, v = c[order], t[order], v[order]
+        if len(c) > 1:
+            keep = np.ones(len(c), dtype=bool)
+            keep[:-1] = (c[1:] != c[:-1]) | (t[1:] != t[:-1])
+            if not keep.all():
+                c, t, v = c[keep], t[keep], v[keep]
+        starts = np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1]))) if len(c) else c
+        bounds = np.append(starts, len(c)).astype(np.int64)
+        return cls(tuple(table[i] for i in c[starts].tolist()), bounds, t, v)
+
+    def __len__(self) -> int:
+        """The number of points."""
+        return int(self.timestamps.shape[0])
+
+    def points(self, index: int) -> Points:
+        """The points of ``series[index]`` (views of the columns)."""
+        lo, hi = int(self.bounds[index]), int(self.bounds[index + 1])
+        return Points(self.timestamps[lo:hi], self.values[lo:hi])
+
+    def items(self) -> list[tuple[Series, Points]]:
+        """``(series, points)`` per series, for backends that write one series at a time."""
+        return [(s, self.points(i)) for i, s in enumerate(self.series)]
+
+    def ranges(self) -> list[tuple[Series, DateRange]]:
+        """Each series with the span of its timestamps."""
+        if not self.series:
+            return []
+        first = self.timestamps[self.bounds[:-1]].tolist()
+        last = self.timestamps[self.bounds[1:] - 1].tolist()
+        return [(s, DateRange(lo, hi)) for s, lo, hi in zip(self.series, first, last, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)

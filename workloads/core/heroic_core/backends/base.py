@@ -36,7 +36,7 @@ from heroic_core.backends.results import (
     TagValuesSuggestion,
     TagValueSuggest,
 )
-from heroic_core.model import DateRange, Distributions, Points, Series
+from heroic_core.model import DateRange, Distributions, Points, Series, SeriesBatch
 
 if TYPE_CHECKING:
     from heroic_core.filters import Filter
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_TAGKEY_COUNT_EXACT_LIMIT",
     "Backend",
+    "BatchMetricWriter",
     "BulkMetricWriter",
     "ConfigureResult",
     "CountSeries",
@@ -120,6 +121,17 @@ class BulkMetricWriter(Protocol):
     async def write_many(self, items: Sequence[tuple[Series, Points]]) -> None:
         """Store every item's points; on an error some may be stored, and the whole call may be
         retried (a re-written timestamp is overwritten)."""
+        ...
+
+
+@runtime_checkable
+class BatchMetricWriter(Protocol):
+    """A metric backend that stores a whole ``SeriesBatch`` in one call, cheaper than a call per
+    series (the memory backend). Optional, like ``BulkMetricWriter``."""
+
+    async def write_batch(self, batch: SeriesBatch) -> None:
+        """Store every series' points; a re-written timestamp is overwritten, so a failed call
+        may be retried whole."""
         ...
 
 

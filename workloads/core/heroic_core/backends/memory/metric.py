@@ -16,7 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from heroic_core.backends.base import ConfigureResult
-from heroic_core.model import DateRange, Distributions, Points, Series
+from heroic_core.model import DateRange, Distributions, Points, Series, SeriesBatch
+
+#: Merge a series' pending chunks once this many wait, so an unread series stays compact.
+MAX_PENDING = 1024
 
 Int64s = npt.NDArray[np.int64]
 Float64s = npt.NDArray[np.float64]
@@ -84,6 +87,24 @@ class MemoryMetricBackend:
             if data is None:
                 data = self._data[series] = _SeriesData()
             data.pending.append((ts, vs))
+
+    async def write_batch(self, batch: SeriesBatch) -> None:
+        """Store the points of every series of ``batch`` under one lock hold."""
+        if not len(batch):
+            return
+        # One copy of each column for the whole batch: the per-series chunks are views of it.
+        timestamps, values = batch.timestamps.copy(), batch.values.copy()
+        bounds = batch.bounds.tolist()
+        with self._lock:
+            data_of = self._data
+            for i, series in enumerate(batch.series):
+                data = data_of.get(series)
+                if data is None:
+                    data = data_of[series] = _SeriesData()
+                lo, hi = bounds[i], bounds[i + 1]
+                data.pending.append((timestamps[lo:hi], values[lo:hi]))
+                if len(data.pending) >= MAX_PENDING:
+                    data.merge()
 
     async def fetch(self, series: Series, range: DateRange) -> Points:
         """Points of ``series`` with ``range.start < t <= range.end``."""

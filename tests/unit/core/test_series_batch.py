@@ -1,0 +1,66 @@
+"""``SeriesBatch``: grouping points in arrival order per series, last write of a timestamp
+winning, and the memory backend storing a batch as per-series writes would."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from heroic_core.backends.memory import MemoryMetricBackend
+from heroic_core.model import DateRange, Points, Series, SeriesBatch
+
+TABLE = [Series("a"), Series("b", {"x": "1"}), Series("c")]
+EVERYTHING = DateRange(0, 2**62)
+
+
+def test_group_sorts_each_series_and_keeps_the_last_write_of_a_timestamp() -> None:
+    batch = SeriesBatch.group(TABLE, [1, 0, 1, 1, 0], [30, 5, 10, 30, 5], [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert batch.series == (TABLE[0], TABLE[1])
+    assert batch.bounds.tolist() == [0, 1, 3]
+    assert batch.points(0).timestamps.tolist() == [5]
+    assert batch.points(0).values.tolist() == [5.0]
+    assert batch.points(1).timestamps.tolist() == [10, 30]
+    assert batch.points(1).values.tolist() == [3.0, 4.0]
+    assert len(batch) == 3
+    assert [(s, r.start, r.end) for s, r in batch.ranges()] == [
+        (TABLE[0], 5, 5),
+        (TABLE[1], 10, 30),
+    ]
+
+
+def test_group_of_nothing_is_empty() -> None:
+    batch = SeriesBatch.group(TABLE, [], [], [])
+    assert len(batch) == 0
+    assert batch.series == ()
+    assert batch.items() == []
+    assert batch.ranges() == []
+
+
+def test_group_refuses_columns_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        SeriesBatch.group(TABLE, [0, 1], [1], [1.0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(1, 6), st.integers(-9, 9)), max_size=30))
+def test_write_batch_stores_what_writes_in_arrival_order_store(
+    points: list[tuple[int, int, int]],
+) -> None:
+    asyncio.run(_compare(points))
+
+
+async def _compare(points: list[tuple[int, int, int]]) -> None:
+    one_by_one, batched = MemoryMetricBackend(), MemoryMetricBackend()
+    for code, ts, value in points:
+        await one_by_one.write(TABLE[code], Points(np.array([ts]), np.array([float(value)])))
+    codes, timestamps, values = ([p[i] for p in points] for i in range(3))
+    await batched.write_batch(SeriesBatch.group(TABLE, codes, timestamps, values))
+    for series in TABLE:
+        want = await one_by_one.fetch(series, EVERYTHING)
+        got = await batched.fetch(series, EVERYTHING)
+        assert got.timestamps.tolist() == want.timestamps.tolist()
+        assert got.values.tolist() == want.values.tolist()

@@ -1,0 +1,258 @@
+"""Batch decoders: a fetched batch of message bodies to ``Columns``, and the messages rejected.
+
+``decode.py`` says what a message means (and every error's wording); this module makes that fast
+for the usual message and falls back to it for anything else. Spotify100 JSON is read by msgspec
+into a typed struct whose ``attributes``/``resource`` stay raw JSON, so the series is found in the
+``SeriesCache`` by ``(key, host, raw attributes, raw resource)`` without building it. A message
+the fast path does not take as it is (another version, a float time, a number in ``attributes``,
+an error) goes through ``decode.decode_spotify100``, which accepts it or says what is wrong.
+Spotify100Proto batches are decompressed by cramjam and read by protobuf (upb) through a
+wire-compatible view of ``Metric`` whose map entries stay raw bytes, for the same reason.
+
+A rejected message leaves nothing in the columns. No I/O, no logging.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgspec
+
+from heroic_consumer.columns import Columns, SeriesCache
+from heroic_consumer.decode import (
+    DecodeError,
+    DistributionSample,
+    decode_spotify100,
+    decode_spotify100_proto,
+)
+from heroic_consumer.proto import (
+    LiteBatch,
+    Metric,
+    ProtoDecodeError,
+    Value,
+)
+from heroic_consumer.snappy import SnappyError, decompress
+from heroic_core.config.consumers import SPOTIFY100, SPOTIFY100_PROTO
+from heroic_core.model import Series
+
+MALFORMED = "malformed"
+UNSUPPORTED = "unsupported"
+UNSUPPORTED_DISTRIBUTION = (
+    "distribution points cannot be stored: no metric backend of this consumer stores them "
+    "(only bigtable and memory do)"
+)
+_INT64_MAX = 2**63 - 1
+_VERSION = re.compile(r"([12])\.\d+\.\d+", re.ASCII)
+_MAX_VERSIONS = 1024  # distinct accepted version strings remembered
+
+
+@dataclass(slots=True)
+class DecodedBatch:
+    """The columns of the accepted messages and ``(index, reason, category)`` per rejected
+    one (``index`` into the payloads given to ``decode``)."""
+
+    columns: Columns = field(default_factory=Columns)
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+class BatchDecoder(Protocol):
+    """Decodes the bodies of one fetched batch."""
+
+    def decode(self, payloads: Sequence[bytes]) -> DecodedBatch: ...
+
+
+class _SlowPath:
+    """Messages through the reference decoder of ``decode.py``."""
+
+    def __init__(self, cache: SeriesCache, distributions: bool) -> None:
+        self.cache = cache
+        self.distributions = distributions
+
+    def reference(self, payload: bytes) -> list[Any]:
+        raise NotImplementedError
+
+    def slow(self, index: int, payload: bytes, out: DecodedBatch) -> None:
+        try:
+            samples = self.reference(payload)
+        except DecodeError as exc:
+            out.rejected.append((index, str(exc), MALFORMED))
+            return
+        if not self.distributions and any(type(s) is DistributionSample for s in samples):
+            out.rejected.append((index, UNSUPPORTED_DISTRIBUTION, UNSUPPORTED))
+            return
+        columns, of = out.columns, self.cache.of
+        for sample in samples:
+            if type(sample) is DistributionSample:
+                columns.distributions.append((of(sample.series), sample.timestamp, sample.value))
+            else:
+                columns.append(of(sample.series), sample.timestamp, sample.value)
+
+
+class _V2Value(msgspec.Struct, gc=False):
+    doubleValue: float | None = None  # noqa: N815 - the wire name
+    distributionValue: str | None = None  # noqa: N815 - the wire name
+
+
+class _Spotify100(msgspec.Struct, gc=False):
+    version: str
+    key: str
+    time: int
+    value: float | _V2Value | None = None
+    host: str | None = None
+    attributes: msgspec.Raw = msgspec.Raw(b"")
+    resource: msgspec.Raw = msgspec.Raw(b"")
+
+
+_STRINGS = msgspec.json.Decoder(dict[str, str] | None)
+
+
+class Spotify100Decoder(_SlowPath):
+    """``Spotify100`` (one ffwd JSON object per message)."""
+
+    def __init__(self, cache: SeriesCache, distributions: bool = True) -> None:
+        super().__init__(cache, distributions)
+        self._decoder = msgspec.json.Decoder(_Spotify100)
+        self._majors: dict[str, int] = {}
+
+    def reference(self, payload: bytes) -> list[Any]:
+        return decode_spotify100(payload)
+
+    def decode(self, payloads: Sequence[bytes]) -> DecodedBatch:
+        out = DecodedBatch()
+        columns = out.columns
+        add_entry, add_time, add_value = (
+            columns.entries.append,
+            columns.timestamps.append,
+            columns.values.append,
+        )
+        decode, cached, majors = self._decoder.decode, self.cache.entries, self._majors
+        for index, payload in enumerate(payloads):
+            try:
+                m = decode(payload)
+            except msgspec.MsgspecError:
+                self.slow(index, payload, out)
+                continue
+            value = m.value
+            time = m.time
+            major = majors.get(m.version) or self._major(m.version)
+            if major == 2 and type(value) is _V2Value and value.distributionValue is None:
+                value = value.doubleValue
+            elif major != 1:
+                value = None
+            if type(value) is not float or not 0 < time <= _INT64_MAX:
+                self.slow(index, payload, out)
+                continue
+            identity = (m.key, m.host, bytes(m.attributes), bytes(m.resource))
+            entry = cached.get(identity)
+            if entry is None:
+                series = _series(m)
+                if series is None:
+                    self.slow(index, payload, out)
+                    continue
+                entry = self.cache.add(identity, series)
+            add_entry(entry)
+            add_time(time)
+            add_value(value)
+        return out
+
+    def _major(self, version: str) -> int:
+        """1 or 2 for a version the fast path takes, else 0 (the slow path says why)."""
+        match = _VERSION.fullmatch(version)
+        major = int(match.group(1)) if match else 0
+        if major and len(self._majors) < _MAX_VERSIONS:
+            self._majors[version] = major
+        return major
+
+
+def _series(m: _Spotify100) -> Series | None:
+    """The series of a message whose maps hold only strings (else None: the slow path)."""
+    try:
+        tags = _STRINGS.decode(m.attributes) if m.attributes else None
+        resource = _STRINGS.decode(m.resource) if m.resource else None
+    except msgspec.MsgspecError:
+        return None
+    if m.host is not None:
+        tags = {**(tags or {}), "host": m.host}
+    try:
+        return Series(m.key, tags, resource)
+    except UnicodeEncodeError:  # a lone surrogate: the slow path names it
+        return None
+
+
+class Spotify100ProtoDecoder(_SlowPath):
+    """``Spotify100Proto`` (a Snappy-compressed ``Batch`` of metrics per message)."""
+
+    def reference(self, payload: bytes) -> list[Any]:
+        return decode_spotify100_proto(payload)
+
+    def decode(self, payloads: Sequence[bytes]) -> DecodedBatch:
+        out = DecodedBatch()
+        for index, payload in enumerate(payloads):
+            try:
+                batch = LiteBatch.FromString(decompress(payload))
+            except (SnappyError, ProtoDecodeError):
+                self.slow(index, payload, out)  # says what is wrong
+                continue
+            if not self._metrics(batch.metric, out.columns):
+                self.slow(index, payload, out)
+        return out
+
+    def _metrics(self, metrics: Any, columns: Columns) -> bool:
+        """Appends every metric; False (and nothing appended) if one needs the slow path."""
+        mark = columns.mark()
+        cached, add = self.cache.entries, columns.append
+        for m in metrics:
+            time = m.time
+            if time <= 0:
+                columns.rollback(mark)
+                return False
+            resource = m.resource
+            identity = (m.key, tuple(m.tags), tuple(resource)) if resource else (m.key, *m.tags)
+            entry = cached.get(identity)
+            if entry is None:
+                series = _proto_series(m)
+                if series is None:
+                    columns.rollback(mark)
+                    return False
+                entry = self.cache.add(identity, series)
+            raw = m.distribution_type_value
+            if not raw:
+                add(entry, time, m.value)
+                continue
+            value = Value.FromString(raw)
+            which = value.WhichOneof("value")
+            if which == "distribution_value":
+                if not self.distributions:
+                    columns.rollback(mark)
+                    return False
+                columns.distributions.append((entry, time, value.distribution_value))
+            else:
+                add(entry, time, value.double_value if which == "double_value" else m.value)
+        return True
+
+
+def _proto_series(lite: Any) -> Series | None:
+    """The series of a lite metric, its map entries read by the real ``Metric`` (which also
+    checks their UTF-8); None when they do not parse (the slow path says why)."""
+    try:
+        metric = Metric.FromString(lite.SerializeToString())
+    except ProtoDecodeError:
+        return None
+    return Series(metric.key, dict(metric.tags), dict(metric.resource))
+
+
+def batch_decoder_for(
+    schema: str, cache: SeriesCache | None = None, *, distributions: bool = True
+) -> BatchDecoder:
+    """The batch decoder of a ``schema:`` class name; ``distributions=False`` rejects messages
+    with distribution points (no metric backend of the consumer stores them)."""
+    cache = cache if cache is not None else SeriesCache()
+    if schema == SPOTIFY100:
+        return Spotify100Decoder(cache, distributions)
+    if schema == SPOTIFY100_PROTO:
+        return Spotify100ProtoDecoder(cache, distributions)
+    known = ", ".join(sorted((SPOTIFY100, SPOTIFY100_PROTO)))
+    raise ValueError(f"unknown consumer schema {schema!r}; known: {known}")
