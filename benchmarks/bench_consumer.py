@@ -1,22 +1,24 @@
-"""Consumer throughput: points per second from the local Kafka, and the ratio to the ceiling.
+"""Ingest per core: ``heroic consumer`` from Kafka against VictoriaMetrics on the same points.
 
-On one topic (3 partitions) filled with ``--messages`` Spotify100 JSON messages (one point each,
-``--series`` distinct series), measured in the same run:
+Measured in one run, each case ``--runs`` times (median and spread), the process under test
+pinned to core 0 and Kafka, the load generator and the other servers to the other cores:
 
-* ceiling — a bare confluent-kafka loop: ``consume(1000)`` + ``decode_spotify100`` per message,
-  nothing else (no writes, no commits);
-* ``heroic consumer`` (one process, defaults) into the memory backends (metric, metadata,
-  suggest);
-* ``heroic consumer`` into the Bigtable emulator (metrics; metadata/suggest in memory), on the
-  first ``--bigtable-messages`` messages (the emulator is slow).
+* ``bare``: a confluent-kafka ``consume()`` loop that only counts messages (the ceiling of any
+  Python Kafka consumer), messages per CPU-second;
+* the consumer node (``ingest_child.py``: the ``ConsumerNode`` of ``heroic consumer``) into the
+  memory backends, all three writes: Spotify100 JSON with 1,000 and with ``--many-series``
+  series, and Spotify100Proto batches of 100 points; points per CPU-second of the consumer
+  process (goal C1: 500,000 JSON, 1,000,000 proto);
+* the same into Cassandra and the Bigtable emulator (metrics; metadata and suggest in memory):
+  the consumer's own CPU per point, since the emulator's and Cassandra's time is not ours;
+* VictoriaMetrics (Debian's package, a fresh data directory per run) ingesting the same points
+  of the 1,000-series case as Influx line protocol over ``/influx/write``; points per
+  CPU-second of VictoriaMetrics, and our ratio to it (goal C2: 0.35).
 
-A consumer's rate is the messages committed between the first sight of consumption and the
-moment the last offset is committed, over that time (read from its ``/metrics`` every 100 ms),
-so process start-up and group join are excluded, as for the ceiling. Goal: memory >= 0.6 of
-the ceiling. Uses the test environment's Kafka and Bigtable emulator (started if the
-variables are unset).
+Every run checks what it ingested: the consumer's metric backend is read back (count and sum of
+every point), VictoriaMetrics is asked for the count and sum of what it stored.
 
-    .venv/bin/python benchmarks/bench_consumer.py [--messages 200000] [--series 1000]
+    .venv/bin/python benchmarks/bench_consumer.py [--points 1000000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -24,130 +26,113 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import cramjam
+import httpx
 import yaml
-from confluent_kafka import Consumer, Producer
+from benchlib import (
+    SUBJECT_CORE,
+    Result,
+    other_cores,
+    pinned,
+    record,
+    start_victoria_metrics,
+    testenv_pids,
+)
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
-from heroic_consumer.decode import decode_spotify100
+from heroic_consumer import proto
 from heroic_testenv.runner import ensure
 
 SPOTIFY100 = "com.spotify.heroic.consumer.schemas.Spotify100"
+SPOTIFY100_PROTO = "com.spotify.heroic.consumer.schemas.Spotify100Proto"
 PARTITIONS = 3
+PROTO_BATCH = 100
+BASE_MS = 1_700_000_000_000
+HERE = Path(__file__).resolve().parent
 
 
-def fill_topic(servers: str, topic: str, messages: int, series: int) -> None:
-    admin = AdminClient({"bootstrap.servers": servers})
-    admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS)])[topic].result(30)
-    producer = Producer({"bootstrap.servers": servers, "linger.ms": 50})
-    base = int(time.time() * 1000) - messages
-    for i in range(messages):
-        body = {
-            "version": "1.1.0", "key": "bench.cpu", "host": f"host-{i % series}",
-            "time": base + i, "value": float(i),
-            "attributes": {"site": "lon", "what": "cpu-idle"},
-        }  # fmt: skip
-        while True:
-            try:
-                producer.produce(topic, json.dumps(body).encode(), partition=i % PARTITIONS)
-                break
-            except BufferError:
-                producer.poll(0.1)
-    producer.flush(120)
+class Topic:
+    """A topic filled with ``points`` points of ``series`` series (host-0 ...); point ``i`` is
+    ``(host-{i % series}, BASE_MS + i, float(i % 1000))``, so no (series, time) repeats."""
+
+    def __init__(self, servers: str, points: int, series: int, schema: str) -> None:
+        self.servers, self.points, self.series, self.schema = servers, points, series, schema
+        self.name = f"bench-{uuid.uuid4().hex[:8]}"
+        self.expected_sum = float(sum(i % 1000 for i in range(points)))
+        admin = AdminClient({"bootstrap.servers": servers})
+        admin.create_topics([NewTopic(self.name, num_partitions=PARTITIONS)])[self.name].result(30)
+        producer = Producer({"bootstrap.servers": servers, "linger.ms": 50,
+                             "compression.type": "lz4"})  # fmt: skip
+        bodies = self._json() if schema == SPOTIFY100 else self._proto()
+        for n, body in enumerate(bodies):
+            while True:
+                try:
+                    producer.produce(self.name, body, partition=n % PARTITIONS)
+                    break
+                except BufferError:
+                    producer.poll(0.1)
+        producer.flush(300)
+
+    def _json(self) -> Any:
+        for i in range(self.points):
+            yield (
+                b'{"version":"1.1.0","key":"bench.cpu","host":"host-%d","time":%d,"value":%d.0,'
+                b'"attributes":{"site":"lon","what":"cpu-idle"}}'
+                % (i % self.series, BASE_MS + i, i % 1000)
+            )
+
+    def _proto(self) -> Any:
+        for start in range(0, self.points, PROTO_BATCH):
+            batch = proto.Batch()
+            for i in range(start, min(start + PROTO_BATCH, self.points)):
+                m = batch.metric.add()
+                m.key, m.time, m.value = "bench.cpu", BASE_MS + i, float(i % 1000)
+                m.tags.update(
+                    {"host": f"host-{i % self.series}", "site": "lon", "what": "cpu-idle"}
+                )
+            yield bytes(cramjam.snappy.compress_raw(batch.SerializeToString()))
+
+    def messages(self) -> int:
+        return self.points if self.schema == SPOTIFY100 else -(-self.points // PROTO_BATCH)
 
 
-def ceiling(servers: str, topic: str, messages: int) -> float:
-    """Points per second of a bare consume-and-decode loop."""
-    consumer = Consumer({"bootstrap.servers": servers, "group.id": f"bare-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})  # fmt: skip
-    consumer.subscribe([topic])
-    seen = points = 0
-    started = 0.0
-    try:
-        while seen < messages:
-            batch = consumer.consume(num_messages=1000, timeout=1.0)
-            if batch and not started:
-                started = time.perf_counter()
-            for message in batch:
-                if message.error() is None:
-                    seen += 1
-                    points += len(decode_spotify100(message.value() or b""))
-        elapsed = time.perf_counter() - started
-    finally:
-        consumer.close()
-    return points / elapsed
+def child(argv: list[str]) -> dict[str, Any]:
+    """One pinned ``ingest_child.py`` run; its JSON answer."""
+    command = ["taskset", "-c", str(SUBJECT_CORE), sys.executable, str(HERE / "ingest_child.py")]
+    done = subprocess.run([*command, *argv], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"ingest_child failed ({done.returncode}): {done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def metric(port: int, name: str) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith(name):
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
-
-
-def free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def run_consumer(
-    backends: dict[str, Any], topic: str, servers: str, messages: int, extra: list[str]
-) -> float:
-    """Points per second of one ``heroic consumer`` process over the first ``messages``."""
-    port = free_port()
+def node_run(topic: Topic, backends: dict[str, Any], cache: int) -> dict[str, Any]:
     consumer = {
-        "type": "kafka",
-        "schema": SPOTIFY100,
-        "topics": [topic],
-        "config": {"bootstrap.servers": servers, "group.id": f"b-{uuid.uuid4().hex}"},
-    }
-    config = backends | {"port": port, "consumers": [consumer]}  # fmt: skip
+        "type": "kafka", "schema": topic.schema, "topics": [topic.name],
+        "config": {"bootstrap.servers": topic.servers, "group.id": f"b-{uuid.uuid4().hex}"},
+    }  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "heroic.yml"
-        path.write_text(yaml.safe_dump(config))
-        command = [sys.executable, "-m", "heroic_cli.main", "consumer", "--config", str(path),
-                   "--host", "127.0.0.1", "--log-level", "WARNING", *extra]  # fmt: skip
-        process = subprocess.Popen(command)
-        try:
-            return _measure(process, port, messages)
-        finally:
-            process.terminate()
-            process.wait(60)
-
-
-def _measure(process: subprocess.Popen[bytes], port: int, messages: int) -> float:
-    """Messages committed after the first sight of consumption, per second since then."""
-    started = 0.0
-    first = 0.0
-    deadline = time.monotonic() + 1800
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"heroic consumer exited with {process.returncode}")
-        try:
-            consumed = metric(port, "heroic_consumer_messages_consumed_total")
-            committed = metric(port, "heroic_consumer_messages_committed_total")
-        except OSError:
-            time.sleep(0.2)
-            continue
-        now = time.perf_counter()
-        if consumed and not started:
-            started, first = now, committed
-        if committed >= messages:
-            return (messages - first) / (now - started)
-        time.sleep(0.1)
-    raise SystemExit("consumer did not finish in time")
+        path.write_text(yaml.safe_dump(backends | {"consumers": [consumer]}))
+        result = child(["node", "--config", str(path), "--points", str(topic.points),
+                        "--series-cache", str(cache)])  # fmt: skip
+    if result["read_count"] != topic.points or result["read_sum"] != topic.expected_sum:
+        raise SystemExit(
+            f"read back {result['read_count']} points summing to {result['read_sum']}, "
+            f"wrote {topic.points} summing to {topic.expected_sum}"
+        )
+    return result
 
 
 def memory_backends() -> dict[str, Any]:
@@ -155,45 +140,156 @@ def memory_backends() -> dict[str, Any]:
             for section in ("metrics", "metadata", "suggest")}  # fmt: skip
 
 
-def bigtable_backends(table: str) -> dict[str, Any]:
+def bigtable_backends() -> dict[str, Any]:
     bigtable = {"type": "bigtable", "project": "heroic-bench", "instance": "heroic",
-                "table": table, "configure": True,
+                "table": f"bench-{uuid.uuid4().hex[:8]}", "configure": True,
                 "emulatorEndpoint": os.environ["BIGTABLE_EMULATOR_HOST"]}  # fmt: skip
     return memory_backends() | {"metrics": {"backends": [bigtable]}}
 
 
+def cassandra_backends() -> dict[str, Any]:
+    replication = {"class": "SimpleStrategy", "replication_factor": 1}
+    cassandra = {
+        "type": "datastax", "seeds": [os.environ["CASSANDRA_CONTACT_POINTS"]], "configure": True,
+        "schema": {"keyspace": f"bench_{uuid.uuid4().hex[:8]}", "replication": replication},
+    }  # fmt: skip
+    return memory_backends() | {"metrics": {"backends": [cassandra]}}
+
+
+def per_cpu(result: dict[str, Any]) -> float:
+    return float(result["points"] / result["cpu_s"])
+
+
+def consumer_case(
+    name: str, topic: Topic, backends: Callable[[], dict[str, Any]], *, runs: int, cache: int,
+    goal: float | None = None, peer: Result | None = None,
+) -> Result:  # fmt: skip
+    results = [node_run(topic, backends(), cache) for _ in range(runs)]
+    out = Result(
+        "consumer", name, "points/CPU-s", [per_cpu(r) for r in results],
+        peer=peer.case if peer else None, peer_runs=list(peer.runs) if peer else [], goal=goal,
+        notes={
+            "points": topic.points, "series": topic.series,
+            "points_per_wall_s": statistics.median(r["points"] / r["wall_s"] for r in results),
+            "rss_mib": statistics.median(r["rss_mib"] for r in results),
+            "cpu_us_per_point": statistics.median(1e6 * r["cpu_s"] / r["points"] for r in results),
+        },
+    )  # fmt: skip
+    return record(out)
+
+
+# --- VictoriaMetrics ----------------------------------------------------------------------
+
+
+def influx_bodies(points: int, series: int, lines_per_body: int = 10_000) -> list[bytes]:
+    """The points of the JSON topic as Influx line protocol, millisecond timestamps."""
+    bodies = []
+    for start in range(0, points, lines_per_body):
+        bodies.append(b"".join(
+            b"bench_cpu,host=host-%d,site=lon,what=cpu-idle value=%d %d\n"
+            % (i % series, i % 1000, BASE_MS + i)
+            for i in range(start, min(start + lines_per_body, points))
+        ))  # fmt: skip
+    return bodies
+
+
+def vm_run(points: int, series: int, bodies: list[bytes], senders: int = 4) -> float | None:
+    """Points per CPU-second of a fresh VictoriaMetrics ingesting ``bodies``; None if it
+    cannot run."""
+    vm = start_victoria_metrics({SUBJECT_CORE})
+    if vm is None:
+        return None
+    try:
+        url = f"{vm.url}/influx/write?precision=ms"
+        queue = list(bodies)
+        lock = threading.Lock()
+
+        def send() -> None:
+            with httpx.Client(timeout=120) as client:
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        body = queue.pop()
+                    client.post(url, content=body).raise_for_status()
+
+        cpu0 = vm.cpu()
+        threads = [threading.Thread(target=send) for _ in range(senders)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        vm.flush()
+        cpu = vm.cpu() - cpu0
+        check_vm(vm, points)
+        return points / cpu
+    finally:
+        vm.stop()
+
+
+def check_vm(vm: Any, points: int) -> None:
+    end = (BASE_MS + points) // 1000 + 1
+    window = f"{points // 1000 + 10}s"
+    deadline = time.monotonic() + 30
+    while True:
+        query = f"sum(count_over_time(bench_cpu_value[{window}]))"
+        got = vm.query("/api/v1/query", {"query": query, "time": str(end)})
+        found = got["data"]["result"]
+        count = float(found[0]["value"][1]) if found else 0.0
+        if count == points:
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"VictoriaMetrics holds {count:.0f} of {points} points")
+        time.sleep(0.5)
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--messages", type=int, default=200_000)
-    parser.add_argument("--bigtable-messages", type=int, default=50_000)
-    parser.add_argument("--series", type=int, default=1000)
-    parser.add_argument(
-        "--consumer-arg",
-        action="append",
-        default=[],
-        help="extra `heroic consumer` argument (repeatable)",
-    )
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--many-series", type=int, default=100_000)
+    parser.add_argument("--durable-points", type=int, default=100_000,
+                        help="points of the Cassandra and Bigtable cases")  # fmt: skip
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--series-cache", type=int, default=200_000)
+    parser.add_argument("--skip-durable", action="store_true")
     args = parser.parse_args()
-    ensure(["kafka", "bigtable"])
+    components = ["kafka"] if args.skip_durable else ["kafka", "bigtable", "cassandra"]
+    ensure(components)
+    os.sched_setaffinity(0, other_cores())  # this process generates load: off the subject core
     servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-    topic = f"bench-{uuid.uuid4().hex[:8]}"
-    print(f"filling {topic}: {args.messages} messages, {args.series} series, 3 partitions")
-    fill_topic(servers, topic, args.messages, args.series)
-    bare = ceiling(servers, topic, args.messages)
-    print(f"ceiling (bare consume + decode)     {bare:10.0f} points/s")
-    memory = run_consumer(memory_backends(), topic, servers, args.messages, args.consumer_arg)
-    print(
-        f"heroic consumer -> memory           {memory:10.0f} points/s  ratio {memory / bare:.2f}"
-        " (goal >= 0.6)"
-    )
-    table = f"bench-{uuid.uuid4().hex[:8]}"
-    big = run_consumer(
-        bigtable_backends(table), topic, servers, args.bigtable_messages, args.consumer_arg
-    )
-    print(
-        f"heroic consumer -> bigtable emulator {big:9.0f} points/s  ratio {big / bare:.2f}"
-        f" ({args.bigtable_messages} messages)"
-    )
+    print(f"filling topics: {args.points:,} points each", flush=True)
+    few = Topic(servers, args.points, 1000, SPOTIFY100)
+    many = Topic(servers, args.points, args.many_series, SPOTIFY100)
+    protos = Topic(servers, args.points, 1000, SPOTIFY100_PROTO)
+
+    vm_runs = [vm_run(args.points, 1000, influx_bodies(args.points, 1000))
+               for _ in range(args.runs)]  # fmt: skip
+    peer = Result("consumer", "VictoriaMetrics /influx/write, 1,000 series", "points/CPU-s",
+                  [r for r in vm_runs if r is not None])  # fmt: skip
+    if peer.runs:
+        record(peer)
+    with pinned(testenv_pids(*components), other_cores()):
+        bare = [child(["bare", "--servers", servers, "--topic", few.name,
+                       "--points", str(few.messages())]) for _ in range(args.runs)]  # fmt: skip
+        record(Result("consumer", "bare confluent-kafka consume() loop", "messages/CPU-s",
+                      [per_cpu(r) for r in bare]))  # fmt: skip
+        compare = peer if peer.runs else None
+        each = {"runs": args.runs, "cache": args.series_cache}
+        consumer_case("consumer -> memory, JSON, 1,000 series", few, memory_backends,
+                      goal=500_000, peer=compare, **each)  # fmt: skip
+        consumer_case(f"consumer -> memory, JSON, {args.many_series:,} series", many,
+                      memory_backends, goal=500_000, **each)  # fmt: skip
+        consumer_case("consumer -> memory, Proto (100/message), 1,000 series", protos,
+                      memory_backends, goal=1_000_000, **each)  # fmt: skip
+        if not args.skip_durable:
+            small = Topic(servers, args.durable_points, 1000, SPOTIFY100)
+            consumer_case("consumer -> Cassandra, JSON, 1,000 series", small,
+                          cassandra_backends, **each)  # fmt: skip
+            consumer_case("consumer -> Bigtable emulator, JSON, 1,000 series", small,
+                          bigtable_backends, **each)  # fmt: skip
 
 
 if __name__ == "__main__":

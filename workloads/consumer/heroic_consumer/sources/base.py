@@ -9,7 +9,7 @@ succeeded. Sources never decode, write or decide what is safe to commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ class Message:
 
     ``partition`` is set for ordered sources (Kafka): a commit of ``offset`` covers every
     earlier offset of the partition. ``None`` means each message is acknowledged on its own
-    (Pub/Sub, with ``ack_id``). ``done`` is set by the pipeline once the message is handled.
+    (Pub/Sub, with ``ack_id``).
     """
 
     payload: bytes
@@ -38,7 +38,6 @@ class Message:
     offset: int = -1
     message_id: str = ""
     ack_id: str = ""
-    done: bool = field(default=False)
 
     def context(self) -> dict[str, Any]:
         """Where the message came from, for log records and dead-letter headers."""
@@ -47,12 +46,75 @@ class Message:
         return {"subscription": self.topic, "message_id": self.message_id}
 
 
+class MessageBatch:
+    """The messages of one fetch, in the order the source delivered them, without an object
+    per message: ``payloads``, and per ordered partition its ``(first offset, last offset,
+    count)`` (``spans``) or per unordered message its ``ack_ids``. ``message(i)`` builds the
+    ``Message`` of payload ``i`` when one is needed (a rejected message's log line)."""
+
+    __slots__ = ("_locate", "ack_ids", "payloads", "spans")
+
+    def __init__(
+        self,
+        payloads: list[bytes],
+        locate: Callable[[int], Message],
+        spans: dict[Partition, tuple[int, int, int]] | None = None,
+        ack_ids: list[str] | None = None,
+    ) -> None:
+        self.payloads = payloads
+        self.spans = spans or {}
+        self.ack_ids = ack_ids or []
+        self._locate = locate
+
+    @classmethod
+    def of(cls, messages: Sequence[Message]) -> MessageBatch:
+        """A batch of ready-made messages (Pub/Sub, tests)."""
+        spans: dict[Partition, tuple[int, int, int]] = {}
+        for m in messages:
+            if m.partition is not None:
+                first, _, count = spans.get(m.partition, (m.offset, 0, 0))
+                spans[m.partition] = (first, m.offset, count + 1)
+        ack_ids = [m.ack_id for m in messages if m.partition is None]
+        return cls([m.payload for m in messages], messages.__getitem__, spans, ack_ids)
+
+    def __len__(self) -> int:
+        return len(self.payloads)
+
+    def message(self, index: int) -> Message:
+        return self._locate(index)
+
+    def messages(self) -> list[Message]:
+        return [self._locate(i) for i in range(len(self.payloads))]
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     """What one fetch returned; ``revoked`` lists partitions this consumer no longer owns."""
 
-    messages: list[Message]
+    batch: MessageBatch
     revoked: tuple[Partition, ...] = ()
+
+
+def _nowhere(index: int) -> Message:
+    raise IndexError(f"message {index} of an empty batch")
+
+
+#: What a fetch that found nothing returns.
+EMPTY = MessageBatch([], _nowhere)
+
+
+@dataclass(slots=True)
+class Released:
+    """What may be committed now: per partition the newest offset whose message and every one
+    before it are handled, and the ack ids of handled unordered messages; ``count`` messages in
+    all."""
+
+    offsets: dict[Partition, int] = field(default_factory=dict)
+    ack_ids: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.offsets or self.ack_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +151,8 @@ class MessageSource(Protocol):
         """Up to ``max_messages`` messages, waiting at most ``timeout`` seconds for the first."""
         ...
 
-    async def commit(self, messages: Sequence[Message], *, final: bool = False) -> None:
-        """Commit/ack ``messages`` (all handled); ``final`` waits for the broker's answer."""
+    async def commit(self, released: Released, *, final: bool = False) -> None:
+        """Commit the offsets / ack the ids of ``released``; ``final`` waits for the broker."""
         ...
 
     async def pause(self) -> None:

@@ -21,7 +21,16 @@ from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
-from heroic_consumer.sources.base import Fetched, Message, Partition, Rejected, SourceError
+from heroic_consumer.sources.base import (
+    EMPTY,
+    Fetched,
+    Message,
+    MessageBatch,
+    Partition,
+    Rejected,
+    Released,
+    SourceError,
+)
 from heroic_consumer.sources.client_health import ClientHealth
 from heroic_consumer.sources.kafka_dead_letters import KafkaDeadLetters
 from heroic_core.config import KafkaConsumerConfig
@@ -83,8 +92,10 @@ class KafkaSource:
         self._committed: dict[Partition, int] = {}
         #: Offset after the last message handed out, per partition (where a pause rewinds to).
         self._next: dict[Partition, int] = {}
-        #: Messages consumed while paused, handed out first after the resume.
-        self._held: list[Message] = []
+        #: Messages consumed while paused (and their partitions), handed out first after the
+        #: resume.
+        self._held: list[Any] = []
+        self._held_parts: list[Partition] = []
         #: Partitions to seek back to the first message dropped at a revocation (see _rewind).
         self._rewinds: dict[Partition, int] = {}
         self.health = ClientHealth(log)
@@ -168,64 +179,51 @@ class KafkaSource:
         if self._to_pause:
             self._pause(self._to_pause)
             self._to_pause = []
-        messages = self._held
-        self._held = []
-        keys: dict[tuple[str | None, int | None], Partition] = {}
+        items, parts = self._held, self._held_parts
+        self._held, self._held_parts = [], []
+        keys: dict[tuple[str | None, int | None], Partition | None] = {}
         assigned = self._assigned
-        received = False
+        received = len(items)
         for item in raw:
             error = item.error()
             if error is not None:
                 _check_error(error)
                 continue
             raw_key = (item.topic(), item.partition())
-            key = keys.get(raw_key)
-            if key is None:
-                topic, partition = raw_key
-                if topic is None or partition is None or (topic, partition) not in assigned:
-                    continue
-                key = keys[raw_key] = (topic, partition)
-            offset = item.offset()
-            if offset is not None:
-                messages.append(Message(item.value() or b"", key[0], key, offset))
-                received = True
-        if received:
+            key = keys.get(raw_key, _UNSEEN)
+            if key is _UNSEEN:
+                key = keys[raw_key] = _owned(raw_key, assigned)
+            if key is not None:
+                items.append(item)
+                parts.append(key)
+        if len(items) > received:
             self.health.working()
         revoked, self._revoked = tuple(self._revoked), []
         if revoked:
             gone = set(revoked)
-            dropped = [m for m in (*self._held, *messages) if m.partition in gone]
-            messages = [m for m in messages if m.partition not in gone]
-            self._held = [m for m in self._held if m.partition not in gone]
-            self._rewind(dropped)
+            self._rewind(_first_offsets(items, parts, gone))
+            items, parts = _without(items, parts, gone)
         if self._rewinds:
             # What was read of these partitions lies past the rewind point: it comes again,
             # in order, after the seek.
-            rewinding = set(self._rewinds)
-            messages = [m for m in messages if m.partition not in rewinding]
+            items, parts = _without(items, parts, set(self._rewinds))
             self._retry_rewinds()
         if self._paused:
             # Already fetched before the pause took effect: keep them for the resume.
-            self._held, messages = messages, []
-        for message in messages:
-            assert message.partition is not None  # noqa: S101 - Kafka messages have one
-            self._next[message.partition] = message.offset + 1
-        return Fetched(messages, revoked)
+            self._held, self._held_parts = items, parts
+            return Fetched(EMPTY, revoked)
+        batch = _batch(items, parts)
+        for partition, (_, last, _) in batch.spans.items():
+            self._next[partition] = last + 1
+        return Fetched(batch, revoked)
 
-    def _rewind(self, dropped: list[Message]) -> None:
+    def _rewind(self, first: dict[Partition, int]) -> None:
         """Messages of a revoked partition are dropped (the pipeline forgets the partition).
         Where the partition was assigned again within the same ``consume`` call (an eager
         rebalance revokes every partition and hands most of them back at once), the client has
         already read past them: seek back to the first one, or they would never be handled
         while later offsets get committed."""
-        first: dict[Partition, int] = {}
-        for message in dropped:
-            assert message.partition is not None  # noqa: S101 - Kafka messages have one
-            if message.partition in self._assigned:
-                first[message.partition] = min(
-                    message.offset, first.get(message.partition, message.offset)
-                )
-        self._rewinds.update(first)
+        self._rewinds.update({p: o for p, o in first.items() if p in self._assigned})
 
     def _retry_rewinds(self) -> None:
         """Seek what ``_rewind`` asked for; a seek refused now (the fetcher is not started yet
@@ -255,13 +253,8 @@ class KafkaSource:
 
     # --- committing ------------------------------------------------------------------------
 
-    async def commit(self, messages: Sequence[Message], *, final: bool = False) -> None:
-        newest: dict[Partition, int] = {}
-        for message in messages:
-            if message.partition is not None and message.offset >= newest.get(
-                message.partition, -1
-            ):
-                newest[message.partition] = message.offset
+    async def commit(self, released: Released, *, final: bool = False) -> None:
+        newest = dict(released.offsets)
         if newest:
             await self._call(lambda: self._commit(newest, final))
 
@@ -336,6 +329,60 @@ class KafkaSource:
             if high >= 0 and done is not None and done >= 0:
                 out[_tp_label(key)] = max(0, high - done)
         return out
+
+
+_UNSEEN: Any = object()
+
+
+def _owned(raw_key: tuple[str | None, int | None], assigned: set[Partition]) -> Partition | None:
+    """The partition of a consumed message, or None when this member does not own it (any
+    more): its messages are left out."""
+    topic, partition = raw_key
+    if topic is None or partition is None or (topic, partition) not in assigned:
+        return None
+    return (topic, partition)
+
+
+def _batch(items: list[Any], parts: list[Partition]) -> MessageBatch:
+    """The batch of consumed ``items`` (confluent-kafka messages) of partitions ``parts``."""
+    payloads: list[bytes] = []
+    add = payloads.append
+    spans: dict[Partition, list[int]] = {}
+    for index, (item, partition) in enumerate(zip(items, parts, strict=True)):
+        add(item.value() or b"")
+        span = spans.get(partition)
+        if span is None:
+            spans[partition] = [index, index, 1]
+        else:
+            span[1] = index
+            span[2] += 1
+
+    def locate(index: int) -> Message:
+        partition = parts[index]
+        return Message(payloads[index], partition[0], partition, items[index].offset())
+
+    return MessageBatch(
+        payloads,
+        locate,
+        {p: (items[a].offset(), items[b].offset(), n) for p, (a, b, n) in spans.items()},
+    )
+
+
+def _first_offsets(
+    items: list[Any], parts: list[Partition], partitions: set[Partition]
+) -> dict[Partition, int]:
+    first: dict[Partition, int] = {}
+    for item, partition in zip(items, parts, strict=True):
+        if partition in partitions and partition not in first:
+            first[partition] = item.offset()
+    return first
+
+
+def _without(
+    items: list[Any], parts: list[Partition], partitions: set[Partition]
+) -> tuple[list[Any], list[Partition]]:
+    kept = [(i, p) for i, p in zip(items, parts, strict=True) if p not in partitions]
+    return [i for i, _ in kept], [p for _, p in kept]
 
 
 def _check_error(error: KafkaError) -> None:

@@ -22,7 +22,15 @@ from typing import Any, TypeVar
 from google.api_core import exceptions as gexc
 from google.cloud import pubsub_v1  # type: ignore[attr-defined, unused-ignore]  # namespace pkg
 
-from heroic_consumer.sources.base import Fetched, Message, Rejected, SourceError
+from heroic_consumer.sources.base import (
+    EMPTY,
+    Fetched,
+    Message,
+    MessageBatch,
+    Rejected,
+    Released,
+    SourceError,
+)
 from heroic_core.config import PubSubConsumerConfig
 
 log = logging.getLogger(__name__)
@@ -129,12 +137,12 @@ class PubSubSource:
     async def fetch(self, max_messages: int, timeout: float) -> Fetched:
         await self._extend_leases()
         if self._paused or max_messages <= 0:
-            return Fetched([])
+            return Fetched(EMPTY)
         messages = await self._call(lambda: self._pull(max_messages, timeout))
         now = time.monotonic()
         for message in messages:
             self._outstanding[message.ack_id] = now
-        return Fetched(messages)
+        return Fetched(MessageBatch.of(messages))
 
     def _pull(self, max_messages: int, timeout: float) -> list[Message]:
         try:
@@ -159,9 +167,9 @@ class PubSubSource:
             for r in response.received_messages
         ]  # fmt: skip
 
-    async def commit(self, messages: Sequence[Message], *, final: bool = False) -> None:
+    async def commit(self, released: Released, *, final: bool = False) -> None:
         del final  # acknowledgements are synchronous either way
-        ack_ids = [m.ack_id for m in messages if m.ack_id]
+        ack_ids = [ack_id for ack_id in released.ack_ids if ack_id]
         if not ack_ids:
             return
         await self._call(lambda: self._acknowledge(ack_ids))
