@@ -34,7 +34,7 @@ def test_a_rejected_series_loses_its_points_and_distributions_only() -> None:
     assert grouped.filtered == [B]
     assert grouped.batch.series == (A,)
     assert [(s, d.timestamps.tolist()) for s, d in grouped.distributions] == [(A, [4])]
-    assert [(s, r.start, r.end) for s, r in grouped.ranges()] == [(A, 1, 4)]
+    assert grouped.spans() == ([A], [1], [4])
 
 
 def test_rollback_drops_what_came_after_the_mark() -> None:

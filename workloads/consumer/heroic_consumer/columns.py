@@ -10,13 +10,13 @@ the columns into a ``SeriesBatch`` (numpy, one sort) for the writer. Pure, in-pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import islice
 from operator import attrgetter
 
 import numpy as np
 
-from heroic_core.model import DateRange, Distributions, Series, SeriesBatch
+from heroic_core.model import Distributions, Series, SeriesBatch
 
 #: Raw identities kept by default (each costs about 1 KiB: the key tuple and its ``Series``).
 DEFAULT_SERIES_CACHE_SIZE = 200_000
@@ -101,21 +101,18 @@ class Columns:
         series ``accept`` turned down (their points are left out)."""
         slots: dict[str, int] = {}
         table: list[Series] = []
-        accepted: list[bool] = []
-        rejected: list[Series] = []
         distinct = dict.fromkeys(self.entries)
-        distinct.update(dict.fromkeys(e for e, _, _ in self.distributions))
+        if self.distributions:
+            distinct.update(dict.fromkeys(e for e, _, _ in self.distributions))
         for entry in distinct:
             series = entry.series
-            slot = slots.get(series.id)
+            slot = slots.get(series._id)
             if slot is None:
-                slot = slots[series.id] = len(table)
+                slot = slots[series._id] = len(table)
                 table.append(series)
-                ok = accept is None or accept(series)
-                accepted.append(ok)
-                if not ok:
-                    rejected.append(series)
             entry.slot = slot
+        accepted = [True] * len(table) if accept is None else [accept(s) for s in table]
+        rejected = [s for s, ok in zip(table, accepted, strict=True) if not ok]
         codes = np.fromiter(map(_SLOT, self.entries), dtype=np.int64, count=len(self.entries))
         timestamps = np.array(self.timestamps, dtype=np.int64)
         values = np.array(self.values, dtype=np.float64)
@@ -143,16 +140,28 @@ class Grouped:
         self.distributions = distributions
         self.filtered = filtered
 
-    def ranges(self) -> list[tuple[Series, DateRange]]:
-        """Every written series with the span of its points and distribution points."""
-        spans = {s.id: (s, r.start, r.end) for s, r in self.batch.ranges()}
-        for series, points in self.distributions:
+    def spans(self) -> tuple[Sequence[Series], list[int], list[int]]:
+        """Every written series with the first and last timestamp of its points and
+        distribution points."""
+        batch = self.batch
+        series: Sequence[Series] = batch.series
+        if len(batch):
+            first = batch.timestamps[batch.bounds[:-1]].tolist()
+            last = batch.timestamps[batch.bounds[1:] - 1].tolist()
+        else:
+            first, last = [], []
+        if not self.distributions:
+            return series, first, last
+        spans = {s.id: [s, lo, hi] for s, lo, hi in zip(series, first, last, strict=True)}
+        for one, points in self.distributions:
             lo, hi = int(points.timestamps[0]), int(points.timestamps[-1])
-            known = spans.get(series.id)
-            if known is not None:
-                lo, hi = min(lo, known[1]), max(hi, known[2])
-            spans[series.id] = (series, lo, hi)
-        return [(s, DateRange(lo, hi)) for s, lo, hi in spans.values()]
+            known = spans.get(one.id)
+            if known is None:
+                spans[one.id] = [one, lo, hi]
+            else:
+                known[1], known[2] = min(lo, known[1]), max(hi, known[2])
+        values = list(spans.values())
+        return [v[0] for v in values], [v[1] for v in values], [v[2] for v in values]
 
 
 def _distributions(

@@ -2,14 +2,15 @@
 the same series costs the metadata and suggest stores one write per ``ttl`` instead of one per
 batch (upstream's Elasticsearch write cache plays the same role inside the backend).
 
-Pure, in-process state: a forgotten entry only means one more (idempotent) index write.
+One plain dict per backend, series id -> expiry, in the order entries were (re)written, so the
+oldest is evicted first and a batch's lookups cost one ``dict.get`` each. Pure, in-process
+state: a forgotten entry only means one more (idempotent) index write.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 #: Seconds an indexed series is not re-sent to the same backend (``0`` disables the cache).
 DEFAULT_TTL = 600.0
@@ -17,7 +18,7 @@ DEFAULT_MAX_SIZE = 1_000_000
 
 
 class IndexCache:
-    """Recently indexed ``(backend id, series id)`` pairs, oldest evicted first."""
+    """Recently indexed series ids per backend id, at most ``max_size`` per backend."""
 
     def __init__(
         self,
@@ -28,27 +29,42 @@ class IndexCache:
         self.ttl = ttl
         self.max_size = max_size
         self._clock = clock
-        self._expiry: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._expiry: dict[str, dict[str, float]] = {}
 
     def __len__(self) -> int:
-        return len(self._expiry)
+        return sum(len(entries) for entries in self._expiry.values())
 
     def fresh(self, backend: str, series_id: str, now: float | None = None) -> bool:
         """True if the pair was indexed less than ``ttl`` ago (then no write is needed)."""
-        if self.ttl <= 0:
-            return False
-        expiry = self._expiry.get((backend, series_id))
-        return expiry is not None and expiry > (self._clock() if now is None else now)
+        return not self.stale(backend, [series_id], now)
 
-    def remember(self, backend: str, series_ids: list[str]) -> None:
+    def stale(self, backend: str, series_ids: Sequence[str], now: float | None = None) -> list[int]:
+        """The positions in ``series_ids`` of the series ``backend`` must index again."""
+        if self.ttl <= 0:
+            return list(range(len(series_ids)))
+        now = self._clock() if now is None else now
+        get = self._expiry.get(backend, {}).get
+        return [i for i, series_id in enumerate(series_ids) if get(series_id, 0.0) <= now]
+
+    def remember(self, backend: str, series_ids: Sequence[str]) -> None:
         """The pairs were just indexed successfully."""
         if self.ttl <= 0:
             return
         expiry = self._clock() + self.ttl
-        entries = self._expiry
+        entries = self._expiry.setdefault(backend, {})
         for series_id in series_ids:
-            key = (backend, series_id)
-            entries[key] = expiry
-            entries.move_to_end(key)
-        while len(entries) > self.max_size:
-            entries.popitem(last=False)
+            entries.pop(series_id, None)  # re-inserted last: the youngest
+            entries[series_id] = expiry
+        excess = len(entries) - self.max_size
+        if excess > 0:
+            for series_id in list(_first(entries, excess)):
+                del entries[series_id]
+
+
+def _first(entries: dict[str, float], count: int) -> list[str]:
+    out: list[str] = []
+    for series_id in entries:
+        if len(out) == count:
+            break
+        out.append(series_id)
+    return out

@@ -32,7 +32,7 @@ from heroic_consumer.stats import ConsumerStats
 from heroic_core.backends.base import BatchMetricWriter, BulkMetricWriter, DistributionStore
 from heroic_core.backends.group import Backends
 from heroic_core.filters import TRUE, Filter
-from heroic_core.model import Series, SeriesBatch
+from heroic_core.model import DateRange, Series, SeriesBatch
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +153,15 @@ class BatchWriter:
             jobs += [_Job(b, "metrics", sketches, True) for b in self.distribution_stores]
         if not (self.metadata or self.suggest):
             return jobs
-        ranges = grouped.ranges()
+        series, first, last = grouped.spans()
+        ids = [s.id for s in series]
         now = time.monotonic()
-        fresh = self.index_cache.fresh
         for function, backends in (("metadata", self.metadata), ("suggest", self.suggest)):
             for backend in backends:
-                bid = backend.id
-                items = [(s, r) for s, r in ranges if not fresh(bid, s.id, now)]
-                if items:
+                # DateRange only for what gets written: in steady state, nothing.
+                stale = self.index_cache.stale(backend.id, ids, now)
+                if stale:
+                    items = [(series[i], DateRange(first[i], last[i])) for i in stale]
                     jobs.append(_Job(backend, function, items))
         return jobs
 

@@ -79,6 +79,8 @@ class Series:
         return (self.key, tuple(self.tags.items()), tuple(self.resource.items()))
 
     def __eq__(self, other: object) -> bool:
+        if self is other:  # the usual case in dict lookups: the same cached object
+            return True
         if not isinstance(other, Series):
             return NotImplemented
         return self._id == other._id and self._sort_key() == other._sort_key()

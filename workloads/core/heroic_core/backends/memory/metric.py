@@ -26,20 +26,23 @@ Float64s = npt.NDArray[np.float64]
 
 
 class _SeriesData:
-    """Merged sorted arrays plus chunks written since the last merge."""
+    """Merged sorted arrays plus chunks written since the last merge: ``(timestamps, values,
+    lo, hi)``, the slice ``lo:hi`` of the arrays (a batch's columns are shared by its series;
+    slicing is left to the merge)."""
 
-    __slots__ = ("pending", "timestamps", "values")
+    __slots__ = ("pending", "series", "timestamps", "values")
 
-    def __init__(self) -> None:
+    def __init__(self, series: Series) -> None:
+        self.series = series
         self.timestamps: Int64s = np.empty(0, dtype=np.int64)
         self.values: Float64s = np.empty(0, dtype=np.float64)
-        self.pending: list[tuple[Int64s, Float64s]] = []
+        self.pending: list[tuple[Int64s, Float64s, int, int]] = []
 
     def merge(self) -> None:
         if not self.pending:
             return
-        ts = np.concatenate([self.timestamps, *(t for t, _ in self.pending)])
-        vs = np.concatenate([self.values, *(v for _, v in self.pending)])
+        ts = np.concatenate([self.timestamps, *(t[lo:hi] for t, _, lo, hi in self.pending)])
+        vs = np.concatenate([self.values, *(v[lo:hi] for _, v, lo, hi in self.pending)])
         self.pending.clear()
         # Reverse so that np.unique's "first occurrence" is the latest write of a timestamp.
         unique_ts, first = np.unique(ts[::-1], return_index=True)
@@ -54,7 +57,8 @@ class MemoryMetricBackend:
         self._id = id
         self._groups = frozenset(groups)
         self._lock = threading.Lock()
-        self._data: dict[Series, _SeriesData] = {}
+        #: By series id: a str hashes once, a Series on every lookup.
+        self._data: dict[str, _SeriesData] = {}
         self._distributions: dict[Series, dict[int, bytes]] = {}
 
     @property
@@ -83,10 +87,10 @@ class MemoryMetricBackend:
         if ts.shape != vs.shape:
             raise ValueError("timestamps and values must have the same length")
         with self._lock:
-            data = self._data.get(series)
+            data = self._data.get(series.id)
             if data is None:
-                data = self._data[series] = _SeriesData()
-            data.pending.append((ts, vs))
+                data = self._data[series.id] = _SeriesData(series)
+            data.pending.append((ts, vs, 0, len(ts)))
 
     async def write_batch(self, batch: SeriesBatch) -> None:
         """Store the points of every series of ``batch`` under one lock hold."""
@@ -98,18 +102,18 @@ class MemoryMetricBackend:
         with self._lock:
             data_of = self._data
             for i, series in enumerate(batch.series):
-                data = data_of.get(series)
+                data = data_of.get(series._id)
                 if data is None:
-                    data = data_of[series] = _SeriesData()
-                lo, hi = bounds[i], bounds[i + 1]
-                data.pending.append((timestamps[lo:hi], values[lo:hi]))
-                if len(data.pending) >= MAX_PENDING:
+                    data = data_of[series._id] = _SeriesData(series)
+                pending = data.pending
+                pending.append((timestamps, values, bounds[i], bounds[i + 1]))
+                if len(pending) >= MAX_PENDING:
                     data.merge()
 
     async def fetch(self, series: Series, range: DateRange) -> Points:
         """Points of ``series`` with ``range.start < t <= range.end``."""
         with self._lock:
-            data = self._data.get(series)
+            data = self._data.get(series.id)
             if data is None:
                 return Points.empty()
             data.merge()
@@ -135,4 +139,4 @@ class MemoryMetricBackend:
     def series(self) -> list[Series]:
         """Every series that has points (sorted), for tests and tools."""
         with self._lock:
-            return sorted(self._data)
+            return sorted(data.series for data in self._data.values())
