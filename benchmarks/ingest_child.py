@@ -23,7 +23,7 @@ from typing import Any
 from benchlib import free_port, rss_mib
 from confluent_kafka import Consumer
 
-from heroic_consumer.node import ConsumerNode, NodeOptions
+from heroic_consumer.node import ConsumerNode, NodeOptions, tune_garbage_collector
 from heroic_consumer.pipeline import PipelineSettings
 from heroic_core.backends.factory import build_backends
 from heroic_core.backends.memory import MemoryMetricBackend
@@ -86,6 +86,7 @@ async def run_node(config_path: Path, points: int, cache_size: int) -> dict[str,
     )  # fmt: skip
     node = ConsumerNode(options, build_backends(config))
     await node.configure_backends()
+    tune_garbage_collector()  # as run_node does
     start = _start_clock(node)
     runs = asyncio.gather(*(p.run(node.stop) for p in node.pipelines))
     deadline = time.monotonic() + 1800
