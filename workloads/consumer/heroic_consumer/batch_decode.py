@@ -6,8 +6,9 @@ into a typed struct whose ``attributes``/``resource`` stay raw JSON, so the seri
 ``SeriesCache`` by ``(key, host, raw attributes, raw resource)`` without building it. A message
 the fast path does not take as it is (another version, a float time, a number in ``attributes``,
 an error) goes through ``decode.decode_spotify100``, which accepts it or says what is wrong.
-Spotify100Proto batches are decompressed by cramjam and read by protobuf (upb) through a
-wire-compatible view of ``Metric`` whose map entries stay raw bytes, for the same reason.
+Spotify100Proto batches are decompressed by cramjam and read by protobuf (upb) through two
+wire-compatible views of ``Metric`` (``proto.PointsBatch``, ``proto.IdentityBatch``): the series
+is found by the serialized key and map entries, without building a map per metric.
 
 A rejected message leaves nothing in the columns. No I/O, no logging.
 """
@@ -29,8 +30,9 @@ from heroic_consumer.decode import (
     decode_spotify100_proto,
 )
 from heroic_consumer.proto import (
-    LiteBatch,
+    IdentityBatch,
     Metric,
+    PointsBatch,
     ProtoDecodeError,
     Value,
 )
@@ -192,35 +194,44 @@ class Spotify100ProtoDecoder(_SlowPath):
         out = DecodedBatch()
         for index, payload in enumerate(payloads):
             try:
-                batch = LiteBatch.FromString(decompress(payload))
+                raw = decompress(payload)
+                points = PointsBatch.FromString(raw)
+                identities = IdentityBatch.FromString(raw)
             except (SnappyError, ProtoDecodeError):
                 self.slow(index, payload, out)  # says what is wrong
                 continue
-            if not self._metrics(batch.metric, out.columns):
+            identities.DiscardUnknownFields()  # time and value must not be part of identities
+            if not self._metrics(points.metric, identities.metric, out.columns):
                 self.slow(index, payload, out)
         return out
 
-    def _metrics(self, metrics: Any, columns: Columns) -> bool:
+    def _metrics(self, points: Any, identities: Any, columns: Columns) -> bool:
         """Appends every metric; False (and nothing appended) if one needs the slow path."""
         mark = columns.mark()
-        cached, add = self.cache.entries, columns.append
-        for m in metrics:
+        cached = self.cache.entries
+        add_entry, add_time, add_value = (
+            columns.entries.append,
+            columns.timestamps.append,
+            columns.values.append,
+        )
+        for m, ident in zip(points, identities, strict=True):
             time = m.time
             if time <= 0:
                 columns.rollback(mark)
                 return False
-            resource = m.resource
-            identity = (m.key, tuple(m.tags), tuple(resource)) if resource else (m.key, *m.tags)
+            identity = ident.SerializeToString()
             entry = cached.get(identity)
             if entry is None:
-                series = _proto_series(m)
+                series = _proto_series(identity)
                 if series is None:
                     columns.rollback(mark)
                     return False
                 entry = self.cache.add(identity, series)
             raw = m.distribution_type_value
             if not raw:
-                add(entry, time, m.value)
+                add_entry(entry)
+                add_time(time)
+                add_value(m.value)
                 continue
             value = Value.FromString(raw)
             which = value.WhichOneof("value")
@@ -230,15 +241,17 @@ class Spotify100ProtoDecoder(_SlowPath):
                     return False
                 columns.distributions.append((entry, time, value.distribution_value))
             else:
-                add(entry, time, value.double_value if which == "double_value" else m.value)
+                columns.append(
+                    entry, time, value.double_value if which == "double_value" else m.value
+                )
         return True
 
 
-def _proto_series(lite: Any) -> Series | None:
-    """The series of a lite metric, its map entries read by the real ``Metric`` (which also
-    checks their UTF-8); None when they do not parse (the slow path says why)."""
+def _proto_series(identity: bytes) -> Series | None:
+    """The series of an identity (key and map entries), read by the real ``Metric``, which
+    also checks their UTF-8; None when they do not parse (the slow path says why)."""
     try:
-        metric = Metric.FromString(lite.SerializeToString())
+        metric = Metric.FromString(identity)
     except ProtoDecodeError:
         return None
     return Series(metric.key, dict(metric.tags), dict(metric.resource))

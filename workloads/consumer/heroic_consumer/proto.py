@@ -5,10 +5,12 @@ The descriptor is built in code (the same field numbers and types as upstream's
 ``Metric`` are the message classes; ``parse_batch`` reads a serialized batch. This module knows
 nothing about Snappy, series or validation rules: ``decode`` applies those.
 
-``LiteBatch`` reads the same bytes through a view of ``Metric`` that keeps each map entry and
-the ``distribution_type_value`` message as raw bytes (the wire format of a message field and a
-``bytes`` field is the same): building a Python map per metric costs more than the rest of its
-decoding, and the batch decoder needs the entries only to find a series it has seen before.
+Two views read the same bytes for the batch decoder, each declaring only some of ``Metric``'s
+fields (a message field and a ``bytes`` field share a wire format): ``PointsBatch`` has
+``time``, ``value`` and the raw ``distribution_type_value``; ``IdentityBatch`` has ``key`` and
+the map entries as raw bytes, so that one ``SerializeToString`` of its metric (unknown fields
+discarded) is a hashable identity for the series cache. Building a Python map per metric costs
+more than the rest of its decoding, and the entries are needed only to find a series seen before.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from google.protobuf.message import DecodeError
 
 _F: Any = descriptor_pb2.FieldDescriptorProto
 _PACKAGE = "spotify.metric"
-_LITE_PACKAGE = "heroic.lite"
+_POINTS_PACKAGE = "heroic.points"
+_IDENTITY_PACKAGE = "heroic.identity"
 
 
 def _field(
@@ -39,12 +42,11 @@ def _map_entry(name: str) -> descriptor_pb2.DescriptorProto:
     return entry
 
 
-def _file(*, lite: bool = False) -> descriptor_pb2.FileDescriptorProto:
-    package = _LITE_PACKAGE if lite else _PACKAGE
+def _file() -> descriptor_pb2.FileDescriptorProto:
     proto = descriptor_pb2.FileDescriptorProto(
-        name=f"heroic_consumer/{package}.proto", package=package, syntax="proto3"
+        name="heroic_consumer/spotify_100.proto", package=_PACKAGE, syntax="proto3"
     )
-    metric_type = f".{package}.Metric"
+    metric_type = f".{_PACKAGE}.Metric"
     value = proto.message_type.add(name="Value")
     value.oneof_decl.add(name="value")
     for name, number, kind in (
@@ -55,37 +57,64 @@ def _file(*, lite: bool = False) -> descriptor_pb2.FileDescriptorProto:
         field.oneof_index = 0
         value.field.append(field)
     metric = proto.message_type.add(name="Metric")
+    metric.nested_type.extend([_map_entry("TagsEntry"), _map_entry("ResourceEntry")])
     repeated = _F.LABEL_REPEATED
     message = _F.TYPE_MESSAGE
-    fields = [
-        _field("key", 1, _F.TYPE_STRING),
-        _field("time", 2, _F.TYPE_INT64),
-        _field("value", 3, _F.TYPE_DOUBLE),
-    ]
-    if lite:
-        fields += [
-            _field("tags", 4, _F.TYPE_BYTES, label=repeated),
-            _field("resource", 5, _F.TYPE_BYTES, label=repeated),
-            _field("distribution_type_value", 6, _F.TYPE_BYTES),
-        ]
-    else:
-        metric.nested_type.extend([_map_entry("TagsEntry"), _map_entry("ResourceEntry")])
-        fields += [
+    metric.field.extend(
+        [
+            _field("key", 1, _F.TYPE_STRING),
+            _field("time", 2, _F.TYPE_INT64),
+            _field("value", 3, _F.TYPE_DOUBLE),
             _field("tags", 4, message, label=repeated, type_name=f"{metric_type}.TagsEntry"),
             _field(
                 "resource", 5, message, label=repeated, type_name=f"{metric_type}.ResourceEntry"
             ),
-            _field("distribution_type_value", 6, message, type_name=f".{package}.Value"),
+            _field("distribution_type_value", 6, message, type_name=f".{_PACKAGE}.Value"),
         ]
-    metric.field.extend(fields)
+    )
+    _add_batch(proto, metric_type)
+    return proto
+
+
+def _add_batch(proto: descriptor_pb2.FileDescriptorProto, metric_type: str) -> None:
     batch = proto.message_type.add(name="Batch")
-    batch.field.append(_field("metric", 1, message, label=repeated, type_name=metric_type))
+    batch.field.append(
+        _field("metric", 1, _F.TYPE_MESSAGE, label=_F.LABEL_REPEATED, type_name=metric_type)
+    )
+
+
+def _view(package: str, fields: list[Any]) -> descriptor_pb2.FileDescriptorProto:
+    """``Batch { repeated Metric metric = 1; }`` whose ``Metric`` declares only ``fields``."""
+    proto = descriptor_pb2.FileDescriptorProto(
+        name=f"heroic_consumer/{package}.proto", package=package, syntax="proto3"
+    )
+    proto.message_type.add(name="Metric").field.extend(fields)
+    _add_batch(proto, f".{package}.Metric")
     return proto
 
 
 _POOL = descriptor_pool.DescriptorPool()
 _POOL.Add(_file())
-_POOL.Add(_file(lite=True))
+_POOL.Add(
+    _view(
+        _POINTS_PACKAGE,
+        [
+            _field("time", 2, _F.TYPE_INT64),
+            _field("value", 3, _F.TYPE_DOUBLE),
+            _field("distribution_type_value", 6, _F.TYPE_BYTES),
+        ],
+    )
+)
+_POOL.Add(
+    _view(
+        _IDENTITY_PACKAGE,
+        [
+            _field("key", 1, _F.TYPE_BYTES),  # checked as UTF-8 when the real Metric reads it
+            _field("tags", 4, _F.TYPE_BYTES, label=_F.LABEL_REPEATED),
+            _field("resource", 5, _F.TYPE_BYTES, label=_F.LABEL_REPEATED),
+        ],
+    )
+)
 
 
 def _message(name: str) -> Any:
@@ -98,8 +127,10 @@ Batch: Any = _message(f"{_PACKAGE}.Batch")
 Metric: Any = _message(f"{_PACKAGE}.Metric")
 #: ``spotify.metric.Value`` (``oneof value { double double_value; bytes distribution_value; }``)
 Value: Any = _message(f"{_PACKAGE}.Value")
-#: ``Batch`` read with raw map entries and a raw ``distribution_type_value``.
-LiteBatch: Any = _message(f"{_LITE_PACKAGE}.Batch")
+#: ``Batch`` as time, value and raw ``distribution_type_value`` per metric.
+PointsBatch: Any = _message(f"{_POINTS_PACKAGE}.Batch")
+#: ``Batch`` as key and raw map entries per metric.
+IdentityBatch: Any = _message(f"{_IDENTITY_PACKAGE}.Batch")
 ProtoDecodeError = DecodeError
 
 
