@@ -9,11 +9,14 @@ from heroic_core.model import Series
 A, B = Series("a", {"host": "1"}), Series("b")
 
 
-def test_entries_of_one_series_make_one_group() -> None:
+def test_raw_forms_of_one_series_share_an_entry_and_make_one_group() -> None:
+    cache = SeriesCache(8)
+    first = cache.add(("a", "host=1"), A)
+    second = cache.add(("a", "host= 1"), Series("a", {"host": "1"}))  # another raw form
+    assert first is second
     columns = Columns()
-    first, second = SeriesEntry(A), SeriesEntry(A)  # two raw forms of the same series
     columns.append(first, 10, 1.0)
-    columns.append(SeriesEntry(B), 10, 2.0)
+    columns.append(cache.add("b", B), 10, 2.0)
     columns.append(second, 10, 3.0)  # same series and time: the later value wins
     columns.append(second, 5, 4.0)
     grouped = columns.group()
@@ -51,3 +54,16 @@ def test_series_cache_of_returns_one_entry_per_series() -> None:
     cache = SeriesCache(4)
     assert cache.of(A) is cache.of(Series("a", {"host": "1"}))
     assert cache.misses == 1
+
+
+def test_series_with_one_upstream_hash_stay_apart() -> None:
+    # upstream's id concatenates without separators: these two share it
+    ab, a = Series("k", {"ab": "c"}), Series("k", {"a": "bc"})
+    assert ab.id == a.id
+    cache = SeriesCache(8)
+    columns = Columns()
+    columns.append(cache.add(1, ab), 5, 1.0)
+    columns.append(cache.add(2, a), 5, 2.0)
+    grouped = columns.group()
+    assert sorted(grouped.batch.series) == sorted([ab, a])
+    assert len(grouped.batch) == 2

@@ -10,6 +10,8 @@ the columns into a ``SeriesBatch`` (numpy, one sort) for the writer. Pure, in-pr
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import islice
 from operator import attrgetter
@@ -20,24 +22,29 @@ from heroic_core.model import Distributions, Series, SeriesBatch
 
 #: Raw identities kept by default (each costs about 1 KiB: the key tuple and its ``Series``).
 DEFAULT_SERIES_CACHE_SIZE = 200_000
-_SLOT = attrgetter("slot")
+_CODE = attrgetter("code")
 
 
 class SeriesEntry:
-    """A series as the decoders hand it out; ``slot`` is scratch space of ``Columns.group``."""
+    """A series as the decoders hand it out, with a ``code`` unique among the entries alive in
+    one process: ``Columns.group`` sorts points by it."""
 
-    __slots__ = ("series", "slot")
+    __slots__ = ("__weakref__", "code", "series")
 
     def __init__(self, series: Series) -> None:
         self.series = series
-        self.slot = 0
+        self.code = next(_CODES)
+
+
+_CODES = itertools.count()
 
 
 class SeriesCache:
-    """Raw identity -> ``SeriesEntry``, at most ``max_size`` of them, oldest dropped first.
+    """Raw identity -> ``SeriesEntry``, at most ``max_size`` identities, oldest dropped first.
 
-    Several raw forms may map to one series (attributes in another order, say): ``group``
-    merges them by series id, so the cache needs no second index."""
+    Several raw forms may map to one series (attributes in another order, say); they share one
+    entry: as long as any entry of a series is alive (in the cache or in a batch being written)
+    it is the series' only one, so two points of one series always have one code."""
 
     def __init__(self, max_size: int = DEFAULT_SERIES_CACHE_SIZE) -> None:
         if max_size < 1:
@@ -45,6 +52,11 @@ class SeriesCache:
         self.max_size = max_size
         #: Looked up directly by the decoders' hot loops.
         self.entries: dict[Hashable, SeriesEntry] = {}
+        # Keyed by the Series, not its id: upstream's hash concatenates without separators,
+        # so {"ab": "c"} and {"a": "bc"} share an id but are different series.
+        self._alive: weakref.WeakValueDictionary[Series, SeriesEntry] = (
+            weakref.WeakValueDictionary()
+        )
         self.misses = 0
 
     def __len__(self) -> int:
@@ -57,13 +69,16 @@ class SeriesCache:
         if len(entries) >= self.max_size:
             for old in list(islice(entries, max(1, self.max_size // 8))):
                 del entries[old]
-        entry = entries[identity] = SeriesEntry(series)
+        entry = self._alive.get(series)
+        if entry is None:
+            entry = self._alive[series] = SeriesEntry(series)
+        entries[identity] = entry
         return entry
 
     def of(self, series: Series) -> SeriesEntry:
         """The entry of an already built ``Series`` (the decoders' slow path)."""
-        entry = self.entries.get(series.id)
-        return entry if entry is not None else self.add(series.id, series)
+        entry = self.entries.get(series)
+        return entry if entry is not None else self.add(series, series)
 
 
 class Columns:
@@ -99,30 +114,20 @@ class Columns:
     def group(self, accept: Callable[[Series], bool] | None = None) -> Grouped:
         """The points per series (``SeriesBatch``), distribution points per series, and the
         series ``accept`` turned down (their points are left out)."""
-        slots: dict[str, int] = {}
-        table: list[Series] = []
-        distinct = dict.fromkeys(self.entries)
-        if self.distributions:
-            distinct.update(dict.fromkeys(e for e, _, _ in self.distributions))
-        for entry in distinct:
-            series = entry.series
-            slot = slots.get(series._id)
-            if slot is None:
-                slot = slots[series._id] = len(table)
-                table.append(series)
-            entry.slot = slot
-        accepted = [True] * len(table) if accept is None else [accept(s) for s in table]
-        rejected = [s for s, ok in zip(table, accepted, strict=True) if not ok]
-        codes = np.fromiter(map(_SLOT, self.entries), dtype=np.int64, count=len(self.entries))
-        timestamps = np.array(self.timestamps, dtype=np.int64)
-        values = np.array(self.values, dtype=np.float64)
-        distributions = self.distributions
+        entries = self.entries
+        codes = np.fromiter(map(_CODE, entries), dtype=np.int64, count=len(entries))
+        batch = SeriesBatch.group_points(
+            lambda j: entries[j].series, codes, self.timestamps, self.values
+        )
+        distributions = _distributions(self.distributions)
+        if accept is None:
+            return Grouped(batch, distributions, [])
+        verdicts = {s: accept(s) for s in (*batch.series, *(s for s, _ in distributions))}
+        rejected = [s for s in (*batch.series, *(s for s, _ in distributions)) if not verdicts[s]]
         if rejected:
-            keep = np.array(accepted, dtype=bool)[codes]
-            codes, timestamps, values = codes[keep], timestamps[keep], values[keep]
-            distributions = [d for d in distributions if accepted[d[0].slot]]
-        batch = SeriesBatch.group(table, codes, timestamps, values)
-        return Grouped(batch, _distributions(distributions), rejected)
+            batch = batch.select([verdicts[s] for s in batch.series])
+            distributions = [(s, d) for s, d in distributions if verdicts[s]]
+        return Grouped(batch, distributions, list(dict.fromkeys(rejected)))
 
 
 class Grouped:
@@ -152,12 +157,12 @@ class Grouped:
             first, last = [], []
         if not self.distributions:
             return series, first, last
-        spans = {s.id: [s, lo, hi] for s, lo, hi in zip(series, first, last, strict=True)}
+        spans = {s: [s, lo, hi] for s, lo, hi in zip(series, first, last, strict=True)}
         for one, points in self.distributions:
             lo, hi = int(points.timestamps[0]), int(points.timestamps[-1])
-            known = spans.get(one.id)
+            known = spans.get(one)
             if known is None:
-                spans[one.id] = [one, lo, hi]
+                spans[one] = [one, lo, hi]
             else:
                 known[1], known[2] = min(lo, known[1]), max(hi, known[2])
         values = list(spans.values())
@@ -167,12 +172,12 @@ class Grouped:
 def _distributions(
     items: Iterable[tuple[SeriesEntry, int, bytes]],
 ) -> list[tuple[Series, Distributions]]:
-    per_series: dict[str, tuple[Series, list[tuple[int, bytes]]]] = {}
+    per_series: dict[Series, tuple[Series, list[tuple[int, bytes]]]] = {}
     for entry, timestamp, payload in items:
         series = entry.series
-        found = per_series.get(series.id)
+        found = per_series.get(series)
         if found is None:
-            found = per_series[series.id] = (series, [])
+            found = per_series[series] = (series, [])
         found[1].append((timestamp, payload))
     return [(s, Distributions.of(pairs)) for s, pairs in per_series.values()]
 
@@ -180,11 +185,11 @@ def _distributions(
 def columns_of(samples: Iterable[tuple[Series, int, float | bytes]]) -> Columns:
     """Columns from ``(series, timestamp, value or distribution payload)`` triples."""
     columns = Columns()
-    entries: dict[str, SeriesEntry] = {}
+    entries: dict[Series, SeriesEntry] = {}
     for series, timestamp, value in samples:
-        entry = entries.get(series.id)
+        entry = entries.get(series)
         if entry is None:
-            entry = entries[series.id] = SeriesEntry(series)
+            entry = entries[series] = SeriesEntry(series)
         if isinstance(value, bytes):
             columns.distributions.append((entry, timestamp, value))
         else:

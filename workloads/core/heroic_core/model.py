@@ -5,7 +5,7 @@ Pure values only: nothing here talks to a backend or knows about HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -181,6 +181,19 @@ class SeriesBatch:
         """Points in arrival order: ``codes[j]`` indexes ``table`` for point ``j``. Of points
         with the same series and timestamp the last one wins, as a later write would."""
         c = np.asarray(codes, dtype=np.int64)
+        return cls.group_points(lambda j: table[int(c[j])], c, timestamps, values)
+
+    @classmethod
+    def group_points(
+        cls,
+        series_of: Callable[[int], Series],
+        codes: npt.ArrayLike,
+        timestamps: npt.ArrayLike,
+        values: npt.ArrayLike,
+    ) -> SeriesBatch:
+        """Points in arrival order, point ``j`` of series ``series_of(j)``; ``codes[j]`` is any
+        integer that is equal for two points exactly when their series are."""
+        c = np.asarray(codes, dtype=np.int64)
         t = np.asarray(timestamps, dtype=np.int64)
         v = np.asarray(values, dtype=np.float64)
         if not c.shape == t.shape == v.shape:
@@ -191,10 +204,20 @@ class SeriesBatch:
             keep = np.ones(len(c), dtype=bool)
             keep[:-1] = (c[1:] != c[:-1]) | (t[1:] != t[:-1])
             if not keep.all():
-                c, t, v = c[keep], t[keep], v[keep]
+                c, t, v, order = c[keep], t[keep], v[keep], order[keep]
         starts = np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1]))) if len(c) else c
         bounds = np.append(starts, len(c)).astype(np.int64)
-        return cls(tuple(table[i] for i in c[starts].tolist()), bounds, t, v)
+        return cls(tuple(map(series_of, order[starts].tolist())), bounds, t, v)
+
+    def select(self, keep: Sequence[bool]) -> SeriesBatch:
+        """The series whose ``keep`` entry is true, with their points."""
+        mask = np.asarray(keep, dtype=bool)
+        counts = np.diff(self.bounds)
+        points = np.repeat(mask, counts)
+        kept = counts[mask]
+        bounds = np.concatenate(([0], np.cumsum(kept))).astype(np.int64)
+        series = tuple(s for s, k in zip(self.series, mask.tolist(), strict=True) if k)
+        return SeriesBatch(series, bounds, self.timestamps[points], self.values[points])
 
     def __len__(self) -> int:
         """The number of points."""

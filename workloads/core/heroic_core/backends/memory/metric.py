@@ -57,8 +57,7 @@ class MemoryMetricBackend:
         self._id = id
         self._groups = frozenset(groups)
         self._lock = threading.Lock()
-        #: By series id: a str hashes once, a Series on every lookup.
-        self._data: dict[str, _SeriesData] = {}
+        self._data: dict[Series, _SeriesData] = {}
         self._distributions: dict[Series, dict[int, bytes]] = {}
 
     @property
@@ -87,9 +86,9 @@ class MemoryMetricBackend:
         if ts.shape != vs.shape:
             raise ValueError("timestamps and values must have the same length")
         with self._lock:
-            data = self._data.get(series.id)
+            data = self._data.get(series)
             if data is None:
-                data = self._data[series.id] = _SeriesData(series)
+                data = self._data[series] = _SeriesData(series)
             data.pending.append((ts, vs, 0, len(ts)))
 
     async def write_batch(self, batch: SeriesBatch) -> None:
@@ -102,9 +101,9 @@ class MemoryMetricBackend:
         with self._lock:
             data_of = self._data
             for i, series in enumerate(batch.series):
-                data = data_of.get(series._id)
+                data = data_of.get(series)
                 if data is None:
-                    data = data_of[series._id] = _SeriesData(series)
+                    data = data_of[series] = _SeriesData(series)
                 pending = data.pending
                 pending.append((timestamps, values, bounds[i], bounds[i + 1]))
                 if len(pending) >= MAX_PENDING:
@@ -113,7 +112,7 @@ class MemoryMetricBackend:
     async def fetch(self, series: Series, range: DateRange) -> Points:
         """Points of ``series`` with ``range.start < t <= range.end``."""
         with self._lock:
-            data = self._data.get(series.id)
+            data = self._data.get(series)
             if data is None:
                 return Points.empty()
             data.merge()
