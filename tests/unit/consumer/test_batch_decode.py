@@ -183,6 +183,12 @@ def test_the_cache_maps_each_raw_identity_once_and_stays_bounded() -> None:
     decoder.decode(payloads[:4])
     assert cache.misses == 4  # all hits
     got = decoder.decode(payloads)
+    # never trimmed within a batch: one series, one entry (one code) in it
+    codes: dict[str, set[int]] = {}
+    for entry in got.columns.entries:
+        codes.setdefault(entry.series.tags["host"], set()).add(entry.code)
+    assert all(len(c) == 1 for c in codes.values())
+    decoder.decode([])  # the next batch trims first
     assert len(cache) <= 8
     assert [e.series.tags["host"] for e in got.columns.entries] == [
         f"h{i % 20}" for i in range(100)

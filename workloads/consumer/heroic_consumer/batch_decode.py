@@ -130,6 +130,7 @@ class Spotify100Decoder(_SlowPath):
             columns.timestamps.append,
             columns.values.append,
         )
+        self.cache.trim()
         decode, cached, majors = self._decoder.decode, self.cache.entries, self._majors
         for index, payload in enumerate(payloads):
             try:
@@ -179,7 +180,7 @@ def _series(m: _Spotify100) -> Series | None:
     if m.host is not None:
         tags = {**(tags or {}), "host": m.host}
     try:
-        return Series(m.key, tags, resource)
+        return Series.of_strings(m.key, tags, resource)  # msgspec typed them
     except UnicodeEncodeError:  # a lone surrogate: the slow path names it
         return None
 
@@ -192,6 +193,7 @@ class Spotify100ProtoDecoder(_SlowPath):
 
     def decode(self, payloads: Sequence[bytes]) -> DecodedBatch:
         out = DecodedBatch()
+        self.cache.trim()
         for index, payload in enumerate(payloads):
             try:
                 raw = decompress(payload)

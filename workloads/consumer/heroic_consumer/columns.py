@@ -11,7 +11,6 @@ the columns into a ``SeriesBatch`` (numpy, one sort) for the writer. Pure, in-pr
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import islice
 from operator import attrgetter
@@ -27,24 +26,28 @@ _CODE = attrgetter("code")
 
 class SeriesEntry:
     """A series as the decoders hand it out, with a ``code`` unique among the entries alive in
-    one process: ``Columns.group`` sorts points by it."""
+    one process (``Columns.group`` sorts points by it) and how many raw identities of the
+    ``SeriesCache`` name it (``refs``)."""
 
-    __slots__ = ("__weakref__", "code", "series")
+    __slots__ = ("code", "refs", "series")
 
     def __init__(self, series: Series) -> None:
         self.series = series
         self.code = next(_CODES)
+        self.refs = 0
 
 
 _CODES = itertools.count()
 
 
 class SeriesCache:
-    """Raw identity -> ``SeriesEntry``, at most ``max_size`` identities, oldest dropped first.
+    """Raw identity -> ``SeriesEntry``, oldest dropped first when ``trim`` finds more than
+    ``max_size`` identities.
 
-    Several raw forms may map to one series (attributes in another order, say); they share one
-    entry: as long as any entry of a series is alive (in the cache or in a batch being written)
-    it is the series' only one, so two points of one series always have one code."""
+    Several raw forms may map to one series (attributes in another order, say); they share
+    one entry, so two points of one series in a batch always have one code. ``trim`` runs
+    between batches (decoders call it first), never while a batch is being decoded: an entry
+    evicted and made again within one batch would give its series two codes."""
 
     def __init__(self, max_size: int = DEFAULT_SERIES_CACHE_SIZE) -> None:
         if max_size < 1:
@@ -54,31 +57,39 @@ class SeriesCache:
         self.entries: dict[Hashable, SeriesEntry] = {}
         # Keyed by the Series, not its id: upstream's hash concatenates without separators,
         # so {"ab": "c"} and {"a": "bc"} share an id but are different series.
-        self._alive: weakref.WeakValueDictionary[Series, SeriesEntry] = (
-            weakref.WeakValueDictionary()
-        )
+        self._alive: dict[Series, SeriesEntry] = {}
         self.misses = 0
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def add(self, identity: Hashable, series: Series) -> SeriesEntry:
-        """Remember ``series`` under its raw ``identity``; evicts the oldest eighth when full."""
+        """Remember ``series`` under its raw ``identity``."""
         self.misses += 1
-        entries = self.entries
-        if len(entries) >= self.max_size:
-            for old in list(islice(entries, max(1, self.max_size // 8))):
-                del entries[old]
         entry = self._alive.get(series)
         if entry is None:
             entry = self._alive[series] = SeriesEntry(series)
-        entries[identity] = entry
+        entry.refs += 1
+        self.entries[identity] = entry
         return entry
 
     def of(self, series: Series) -> SeriesEntry:
         """The entry of an already built ``Series`` (the decoders' slow path)."""
         entry = self.entries.get(series)
         return entry if entry is not None else self.add(series, series)
+
+    def trim(self) -> None:
+        """Above ``max_size`` identities, drop the oldest ones down to seven eighths of it."""
+        entries = self.entries
+        excess = len(entries) - self.max_size
+        if excess <= 0:
+            return
+        alive = self._alive
+        for identity in list(islice(entries, excess + self.max_size // 8)):
+            entry = entries.pop(identity)
+            entry.refs -= 1
+            if entry.refs == 0:
+                del alive[entry.series]
 
 
 class Columns:

@@ -53,6 +53,20 @@ class Series:
         object.__setattr__(self, "resource", _sorted_map(resource, "resource"))
         object.__setattr__(self, "_id", self._digest(include_resource=True))
 
+    @classmethod
+    def of_strings(
+        cls, key: str, tags: dict[str, str] | None, resource: dict[str, str] | None
+    ) -> Series:
+        """A series from maps the caller has typed as str -> str already (a typed decoder):
+        sorted and hashed, not checked again."""
+        series = object.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(series, "key", key)
+        setattr_(series, "tags", dict(sorted(tags.items())) if tags else {})
+        setattr_(series, "resource", dict(sorted(resource.items())) if resource else {})
+        setattr_(series, "_id", series._digest(include_resource=True))
+        return series
+
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Series is immutable")
 
