@@ -37,8 +37,8 @@ e2e: venv  ## end-to-end tests: on the test environment's real node (root), kind
 run: venv  ## the main job on embedded defaults: control plane, operator, a HeroicCluster, API + consumer with demo data
 	$(PY) -m heroic_demo
 
-bench: venv  ## every benchmark; each prints its figures
-	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+bench: venv  ## every benchmark: prints each one's figures, writes them all to .bench/<time>-<commit>.json
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 chart-sync: venv  ## copy the CRD, RBAC rules and spec schema into the chart after operator changes
 	$(PY) helm-tests/chart_sync.py

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from benchlib import Result, record
+
 from heroic_core.errors import HeroicError
 from heroic_core.filters import MAX_DEPTH, parse_filter_json
 from heroic_core.hql import parse_filter
@@ -63,7 +65,8 @@ def main() -> None:
         ),
     ]
     for name, fn in cases:
-        print(f"{name:<50} {_best(fn, args.repeat) * 1000:9.1f} ms")
+        record(Result("hql_parse", name, "ms", [_best(fn, args.repeat) * 1000],
+                      lower_is_better=True, notes={"best_of": args.repeat}))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import numpy as np
 import uvicorn
+from benchlib import Result, record
 
 from heroic_api.main import create_app
 from heroic_core.backends.factory import build_backends
@@ -98,6 +99,9 @@ def report(name: str, latencies: list[float], size: int, groups: int) -> None:
         f"p99={pct(99):7.1f} ms  mean={statistics.fmean(ordered):7.1f} ms  "
         f"groups={groups:<3} body={size / 1024:.0f} KiB"
     )
+    for p in (50, 99):
+        record(Result("query_http", f"{name} p{p}", "ms", [pct(p)], lower_is_better=True,
+                      notes={"requests": len(ordered), "groups": groups}))  # fmt: skip
 
 
 def main() -> None:

@@ -114,7 +114,9 @@ class Result:
     runs: list[float]
     peer: str | None = None
     peer_runs: list[float] = field(default_factory=list)
+    #: The value to reach (in ``unit``), and the ratio to the peer to reach.
     goal: float | None = None
+    ratio_goal: float | None = None
     lower_is_better: bool = False
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -140,11 +142,14 @@ class Result:
         return (max(self.runs) - min(self.runs)) / self.value
 
     def line(self) -> str:
-        text = f"{self.case:<46} {self.value:>14,.1f} {self.unit:<16} ±{self.spread():.0%}"
-        if self.ratio is not None and self.peer_value is not None:
-            text += f"  {self.peer} {self.peer_value:,.1f}  ratio {self.ratio:.3f}"
+        text = f"{self.case:<52} {self.value:>12,.1f} {self.unit} ±{self.spread():.0%}"
         if self.goal is not None:
-            text += f" (goal >= {self.goal:g})"
+            goal = f"{self.goal:,.0f}" if self.goal >= 1000 else f"{self.goal:g}"
+            text += f" (goal {'<=' if self.lower_is_better else '>='} {goal})"
+        if self.ratio is not None and self.peer_value is not None:
+            text += f"\n{'':<52} {self.peer}: {self.peer_value:,.1f}, ratio {self.ratio:.3f}"
+            if self.ratio_goal is not None:
+                text += f" (goal >= {self.ratio_goal:g})"
         return text
 
     def to_json(self) -> dict[str, Any]:

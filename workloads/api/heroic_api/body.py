@@ -8,13 +8,14 @@ interpret the decoded documents.
 
 from __future__ import annotations
 
-from typing import Any
-
-from starlette.requests import Request
+from typing import TYPE_CHECKING, Any
 
 from heroic_api import strict_json
 from heroic_api.errors import JsonParseError, UnsupportedMediaTypeError
 from heroic_core.errors import HeroicError, JsonMappingError
+
+if TYPE_CHECKING:  # the services use decode_json without pulling in the web framework
+    from starlette.requests import Request
 
 JSON_TYPES = ("application/json", "text/json")
 TEXT_TYPES = ("text/plain",)
@@ -51,10 +52,16 @@ def decode_json(raw: bytes) -> Any:
 
 async def read_json(request: Request) -> Any:
     """The request body as JSON (see :func:`decode_json`), rejecting non-JSON content types."""
+    return decode_json(await read_json_bytes(request))
+
+
+async def read_json_bytes(request: Request) -> bytes:
+    """The raw body of a JSON request (for a typed decoder), rejecting non-JSON content types;
+    whoever cannot decode it falls back to :func:`decode_json` for the error."""
     media_type = content_type(request)
     if not is_json_type(media_type):
         raise UnsupportedMediaTypeError(f"Unsupported media type: {media_type}")
-    return decode_json(await request.body())
+    return await request.body()
 
 
 async def read_text(request: Request) -> str:

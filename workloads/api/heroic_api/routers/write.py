@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Query
 from starlette.requests import Request
 
-from heroic_api.body import read_json
+from heroic_api.body import read_json_bytes
 from heroic_api.dependencies import WriteServiceDep
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import WriteBody
@@ -31,4 +31,4 @@ async def write(
     service: WriteServiceDep,
     group: str | None = Query(default=None, description="backend group"),
 ) -> dict[str, Any]:
-    return await service.write(await read_json(request), group)
+    return await service.write_raw(await read_json_bytes(request), group)

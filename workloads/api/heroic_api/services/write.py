@@ -6,8 +6,8 @@ distribution points go to the metric backends that store them, and a group witho
 backend of the group (series seen over ``[min ts, max ts]``), as enabled by
 ``ingestion.update*``; at most ``maxConcurrentWrites`` backend writes run at once. The response
 lists the time of each backend write in ns. A failing backend write fails the request
-(upstream fails the whole future; we name the backend in the message). This module must not
-import FastAPI.
+(upstream fails the whole future; we name the backend in the message). The usual body takes a typed
+fast path (``fastwrite``) that means the same. This module must not import FastAPI.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from heroic_api.body import decode_json
 from heroic_api.errors import BackendError
+from heroic_api.fastwrite import fast_decode
 from heroic_api.schemas import MetricCollectionBody, WriteBody, parse_model
 from heroic_api.settings import IngestionSettings
 from heroic_core.backends.base import DistributionStore
@@ -111,13 +113,28 @@ class WriteService:
         self.slots = slots
         self.filter: Filter = TRUE if not ingestion.filter else parse_filter(ingestion.filter)
 
+    async def write_raw(self, raw: bytes, group: str | None = None) -> dict[str, Any]:
+        """``POST /write`` from the raw body: the typed fast path (``fastwrite``) for the usual
+        body, the JSON document path (and its errors) for anything else."""
+        fast = fast_decode(raw)
+        if fast is None:
+            return await self.write(decode_json(raw), group)
+        series, points = fast
+        if points is None:
+            return dict(EMPTY_WRITE)
+        return await self._write(series, points, group)
+
     async def write(self, obj: Any, group: str | None = None) -> dict[str, Any]:
         """``POST /write``."""
         body = parse_model(WriteBody, obj)
         series = decode_series(body.series, "series")
         if body.data is None:
             return dict(EMPTY_WRITE)
-        points = decode_points(body.data)
+        return await self._write(series, decode_points(body.data), group)
+
+    async def _write(
+        self, series: Series, points: Points | Distributions, group: str | None
+    ) -> dict[str, Any]:
         if not self.filter.matches(series):
             return dict(EMPTY_WRITE)
         ingestion = self.ingestion
