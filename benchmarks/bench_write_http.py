@@ -84,7 +84,7 @@ class ApiNode:
         self._dir = tempfile.TemporaryDirectory(prefix="heroic-bench-api-")
         config = Path(self._dir.name) / "heroic.yml"
         memory = {"backends": [{"type": "memory"}]}
-        sections = {s: memory for s in ("metrics", "metadata", "suggest")}
+        sections = dict.fromkeys(("metrics", "metadata", "suggest"), memory)
         config.write_text(json.dumps({"port": self.port, **sections}))
         self.process = subprocess.Popen(
             ["taskset", "-c", str(SUBJECT_CORE), sys.executable, "-m", "heroic_cli.main", "api",
