@@ -88,7 +88,7 @@ def test_the_usual_body_takes_the_fast_path() -> None:
         {
             "series": {"key": "k", "tags": {"host": "a"}},
             "data": {"type": "points", "data": [[3, 1.0], [1, 2], [3, 4.5]]},
-        }  # fmt: skip
+        }
     ).encode()
     fast = fast_decode(raw)
     assert fast is not None
@@ -104,7 +104,8 @@ def test_the_usual_body_takes_the_fast_path() -> None:
         b'{"series": {"key": "k"}, "data": {"type": "points", "data": [[1.5, 1.0]]}}',
         b'{"series": {"key": "k"}, "data": {"type": "points", "data": [[1, true]]}}',
         b'{"series": {"key": "k"}, "data": {"type": "points", "data": [[1, NaN]]}}',
-        b'{"series": {"key": "k"}, "data": {"type": "points", "data": [[18446744073709551615, 1]]}}',
+        b'{"series": {"key": "k"}, "data": {"type": "points", "data": [[18446744073709551615, 1'
+        b"]]}}",
         b'{"series": {"key": "\\ud800"}, "data": {"type": "points", "data": [[1, 1]]}}',
         b"",
     ],

@@ -42,23 +42,33 @@ def fast_decode(raw: bytes) -> tuple[Series, Points | None] | None:
         body = _DECODER.decode(raw)
     except msgspec.MsgspecError:
         return None
-    try:
-        given = body.series
-        series = Series("") if given is None else Series(given.key, given.tags, given.resource)
-    except (TypeError, UnicodeEncodeError):
+    series = _series(body.series)
+    if series is None:
         return None
     if body.data is None:
         return series, None
-    if body.data.type != "points":
+    points = _collection(body.data)
+    return None if points is None else (series, points)
+
+
+def _series(given: _Series | None) -> Series | None:
+    try:
+        return Series("") if given is None else Series(given.key, given.tags, given.resource)
+    except (TypeError, UnicodeEncodeError):
+        return None
+
+
+def _collection(collection: _Collection) -> Points | None:
+    if collection.type != "points":
         return None
     try:
-        pairs = np.array(body.data.data, dtype=_PAIR)
+        pairs = np.array(collection.data, dtype=_PAIR)
     except (OverflowError, ValueError, TypeError):  # a timestamp beyond int64
         return None
     timestamps, values = pairs["t"], pairs["v"]
     if len(timestamps) and int(timestamps.min()) < 0:
         return None
-    return series, _points(timestamps, values)
+    return _points(timestamps, values)
 
 
 def _points(timestamps: npt.NDArray[np.int64], values: npt.NDArray[np.float64]) -> Points:
