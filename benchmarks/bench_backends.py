@@ -2,10 +2,12 @@
 
 Metric backends (Bigtable emulator, Cassandra): ``--series`` series with ``--points`` points
 each, written one call per series (``--concurrency`` calls in flight), then fetched back;
-prints points/second both ways. Elasticsearch: metadata and suggest writes of new series
-(series/second, each a request) and of already-written series (write-cache hits). Uses the
-test environment (started unless its variables point elsewhere); names are unique, so runs do
-not collide.
+prints points/second both ways. Elasticsearch (goal E1): new series into the metadata and
+suggest backends through ``write_many`` (what the consumer's writer calls: 500 series per
+``_bulk``, ``--index-concurrency`` requests in flight), in documents per second, against a bare
+``_bulk`` loop of the same metadata documents on the same node in the same run (goal: at least
+half of it); then the same series again (write-cache hits). Uses the test environment (started
+unless its variables point elsewhere); names are unique, so runs do not collide.
 
 Run: ``.venv/bin/python benchmarks/bench_backends.py [--series N] [--points P]
 [--concurrency C] [--only NAME]``
@@ -22,10 +24,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import numpy as np
+from benchlib import Result, record
+from elasticsearch import AsyncElasticsearch
 
 from heroic_core.backends.base import MetricBackend
 from heroic_core.backends.bigtable.backend import BigtableMetricBackend
 from heroic_core.backends.cassandra.backend import CassandraMetricBackend
+from heroic_core.backends.elasticsearch.documents import metadata_document
 from heroic_core.backends.elasticsearch.metadata import ElasticsearchMetadataBackend
 from heroic_core.backends.elasticsearch.suggest import ElasticsearchSuggestBackend
 from heroic_core.config import (
@@ -72,21 +77,68 @@ async def bench_metric(name: str, backend: MetricBackend, args: argparse.Namespa
     read = time.perf_counter() - began
     if sum(fetched) != total:
         raise SystemExit(f"{name}: fetched {sum(fetched)} of {total} points")
-    rates = f"write {total / wrote:>10,.0f} points/s   fetch {total / read:>10,.0f} points/s"
-    print(f"{name:>14}: {rates}")
+    record(Result("backends", f"{name}: write", "points/s", [total / wrote]))
+    record(Result("backends", f"{name}: fetch", "points/s", [total / read]))
     await backend.close()
 
 
-async def bench_index(name: str, backend: Any, args: argparse.Namespace) -> None:
-    await backend.configure()
+BULK = 500  # heroic_consumer.writer.BULK_SERIES
+#: writesPerSecond for the benchmark: the default (3,000, as upstream) would measure the limiter.
+UNTHROTTLED = 10_000_000
+
+
+def index_series(count: int) -> list[Series]:
     run = uuid.uuid4().hex[:6]
-    series = [Series("bench", {"host": f"h{i}", "run": run}) for i in range(args.series)]
-    window = DateRange(0, 0)
-    for label in ("new", "cached"):
+    return [
+        Series("bench", {"host": f"h{i}", "role": f"r{i % 7}", "run": run}) for i in range(count)
+    ]
+
+
+async def bare_bulk(index: str, series: list[Series], concurrency: int) -> float:
+    """Documents per second of plain ``_bulk`` create requests of our metadata documents."""
+    client = AsyncElasticsearch([os.environ["ELASTICSEARCH_URL"]])
+    try:
+        chunks = [series[i : i + BULK] for i in range(0, len(series), BULK)]
+
+        async def one(chunk: list[Series]) -> None:
+            body: list[dict[str, Any]] = []
+            for s in chunk:
+                body += [
+                    {"create": {"_index": index, "_id": s.id}},
+                    metadata_document(s, index_resource=True),
+                ]
+            response = await client.bulk(body=body)
+            if response.get("errors"):
+                raise SystemExit("bare _bulk loop: some documents failed")
+
         began = time.perf_counter()
-        await bounded([lambda s=s: backend.write(s, window) for s in series], args.concurrency)
-        took = time.perf_counter() - began
-        print(f"{name:>14}: {label:>6} series {len(series) / took:>10,.0f} series/s")
+        await bounded([lambda c=c: one(c) for c in chunks], concurrency)
+        return len(series) / (time.perf_counter() - began)
+    finally:
+        await client.close()
+
+
+async def bench_index(
+    name: str, backend: Any, args: argparse.Namespace, docs_per_series: int, peer: list[float]
+) -> None:
+    await backend.configure()
+    new: list[float] = []
+    cached: list[float] = []
+    for _ in range(args.runs):
+        series = index_series(args.index_series)
+        items = [(s, DateRange(0, 0)) for s in series]
+        chunks = [items[i : i + BULK] for i in range(0, len(items), BULK)]
+        for rates in (new, cached):
+            began = time.perf_counter()
+            await bounded(
+                [lambda c=c: backend.write_many(c) for c in chunks], args.index_concurrency
+            )
+            rates.append(len(series) * docs_per_series / (time.perf_counter() - began))
+    notes = {"series": args.index_series, "documents_per_series": docs_per_series}
+    record(Result("backends", f"{name}: new series, write_many", "docs/s", new,
+                  peer="bare _bulk loop", peer_runs=peer, ratio_goal=0.5, notes=notes))  # fmt: skip
+    record(Result("backends", f"{name}: series in the write cache", "series/s",
+                  [r / docs_per_series for r in cached], notes=notes))  # fmt: skip
     await backend.close()
 
 
@@ -114,25 +166,34 @@ async def main(args: argparse.Namespace, run: str) -> None:
         )
         await bench_metric("cassandra", CassandraMetricBackend(config), args)
     if args.only in (None, "elasticsearch"):
+        peer = [
+            await bare_bulk(
+                f"bench-{run}-bare", index_series(args.index_series), args.index_concurrency
+            )
+            for _ in range(args.runs)
+        ]
         meta = ElasticsearchMetadataConfig.model_validate(
             {
                 "type": "elasticsearch",
                 "templateName": f"bench-{run}-m",
                 "connection": es_connection(f"bench-{run}-m"),
+                "writesPerSecond": UNTHROTTLED,
             }
         )
-        await bench_index("es metadata", ElasticsearchMetadataBackend(meta), args)
+        await bench_index("es metadata", ElasticsearchMetadataBackend(meta), args, 1, peer)
         sugg = ElasticsearchSuggestConfig.model_validate(
             {
                 "type": "elasticsearch",
                 "templateName": f"bench-{run}-s",
                 "connection": es_connection(f"bench-{run}-s"),
+                "writesPerSecond": UNTHROTTLED,
             }
         )
-        await bench_index("es suggest", ElasticsearchSuggestBackend(sugg), args)
+        # a series document and one per tag (three tags)
+        await bench_index("es suggest", ElasticsearchSuggestBackend(sugg), args, 4, peer)
 
 
-def cleanup(run: str) -> None:
+def cleanup(run: str, only: str | None) -> None:
     """Drop what the run created (table, keyspace, indices and templates)."""
     import warnings  # noqa: PLC0415
 
@@ -140,16 +201,19 @@ def cleanup(run: str) -> None:
     from elasticsearch import Elasticsearch  # noqa: PLC0415
     from google.cloud.bigtable import Client  # noqa: PLC0415
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        Client(project="bench", admin=True).instance("heroic").table(f"bench-{run}").delete()
-    host, port = os.environ["CASSANDRA_CONTACT_POINTS"].rsplit(":", 1)
-    cluster = Cluster([(host, int(port))])
-    cluster.connect().execute(f"DROP KEYSPACE IF EXISTS bench_{run}")
-    cluster.shutdown()
-    es = Elasticsearch([os.environ["ELASTICSEARCH_URL"]])
-    es.indices.delete(index=f"bench-{run}-*", ignore=[404])
-    es.indices.delete_template(name=f"bench-{run}-*", ignore=[404])
+    if only in (None, "bigtable"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Client(project="bench", admin=True).instance("heroic").table(f"bench-{run}").delete()
+    if only in (None, "cassandra"):
+        host, port = os.environ["CASSANDRA_CONTACT_POINTS"].rsplit(":", 1)
+        cluster = Cluster([(host, int(port))])
+        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS bench_{run}")
+        cluster.shutdown()
+    if only in (None, "elasticsearch"):
+        es = Elasticsearch([os.environ["ELASTICSEARCH_URL"]])
+        es.indices.delete(index=f"bench-{run}-*", ignore=[404])
+        es.indices.delete_template(name=f"bench-{run}-*", ignore=[404])
 
 
 if __name__ == "__main__":
@@ -158,10 +222,13 @@ if __name__ == "__main__":
     parser.add_argument("--points", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--only", choices=["bigtable", "cassandra", "elasticsearch"])
+    parser.add_argument("--index-series", type=int, default=20_000)
+    parser.add_argument("--index-concurrency", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
     arguments = parser.parse_args()
     ensure([arguments.only] if arguments.only else ["bigtable", "cassandra", "elasticsearch"])
     run_id = uuid.uuid4().hex[:8]
     try:
         asyncio.run(main(arguments, run_id))
     finally:
-        cleanup(run_id)
+        cleanup(run_id, arguments.only)

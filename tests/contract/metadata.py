@@ -8,7 +8,7 @@ from heroic_core.backends.base import MetadataBackend
 from heroic_core.errors import HeroicError
 from heroic_core.filters import Filter, HasTag, MatchKey, MatchTag, Not, Or, Regex, StartsWith
 from heroic_core.model import Series
-from tests.contract.support import SCOPE_TAG, WIDE_RANGE, Scope
+from tests.contract.support import SCOPE_TAG, WIDE_RANGE, Scope, write_all
 
 
 class MetadataBackendContract:
@@ -44,8 +44,7 @@ class MetadataBackendContract:
             scope.series("memory", {"role": "web", "host": "web-1"}),
             scope.series("memory", {"host": "lonely"}),
         ]
-        for series in written:
-            await backend.write(series, WIDE_RANGE)
+        await write_all(backend, written)
         await self.settle(backend)
         return written
 

@@ -11,7 +11,7 @@ import pytest
 from heroic_core.backends.base import SuggestBackend
 from heroic_core.filters import MatchKey, MatchTag
 from heroic_core.model import Series
-from tests.contract.support import SCOPE_TAG, WIDE_RANGE, Scope
+from tests.contract.support import SCOPE_TAG, WIDE_RANGE, Scope, write_all
 
 
 class SuggestBackendContract:
@@ -42,8 +42,7 @@ class SuggestBackendContract:
             scope.series("system.memory", {"role": "webserver", "host": "web-1", "site": "lon"}),
             scope.series("app.requests", {"role": "webserver", "host": "web-2"}),
         ]
-        for series in written:
-            await backend.write(series, WIDE_RANGE)
+        await write_all(backend, written)
         await self.settle(backend)
         return written
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
+from heroic_core.backends.base import BulkIndexWriter
 from heroic_core.filters import And, Filter, MatchTag
 from heroic_core.model import DateRange, Series
 
@@ -41,3 +43,15 @@ class Scope:
     def key(self, name: str) -> str:
         """A series key unique to this scope (for stores that share keys across tests)."""
         return f"{name}-{self.run}"
+
+
+async def write_all(backend: Any, written: list[Series]) -> None:
+    """The first series through ``write``, the rest through ``write_many`` where the backend
+    has it (Elasticsearch's ``_bulk``), so every contract test covers both paths."""
+    await backend.write(written[0], WIDE_RANGE)
+    rest = [(s, WIDE_RANGE) for s in written[1:]]
+    if isinstance(backend, BulkIndexWriter):
+        await backend.write_many(rest)
+    else:
+        for series, range_ in rest:
+            await backend.write(series, range_)

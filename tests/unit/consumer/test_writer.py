@@ -35,6 +35,10 @@ class CountingMetadata(MemoryMetadataBackend):
         self.writes.append((series, range))
         await super().write(series, range)
 
+    async def write_many(self, items: Sequence[tuple[Series, DateRange]]) -> None:
+        for series, range in items:  # through write: its failures apply per series
+            await self.write(series, range)
+
 
 def _writer(
     metadata: CountingMetadata, cache: IndexCache, concurrency: int = 4

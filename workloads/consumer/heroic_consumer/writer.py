@@ -7,8 +7,9 @@ and backend (over the series' time span in the batch), minus series the ``IndexC
 were indexed recently. The write functions are any
 subset of metrics, metadata and suggest (``ingestion.update*``); ``ingestion.filter`` drops
 series that do not match. Per backend, a few worker coroutines share the batch's series (no
-task per write); a metric backend that offers ``write_many`` (Bigtable) gets up to
-``BULK_SERIES`` series per request instead of one request per series. Distribution points go
+task per write); a backend that offers ``write_many`` (Bigtable; Elasticsearch metadata and
+suggest; the memory ones) gets up to ``BULK_SERIES`` series per request instead of one request
+per series. Distribution points go
 to the metric backends that store them (``DistributionStore``: Bigtable, memory). A worker
 stops at its first failure; the failed writes alone are retried with exponential backoff until
 they succeed or the task is cancelled (shutdown). Nothing is acknowledged here: the pipeline
@@ -29,7 +30,12 @@ from heroic_consumer.columns import Columns, Grouped, columns_of
 from heroic_consumer.decode import Decoded
 from heroic_consumer.indexcache import IndexCache
 from heroic_consumer.stats import ConsumerStats
-from heroic_core.backends.base import BatchMetricWriter, BulkMetricWriter, DistributionStore
+from heroic_core.backends.base import (
+    BatchMetricWriter,
+    BulkIndexWriter,
+    BulkMetricWriter,
+    DistributionStore,
+)
 from heroic_core.backends.group import Backends
 from heroic_core.filters import TRUE, Filter
 from heroic_core.model import DateRange, Series, SeriesBatch
@@ -196,11 +202,10 @@ class BatchWriter:
         """Write the job's items; returns a job of the items that failed, or None."""
         if job.batch is not None:
             return await self._run_batch_job(job, job.batch)
-        bulk = (
-            job.function == "metrics"
-            and not job.distributions
-            and isinstance(job.backend, BulkMetricWriter)
-        )
+        if job.function == "metrics":
+            bulk = not job.distributions and isinstance(job.backend, BulkMetricWriter)
+        else:
+            bulk = isinstance(job.backend, BulkIndexWriter)
         chunk = BULK_SERIES if bulk else 1
         write_chunk = job.backend.write_many if bulk else _one_by_one(job)
         wanted = -(-len(job.items) // chunk)

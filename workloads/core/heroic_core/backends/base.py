@@ -45,6 +45,7 @@ __all__ = [
     "DEFAULT_TAGKEY_COUNT_EXACT_LIMIT",
     "Backend",
     "BatchMetricWriter",
+    "BulkIndexWriter",
     "BulkMetricWriter",
     "ConfigureResult",
     "CountSeries",
@@ -132,6 +133,17 @@ class BatchMetricWriter(Protocol):
     async def write_batch(self, batch: SeriesBatch) -> None:
         """Store every series' points; a re-written timestamp is overwritten, so a failed call
         may be retried whole."""
+        ...
+
+
+@runtime_checkable
+class BulkIndexWriter(Protocol):
+    """A metadata or suggest backend that indexes many series in one request (Elasticsearch's
+    ``_bulk``). Optional: writers fall back to ``write`` per series."""
+
+    async def write_many(self, items: Sequence[tuple[Series, DateRange]]) -> None:
+        """Index every item; on an error some may be indexed, and the whole call may be retried
+        (indexing is idempotent)."""
         ...
 
 

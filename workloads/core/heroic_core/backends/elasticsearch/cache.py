@@ -62,14 +62,15 @@ class RateLimiter:
         self._clock = clock
         self._next = 0.0
 
-    def reserve(self) -> float:
-        """Take a slot; returns how long the caller must wait before using it."""
+    def reserve(self, count: int = 1) -> float:
+        """Take ``count`` slots (one bulk request of ``count`` writes); returns how long the
+        caller must wait before using them."""
         now = self._clock()
         start = max(self._next, now - self._burst)
-        self._next = start + self._interval
+        self._next = start + self._interval * count
         return max(0.0, start - now)
 
-    async def acquire(self) -> None:
-        delay = self.reserve()
+    async def acquire(self, count: int = 1) -> None:
+        delay = self.reserve(count)
         if delay > 0:
             await asyncio.sleep(delay)

@@ -25,6 +25,7 @@ from heroic_core.backends.elasticsearch.indices import IndexScheme
 from heroic_core.backends.elasticsearch.mappings import templates
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config.elasticsearch import ConnectionConfig
+from heroic_core.configure import BackendUnavailableError
 
 T = TypeVar("T")
 MAX_INDEX_LIST = 2000
@@ -159,3 +160,21 @@ class Connection:
         client, self._client = self._client, None
         if client is not None:
             await client.close()
+
+
+async def create_documents(
+    client: AsyncElasticsearch, actions: list[dict[str, Any]], what: str
+) -> None:
+    """One ``_bulk`` of ``create`` actions; a document that exists already (409) is fine, any
+    other failed item fails the call, naming how many failed and the first reason."""
+    response = await client.bulk(body=actions)
+    if not response.get("errors"):
+        return
+    failures = [
+        item["create"]["error"]
+        for item in response["items"]
+        if "error" in item.get("create", {}) and item["create"].get("status") != 409
+    ]
+    if failures:
+        reason = failures[0].get("reason") if isinstance(failures[0], dict) else failures[0]
+        raise BackendUnavailableError(f"{len(failures)} {what} documents failed: {reason}")

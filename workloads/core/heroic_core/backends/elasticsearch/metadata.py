@@ -8,14 +8,14 @@ de-duplicated by a write cache and throttled to ``writesPerSecond``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from elasticsearch import exceptions as es_exc
 
 from heroic_core.backends.elasticsearch.cache import RateLimiter, WriteCache
-from heroic_core.backends.elasticsearch.connection import Connection
+from heroic_core.backends.elasticsearch.connection import Connection, create_documents
 from heroic_core.backends.elasticsearch.documents import (
     metadata_document,
     series_from_metadata,
@@ -96,6 +96,28 @@ class ElasticsearchMetadataBackend:
                 await self.connection.call("write", partial(self._create, index, series.id, doc))
             except BaseException:
                 self._cache.forget(cache_key)
+                raise
+
+    async def write_many(self, items: Sequence[tuple[Series, DateRange]]) -> None:
+        """Index many series with one ``_bulk`` request per write index, leaving out those the
+        write cache holds; on a failure none of them counts as written (a retry re-sends them,
+        and documents already there are conflicts, not failures)."""
+        for index in self.connection.write_indices(METADATA_TYPE):
+            chosen = [s for s, _ in items if self._cache.acquire((index, s.id))]
+            if not chosen:
+                continue
+            await self._limiter.acquire(len(chosen))
+            actions: list[dict[str, Any]] = []
+            for series in chosen:
+                actions.append({"create": {"_index": index, "_id": series.id}})
+                actions.append(metadata_document(series, index_resource=True))
+            try:
+                await self.connection.call(
+                    "write", partial(create_documents, self.connection.client, actions, "metadata")
+                )
+            except BaseException:
+                for series in chosen:
+                    self._cache.forget((index, series.id))
                 raise
 
     async def _create(self, index: str, doc_id: str, doc: dict[str, Any]) -> None:

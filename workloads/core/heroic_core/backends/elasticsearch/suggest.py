@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from heroic_core.backends.base import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT
 from heroic_core.backends.elasticsearch import suggest_queries as q
 from heroic_core.backends.elasticsearch.cache import RateLimiter, WriteCache
-from heroic_core.backends.elasticsearch.connection import Connection
+from heroic_core.backends.elasticsearch.connection import Connection, create_documents
 from heroic_core.backends.elasticsearch.documents import (
     suggest_series_document,
     suggest_tag_documents,
@@ -41,7 +41,6 @@ from heroic_core.backends.results import (
     TagValueSuggest,
 )
 from heroic_core.config.elasticsearch import SUGGESTIONS_LIMIT_CEILING, ElasticsearchSuggestConfig
-from heroic_core.configure import BackendUnavailableError
 from heroic_core.model import DateRange, Series
 
 if TYPE_CHECKING:
@@ -110,18 +109,29 @@ class ElasticsearchSuggestBackend:
                 self._cache.forget(cache_key)
                 raise
 
+    async def write_many(self, items: Sequence[tuple[Series, DateRange]]) -> None:
+        """Index many series (and their tags) with one ``_bulk`` request per write index,
+        leaving out those the write cache holds; on a failure none of them counts as written
+        (a retry re-sends them, and documents already there are conflicts, not failures)."""
+        tag_indices = self.connection.write_indices(TAG_TYPE)
+        for index in self.connection.write_indices(SERIES_TYPE):
+            keys = [(index, series.tag_hash()) for series, _ in items]
+            chosen = [
+                (s, k) for (s, _), k in zip(items, keys, strict=True) if self._cache.acquire(k)
+            ]
+            if not chosen:
+                continue
+            await self._limiter.acquire(len(chosen))
+            actions = [a for series, _ in chosen for a in _actions(series, index, tag_indices)]
+            try:
+                await self.connection.call("write", partial(self._bulk, actions))
+            except BaseException:
+                for _, key in chosen:
+                    self._cache.forget(key)
+                raise
+
     async def _bulk(self, actions: list[dict[str, Any]]) -> None:
-        response = await self.connection.client.bulk(body=actions)
-        if not response.get("errors"):
-            return
-        failures = [
-            item["create"]["error"]
-            for item in response["items"]
-            if "error" in item.get("create", {}) and item["create"].get("status") != 409
-        ]
-        if failures:
-            reason = failures[0].get("reason") if isinstance(failures[0], dict) else failures[0]
-            raise BackendUnavailableError(f"{len(failures)} suggest documents failed: {reason}")
+        await create_documents(self.connection.client, actions, "suggest")
 
     # --- queries --------------------------------------------------------------------------
 

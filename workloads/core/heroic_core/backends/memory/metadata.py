@@ -8,7 +8,7 @@ sorted in series order so that limits cut deterministically. Nothing is persiste
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from heroic_core.backends.base import (
@@ -60,6 +60,11 @@ class MemoryMetadataBackend:
     async def write(self, series: Series, range: DateRange) -> None:
         with self._lock:
             self._series.add(series)
+
+    async def write_many(self, items: Sequence[tuple[Series, DateRange]]) -> None:
+        """Index many series under one lock hold."""
+        with self._lock:
+            self._series.update(s for s, _ in items)
 
     def _matching(self, filter: Filter) -> list[Series]:
         with self._lock:

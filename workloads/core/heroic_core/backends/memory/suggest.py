@@ -82,9 +82,13 @@ class MemorySuggestBackend:
         return None
 
     async def write(self, series: Series, range: DateRange) -> None:
-        indexed = Series(series.key, series.tags) if series.resource else series
+        await self.write_many([(series, range)])
+
+    async def write_many(self, items: Sequence[tuple[Series, DateRange]]) -> None:
+        """Index many series under one lock hold (resource is never indexed)."""
+        indexed = [Series(s.key, s.tags) if s.resource else s for s, _ in items]
         with self._lock:
-            self._series.add(indexed)
+            self._series.update(indexed)
 
     def _limit(self, limit: int | None) -> int:
         check_limit(limit)
