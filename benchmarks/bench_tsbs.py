@@ -1,0 +1,276 @@
+"""TSBS-shaped queries (cpu-only) through HTTP: the API node against VictoriaMetrics, each
+pinned to core 0 with the same data, in the same run (goal Q2).
+
+Data, from a seeded generator: ``--hosts`` hosts x 10 fields (``usage_user`` ...), one point
+every 10 s for 12 h; Heroic series ``cpu`` with tags ``hostname`` and ``field``, VictoriaMetrics
+series ``cpu_<field>{hostname=...}``, loaded through ``POST /write`` and ``/influx/write``; both
+are asked how many points they hold before any query. Queries, with equivalent MetricsQL:
+
+* ``double-groupby-1``: mean of one field per host per hour over the 12 h (Heroic
+  ``group by hostname, average(1h)``; ``avg by (hostname) (avg_over_time(cpu_usage_user[1h]))``
+  at step 1h). Goal: faster than VictoriaMetrics.
+* ``single-groupby-1-1-1``: max of one field of one host every 5 minutes over one hour
+  (``max(5m)``; ``max(max_over_time(...[5m]))`` at step 5m). Goal: within 2x.
+* ``high-cpu-1``: the readings of one host whose ``usage_user`` is above 90 over the 12 h
+  (``pointsabove(90)``; ``cpu_usage_user{hostname=...} > 90`` at step 10s). Goal: within 2x.
+
+Each is timed at concurrency 1 (p50 and p99 of ``--queries`` queries with random hosts and
+windows) and at concurrency 8 (queries per second).
+
+    .venv/bin/python benchmarks/bench_tsbs.py [--hosts 100] [--queries 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import numpy as np
+from bench_write_http import CLIENT, ApiNode, send_all
+from benchlib import SUBJECT_CORE, Result, other_cores, record, start_victoria_metrics
+
+FIELDS = (
+    "usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait", "usage_irq",
+    "usage_softirq", "usage_steal", "usage_guest", "usage_guest_nice",
+)  # fmt: skip
+STEP_MS = 10_000
+HOUR_MS = 3_600_000
+SPAN_MS = 12 * HOUR_MS
+START_MS = 1_700_006_400_000  # a UTC hour
+POINTS = SPAN_MS // STEP_MS
+SEED = 20261206
+
+Query = Callable[[random.Random], tuple[dict[str, Any], dict[str, str]]]
+
+
+def generate(hosts: int) -> dict[tuple[int, str], np.ndarray]:
+    """A random walk in [0, 100] per host and field."""
+    rng = np.random.default_rng(SEED)
+    data = {}
+    for host in range(hosts):
+        for field in FIELDS:
+            walk = np.cumsum(rng.normal(0, 4, POINTS)) + rng.uniform(20, 80)
+            data[(host, field)] = np.clip(walk, 0, 100).round(3)
+    return data
+
+
+def timestamps() -> list[int]:
+    return [START_MS + (i + 1) * STEP_MS for i in range(POINTS)]
+
+
+def load_ours(api: ApiNode, data: dict[tuple[int, str], np.ndarray]) -> None:
+    ts = timestamps()
+    bodies = [
+        json.dumps(
+            {
+                "series": {"key": "cpu", "tags": {"hostname": f"host_{h}", "field": f}},
+                "data": {"type": "points", "data": list(zip(ts, values.tolist(), strict=True))},
+            }
+        ).encode()
+        for (h, f), values in data.items()
+    ]
+    send_all(f"{api.url}/write", bodies, 4, {"content-type": "application/json", **CLIENT})
+
+
+def load_vm(vm: Any, data: dict[tuple[int, str], np.ndarray]) -> None:
+    ts = timestamps()
+    bodies = [
+        b"".join(
+            b"cpu,hostname=host_%d %s=%r %d\n" % (h, f.encode(), v, t)
+            for t, v in zip(ts, values.tolist(), strict=True)
+        )
+        for (h, f), values in data.items()
+    ]
+    send_all(f"{vm.url}/influx/write?precision=ms", bodies, 4, {})
+    vm.flush()
+
+
+def heroic_queries(hosts: int) -> dict[str, Query]:
+    end = START_MS + SPAN_MS
+
+    def double_groupby(rng: random.Random) -> tuple[dict[str, Any], dict[str, str]]:
+        del rng
+        return {
+            "range": {"type": "absolute", "start": START_MS, "end": end},
+            "filter": ["and", ["key", "cpu"], ["=", "field", "usage_user"]],
+            "aggregation": {"type": "group", "of": ["hostname"],
+                            "each": {"type": "average", "size": "1h"}},
+        }, {}  # fmt: skip
+
+    def single_groupby(rng: random.Random) -> tuple[dict[str, Any], dict[str, str]]:
+        start = START_MS + rng.randrange(11) * HOUR_MS
+        return {
+            "range": {"type": "absolute", "start": start, "end": start + HOUR_MS},
+            "filter": ["and", ["key", "cpu"], ["=", "field", "usage_user"],
+                       ["=", "hostname", f"host_{rng.randrange(hosts)}"]],
+            "aggregation": {"type": "max", "size": "5m"},
+        }, {}  # fmt: skip
+
+    def high_cpu(rng: random.Random) -> tuple[dict[str, Any], dict[str, str]]:
+        return {
+            "range": {"type": "absolute", "start": START_MS, "end": end},
+            "filter": ["and", ["key", "cpu"], ["=", "field", "usage_user"],
+                       ["=", "hostname", f"host_{rng.randrange(hosts)}"]],
+            "aggregation": {"type": "pointsabove", "threshold": 90},
+        }, {}  # fmt: skip
+
+    return {"double-groupby-1": double_groupby, "single-groupby-1-1-1": single_groupby,
+            "high-cpu-1": high_cpu}  # fmt: skip
+
+
+def vm_queries(hosts: int) -> dict[str, Query]:
+    end_s = (START_MS + SPAN_MS) // 1000
+
+    def double_groupby(rng: random.Random) -> tuple[dict[str, Any], dict[str, str]]:
+        del rng
+        first = str(START_MS // 1000 + 3600)
+        query = "avg by (hostname) (avg_over_time(cpu_usage_user[1h]))"
+        return {}, {"query": query, "start": first, "end": str(end_s), "step": "1h"}
+
+    def single_groupby(rng: random.Random) -> tuple[dict[str, Any], dict[str, str]]:
+        start = START_MS // 1000 + rng.randrange(11) * 3600
+        host = f"host_{rng.randrange(hosts)}"
+        return {}, {"query": f'max(max_over_time(cpu_usage_user{{hostname="{host}"}}[5m]))',
+                    "start": str(start + 300), "end": str(start + 3600), "step": "5m"}  # fmt: skip
+
+    def high_cpu(rng: random.Random) -> tuple[dict[str, Any], dict[str, str]]:
+        host = f"host_{rng.randrange(hosts)}"
+        return {}, {"query": f'cpu_usage_user{{hostname="{host}"}} > 90',
+                    "start": str(START_MS // 1000), "end": str(end_s), "step": "10s"}  # fmt: skip
+
+    return {"double-groupby-1": double_groupby, "single-groupby-1-1-1": single_groupby,
+            "high-cpu-1": high_cpu}  # fmt: skip
+
+
+def run_queries(
+    send: Callable[[httpx.Client, random.Random], None], count: int, concurrency: int
+) -> list[float]:
+    """Latencies in ms of ``count`` queries sent by ``concurrency`` threads."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    left = [count]
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        with httpx.Client(timeout=120) as client:
+            while True:
+                with lock:
+                    if left[0] <= 0:
+                        return
+                    left[0] -= 1
+                began = time.perf_counter()
+                send(client, rng)
+                took = (time.perf_counter() - began) * 1000
+                with lock:
+                    latencies.append(took)
+
+    threads = [threading.Thread(target=worker, args=(SEED + i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure(send: Callable[[httpx.Client, random.Random], None], count: int) -> dict[str, float]:
+    for _ in range(3):  # warm up
+        run_queries(send, 1, 1)
+    single = run_queries(send, count, 1)
+    began = time.perf_counter()
+    run_queries(send, count * 2, 8)
+    qps = count * 2 / (time.perf_counter() - began)
+    return {"p50": percentile(single, 50), "p99": percentile(single, 99), "qps": qps}
+
+
+def ours_sender(api: ApiNode, query: Query) -> Callable[[httpx.Client, random.Random], None]:
+    def send(client: httpx.Client, rng: random.Random) -> None:
+        body, _ = query(rng)
+        response = client.post(f"{api.url}/query/metrics", json=body, headers=CLIENT)
+        response.raise_for_status()
+        if response.json().get("errors"):
+            raise SystemExit(f"query failed: {response.text[:300]}")
+
+    return send
+
+
+def vm_sender(vm: Any, query: Query) -> Callable[[httpx.Client, random.Random], None]:
+    def send(client: httpx.Client, rng: random.Random) -> None:
+        _, params = query(rng)
+        response = client.get(f"{vm.url}/api/v1/query_range", params=params)
+        response.raise_for_status()
+
+    return send
+
+
+def check_loaded(api: ApiNode, vm: Any, hosts: int) -> None:
+    """Both hold every point before any query is timed."""
+    expected = hosts * len(FIELDS) * POINTS
+    body = {"range": {"type": "absolute", "start": START_MS, "end": START_MS + SPAN_MS},
+            "filter": ["key", "cpu"], "aggregation": {"type": "count", "size": "12h"}}  # fmt: skip
+    got = httpx.post(f"{api.url}/query/metrics", json=body, headers=CLIENT, timeout=300).json()
+    ours = sum(v for group in got["result"] for _, v in group["values"])
+    if ours != expected:
+        raise SystemExit(f"the API node holds {ours} of {expected} points")
+    if vm is None:
+        return
+    query = {"query": 'sum(count_over_time({__name__=~"cpu_.*"}[13h]))',
+             "time": str((START_MS + SPAN_MS) // 1000)}  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        found = vm.query("/api/v1/query", query)["data"]["result"]
+        count = float(found[0]["value"][1]) if found else 0.0
+        if count == expected:
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"VictoriaMetrics holds {count:.0f} of {expected} points")
+        time.sleep(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument("--queries", type=int, default=100)
+    args = parser.parse_args()
+    os.sched_setaffinity(0, other_cores())
+    data = generate(args.hosts)
+    api = ApiNode()
+    vm = start_victoria_metrics({SUBJECT_CORE})
+    try:
+        load_ours(api, data)
+        if vm is not None:
+            load_vm(vm, data)
+        check_loaded(api, vm, args.hosts)
+        mine, theirs = heroic_queries(args.hosts), vm_queries(args.hosts)
+        for name, query in mine.items():
+            ours = measure(ours_sender(api, query), args.queries)
+            peer = measure(vm_sender(vm, theirs[name]), args.queries) if vm else None
+            goal = 1.0 if name == "double-groupby-1" else 0.5
+            for stat, unit, lower in (("p50", "ms", True), ("p99", "ms", True),
+                                      ("qps", "queries/s", False)):  # fmt: skip
+                record(Result(
+                    "tsbs", f"{name} {stat} ({'concurrency 8' if stat == 'qps' else 'c=1'})",
+                    unit, [ours[stat]], peer="VictoriaMetrics" if peer else None,
+                    peer_runs=[peer[stat]] if peer else [], lower_is_better=lower,
+                    ratio_goal=goal if stat == "p50" else None,
+                    notes={"hosts": args.hosts, "queries": args.queries},
+                ))  # fmt: skip
+    finally:
+        api.stop()
+        if vm is not None:
+            vm.stop()
+
+
+if __name__ == "__main__":
+    main()
