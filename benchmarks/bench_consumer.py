@@ -117,7 +117,9 @@ def child(argv: list[str]) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def node_run(topic: Topic, backends: dict[str, Any], cache: int) -> dict[str, Any]:
+def node_run(
+    topic: Topic, backends: dict[str, Any], cache: int, writes: str | None = None
+) -> dict[str, Any]:
     consumer = {
         "type": "kafka", "schema": topic.schema, "topics": [topic.name],
         "config": {"bootstrap.servers": topic.servers, "group.id": f"b-{uuid.uuid4().hex}"},
@@ -125,9 +127,13 @@ def node_run(topic: Topic, backends: dict[str, Any], cache: int) -> dict[str, An
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "heroic.yml"
         path.write_text(yaml.safe_dump(backends | {"consumers": [consumer]}))
+        extra = ["--writes", writes] if writes else []
         result = child(["node", "--config", str(path), "--points", str(topic.points),
-                        "--series-cache", str(cache)])  # fmt: skip
-    if result["read_count"] != topic.points or result["read_sum"] != topic.expected_sum:
+                        "--series-cache", str(cache), *extra])  # fmt: skip
+    counted_only = result["read_sum"] == -1.0  # no metadata: the written count is checked
+    if result["read_count"] != topic.points or (
+        not counted_only and result["read_sum"] != topic.expected_sum
+    ):
         raise SystemExit(
             f"read back {result['read_count']} points summing to {result['read_sum']}, "
             f"wrote {topic.points} summing to {topic.expected_sum}"
@@ -154,6 +160,20 @@ def cassandra_backends() -> dict[str, Any]:
         "schema": {"keyspace": f"bench_{uuid.uuid4().hex[:8]}", "replication": replication},
     }  # fmt: skip
     return memory_backends() | {"metrics": {"backends": [cassandra]}}
+
+
+def memory_case(servers: str, points: int, series_counts: list[int], cache: int) -> None:
+    """RSS of a consumer writing metrics only (to the Bigtable emulator, so no backend of ours
+    holds the data in the process) after ``points`` points of each number of distinct series:
+    what remains is the consumer's own state, bounded by its caches."""
+    rss = []
+    for series in series_counts:
+        topic = Topic(servers, points, series, SPOTIFY100)
+        rss.append(node_run(topic, bigtable_backends(), cache, writes="metrics")["rss_mib"])
+    for series, value in zip(series_counts, rss, strict=True):
+        notes = {"series_cache": cache, "writes": "metrics -> Bigtable emulator"}
+        record(Result("consumer", f"RSS after {points:,} points of {series:,} series", "MiB",
+                      [value], lower_is_better=True, notes=notes))  # fmt: skip
 
 
 def per_cpu(result: dict[str, Any]) -> float:
@@ -256,6 +276,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--series-cache", type=int, default=200_000)
     parser.add_argument("--skip-durable", action="store_true")
+    parser.add_argument("--memory-series", type=int, default=1_000_000,
+                        help="distinct series of the RSS case (beside 1,000)")  # fmt: skip
     args = parser.parse_args()
     components = ["kafka"] if args.skip_durable else ["kafka", "bigtable", "cassandra"]
     ensure(components)
@@ -291,6 +313,8 @@ def main() -> None:
                           cassandra_backends, **each)  # fmt: skip
             consumer_case("consumer -> Bigtable emulator, JSON, 1,000 series", small,
                           bigtable_backends, **each)  # fmt: skip
+            memory_case(servers, args.memory_series, [1000, args.memory_series],
+                        args.series_cache)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from confluent_kafka import Consumer
 
 from heroic_consumer.node import ConsumerNode, NodeOptions, tune_garbage_collector
 from heroic_consumer.pipeline import PipelineSettings
+from heroic_consumer.writer import Functions
 from heroic_core.backends.factory import build_backends
 from heroic_core.backends.memory import MemoryMetricBackend
 from heroic_core.config import HeroicConfig
@@ -78,11 +79,14 @@ def _start_clock(node: ConsumerNode) -> list[float]:
     return clock
 
 
-async def run_node(config_path: Path, points: int, cache_size: int) -> dict[str, Any]:
+async def run_node(
+    config_path: Path, points: int, cache_size: int, writes: str | None
+) -> dict[str, Any]:
     config = HeroicConfig.from_file(str(config_path))
     options = NodeOptions(
         config=config, host="127.0.0.1", port=free_port(), series_cache_size=cache_size,
         pipeline=PipelineSettings(fetch_timeout=0.05, stop_timeout=60),
+        functions=Functions.parse(writes) if writes else None,
     )  # fmt: skip
     node = ConsumerNode(options, build_backends(config))
     await node.configure_backends()
@@ -107,7 +111,8 @@ async def run_node(config_path: Path, points: int, cache_size: int) -> dict[str,
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     node.stop.set()
     await runs
-    count, total = await read_back(node)
+    # Without metadata there is no list of series to read back: count what was written.
+    count, total = await read_back(node) if node.writer.metadata else (int(written), -1.0)
     for source in node.sources:
         await source.close()
     await node.backends.close()
@@ -146,11 +151,12 @@ def main() -> None:
     parser.add_argument("--servers")
     parser.add_argument("--topic")
     parser.add_argument("--series-cache", type=int, default=200_000)
+    parser.add_argument("--writes", help="write functions (heroic consumer --writes)")
     args = parser.parse_args()
     if args.mode == "bare":
         result = bare(args.servers, args.topic, args.points)
     else:
-        result = asyncio.run(run_node(args.config, args.points, args.series_cache))
+        result = asyncio.run(run_node(args.config, args.points, args.series_cache, args.writes))
     print(json.dumps(result), flush=True)
 
 

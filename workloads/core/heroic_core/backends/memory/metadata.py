@@ -1,6 +1,8 @@
 """In-memory metadata backend (``type: memory``): a set of series searched with filters.
 
-Filters are evaluated with ``Filter.matches`` (every operator, regex included). Like upstream's
+Filters are evaluated with ``Filter.matches`` (every operator, regex included), over the
+series an index by key and by (tag, value) leaves as candidates for the filter's ``key`` and
+``=`` terms (and/or of them), or over every series for other filters. Like upstream's
 memory backend it ignores the request ``range``: every series ever written matches. Results are
 sorted in series order so that limits cut deterministically. Nothing is persisted.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from heroic_core.backends.base import (
     ConfigureResult,
@@ -19,16 +21,27 @@ from heroic_core.backends.base import (
     FindTags,
 )
 from heroic_core.errors import RequestError
+from heroic_core.filters import And, MatchKey, MatchTag, Or
 from heroic_core.model import DateRange, Series
 
 if TYPE_CHECKING:
     from heroic_core.filters import Filter
+
+_K = TypeVar("_K")
 
 
 def check_limit(limit: int | None) -> None:
     """Reject negative limits (``None`` means unlimited)."""
     if limit is not None and limit < 0:
         raise RequestError(f"limit must not be negative, got {limit}")
+
+
+def _drop(index: dict[_K, set[Series]], key: _K, series: Series) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(series)
+        if not members:
+            del index[key]
 
 
 class MemoryMetadataBackend:
@@ -39,6 +52,8 @@ class MemoryMetadataBackend:
         self._groups = frozenset(groups)
         self._lock = threading.Lock()
         self._series: set[Series] = set()
+        self._by_key: dict[str, set[Series]] = {}
+        self._by_tag: dict[tuple[str, str], set[Series]] = {}
 
     @property
     def id(self) -> str:
@@ -58,17 +73,45 @@ class MemoryMetadataBackend:
         return None
 
     async def write(self, series: Series, range: DateRange) -> None:
-        with self._lock:
-            self._series.add(series)
+        self._index([series])
 
     async def write_many(self, items: Sequence[tuple[Series, DateRange]]) -> None:
         """Index many series under one lock hold."""
+        self._index([series for series, _ in items])
+
+    def _index(self, written: list[Series]) -> None:
         with self._lock:
-            self._series.update(s for s, _ in items)
+            for series in written:
+                if series in self._series:
+                    continue
+                self._series.add(series)
+                self._by_key.setdefault(series.key, set()).add(series)
+                for tag in series.tags.items():
+                    self._by_tag.setdefault(tag, set()).add(series)
+
+    def _candidates(self, filter: Filter) -> set[Series] | None:
+        """A superset of the series ``filter`` matches, from the indices; None: every one."""
+        if isinstance(filter, MatchKey):
+            return self._by_key.get(filter.key, set())
+        if isinstance(filter, MatchTag):
+            return self._by_tag.get((filter.tag, filter.value), set())
+        if isinstance(filter, And):
+            known = [c for c in map(self._candidates, filter.terms) if c is not None]
+            return set.intersection(*sorted(known, key=len)) if known else None
+        if isinstance(filter, Or):
+            union: set[Series] = set()
+            for term in filter.terms:
+                part = self._candidates(term)
+                if part is None:
+                    return None
+                union |= part
+            return union
+        return None
 
     def _matching(self, filter: Filter) -> list[Series]:
         with self._lock:
-            snapshot = list(self._series)
+            candidates = self._candidates(filter)
+            snapshot = list(self._series if candidates is None else candidates)
         return sorted(s for s in snapshot if filter.matches(s))
 
     async def find_series(
@@ -98,7 +141,13 @@ class MemoryMetadataBackend:
             doomed = doomed[:limit]
         with self._lock:
             before = len(self._series)
-            self._series.difference_update(doomed)
+            for series in doomed:
+                if series not in self._series:
+                    continue
+                self._series.discard(series)
+                _drop(self._by_key, series.key, series)
+                for tag in series.tags.items():
+                    _drop(self._by_tag, tag, series)
             return before - len(self._series)
 
     async def find_keys(

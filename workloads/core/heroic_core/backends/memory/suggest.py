@@ -82,11 +82,14 @@ class MemorySuggestBackend:
         return None
 
     async def write(self, series: Series, range: DateRange) -> None:
-        await self.write_many([(series, range)])
+        self._index([series])
 
     async def write_many(self, items: Sequence[tuple[Series, DateRange]]) -> None:
         """Index many series under one lock hold (resource is never indexed)."""
-        indexed = [Series(s.key, s.tags) if s.resource else s for s, _ in items]
+        self._index([series for series, _ in items])
+
+    def _index(self, written: list[Series]) -> None:
+        indexed = [Series(s.key, s.tags) if s.resource else s for s in written]
         with self._lock:
             self._series.update(indexed)
 
