@@ -33,7 +33,7 @@ class Series:
     UTF-8 of key, sorted tags and sorted resource, concatenated without separators.
     """
 
-    __slots__ = ("_id", "key", "resource", "tags")
+    __slots__ = ("_id", "_order", "key", "resource", "tags")
 
     key: str
     tags: dict[str, str]
@@ -90,7 +90,13 @@ class Series:
         return self._digest(include_resource=False)
 
     def _sort_key(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-        return (self.key, tuple(self.tags.items()), tuple(self.resource.items()))
+        # Built once: sorting a query's series compares each many times.
+        try:
+            return self._order
+        except AttributeError:
+            order = (self.key, tuple(self.tags.items()), tuple(self.resource.items()))
+            object.__setattr__(self, "_order", order)
+            return order
 
     def __eq__(self, other: object) -> bool:
         if self is other:  # the usual case in dict lookups: the same cached object

@@ -66,11 +66,9 @@ class _Columns:
 
 def valid_points(data: PointsData) -> PointsData:
     """The points with a finite value (upstream skips the others)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(data.vs)
-    if bool(np.isfinite(total)):  # a NaN or inf value would have made the sum non-finite
-        return data
     finite = np.isfinite(data.vs)
+    if bool(finite.all()):  # one pass, and no errstate context per series (it cost more)
+        return data
     return PointsData(data.ts[finite], data.vs[finite])
 
 
