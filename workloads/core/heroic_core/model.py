@@ -39,6 +39,7 @@ class Series:
     tags: dict[str, str]
     resource: dict[str, str]
     _id: str
+    _order: tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
 
     def __init__(
         self,
