@@ -153,7 +153,47 @@ def _reduce_pass(
     return True
 
 
+def _reduce_sorted(acc: Accumulators, layout: Layout, cols: _Columns) -> bool:
+    """Points sorted by time into buckets a sample falls into at most one of: the bucket
+    edges are found by binary search and each statistic is one ``reduceat`` over the points,
+    with no per-sample bucket index (a series of 4,320 points costs a few microseconds
+    instead of a division and a ``bincount`` per statistic). False when that does not apply
+    (spreads, overlapping buckets, unsorted input)."""
+    values = cols.sum
+    if layout.extent != layout.size or cols.cnt is not None or values is None:
+        return False
+    ts = cols.ts
+    if ts.shape[0] > 1 and not bool((ts[1:] >= ts[:-1]).all()):
+        return False
+    base = layout.offset + 1 if layout.end else layout.offset
+    edges = base + layout.size * np.arange(layout.count + 1, dtype=np.int64)
+    pos = np.searchsorted(ts, edges, side="left")
+    counts = np.diff(pos)
+    filled = counts > 0
+    if not bool(filled.any()):
+        return True
+    lo, hi = int(pos[0]), int(pos[-1])
+    inside = values[lo:hi]
+    # Consecutive non-empty buckets cover the points between the first and the last edge.
+    segments = pos[:-1][filled] - lo
+    acc.n[filled] += counts[filled]
+    if acc.cnt is not None:
+        acc.cnt[filled] += counts[filled]
+    with np.errstate(over="ignore", invalid="ignore"):  # sums may overflow to inf: dropped
+        if acc.sum is not None:
+            acc.sum[filled] += np.add.reduceat(inside, segments)
+        if acc.sum2 is not None:
+            acc.sum2[filled] += np.add.reduceat(inside * inside, segments)
+    if acc.min is not None:
+        acc.min[filled] = np.minimum(acc.min[filled], np.minimum.reduceat(inside, segments))
+    if acc.max is not None:
+        acc.max[filled] = np.maximum(acc.max[filled], np.maximum.reduceat(inside, segments))
+    return True
+
+
 def _reduce_batch(acc: Accumulators, layout: Layout, cols: _Columns, trusted: bool) -> None:
+    if trusted and _reduce_sorted(acc, layout, cols):
+        return
     for idx, mask in layout.passes(cols.ts, trust_sorted=trusted):
         if not _reduce_pass(acc, cols, idx, mask, layout.count):
             if not trusted:
