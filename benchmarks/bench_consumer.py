@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -249,19 +248,9 @@ def vm_run(points: int, series: int, bodies: list[bytes], senders: int = 4) -> f
 
 
 def check_vm(vm: Any, points: int) -> None:
-    end = (BASE_MS + points) // 1000 + 1
     window = f"{points // 1000 + 10}s"
-    deadline = time.monotonic() + 30
-    while True:
-        query = f"sum(count_over_time(bench_cpu_value[{window}]))"
-        got = vm.query("/api/v1/query", {"query": query, "time": str(end)})
-        found = got["data"]["result"]
-        count = float(found[0]["value"][1]) if found else 0.0
-        if count == points:
-            return
-        if time.monotonic() > deadline:
-            raise SystemExit(f"VictoriaMetrics holds {count:.0f} of {points} points")
-        time.sleep(0.5)
+    at = (BASE_MS + points) // 1000 + 1
+    vm.wait_for_points(f"sum(count_over_time(bench_cpu_value[{window}]))", at, points, 30)
 
 
 # --- main -----------------------------------------------------------------------------------

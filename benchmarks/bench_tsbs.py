@@ -225,17 +225,8 @@ def check_loaded(api: ApiNode, vm: Any, hosts: int) -> None:
         raise SystemExit(f"the API node holds {ours} of {expected} points")
     if vm is None:
         return
-    query = {"query": 'sum(count_over_time({__name__=~"cpu_.*"}[13h]))',
-             "time": str((START_MS + SPAN_MS) // 1000)}  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        found = vm.query("/api/v1/query", query)["data"]["result"]
-        count = float(found[0]["value"][1]) if found else 0.0
-        if count == expected:
-            return
-        if time.monotonic() > deadline:
-            raise SystemExit(f"VictoriaMetrics holds {count:.0f} of {expected} points")
-        time.sleep(1)
+    query = 'sum(count_over_time({__name__=~"cpu_.*"}[13h]))'
+    vm.wait_for_points(query, (START_MS + SPAN_MS) // 1000, expected)
 
 
 def main() -> None:

@@ -224,6 +224,20 @@ class VictoriaMetrics:
         response.raise_for_status()
         return response.json()
 
+    def wait_for_points(self, query: str, at_s: int, expected: int, timeout: float = 60) -> None:
+        """Until ``query`` (a MetricsQL sum of counts) answers ``expected`` at ``at_s``; a
+        benchmark must not time a peer that has not stored everything yet."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.query("/api/v1/query", {"query": query, "time": str(at_s)})
+            result = found["data"]["result"]
+            count = float(result[0]["value"][1]) if result else 0.0
+            if count == expected:
+                return
+            if time.monotonic() > deadline:
+                raise SystemExit(f"VictoriaMetrics holds {count:.0f} of {expected} points")
+            time.sleep(0.5)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
