@@ -1,7 +1,9 @@
 """FastAPI dependencies: ``Annotated`` aliases giving routes the settings, backends and services.
 
 Everything reaches routes through these, never through module globals, so tests can swap any
-piece with ``app.dependency_overrides``. No request handling here.
+piece with ``app.dependency_overrides``. They are ``async`` although none awaits: FastAPI runs a
+plain ``def`` dependency in a worker thread, a hop per dependency and request. No request
+handling here.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from heroic_api.settings import ApiSettings
 from heroic_core.backends.group import Backends
 
 
-def get_context(request: Request) -> ApiContext:
+async def get_context(request: Request) -> ApiContext:
     """The application's :class:`ApiContext`."""
     context: ApiContext = request.app.state.heroic
     return context
@@ -30,11 +32,11 @@ def get_context(request: Request) -> ApiContext:
 ContextDep = Annotated[ApiContext, Depends(get_context)]
 
 
-def get_settings(context: ContextDep) -> ApiSettings:
+async def get_settings(context: ContextDep) -> ApiSettings:
     return context.settings
 
 
-def get_backends(context: ContextDep) -> Backends:
+async def get_backends(context: ContextDep) -> Backends:
     """The open backends; 503 while they are not open (starting or stopped)."""
     if context.backends is None:
         if context.stopping:
@@ -43,11 +45,11 @@ def get_backends(context: ContextDep) -> Backends:
     return context.backends
 
 
-def get_clock(context: ContextDep) -> Clock:
+async def get_clock(context: ContextDep) -> Clock:
     return context.clock
 
 
-def get_request_metrics(context: ContextDep) -> RequestMetrics:
+async def get_request_metrics(context: ContextDep) -> RequestMetrics:
     return context.metrics
 
 
@@ -57,21 +59,23 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 RequestMetricsDep = Annotated[RequestMetrics, Depends(get_request_metrics)]
 
 
-def get_query_engine(settings: SettingsDep, backends: BackendsDep, clock: ClockDep) -> QueryEngine:
+async def get_query_engine(
+    settings: SettingsDep, backends: BackendsDep, clock: ClockDep
+) -> QueryEngine:
     return QueryEngine(settings, backends, clock)
 
 
 QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]
 
 
-def get_write_service(context: ContextDep, backends: BackendsDep) -> WriteService:
+async def get_write_service(context: ContextDep, backends: BackendsDep) -> WriteService:
     return WriteService(context.settings.ingestion, backends, context.write_slots)
 
 
 WriteServiceDep = Annotated[WriteService, Depends(get_write_service)]
 
 
-def get_metadata_service(
+async def get_metadata_service(
     backends: BackendsDep,
     clock: ClockDep,
     group: Annotated[str | None, Query(description="backend group")] = None,
