@@ -64,3 +64,19 @@ async def _compare(points: list[tuple[int, int, int]]) -> None:
         got = await batched.fetch(series, EVERYTHING)
         assert got.timestamps.tolist() == want.timestamps.tolist()
         assert got.values.tolist() == want.values.tolist()
+
+
+def test_series_sharing_upstreams_id_are_stored_apart() -> None:
+    # upstream's hash concatenates without separators: these two share an id
+    ab, a = Series("k", {"ab": "c"}), Series("k", {"a": "bc"})
+    assert ab.id == a.id
+    asyncio.run(_store_apart(ab, a))
+
+
+async def _store_apart(ab: Series, a: Series) -> None:
+    backend = MemoryMetricBackend()
+    await backend.write(ab, Points(np.array([5]), np.array([1.0])))
+    await backend.write_batch(SeriesBatch.group([a, ab], [0, 1], [5, 6], [2.0, 3.0]))
+    assert (await backend.fetch(ab, EVERYTHING)).values.tolist() == [1.0, 3.0]
+    assert (await backend.fetch(a, EVERYTHING)).values.tolist() == [2.0]
+    assert backend.series() == sorted([ab, a])

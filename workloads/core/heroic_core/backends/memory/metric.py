@@ -57,7 +57,11 @@ class MemoryMetricBackend:
         self._id = id
         self._groups = frozenset(groups)
         self._lock = threading.Lock()
-        self._data: dict[Series, _SeriesData] = {}
+        # By upstream's series id: a str hashes once and compares in C, where a Series would
+        # call Python's __hash__ on every lookup. The id has no separators, so two different
+        # series can share it: a later one of them lives in _collided, keyed by the Series.
+        self._by_id: dict[str, _SeriesData] = {}
+        self._collided: dict[Series, _SeriesData] = {}
         self._distributions: dict[Series, dict[int, bytes]] = {}
 
     @property
@@ -86,10 +90,24 @@ class MemoryMetricBackend:
         if ts.shape != vs.shape:
             raise ValueError("timestamps and values must have the same length")
         with self._lock:
-            data = self._data.get(series)
-            if data is None:
-                data = self._data[series] = _SeriesData(series)
-            data.pending.append((ts, vs, 0, len(ts)))
+            self._slot(series).pending.append((ts, vs, 0, len(ts)))
+
+    def _find(self, series: Series) -> _SeriesData | None:
+        data = self._by_id.get(series.id)
+        if data is None or data.series is series or data.series == series:
+            return data
+        return self._collided.get(series)
+
+    def _slot(self, series: Series) -> _SeriesData:
+        """The data of ``series``, made on its first write (the caller holds the lock)."""
+        data = self._find(series)
+        if data is not None:
+            return data
+        if series.id not in self._by_id:
+            data = self._by_id[series.id] = _SeriesData(series)
+        else:
+            data = self._collided[series] = _SeriesData(series)
+        return data
 
     async def write_batch(self, batch: SeriesBatch) -> None:
         """Store the points of every series of ``batch`` under one lock hold."""
@@ -99,11 +117,11 @@ class MemoryMetricBackend:
         timestamps, values = batch.timestamps.copy(), batch.values.copy()
         bounds = batch.bounds.tolist()
         with self._lock:
-            data_of = self._data
+            by_id = self._by_id
             for i, series in enumerate(batch.series):
-                data = data_of.get(series)
-                if data is None:
-                    data = data_of[series] = _SeriesData(series)
+                data = by_id.get(series._id)
+                if data is None or data.series is not series:
+                    data = self._slot(series)
                 pending = data.pending
                 pending.append((timestamps, values, bounds[i], bounds[i + 1]))
                 if len(pending) >= MAX_PENDING:
@@ -112,7 +130,7 @@ class MemoryMetricBackend:
     async def fetch(self, series: Series, range: DateRange) -> Points:
         """Points of ``series`` with ``range.start < t <= range.end``."""
         with self._lock:
-            data = self._data.get(series)
+            data = self._find(series)
             if data is None:
                 return Points.empty()
             data.merge()
@@ -138,4 +156,5 @@ class MemoryMetricBackend:
     def series(self) -> list[Series]:
         """Every series that has points (sorted), for tests and tools."""
         with self._lock:
-            return sorted(data.series for data in self._data.values())
+            everything = [*self._by_id.values(), *self._collided.values()]
+            return sorted(data.series for data in everything)
