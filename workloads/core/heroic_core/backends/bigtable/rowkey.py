@@ -20,6 +20,7 @@ from heroic_core.backends.bigtable.serial import (
     sstr,
     string_map,
 )
+from heroic_core.backends.rows import check_rows
 from heroic_core.model import DateRange, Series
 
 PERIOD = 1 << 32
@@ -140,6 +141,7 @@ def windows(range: DateRange) -> Iterator[ColumnWindow]:
     Upstream opens the qualifier range at ``offset(max(start, base))``, which loses a sample
     sitting exactly on a period boundary; this computes the exact window instead.
     """
+    check_rows(range, PERIOD, "Bigtable")
     first_ts = max(range.start + 1, 0)
     last_ts = range.end
     if last_ts < first_ts:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from heroic_core.backends.bigtable.serial import Reader, SerialError, cvarint, sstr, string_map
+from heroic_core.backends.rows import check_rows
 from heroic_core.model import DateRange, Series
 
 ROW_WIDTH = (1 << 31) - 1
@@ -61,6 +62,7 @@ class OffsetWindow:
 
 def windows(range: DateRange) -> Iterator[OffsetWindow]:
     """Per partition, the offsets of ``(range.start, range.end]`` that fall in it."""
+    check_rows(range, ROW_WIDTH, "Cassandra")
     first_ts = max(range.start + 1, 0)
     if range.end < first_ts:
         return
