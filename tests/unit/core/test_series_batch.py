@@ -26,7 +26,7 @@ def test_group_sorts_each_series_and_keeps_the_last_write_of_a_timestamp() -> No
     assert batch.points(1).timestamps.tolist() == [10, 30]
     assert batch.points(1).values.tolist() == [3.0, 4.0]
     assert len(batch) == 3
-    assert [(s, r.start, r.end) for s, r in batch.ranges()] == [
+    assert list(zip(batch.series, *batch.spans(), strict=True)) == [
         (TABLE[0], 5, 5),
         (TABLE[1], 10, 30),
     ]
@@ -37,7 +37,7 @@ def test_group_of_nothing_is_empty() -> None:
     assert len(batch) == 0
     assert batch.series == ()
     assert batch.items() == []
-    assert batch.ranges() == []
+    assert batch.spans() == ([], [])
 
 
 def test_group_refuses_columns_of_different_lengths() -> None:

@@ -23,12 +23,7 @@ from typing import Any, Protocol
 import msgspec
 
 from heroic_consumer.columns import Columns, SeriesCache
-from heroic_consumer.decode import (
-    DecodeError,
-    DistributionSample,
-    decode_spotify100,
-    decode_spotify100_proto,
-)
+from heroic_consumer.decode import DecodeError, Decoder, DistributionSample, decoder_for
 from heroic_consumer.proto import (
     IdentityBatch,
     Metric,
@@ -69,12 +64,10 @@ class BatchDecoder(Protocol):
 class _SlowPath:
     """Messages through the reference decoder of ``decode.py``."""
 
-    def __init__(self, cache: SeriesCache, distributions: bool) -> None:
+    def __init__(self, cache: SeriesCache, reference: Decoder, distributions: bool) -> None:
         self.cache = cache
+        self.reference = reference
         self.distributions = distributions
-
-    def reference(self, payload: bytes) -> list[Any]:
-        raise NotImplementedError
 
     def slow(self, index: int, payload: bytes, out: DecodedBatch) -> None:
         try:
@@ -87,7 +80,7 @@ class _SlowPath:
             return
         columns, of = out.columns, self.cache.of
         for sample in samples:
-            if type(sample) is DistributionSample:
+            if isinstance(sample, DistributionSample):
                 columns.distributions.append((of(sample.series), sample.timestamp, sample.value))
             else:
                 columns.append(of(sample.series), sample.timestamp, sample.value)
@@ -114,13 +107,10 @@ _STRINGS = msgspec.json.Decoder(dict[str, str] | None)
 class Spotify100Decoder(_SlowPath):
     """``Spotify100`` (one ffwd JSON object per message)."""
 
-    def __init__(self, cache: SeriesCache, distributions: bool = True) -> None:
-        super().__init__(cache, distributions)
+    def __init__(self, cache: SeriesCache, reference: Decoder, distributions: bool) -> None:
+        super().__init__(cache, reference, distributions)
         self._decoder = msgspec.json.Decoder(_Spotify100)
         self._majors: dict[str, int] = {}
-
-    def reference(self, payload: bytes) -> list[Any]:
-        return decode_spotify100(payload)
 
     def decode(self, payloads: Sequence[bytes]) -> DecodedBatch:
         out = DecodedBatch()
@@ -187,9 +177,6 @@ def _series(m: _Spotify100) -> Series | None:
 
 class Spotify100ProtoDecoder(_SlowPath):
     """``Spotify100Proto`` (a Snappy-compressed ``Batch`` of metrics per message)."""
-
-    def reference(self, payload: bytes) -> list[Any]:
-        return decode_spotify100_proto(payload)
 
     def decode(self, payloads: Sequence[bytes]) -> DecodedBatch:
         out = DecodedBatch()
@@ -264,10 +251,12 @@ def batch_decoder_for(
 ) -> BatchDecoder:
     """The batch decoder of a ``schema:`` class name; ``distributions=False`` rejects messages
     with distribution points (no metric backend of the consumer stores them)."""
-    cache = cache if cache is not None else SeriesCache()
-    if schema == SPOTIFY100:
-        return Spotify100Decoder(cache, distributions)
-    if schema == SPOTIFY100_PROTO:
-        return Spotify100ProtoDecoder(cache, distributions)
-    known = ", ".join(sorted((SPOTIFY100, SPOTIFY100_PROTO)))
-    raise ValueError(f"unknown consumer schema {schema!r}; known: {known}")
+    reference = decoder_for(schema)  # names an unknown schema
+    fast = _FAST[schema]
+    return fast(cache if cache is not None else SeriesCache(), reference, distributions)
+
+
+_FAST: dict[str, type[Spotify100Decoder | Spotify100ProtoDecoder]] = {
+    SPOTIFY100: Spotify100Decoder,
+    SPOTIFY100_PROTO: Spotify100ProtoDecoder,
+}

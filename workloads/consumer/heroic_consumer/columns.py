@@ -134,11 +134,11 @@ class Columns:
         if accept is None:
             return Grouped(batch, distributions, [])
         verdicts = {s: accept(s) for s in (*batch.series, *(s for s, _ in distributions))}
-        rejected = [s for s in (*batch.series, *(s for s, _ in distributions)) if not verdicts[s]]
+        rejected = [s for s, ok in verdicts.items() if not ok]
         if rejected:
             batch = batch.select([verdicts[s] for s in batch.series])
             distributions = [(s, d) for s, d in distributions if verdicts[s]]
-        return Grouped(batch, distributions, list(dict.fromkeys(rejected)))
+        return Grouped(batch, distributions, rejected)
 
 
 class Grouped:
@@ -159,38 +159,25 @@ class Grouped:
     def spans(self) -> tuple[Sequence[Series], list[int], list[int]]:
         """Every written series with the first and last timestamp of its points and
         distribution points."""
-        batch = self.batch
-        series: Sequence[Series] = batch.series
-        if len(batch):
-            first = batch.timestamps[batch.bounds[:-1]].tolist()
-            last = batch.timestamps[batch.bounds[1:] - 1].tolist()
-        else:
-            first, last = [], []
+        series: Sequence[Series] = self.batch.series
+        first, last = self.batch.spans()
         if not self.distributions:
             return series, first, last
-        spans = {s: [s, lo, hi] for s, lo, hi in zip(series, first, last, strict=True)}
+        spans = {s: [lo, hi] for s, lo, hi in zip(series, first, last, strict=True)}
         for one, points in self.distributions:
             lo, hi = int(points.timestamps[0]), int(points.timestamps[-1])
-            known = spans.get(one)
-            if known is None:
-                spans[one] = [one, lo, hi]
-            else:
-                known[1], known[2] = min(lo, known[1]), max(hi, known[2])
-        values = list(spans.values())
-        return [v[0] for v in values], [v[1] for v in values], [v[2] for v in values]
+            known = spans.setdefault(one, [lo, hi])
+            known[0], known[1] = min(lo, known[0]), max(hi, known[1])
+        return list(spans), [lo for lo, _ in spans.values()], [hi for _, hi in spans.values()]
 
 
 def _distributions(
     items: Iterable[tuple[SeriesEntry, int, bytes]],
 ) -> list[tuple[Series, Distributions]]:
-    per_series: dict[Series, tuple[Series, list[tuple[int, bytes]]]] = {}
+    per_series: dict[Series, list[tuple[int, bytes]]] = {}
     for entry, timestamp, payload in items:
-        series = entry.series
-        found = per_series.get(series)
-        if found is None:
-            found = per_series[series] = (series, [])
-        found[1].append((timestamp, payload))
-    return [(s, Distributions.of(pairs)) for s, pairs in per_series.values()]
+        per_series.setdefault(entry.series, []).append((timestamp, payload))
+    return [(s, Distributions.of(pairs)) for s, pairs in per_series.items()]
 
 
 def columns_of(samples: Iterable[tuple[Series, int, float | bytes]]) -> Columns:

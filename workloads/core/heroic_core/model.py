@@ -253,13 +253,13 @@ class SeriesBatch:
         """``(series, points)`` per series, for backends that write one series at a time."""
         return [(s, self.points(i)) for i, s in enumerate(self.series)]
 
-    def ranges(self) -> list[tuple[Series, DateRange]]:
-        """Each series with the span of its timestamps."""
+    def spans(self) -> tuple[list[int], list[int]]:
+        """The first and the last timestamp of each series, in ``series`` order."""
         if not self.series:
-            return []
+            return [], []
         first = self.timestamps[self.bounds[:-1]].tolist()
         last = self.timestamps[self.bounds[1:] - 1].tolist()
-        return [(s, DateRange(lo, hi)) for s, lo, hi in zip(self.series, first, last, strict=True)]
+        return first, last
 
 
 @dataclass(frozen=True, slots=True)
