@@ -37,7 +37,7 @@ from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import ConfigMap, Namespace, Secret, Service
 from lightkube.types import PatchType
 
-from heroic_operator.apply import HeroicClusterResource
+from heroic_operator.reconcile.apply import HeroicClusterResource
 from heroic_testenv.runner import ensure
 
 ROOT = Path(__file__).resolve().parents[1]

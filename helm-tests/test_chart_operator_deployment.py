@@ -9,7 +9,7 @@ import jmespath
 import pytest
 from helm_utils import NAMESPACE, RELEASE, RenderError, one, render_chart
 
-from heroic_operator import cli
+from heroic_operator.process import cli
 
 pytestmark = pytest.mark.helm
 

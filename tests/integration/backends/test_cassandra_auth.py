@@ -21,7 +21,7 @@ import yaml
 from heroic_core.backends.cassandra.backend import CassandraMetricBackend
 from heroic_core.config import HeroicConfig
 from heroic_core.model import DateRange, Points, Series
-from heroic_operator.components import configure_targets
+from heroic_operator.desired.components import configure_targets
 from heroic_operator.spec import parse_cluster
 from heroic_testenv import procs
 from heroic_testenv.builds import artifact

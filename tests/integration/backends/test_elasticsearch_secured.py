@@ -22,7 +22,7 @@ from heroic_core.backends.elasticsearch.metadata import ElasticsearchMetadataBac
 from heroic_core.config import HeroicConfig
 from heroic_core.filters import MatchKey
 from heroic_core.model import DateRange, Series
-from heroic_operator.components import configure_targets
+from heroic_operator.desired.components import configure_targets
 from heroic_operator.spec import parse_cluster
 from heroic_testenv.paths import run_dir
 from heroic_testenv.tlsproxy import TlsProxy, start_tls_proxy

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import yaml
 
-from heroic_operator.components import components, configure_targets
+from heroic_operator.desired.components import components, configure_targets
 from heroic_operator.spec import Cluster, parse_cluster
 from heroic_testenv.procs import free_port
 from tests.integration.backends.test_configure import heroic_configure

@@ -14,7 +14,7 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.core_v1 import Namespace
 
-from heroic_operator.app import Operator, OperatorConfig
+from heroic_operator.process.app import Operator, OperatorConfig
 from tests.integration.operator.support import (
     CRD_FILE,
     MANAGER,

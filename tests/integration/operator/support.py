@@ -18,8 +18,8 @@ from lightkube import ApiError, Client
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.types import PatchType
 
-from heroic_operator.app import Operator, OperatorConfig
-from heroic_operator.apply import HeroicClusterResource
+from heroic_operator.process.app import Operator, OperatorConfig
+from heroic_operator.reconcile.apply import HeroicClusterResource
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data" / "operator"

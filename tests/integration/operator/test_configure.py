@@ -13,7 +13,7 @@ from lightkube.resources.apps_v1 import Deployment, ReplicaSet
 from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import ConfigMap, Event, Secret, Service
 
-from heroic_operator.app import Operator
+from heroic_operator.process.app import Operator
 from tests.integration.operator.support import (
     apply_cluster,
     get_cluster,

@@ -19,7 +19,7 @@ from lightkube import Client
 from lightkube.resources.batch_v1 import Job
 
 from heroic_operator import naming
-from heroic_operator.app import Operator
+from heroic_operator.process.app import Operator
 from tests.integration.operator.support import apply_cluster, manifest, wait_condition, wait_for
 
 pytestmark = pytest.mark.kubernetes

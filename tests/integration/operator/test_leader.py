@@ -11,7 +11,7 @@ from lightkube import Client
 from lightkube.resources.coordination_v1 import Lease
 from lightkube.resources.core_v1 import Namespace
 
-from heroic_operator.app import Operator, OperatorConfig
+from heroic_operator.process.app import Operator, OperatorConfig
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
     apply_cluster,

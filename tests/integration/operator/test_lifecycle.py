@@ -21,8 +21,8 @@ from lightkube.resources.policy_v1 import PodDisruptionBudget
 from lightkube.types import PatchType
 
 from heroic_core.config import HeroicConfig
-from heroic_operator.app import Operator
-from heroic_operator.apply import HeroicClusterResource
+from heroic_operator.process.app import Operator
+from heroic_operator.reconcile.apply import HeroicClusterResource
 from tests.integration.operator.support import (
     apply_cluster,
     exists,

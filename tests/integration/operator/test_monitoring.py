@@ -15,8 +15,8 @@ from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.types import PatchType
 
-from heroic_operator.app import Operator
-from heroic_operator.apply import PodMonitorResource
+from heroic_operator.process.app import Operator
+from heroic_operator.reconcile.apply import PodMonitorResource
 from heroic_testenv.builds import artifact
 from tests.integration.operator.support import (
     MANAGER,

@@ -20,8 +20,8 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from heroic_operator import naming
-from heroic_operator.builders.workloads import build_deployment
-from heroic_operator.components import components
+from heroic_operator.desired.builders.workloads import build_deployment
+from heroic_operator.desired.components import components
 from heroic_operator.spec import parse_cluster
 from heroic_testenv.procs import free_port
 from tests.integration.operator.support import manifest

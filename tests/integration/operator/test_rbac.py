@@ -22,7 +22,7 @@ from lightkube.resources.rbac_authorization_v1 import (
     RoleBinding,
 )
 
-from heroic_operator.app import OperatorConfig
+from heroic_operator.process.app import OperatorConfig
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
     RBAC_FILE,

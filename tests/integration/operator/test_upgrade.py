@@ -22,11 +22,12 @@ from lightkube.resources.core_v1 import Namespace, Service
 from lightkube.types import PatchType
 from prometheus_client import REGISTRY
 
-from heroic_operator import naming, reconcile
-from heroic_operator.apply import HeroicClusterResource, Kube
-from heroic_operator.builders import BuildContext
-from heroic_operator.diff import with_desired_hash
-from heroic_operator.reconcile import Reconciler
+from heroic_operator import naming
+from heroic_operator.desired.builders import BuildContext
+from heroic_operator.desired.diff import with_desired_hash
+from heroic_operator.reconcile import reconciler as reconcile
+from heroic_operator.reconcile.apply import HeroicClusterResource, Kube
+from heroic_operator.reconcile.reconciler import Reconciler
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
     CRD_FILE,

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from heroic_operator import naming
-from heroic_operator.components import components, configure_targets
+from heroic_operator.desired.components import components, configure_targets
 from heroic_operator.spec import parse_cluster
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -12,10 +12,10 @@ import pytest
 
 lupa = pytest.importorskip("lupa", reason="lupa (a Lua runtime) is in the dev extra")
 
-from heroic_operator.components import configure_targets  # noqa: E402
-from heroic_operator.plan import JobContext, TargetPlan, plan_target  # noqa: E402
+from heroic_operator.configure.decide import JobContext, TargetPlan, plan_target  # noqa: E402
+from heroic_operator.desired.components import configure_targets  # noqa: E402
+from heroic_operator.reconcile.status import Rollout, StatusInputs, compute_status, error_status  # noqa: E402
 from heroic_operator.spec import Cluster  # noqa: E402
-from heroic_operator.status import Rollout, StatusInputs, compute_status, error_status  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parents[3] / "docs" / "argocd" / "heroiccluster-health.lua"
 DONE = Rollout("d", 2, 2, available=True, complete=True)

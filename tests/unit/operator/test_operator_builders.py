@@ -9,8 +9,8 @@ import jmespath
 import pytest
 
 from heroic_operator import naming
-from heroic_operator.builders import BuildContext, build_all
-from heroic_operator.components import components
+from heroic_operator.desired.builders import BuildContext, build_all
+from heroic_operator.desired.components import components
 from heroic_operator.errors import InvalidSpec
 from heroic_operator.spec import Cluster, SecretKeyRef
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import kopf
 import pytest
 
-from heroic_operator.controller import Controller
 from heroic_operator.errors import DependencyNotReady, InvalidSpec
+from heroic_operator.process.controller import Controller
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from heroic_operator.diff import (
+from heroic_operator.desired.diff import (
     drifted_fields,
     is_subset,
     needs_apply,

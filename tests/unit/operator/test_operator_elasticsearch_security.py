@@ -10,8 +10,8 @@ from typing import Any
 import jmespath
 import yaml
 
-from heroic_operator.components import components, configure_targets
-from heroic_operator.render import SecretUse
+from heroic_operator.desired.components import components, configure_targets
+from heroic_operator.desired.render import SecretUse
 from heroic_operator.spec import Cluster, SecretKeyRef
 from tests.unit.operator.test_operator_builders import SECRETS, build
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.components import components, configure_targets
-from heroic_operator.gating import gate_components, immutable_change
-from heroic_operator.plan import JobContext, TargetPlan, plan_target
+from heroic_operator.configure.decide import JobContext, TargetPlan, plan_target
+from heroic_operator.configure.gating import gate_components, immutable_change
+from heroic_operator.desired.components import components, configure_targets
 from heroic_operator.spec import Cluster
 
 

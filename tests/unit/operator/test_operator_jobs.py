@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import jmespath
 import pytest
 
-from heroic_operator.builders.jobs import build_configure_job
-from heroic_operator.components import configure_targets
-from heroic_operator.plan import JobContext, TargetPlan, plan_target
+from heroic_operator.configure.decide import JobContext, TargetPlan, plan_target
+from heroic_operator.desired.builders.jobs import build_configure_job
+from heroic_operator.desired.components import configure_targets
 from heroic_operator.spec import Cluster
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from heroic_operator.jobstatus import interpret_job
+from heroic_operator.configure.jobstatus import interpret_job
 
 
 def job(*conditions: tuple[str, str], **status: Any) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from heroic_operator import naming
-from heroic_operator.components import components, configure_targets
-from heroic_operator.gating import gate_components
+from heroic_operator.configure.gating import gate_components
+from heroic_operator.desired.components import components, configure_targets
 from heroic_operator.spec import Cluster
 from tests.unit.operator.test_operator_gating import plans
 

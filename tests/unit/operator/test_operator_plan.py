@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from heroic_operator.components import Target, configure_targets
-from heroic_operator.plan import JobContext, plan_target, retry_delay
+from heroic_operator.configure.decide import JobContext, plan_target, retry_delay
+from heroic_operator.desired.components import Target, configure_targets
 from heroic_operator.spec import Cluster
 
 NOW = datetime(2026, 1, 1, 0, 10, tzinfo=UTC)

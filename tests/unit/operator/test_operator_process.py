@@ -11,10 +11,10 @@ import httpx
 import pytest
 import yaml
 
-from heroic_operator import cli
-from heroic_operator.login import connection_from_kubeconfig
-from heroic_operator.server import bound_port, make_app, start_server
-from heroic_operator.sync import rollout_reason
+from heroic_operator.process import cli
+from heroic_operator.process.login import connection_from_kubeconfig
+from heroic_operator.process.server import bound_port, make_app, start_server
+from heroic_operator.reconcile.sync import rollout_reason
 
 
 def parse(*argv: str, env: list[str] | None = None) -> argparse.Namespace:

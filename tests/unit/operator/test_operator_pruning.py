@@ -6,8 +6,8 @@ import copy
 from typing import Any
 
 from heroic_operator.crd_schema import status_schema
-from heroic_operator.pruning import prune
-from heroic_operator.status import StatusInputs, compute_status
+from heroic_operator.reconcile.pruning import prune
+from heroic_operator.reconcile.status import StatusInputs, compute_status
 
 STATUS: dict[str, Any] = {
     **compute_status(StatusInputs(generation=2), {}, "2026-01-01T00:00:00Z"),

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from heroic_core.config import HeroicConfig
-from heroic_operator.components import components, configure_targets, referenced_secrets
+from heroic_operator.desired.components import components, configure_targets, referenced_secrets
 from heroic_operator.errors import InvalidSpec
 from heroic_operator.spec import Cluster, SecretKeyRef
 

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from heroic_operator.components import configure_targets
-from heroic_operator.plan import JobContext, TargetPlan, plan_target
-from heroic_operator.spec import Cluster
-from heroic_operator.status import (
+from heroic_operator.configure.decide import JobContext, TargetPlan, plan_target
+from heroic_operator.desired.components import configure_targets
+from heroic_operator.reconcile.status import (
     Rollout,
     StatusInputs,
     compute_conditions,
@@ -19,6 +18,7 @@ from heroic_operator.status import (
     error_status,
     rollout_of,
 )
+from heroic_operator.spec import Cluster
 
 DONE = Rollout("d", 2, 2, available=True, complete=True)
 ROLLING = Rollout("d", 2, 1, available=True, complete=False)

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from heroic_operator import naming
-from heroic_operator.apply import Observed
-from heroic_operator.builders import BuildContext, build_all
-from heroic_operator.components import components
-from heroic_operator.diff import with_desired_hash
+from heroic_operator.desired.builders import BuildContext, build_all
+from heroic_operator.desired.components import components
+from heroic_operator.desired.diff import with_desired_hash
+from heroic_operator.reconcile.apply import Observed
+from heroic_operator.reconcile.upgrade import Applied, Hold, plan_hold
 from heroic_operator.spec import Cluster, SecretKeyRef
-from heroic_operator.upgrade import Applied, Hold, plan_hold
 
 OLD, NEW = "0.1.0", "0.2.0"
 APPLIED_BY_OLD = Applied(OLD, 1)

@@ -19,7 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "api": ("heroic_api.cli", "run the API node (HTTP query API)"),
     "node": ("heroic_cli.node", "run the API and the configured consumers in one process"),
     "consumer": ("heroic_consumer.cli", "run the consumer node (Kafka / Pub/Sub ingestion)"),
-    "operator": ("heroic_operator.cli", "run the Kubernetes operator"),
+    "operator": ("heroic_operator.process.cli", "run the Kubernetes operator"),
     "configure": (
         "heroic_cli.configure",
         "create backend tables, keyspaces, templates, topics and subscriptions",

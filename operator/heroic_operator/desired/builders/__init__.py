@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.builders.configmap import build_config_map
-from heroic_operator.builders.monitoring import build_pod_monitor
-from heroic_operator.builders.policy import build_hpa, build_pdb, build_service_account
-from heroic_operator.builders.services import build_api_service, build_elasticsearch_service
-from heroic_operator.builders.workloads import build_deployment, service_account_for
-from heroic_operator.components import Component
-from heroic_operator.diff import with_desired_hash
-from heroic_operator.render import SecretUse
+from heroic_operator.desired.builders.configmap import build_config_map
+from heroic_operator.desired.builders.monitoring import build_pod_monitor
+from heroic_operator.desired.builders.policy import build_hpa, build_pdb, build_service_account
+from heroic_operator.desired.builders.services import build_api_service, build_elasticsearch_service
+from heroic_operator.desired.builders.workloads import build_deployment, service_account_for
+from heroic_operator.desired.components import Component
+from heroic_operator.desired.diff import with_desired_hash
+from heroic_operator.desired.render import SecretUse
 from heroic_operator.spec import Cluster, SecretKeyRef
 
 

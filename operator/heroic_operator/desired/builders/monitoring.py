@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.builders.common import metadata
+from heroic_operator.desired.builders.common import metadata
 from heroic_operator.spec import Cluster
 
 POD_MONITOR_API_VERSION = "monitoring.coreos.com/v1"

@@ -23,9 +23,9 @@ from importlib import metadata
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.apply import Observed
-from heroic_operator.diff import annotation
-from heroic_operator.status import Condition
+from heroic_operator.desired.diff import annotation
+from heroic_operator.reconcile.apply import Observed
+from heroic_operator.reconcile.status import Condition
 
 HELD_KINDS = ("ConfigMap", "Deployment")
 ACCEPT_ALWAYS = "always"

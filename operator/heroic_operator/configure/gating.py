@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from heroic_operator import naming
-from heroic_operator.components import Component, Target
-from heroic_operator.plan import TargetPlan
+from heroic_operator.configure.decide import TargetPlan
+from heroic_operator.desired.components import Component, Target
 
 
 @dataclass(frozen=True)

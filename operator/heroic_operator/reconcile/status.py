@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from heroic_operator.components import CONDITION_TYPES
-from heroic_operator.plan import TargetPlan
+from heroic_operator.configure.decide import TargetPlan
+from heroic_operator.desired.components import CONDITION_TYPES
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from heroic_operator import naming
+from heroic_operator.desired.render import SecretUse
 from heroic_operator.errors import InvalidSpec
-from heroic_operator.render import SecretUse
 from heroic_operator.spec import Cluster, PodOverrides
 
 POD_SECURITY_CONTEXT: dict[str, Any] = {

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.builders.common import metadata
+from heroic_operator.desired.builders.common import metadata
 from heroic_operator.spec import Cluster, Tier
 
 

@@ -17,13 +17,13 @@ import kopf
 from lightkube import AsyncClient, KubeConfig
 
 from heroic_operator import naming
-from heroic_operator.apply import Kube
-from heroic_operator.controller import Controller
-from heroic_operator.handlers import build_registry, configure_settings
-from heroic_operator.leader import LeaseElector
-from heroic_operator.login import make_login
-from heroic_operator.reconcile import Reconciler
-from heroic_operator.server import bound_port, make_app, start_server
+from heroic_operator.process.controller import Controller
+from heroic_operator.process.handlers import build_registry, configure_settings
+from heroic_operator.process.leader import LeaseElector
+from heroic_operator.process.login import make_login
+from heroic_operator.process.server import bound_port, make_app, start_server
+from heroic_operator.reconcile.apply import Kube
+from heroic_operator.reconcile.reconciler import Reconciler
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.apply import Kube, Observed
-from heroic_operator.diff import annotation, drifted_fields, needs_apply
-from heroic_operator.events import EventLog
+from heroic_operator.desired.diff import annotation, drifted_fields, needs_apply
+from heroic_operator.reconcile.apply import Kube, Observed
+from heroic_operator.reconcile.events import EventLog
 from heroic_operator.spec import Cluster
 
 

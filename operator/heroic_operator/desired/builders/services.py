@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.builders.common import metadata
+from heroic_operator.desired.builders.common import metadata
 from heroic_operator.spec import Cluster, ElasticsearchCluster
 
 

@@ -20,19 +20,25 @@ from typing import Any
 import kopf
 
 from heroic_operator import metrics, naming
-from heroic_operator.apply import Kube, Observed
-from heroic_operator.builders import BuildContext, build_all
-from heroic_operator.components import Component, creates_topics, render_cluster
-from heroic_operator.configuring import JobRunner
+from heroic_operator.configure.decide import TargetPlan
+from heroic_operator.configure.gating import Gate, gate_components
+from heroic_operator.configure.runner import JobRunner
+from heroic_operator.desired.builders import BuildContext, build_all
+from heroic_operator.desired.components import Component, creates_topics, render_cluster
 from heroic_operator.errors import DependencyNotReady, InvalidSpec, KubernetesError
-from heroic_operator.events import EventLog
-from heroic_operator.gating import Gate, gate_components
-from heroic_operator.plan import TargetPlan
-from heroic_operator.pruning import prune
+from heroic_operator.reconcile.apply import Kube, Observed
+from heroic_operator.reconcile.events import EventLog
+from heroic_operator.reconcile.pruning import prune
+from heroic_operator.reconcile.status import (
+    Rollout,
+    StatusInputs,
+    compute_status,
+    error_status,
+    rollout_of,
+)
+from heroic_operator.reconcile.sync import apply_children, prune_children
+from heroic_operator.reconcile.upgrade import Applied, Hold, operator_version, plan_hold
 from heroic_operator.spec import Cluster, ClusterRef, parse_cluster, ref_of
-from heroic_operator.status import Rollout, StatusInputs, compute_status, error_status, rollout_of
-from heroic_operator.sync import apply_children, prune_children
-from heroic_operator.upgrade import Applied, Hold, operator_version, plan_hold
 
 logger = logging.getLogger(__name__)
 

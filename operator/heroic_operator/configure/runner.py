@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from heroic_operator import metrics, naming
-from heroic_operator.apply import Kube, Observed
-from heroic_operator.builders.jobs import build_configure_job
-from heroic_operator.components import Target
-from heroic_operator.events import EventLog
-from heroic_operator.gating import immutable_change
-from heroic_operator.plan import JobContext, TargetPlan, plan_target
+from heroic_operator.configure.decide import JobContext, TargetPlan, plan_target
+from heroic_operator.configure.gating import immutable_change
+from heroic_operator.desired.builders.jobs import build_configure_job
+from heroic_operator.desired.components import Target
+from heroic_operator.reconcile.apply import Kube, Observed
+from heroic_operator.reconcile.events import EventLog
 from heroic_operator.spec import Cluster, SecretKeyRef
 
 

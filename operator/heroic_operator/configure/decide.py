@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from heroic_operator import naming
-from heroic_operator.components import Target
-from heroic_operator.jobstatus import interpret_job
+from heroic_operator.configure.jobstatus import interpret_job
+from heroic_operator.desired.components import Target
 
 MAX_SUCCEEDED_HASHES = 10
 RETRY_BASE_SECONDS = 30.0

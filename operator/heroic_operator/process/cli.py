@@ -15,8 +15,8 @@ import os
 import socket
 
 from heroic_operator import metrics
-from heroic_operator.app import Operator, OperatorConfig
-from heroic_operator.upgrade import operator_version
+from heroic_operator.process.app import Operator, OperatorConfig
+from heroic_operator.reconcile.upgrade import operator_version
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

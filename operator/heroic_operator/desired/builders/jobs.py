@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.builders.common import (
+from heroic_operator.configure.decide import TargetPlan
+from heroic_operator.configure.jobstatus import CONTAINER, EXIT_PERMANENT
+from heroic_operator.desired.builders.common import (
     base_mounts,
     container_env,
     metadata,
@@ -20,9 +22,7 @@ from heroic_operator.builders.common import (
     secret_mounts,
     secret_volumes,
 )
-from heroic_operator.components import configure_command
-from heroic_operator.jobstatus import CONTAINER, EXIT_PERMANENT
-from heroic_operator.plan import TargetPlan
+from heroic_operator.desired.components import configure_command
 from heroic_operator.spec import Cluster
 
 CONFIG_ANNOTATION = f"{naming.GROUP}/configure-config"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.builders.common import (
+from heroic_operator.desired.builders.common import (
     base_mounts,
     config_volume,
     container_env,
@@ -19,8 +19,8 @@ from heroic_operator.builders.common import (
     secret_mounts,
     secret_volumes,
 )
-from heroic_operator.components import Component
-from heroic_operator.render import HEROIC_PORT
+from heroic_operator.desired.components import Component
+from heroic_operator.desired.render import HEROIC_PORT
 from heroic_operator.spec import Cluster
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from heroic_operator.apply import Kube
 from heroic_operator.errors import KubernetesError
+from heroic_operator.reconcile.apply import Kube
 from heroic_operator.spec import Cluster, ClusterRef
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.render import (
+from heroic_operator.desired.render import (
     HEROIC_PORT,
     Rendered,
     SecretUse,

@@ -12,8 +12,8 @@ from typing import Any
 import kopf
 
 from heroic_operator import naming
-from heroic_operator.controller import Controller
-from heroic_operator.login import LoginFn
+from heroic_operator.process.controller import Controller
+from heroic_operator.process.login import LoginFn
 
 #: Child kinds whose changes trigger a reconcile of their cluster (label-selected server-side).
 CHILD_RESOURCES: tuple[tuple[str, str] | tuple[str, str, str], ...] = (

@@ -1,0 +1,7 @@
+"""The operator's only door to the Kubernetes API (the official client underneath)."""
+
+from heroic_operator.kube.client import Kube, connect
+from heroic_operator.kube.errors import ApiRequestError
+from heroic_operator.kube.resources import RESOURCES, Resource, resource
+
+__all__ = ["RESOURCES", "ApiRequestError", "Kube", "Resource", "connect", "resource"]

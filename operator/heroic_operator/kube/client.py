@@ -1,0 +1,173 @@
+"""The operator's interface to the Kubernetes API, on the official client's asyncio half
+(``kubernetes.aio``).
+
+Every call is one REST request made through the client's ``ApiClient.call_api`` (its
+configuration, TLS, token refresh and connection pool) on a path from ``resources``; bodies are
+read as raw JSON (orjson), not as generated model classes: the operator only reads dicts, and
+skipping the models' deserialisation is most of a request's CPU. Nothing here decides anything;
+``ApiRequestError`` is the only error it raises.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import orjson
+from kubernetes.aio import client as aio_client
+from kubernetes.aio import config as aio_config
+
+from heroic_operator import naming
+from heroic_operator.kube.errors import ApiRequestError
+from heroic_operator.kube.resources import resource
+
+JSON = "application/json"
+APPLY_PATCH = "application/apply-patch+yaml"  # the client sends it as JSON, which is YAML
+MERGE_PATCH = "application/merge-patch+json"
+#: A request that takes longer than this is failed and retried by the work queue.
+REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+def _selector(labels: Mapping[str, str]) -> str:
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+
+
+class Kube:
+    """Typed-by-kind, JSON-in/JSON-out access to one API server."""
+
+    def __init__(self, api: aio_client.ApiClient, field_manager: str) -> None:
+        self.api = api
+        self.field_manager = field_manager
+
+    async def close(self) -> None:
+        await self.api.close()
+
+    # --- the one request ------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+    ) -> dict[str, Any]:
+        headers = {"Accept": JSON, "Content-Type": content_type}
+        try:
+            response = await self.api.call_api(
+                path,
+                method,
+                query_params=list((query or {}).items()),
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=REQUEST_TIMEOUT_SECONDS,
+            )
+            raw = await response.read()
+        except aio_client.ApiException as exc:
+            raise ApiRequestError(exc.status or 0, str(exc.reason or exc)) from None
+        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+            raise ApiRequestError(0, f"{method} {path}: {exc or type(exc).__name__}") from None
+        if not 200 <= response.status < 300:
+            raise _error(response.status, raw, f"{method} {path}")
+        return orjson.loads(raw) if raw else {}
+
+    # --- verbs ----------------------------------------------------------------------------
+
+    async def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        return await self.request("GET", resource(kind).path(namespace, name))
+
+    async def find(
+        self, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
+        """``get``, or ``None`` when it does not exist."""
+        try:
+            return await self.get(kind, name, namespace)
+        except ApiRequestError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    async def list(
+        self, kind: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every object of ``kind`` (with ``kind`` and ``apiVersion`` set, as lists omit them)."""
+        res = resource(kind)
+        query = {"labelSelector": _selector(labels)} if labels else None
+        items = (await self.request("GET", res.path(namespace), query=query)).get("items") or []
+        for item in items:
+            item["kind"] = res.kind
+            item["apiVersion"] = res.api_version
+        return list(items)
+
+    async def apply(self, obj: Mapping[str, Any], *, subresource: str = "") -> dict[str, Any]:
+        """Server-side apply of ``obj`` with our field manager and ``force``: we own exactly the
+        fields we send (``subresource="status"`` applies the status)."""
+        res = resource(str(obj["kind"]))
+        meta = obj["metadata"]
+        path = res.path(meta.get("namespace"), meta["name"])
+        if subresource:
+            path += f"/{subresource}"
+        query = {"fieldManager": self.field_manager, "force": "true"}
+        return await self.request("PATCH", path, query=query, body=obj, content_type=APPLY_PATCH)
+
+    async def create(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        res = resource(str(obj["kind"]))
+        query = {"fieldManager": self.field_manager}
+        path = res.path(obj["metadata"].get("namespace"))
+        return await self.request("POST", path, query=query, body=obj)
+
+    async def replace(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT: fails with 409 when ``metadata.resourceVersion`` is not the current one."""
+        res = resource(str(obj["kind"]))
+        meta = obj["metadata"]
+        query = {"fieldManager": self.field_manager}
+        return await self.request(
+            "PUT", res.path(meta.get("namespace"), meta["name"]), query=query, body=obj
+        )
+
+    async def delete(self, kind: str, name: str, namespace: str | None = None) -> bool:
+        """Delete with background propagation; ``False`` when it was already gone."""
+        body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
+        try:
+            await self.request("DELETE", resource(kind).path(namespace, name), body=body)
+        except ApiRequestError as exc:
+            if exc.not_found:
+                return False
+            raise
+        return True
+
+
+def _error(status: int, raw: bytes, what: str) -> ApiRequestError:
+    """The API server's ``Status`` message, or the raw text (an unknown path answers text)."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        body = None
+    if isinstance(body, dict) and body.get("kind") == "Status":
+        return ApiRequestError(
+            status, str(body.get("message") or what), str(body.get("reason") or "")
+        )
+    text = raw.decode("utf-8", "replace").strip()[:500]
+    return ApiRequestError(status, f"{what}: {text or 'no message'}")
+
+
+async def connect(kubeconfig: str | None = None, field_manager: str | None = None) -> Kube:
+    """A ``Kube`` from a kubeconfig file, else the in-cluster ServiceAccount, else
+    ``$KUBECONFIG`` / ``~/.kube/config`` (the order kopf's login uses too)."""
+
+    configuration = aio_client.Configuration()
+    if kubeconfig:
+        await aio_config.load_kube_config(
+            config_file=kubeconfig, client_configuration=configuration, persist_config=False
+        )
+    elif os.environ.get("KUBERNETES_SERVICE_HOST"):
+        aio_config.load_incluster_config(client_configuration=configuration)
+    else:
+        await aio_config.load_kube_config(client_configuration=configuration, persist_config=False)
+    api = aio_client.ApiClient(configuration)
+    return Kube(api, field_manager or naming.FIELD_MANAGER)
