@@ -1,5 +1,6 @@
-"""The operator process: a lightkube client, the reconciler and its work queue, kopf as the event
-source, optional Lease-based leader election, and the health/metrics server.
+"""The operator process: a Kubernetes client (the official one, through
+``heroic_operator.kube``), the reconciler and its work queue, kopf as the event source,
+optional Lease-based leader election, and the health/metrics server.
 
 ``Operator(config).run(stop_flag)`` runs until ``stop_flag`` is set (or SIGTERM in the main
 thread). It can run in a thread (tests); ``request_reconcile`` is thread-safe.
@@ -14,15 +15,14 @@ import threading
 from dataclasses import dataclass, field
 
 import kopf
-from lightkube import AsyncClient, KubeConfig
 
 from heroic_operator import naming
+from heroic_operator.kube import Kube, connect
 from heroic_operator.process.controller import Controller
 from heroic_operator.process.handlers import build_registry, configure_settings
 from heroic_operator.process.leader import LeaseElector
 from heroic_operator.process.login import make_login
 from heroic_operator.process.server import bound_port, make_app, start_server
-from heroic_operator.reconcile.apply import Kube
 from heroic_operator.reconcile.reconciler import Reconciler
 
 logger = logging.getLogger(__name__)
@@ -50,12 +50,8 @@ class Operator:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.kube: Kube | None = None
         self.controller: Controller | None = None
+        self.reconciler: Reconciler | None = None
         self._kopf_ready: asyncio.Event | None = None
-
-    def _client(self) -> AsyncClient:
-        path = self.config.kubeconfig
-        kubeconfig = KubeConfig.from_file(path) if path else KubeConfig.from_env()
-        return AsyncClient(kubeconfig, field_manager=naming.FIELD_MANAGER)
 
     def ready(self) -> bool:
         kopf_ready = self._kopf_ready is not None and self._kopf_ready.is_set()
@@ -71,13 +67,13 @@ class Operator:
         """Run until stopped."""
         self.loop = asyncio.get_running_loop()
         self._kopf_ready = asyncio.Event()
-        client = self._client()
-        self.kube = Kube(client)
+        kube = self.kube = await connect(self.config.kubeconfig, naming.FIELD_MANAGER)
+        self.reconciler = Reconciler(kube)
         controller = self.controller = Controller(
-            Reconciler(self.kube), workers=self.config.workers, resync=self.config.resync_seconds
+            self.reconciler, workers=self.config.workers, resync=self.config.resync_seconds
         )
         controller.start()
-        tasks = [asyncio.create_task(self._lead(client, controller))]
+        tasks = [asyncio.create_task(self._lead(kube, controller))]
         runner = None
         if self.config.port is not None:
             runner = await start_server(
@@ -102,14 +98,14 @@ class Operator:
             await controller.stop()
             if runner is not None:
                 await runner.cleanup()
-            await client.close()
+            await kube.close()
 
-    async def _lead(self, client: AsyncClient, controller: Controller) -> None:
+    async def _lead(self, kube: Kube, controller: Controller) -> None:
         if not self.config.leader_election:
             controller.set_active(True)
             return
         namespace = self.config.lease_namespace or "default"
         elector = LeaseElector(
-            client, namespace=namespace, name=self.config.lease_name, identity=self.config.identity
+            kube, namespace=namespace, name=self.config.lease_name, identity=self.config.identity
         )
         await elector.run(controller.set_active)

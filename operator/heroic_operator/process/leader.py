@@ -13,13 +13,10 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-
-from lightkube import ApiError, AsyncClient
-from lightkube.models.coordination_v1 import LeaseSpec
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.coordination_v1 import Lease
+from typing import Any
 
 from heroic_operator import metrics
+from heroic_operator.kube import ApiRequestError, Kube
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +25,21 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _micro_time(value: datetime) -> str:
+    """A Lease's MicroTime: RFC 3339 with microseconds."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 class LeaseElector:
     def __init__(
         self,
-        client: AsyncClient,
+        kube: Kube,
         *,
         namespace: str,
         name: str,
@@ -40,7 +48,7 @@ class LeaseElector:
         deadline: float = 10.0,
         renew: float = 2.0,
     ) -> None:
-        self.client = client
+        self.kube = kube
         self.namespace = namespace
         self.name = name
         self.identity = identity
@@ -57,8 +65,8 @@ class LeaseElector:
                 try:
                     if await self._acquire_or_renew():
                         last_renewal = _now()
-                except ApiError as exc:
-                    logger.warning("Lease %s/%s: %s", self.namespace, self.name, exc.status.message)
+                except ApiRequestError as exc:
+                    logger.warning("Lease %s/%s: %s", self.namespace, self.name, exc.message)
                 leading = _now() - last_renewal < timedelta(seconds=self.deadline)
                 if leading != self.leading:
                     self.leading = leading
@@ -77,50 +85,55 @@ class LeaseElector:
 
     async def _acquire_or_renew(self) -> bool:
         now = _now()
-        try:
-            lease = await self.client.get(Lease, self.name, namespace=self.namespace)
-        except ApiError as exc:
-            if exc.status.code != 404:
-                raise
-            await self.client.create(
-                Lease(
-                    metadata=ObjectMeta(name=self.name, namespace=self.namespace),
-                    spec=self._spec(now, now, 0),
-                )
+        lease = await self.kube.find("Lease", self.name, self.namespace)
+        if lease is None:
+            await self.kube.create(
+                {
+                    "apiVersion": "coordination.k8s.io/v1",
+                    "kind": "Lease",
+                    "metadata": {"name": self.name, "namespace": self.namespace},
+                    "spec": self._spec(now, now, 0),
+                }
             )
             return True
-        spec = lease.spec or LeaseSpec()
-        holder = spec.holderIdentity or ""
-        renewed = spec.renewTime or datetime.min.replace(tzinfo=UTC)
-        expired = now - renewed > timedelta(seconds=spec.leaseDurationSeconds or self.duration)
+        spec = lease.get("spec") or {}
+        holder = spec.get("holderIdentity") or ""
+        renewed = _parse_time(spec.get("renewTime")) or datetime.min.replace(tzinfo=UTC)
+        duration = spec.get("leaseDurationSeconds") or self.duration
+        expired = now - renewed > timedelta(seconds=duration)
         if holder not in ("", self.identity) and not expired:
             return False
-        transitions = (spec.leaseTransitions or 0) + (0 if holder == self.identity else 1)
-        acquired = spec.acquireTime if holder == self.identity and spec.acquireTime else now
-        lease.spec = self._spec(acquired, now, transitions)
-        await self.client.replace(lease)  # conflicts (409) if someone else updated it first
+        transitions = int(spec.get("leaseTransitions") or 0) + (0 if holder == self.identity else 1)
+        acquired = _parse_time(spec.get("acquireTime")) if holder == self.identity else None
+        lease["spec"] = self._spec(acquired or now, now, transitions)
+        # PUT with the read resourceVersion: 409 if someone else updated it first
+        await self.kube.replace({**lease, "kind": "Lease", "apiVersion": "coordination.k8s.io/v1"})
         return True
 
-    def _spec(self, acquired: datetime, renewed: datetime, transitions: int) -> LeaseSpec:
-        return LeaseSpec(
-            holderIdentity=self.identity,
-            leaseDurationSeconds=int(self.duration),
-            acquireTime=acquired,
-            renewTime=renewed,
-            leaseTransitions=transitions,
-        )
+    def _spec(self, acquired: datetime, renewed: datetime, transitions: int) -> dict[str, Any]:
+        return {
+            "holderIdentity": self.identity,
+            "leaseDurationSeconds": int(self.duration),
+            "acquireTime": _micro_time(acquired),
+            "renewTime": _micro_time(renewed),
+            "leaseTransitions": transitions,
+        }
 
     async def _release(self) -> None:
         """Hand the Lease over at once on a clean shutdown."""
         try:
-            lease = await self.client.get(Lease, self.name, namespace=self.namespace)
-            if lease.spec is not None and lease.spec.holderIdentity == self.identity:
-                lease.spec.holderIdentity = ""
-                lease.spec.renewTime = _now() - timedelta(seconds=self.duration + 1)
-                await self.client.replace(lease)
-        except ApiError as exc:
+            lease = await self.kube.find("Lease", self.name, self.namespace)
+            spec = (lease or {}).get("spec") or {}
+            if lease is not None and spec.get("holderIdentity") == self.identity:
+                spec["holderIdentity"] = ""
+                spec["renewTime"] = _micro_time(_now() - timedelta(seconds=self.duration + 1))
+                lease["spec"] = spec
+                await self.kube.replace(
+                    {**lease, "kind": "Lease", "apiVersion": "coordination.k8s.io/v1"}
+                )
+        except ApiRequestError as exc:
             logger.warning(
-                "could not release Lease %s/%s: %s", self.namespace, self.name, exc.status.message
+                "could not release Lease %s/%s: %s", self.namespace, self.name, exc.message
             )
         self.leading = False
         metrics.LEADER.set(0)

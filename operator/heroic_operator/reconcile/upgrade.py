@@ -24,7 +24,7 @@ from typing import Any
 
 from heroic_operator import naming
 from heroic_operator.desired.diff import annotation
-from heroic_operator.reconcile.apply import Observed
+from heroic_operator.reconcile.observe import Children
 from heroic_operator.reconcile.status import Condition
 
 HELD_KINDS = ("ConfigMap", "Deployment")
@@ -97,7 +97,7 @@ class Hold:
         return self.previous.record() if self.previous is not None else None
 
 
-def _secrets_changed(desired: Sequence[Mapping[str, Any]], observed: Observed) -> bool:
+def _secrets_changed(desired: Sequence[Mapping[str, Any]], observed: Children) -> bool:
     key = naming.ANNOTATION_SECRETS_HASH
     for obj in desired:
         live = observed.get(obj["kind"], obj["metadata"]["name"])
@@ -112,7 +112,7 @@ def _secrets_changed(desired: Sequence[Mapping[str, Any]], observed: Observed) -
 
 def plan_hold(
     desired: Sequence[Mapping[str, Any]],
-    observed: Observed,
+    observed: Children,
     *,
     applied: Applied | None,
     version: str,

@@ -15,11 +15,16 @@ from typing import Any
 import pytest
 import yaml
 from lightkube import ApiError, Client
+from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.types import PatchType
 
+from heroic_operator import naming as _naming
 from heroic_operator.process.app import Operator, OperatorConfig
-from heroic_operator.reconcile.apply import HeroicClusterResource
+
+HeroicClusterResource = create_namespaced_resource(
+    _naming.GROUP, _naming.VERSION, _naming.KIND, _naming.PLURAL
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data" / "operator"

@@ -240,7 +240,7 @@ def test_full_example_is_ready_and_then_quiet(
     wait_condition(client, namespace, "full", timeout=90)
     conditions = {c["type"] for c in get_cluster(client, namespace, "full")["status"]["conditions"]}
     assert {"BigtableConfigured", "ElasticsearchConfigured", "PubSubConfigured"} <= conditions
-    assert operator.kube is not None
-    writes = operator.kube.total_writes
+    assert operator.reconciler is not None
+    writes = operator.reconciler.applier.total_writes
     reconcile_now(operator, namespace, "full", times=2)
-    assert operator.kube.total_writes == writes
+    assert operator.reconciler.applier.total_writes == writes

@@ -22,8 +22,8 @@ from lightkube.types import PatchType
 
 from heroic_core.config import HeroicConfig
 from heroic_operator.process.app import Operator
-from heroic_operator.reconcile.apply import HeroicClusterResource
 from tests.integration.operator.support import (
+    HeroicClusterResource,
     apply_cluster,
     exists,
     get_cluster,
@@ -107,12 +107,12 @@ def test_steady_state_reconciles_make_zero_writes(
     apply_cluster(client, namespace, manifest("memory", "steady"))
     wait_condition(client, namespace, "steady")
     time.sleep(1.0)  # let the events of the last writes drain
-    assert operator.kube is not None
-    writes = operator.kube.total_writes
+    assert operator.reconciler is not None
+    writes = operator.reconciler.applier.total_writes
     versions = _children(client, namespace, "steady")
     cluster_version = get_cluster(client, namespace, "steady")["metadata"]["resourceVersion"]
     reconcile_now(operator, namespace, "steady", times=2)
-    assert operator.kube.total_writes - writes == 0
+    assert operator.reconciler.applier.total_writes - writes == 0
     assert _children(client, namespace, "steady") == versions
     assert (
         get_cluster(client, namespace, "steady")["metadata"]["resourceVersion"] == cluster_version
@@ -246,7 +246,7 @@ def test_deleting_a_cluster_collects_its_children(
     apply_cluster(client, namespace, manifest("cassandra", "gone"))
     wait_condition(client, namespace, "gone", timeout=60)
     assert len([k for k in _children(client, namespace, "gone") if k[0] == "Job"]) == 2
-    assert operator.kube is not None
+    assert operator.reconciler is not None
     client.delete(HeroicClusterResource, "gone", namespace=namespace)
     wait_for(
         "children garbage-collected", lambda: not _children(client, namespace, "gone"), timeout=60

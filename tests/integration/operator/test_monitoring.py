@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import yaml
 from lightkube import ApiError, Client
+from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.types import PatchType
 
 from heroic_operator.process.app import Operator
-from heroic_operator.reconcile.apply import PodMonitorResource
 from heroic_testenv.builds import artifact
 from tests.integration.operator.support import (
     MANAGER,
@@ -27,6 +27,10 @@ from tests.integration.operator.support import (
     reconcile_now,
     wait_condition,
     wait_for,
+)
+
+PodMonitorResource = create_namespaced_resource(
+    "monitoring.coreos.com", "v1", "PodMonitor", "podmonitors"
 )
 
 pytestmark = pytest.mark.kubernetes

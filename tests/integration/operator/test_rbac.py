@@ -120,5 +120,5 @@ def test_operator_works_with_its_own_rbac_only(
     with running_operator(config) as running:
         apply_cluster(client, operator_namespace, manifest("cassandra", "rbac"))
         wait_condition(client, operator_namespace, "rbac", timeout=60)
-        assert running.kube is not None
-        assert running.kube.writes["apply Job"] == 2
+        assert running.reconciler is not None
+        assert running.reconciler.applier.writes["apply Job"] == 2

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from lightkube import AsyncClient, Client, KubeConfig
+from lightkube import Client
 from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.core_v1 import Namespace, Service
@@ -25,12 +25,13 @@ from prometheus_client import REGISTRY
 from heroic_operator import naming
 from heroic_operator.desired.builders import BuildContext
 from heroic_operator.desired.diff import with_desired_hash
-from heroic_operator.reconcile import reconciler as reconcile
-from heroic_operator.reconcile.apply import HeroicClusterResource, Kube
+from heroic_operator.kube import connect
+from heroic_operator.reconcile import plan as reconcile
 from heroic_operator.reconcile.reconciler import Reconciler
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
     CRD_FILE,
+    HeroicClusterResource,
     apply_cluster,
     apply_crd,
     condition,
@@ -57,12 +58,11 @@ def run_operator(namespace: str, version: str) -> None:
     """One reconcile of the cluster by an operator of ``version``."""
 
     async def once() -> None:
-        config = KubeConfig.from_file(os.environ["KUBECONFIG"])
-        client = AsyncClient(config, field_manager=naming.FIELD_MANAGER)
+        kube = await connect(os.environ["KUBECONFIG"])
         try:
-            await Reconciler(Kube(client), version=version)(namespace, NAME)
+            await Reconciler(kube, version=version)(namespace, NAME)
         finally:
-            await client.close()
+            await kube.close()
 
     asyncio.run(once())
 
@@ -171,14 +171,13 @@ def reconcile_writes(namespace: str, name: str) -> int:
     """The API writes one reconcile of ``name`` made."""
 
     async def once() -> int:
-        config = KubeConfig.from_file(os.environ["KUBECONFIG"])
-        client = AsyncClient(config, field_manager=naming.FIELD_MANAGER)
+        kube = await connect(os.environ["KUBECONFIG"])
         try:
-            kube = Kube(client)
-            await Reconciler(kube)(namespace, name)
-            return kube.total_writes
+            reconciler = Reconciler(kube)
+            await reconciler(namespace, name)
+            return reconciler.applier.total_writes
         finally:
-            await client.close()
+            await kube.close()
 
     return asyncio.run(once())
 

@@ -14,7 +14,7 @@ import yaml
 from heroic_operator.process import cli
 from heroic_operator.process.login import connection_from_kubeconfig
 from heroic_operator.process.server import bound_port, make_app, start_server
-from heroic_operator.reconcile.sync import rollout_reason
+from heroic_operator.reconcile.plan import rollout_reason
 
 
 def parse(*argv: str, env: list[str] | None = None) -> argparse.Namespace:

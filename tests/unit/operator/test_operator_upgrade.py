@@ -13,7 +13,7 @@ from heroic_operator import naming
 from heroic_operator.desired.builders import BuildContext, build_all
 from heroic_operator.desired.components import components
 from heroic_operator.desired.diff import with_desired_hash
-from heroic_operator.reconcile.apply import Observed
+from heroic_operator.reconcile.observe import Children
 from heroic_operator.reconcile.upgrade import Applied, Hold, plan_hold
 from heroic_operator.spec import Cluster, SecretKeyRef
 
@@ -46,11 +46,8 @@ def new_operator_rendering(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def observed_of(objs: list[dict[str, Any]]) -> Observed:
-    observed = Observed()
-    for obj in copy.deepcopy(objs):
-        observed.put(obj)
-    return observed
+def observed_of(objs: list[dict[str, Any]]) -> Children:
+    return Children.of(copy.deepcopy(objs))
 
 
 def upgrade(

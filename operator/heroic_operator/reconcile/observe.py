@@ -1,0 +1,209 @@
+"""Observe: read everything one reconcile needs into one immutable ``Snapshot``.
+
+The HeroicCluster, every child of every managed kind (selected by our instance and managed-by
+labels), a content hash of each referenced Secret key, the pods of configure Jobs that failed
+(their exit codes say whether to retry), and the installed CRD's status schema (re-read every few
+minutes). All reads happen here and nowhere else; an API failure is a ``KubernetesError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from heroic_operator import naming
+from heroic_operator.desired.components import render_cluster
+from heroic_operator.errors import DependencyNotReady, KubernetesError
+from heroic_operator.kube import ApiRequestError, Kube
+from heroic_operator.spec import Cluster, SecretKeyRef
+
+#: Kinds of children, in the order they are applied; Jobs are created, never re-applied.
+CHILD_KINDS = (
+    "ServiceAccount",
+    "ConfigMap",
+    "Service",
+    "Deployment",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "PodMonitor",
+    "Job",
+)
+#: Kinds from other projects' CRDs: a cluster without the CRD lists none and reports it.
+OPTIONAL_KINDS = frozenset({"PodMonitor"})
+_UNAVAILABLE = {
+    404: "the {kind} kind (monitoring.coreos.com/v1) is not installed in this cluster",
+    403: "the operator's RBAC does not allow {kind}s (monitoring.coreos.com)",
+}
+#: How long the installed CRD's status schema is trusted before it is read again.
+SCHEMA_TTL_SECONDS = 300.0
+
+Object = Mapping[str, Any]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def api_error(what: str, exc: ApiRequestError) -> KubernetesError:
+    return KubernetesError(f"{what}: {exc.message}", exc.status)
+
+
+@dataclass(frozen=True)
+class Children:
+    """The children of one cluster as read from the API, by kind and name."""
+
+    objects: Mapping[str, Mapping[str, Object]] = field(default_factory=dict)
+    #: Optional kinds that cannot be used here, and why (CRD not installed, or no RBAC).
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, items: Iterable[Object], unavailable: Mapping[str, str] | None = None) -> Children:
+        objects: dict[str, dict[str, Object]] = {}
+        for obj in items:
+            objects.setdefault(str(obj["kind"]), {})[str(obj["metadata"]["name"])] = obj
+        return cls(MappingProxyType(objects), MappingProxyType(dict(unavailable or {})))
+
+    def get(self, kind: str, name: str) -> Object | None:
+        return self.objects.get(kind, {}).get(name)
+
+    def of_kind(self, kind: str) -> Mapping[str, Object]:
+        return self.objects.get(kind, {})
+
+    def all(self) -> list[Object]:
+        return [obj for by_name in self.objects.values() for obj in by_name.values()]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a plan may look at; built by ``Observer`` or, in tests, by hand."""
+
+    cluster: Cluster
+    children: Children
+    now: datetime
+    secret_hashes: Mapping[SecretKeyRef, str] = field(default_factory=dict)
+    #: Pods of the configure Jobs that failed, by Job name.
+    job_pods: Mapping[str, Sequence[Object]] = field(default_factory=dict)
+    #: The installed CRD's schema of ``status`` (``None``: unknown, store everything).
+    status_schema: Object | None = None
+
+
+def needs_pods(job: Object) -> bool:
+    """Whether a Job's pods are needed to interpret it (it failed: their exit codes decide)."""
+    status = job.get("status") or {}
+    return bool(status.get("failed")) or any(
+        c.get("type") in ("Failed", "FailureTarget") for c in status.get("conditions") or []
+    )
+
+
+class Observer:
+    """The read side of reconciles through one ``Kube``; ``clock`` is injectable for tests."""
+
+    def __init__(self, kube: Kube, clock: Callable[[], datetime] = utc_now) -> None:
+        self.kube = kube
+        self.clock = clock
+        self._schema: tuple[float, Object | None] | None = None
+
+    async def cluster(self, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            return await self.kube.find(naming.KIND, name, namespace)
+        except ApiRequestError as exc:
+            raise api_error(f"get {naming.KIND} {namespace}/{name}", exc) from None
+
+    async def snapshot(self, cluster: Cluster, *, paused: bool = False) -> Snapshot:
+        """The children, and unless ``paused`` the Secrets' hashes and failed Jobs' pods."""
+        children = await self.children(cluster)
+        schema = await self.status_schema()
+        if paused:
+            return Snapshot(cluster, children, self.clock(), status_schema=schema)
+        hashes = await self.secret_hashes(cluster.namespace, render_cluster(cluster).secrets)
+        failed = [name for name, job in children.of_kind("Job").items() if needs_pods(job)]
+        pods = await asyncio.gather(*(self.job_pods(cluster.namespace, n) for n in failed))
+        return Snapshot(
+            cluster,
+            children,
+            self.clock(),
+            secret_hashes=hashes,
+            job_pods=dict(zip(failed, pods, strict=True)),
+            status_schema=schema,
+        )
+
+    async def children(self, cluster: Cluster) -> Children:
+        """Every child of every managed kind, selected by our instance/managed-by labels."""
+        labels = {naming.LABEL_INSTANCE: cluster.name, naming.LABEL_MANAGED_BY: naming.MANAGED_BY}
+        unavailable: dict[str, str] = {}
+
+        async def fetch(kind: str) -> list[dict[str, Any]]:
+            try:
+                return await self.kube.list(kind, cluster.namespace, labels)
+            except ApiRequestError as exc:
+                if kind in OPTIONAL_KINDS and exc.status in _UNAVAILABLE:
+                    unavailable[kind] = _UNAVAILABLE[exc.status].format(kind=kind)
+                    return []
+                what = f"list children of {cluster.namespace}/{cluster.name}"
+                raise api_error(what, exc) from None
+
+        lists = await asyncio.gather(*(fetch(kind) for kind in CHILD_KINDS))
+        return Children.of((obj for items in lists for obj in items), unavailable)
+
+    async def status_schema(self) -> Object | None:
+        """The installed HeroicCluster CRD's schema of ``status`` (``None`` if unreadable)."""
+        now = time.monotonic()
+        if self._schema is None or now - self._schema[0] > SCHEMA_TTL_SECONDS:
+            self._schema = (now, await self._read_status_schema())
+        return self._schema[1]
+
+    async def _read_status_schema(self) -> Object | None:
+        try:
+            crd = await self.kube.get("CustomResourceDefinition", f"{naming.PLURAL}.{naming.GROUP}")
+        except ApiRequestError:
+            return None
+        for version in (crd.get("spec") or {}).get("versions") or []:
+            if version.get("name") == naming.VERSION:
+                schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
+                status = (schema.get("properties") or {}).get("status")
+                return dict(status) if isinstance(status, Mapping) else None
+        return None
+
+    async def job_pods(self, namespace: str, job: str) -> list[dict[str, Any]]:
+        try:
+            return await self.kube.list("Pod", namespace, {"batch.kubernetes.io/job-name": job})
+        except ApiRequestError as exc:
+            raise api_error(f"list pods of Job {namespace}/{job}", exc) from None
+
+    async def secret_hashes(
+        self, namespace: str, refs: Iterable[SecretKeyRef]
+    ) -> dict[SecretKeyRef, str]:
+        """A content hash per referenced Secret key; a missing one is ``DependencyNotReady``."""
+        out: dict[SecretKeyRef, str] = {}
+        secrets: dict[str, dict[str, str]] = {}
+        for ref in refs:
+            if ref.name not in secrets:
+                secrets[ref.name] = await self._secret_data(namespace, ref.name)
+            data = secrets[ref.name]
+            if ref.key not in data:
+                raise DependencyNotReady(
+                    f"Secret {namespace}/{ref.name} has no key {ref.key!r}", "SecretKeyNotFound"
+                )
+            out[ref] = hashlib.sha256(base64.b64decode(data[ref.key])).hexdigest()[:16]
+        return out
+
+    async def _secret_data(self, namespace: str, name: str) -> dict[str, str]:
+        try:
+            secret = await self.kube.get("Secret", name, namespace)
+        except ApiRequestError as exc:
+            if exc.not_found:
+                raise DependencyNotReady(
+                    f"Secret {namespace}/{name} not found", "SecretNotFound"
+                ) from None
+            raise api_error(f"get Secret {namespace}/{name}", exc) from None
+        data = dict(secret.get("data") or {})
+        for key, value in (secret.get("stringData") or {}).items():
+            data[key] = base64.b64encode(value.encode()).decode()
+        return data
