@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from heroic_operator.crd_schema import status_schema
 from heroic_operator.pruning import prune
+from heroic_operator.spec.schema import status_schema
 from heroic_operator.status import StatusInputs, compute_status
 
 STATUS: dict[str, Any] = {
