@@ -43,7 +43,9 @@ bench: venv  ## every benchmark: prints each one's figures, writes them all to .
 generate: venv  ## write the CRD, the chart's copies (CRD, RBAC, values schema) and docs/heroiccluster-reference.md from the spec models
 	$(PY) -m heroic_generate
 
-chart-sync docs: generate  ## aliases of generate
+chart-sync: generate  ## alias of generate
+
+docs: generate  ## alias of generate
 
 IMAGE ?= heroic:dev
 image:  ## build the container image: docker build where a Docker engine answers, else buildah (no daemon, no registry)
