@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 COMPONENTS ?= all
 TESTENV := $(PY) -m heroic_testenv
 
-.PHONY: chart-sync docs help venv run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status
+.PHONY: generate chart-sync docs help venv run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -40,11 +40,12 @@ run: venv  ## the main job on embedded defaults: control plane, operator, a Hero
 bench: venv  ## every benchmark: prints each one's figures, writes them all to .bench/<time>-<commit>.json
 	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
-chart-sync: venv  ## copy the CRD, RBAC rules and spec schema into the chart after operator changes
-	$(PY) helm-tests/chart_sync.py
+generate: venv  ## write the CRD, the chart's copies (CRD, RBAC, values schema) and docs/heroiccluster-reference.md from the spec models
+	$(PY) -m heroic_generate
 
-docs: venv  ## regenerate docs/heroiccluster-reference.md from the CRD
-	$(PY) -m heroic_docs.crd_reference
+chart-sync: generate  ## alias of generate
+
+docs: generate  ## alias of generate
 
 IMAGE ?= heroic:dev
 image:  ## build the container image: docker build where a Docker engine answers, else buildah (no daemon, no registry)
@@ -61,7 +62,7 @@ lint: venv  ## ruff (check and format), mypy --strict, import contracts
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy workloads/core/heroic_core workloads/api/heroic_api \
 		workloads/consumer/heroic_consumer workloads/cli/heroic_cli operator/heroic_operator \
-		tools/heroic_testenv tools/heroic_demo tools/heroic_docs
+		tools/heroic_testenv tools/heroic_demo tools/heroic_generate
 
 testenv-up: venv  ## start the test environment (COMPONENTS="kubernetes kafka ...")
 	$(TESTENV) up --components "$(COMPONENTS)"

@@ -16,9 +16,9 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from chart_sync import crd_source
 from kube_utils import kubectl
 
+from heroic_generate.files import CRD_FILE
 from heroic_operator import naming
 from heroic_testenv.crds import wait_established
 from heroic_testenv.registry import PROVIDED_BY
@@ -67,10 +67,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def heroic_crd() -> str:
     """The canonical HeroicCluster CRD, applied for real (cluster-scoped, shared, never deleted:
     other suites use it too) and Established."""
-    path = crd_source()
-    kubectl(
-        "apply", "--server-side", "--force-conflicts", "--field-manager=helm-tests", "-f", str(path)
-    )
+    path = str(CRD_FILE)
+    kubectl("apply", "--server-side", "--force-conflicts", "--field-manager=helm-tests", "-f", path)
     name = f"{naming.PLURAL}.{naming.GROUP}"
     wait_established([name])
     return name

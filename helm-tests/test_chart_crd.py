@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
-from chart_sync import crd_copy, crd_source
 from helm_utils import one, render_chart
+
+from heroic_generate.files import CHART_CRD, CRD_FILE
 
 pytestmark = pytest.mark.helm
 
@@ -27,16 +28,16 @@ def _without_helm_metadata(crd: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_chart_copy_of_the_crd_is_byte_identical_to_the_canonical_one() -> None:
-    assert crd_copy().read_bytes() == crd_source().read_bytes()
+    assert CHART_CRD.read_bytes() == CRD_FILE.read_bytes()
 
 
 def test_rendered_crd_is_the_canonical_crd_plus_helm_metadata() -> None:
-    canonical = yaml.safe_load(crd_source().read_text())
+    canonical = yaml.safe_load(CRD_FILE.read_text())
     assert _without_helm_metadata(_rendered_crd()) == _without_helm_metadata(canonical)
 
 
 def test_rendered_crd_keeps_the_canonical_labels_and_annotations() -> None:
-    canonical = yaml.safe_load(crd_source().read_text())["metadata"]
+    canonical = yaml.safe_load(CRD_FILE.read_text())["metadata"]
     rendered = _rendered_crd()["metadata"]
     assert canonical.get("labels", {}).items() <= rendered["labels"].items()
     assert canonical.get("annotations", {}).items() <= rendered["annotations"].items()
@@ -58,4 +59,4 @@ def test_crd_is_not_rendered_when_managed_elsewhere() -> None:
 
 
 def test_chart_has_no_crds_directory_that_helm_would_never_upgrade() -> None:
-    assert not (crd_copy().parents[2] / "crds").exists()
+    assert not (CHART_CRD.parents[2] / "crds").exists()

@@ -7,8 +7,9 @@ from typing import Any
 import jmespath
 import pytest
 import yaml
-from chart_sync import RBAC_COPY
 from helm_utils import NAMESPACE, RELEASE, render_chart
+
+from heroic_generate.files import RBAC_COPY
 
 pytestmark = pytest.mark.helm
 

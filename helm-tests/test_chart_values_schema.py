@@ -20,7 +20,7 @@ SCHEMA: dict[str, Any] = json.loads((CHART_DIR / "values.schema.json").read_text
 VALUES_TEXT = (CHART_DIR / "values.yaml").read_text()
 # Hand-written sub-schemas passed to Kubernetes unchecked (affinity terms, env valueFrom); the
 # API server validates them. Under heroicCluster.spec, the open objects are the CRD's own
-# preserve-unknown-fields blocks (test_chart_sync.py keeps that part equal to the CRD).
+# preserve-unknown-fields blocks (make generate keeps that part equal to the CRD).
 OPAQUE = {
     ".operator.affinity.nodeAffinity",
     ".operator.affinity.podAffinity",

@@ -1,6 +1,6 @@
-"""The HeroicCluster spec as pydantic models (the operator's validation at the edge).
-
-Mirrors ``crds/heroicclusters.heroic.dev.yaml``; a unit test keeps both in step.
+"""The HeroicCluster shape as pydantic models: the operator's validation at the edge and the
+one source of the CRD (``spec/schema.py`` generates its schema; ``make generate`` writes
+``crds/``, the chart's copies and the reference in docs/).
 """
 
 from heroic_operator.spec.backends import (

@@ -5,37 +5,110 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from heroic_operator.spec.common import SecretKeyRef, SpecModel
+from heroic_operator.spec.common import Entry, SecretKeyRef, SpecModel
+from heroic_operator.spec.markers import (
+    IntOrString,
+    Keywords,
+    crd_default,
+    immutable,
+    rule,
+    validations,
+)
+
+#: A short DNS label: part of child object names.
+SHORT_NAME = r"^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$"
+
+_MOVE = (
+    "Heroic's table does not move with it and existing data would be orphaned; "
+    "create a new HeroicCluster for the new location"
+)
 
 
 class BigtableBackend(SpecModel):
-    """Bigtable; ``project`` and ``instance`` cannot change once set (no in-place move)."""
+    """Google Cloud Bigtable metric backend"""
 
-    project: str = Field(min_length=1)
-    instance: str = Field(default="heroic", min_length=1)
-    table: str = Field(default="metrics", min_length=1)
-    profile: str | None = None
-    emulator_endpoint: str | None = None
+    project: str = Field(
+        min_length=1,
+        max_length=256,
+        json_schema_extra=validations(immutable("backends.metrics.bigtable.project", _MOVE)),
+    )
+    """GCP project"""
+    instance: str = Field(
+        default="heroic",
+        min_length=1,
+        max_length=256,
+        json_schema_extra=validations(immutable("backends.metrics.bigtable.instance", _MOVE)),
+    )
+    """Bigtable instance"""
+    table: str = Field(default="metrics", min_length=1, max_length=50)
+    """Table name"""
+    profile: str | None = Field(default=None, max_length=50)
+    """App profile id"""
+    emulator_endpoint: str | None = Field(default=None, max_length=256)
+    """host:port of a Bigtable emulator (tests)"""
     credentials_secret_ref: SecretKeyRef | None = None
+    """Service account JSON key; without it, application-default credentials (workload
+    identity) are used"""
+
+
+ConsistencyLevel = Literal[
+    "ANY",
+    "ONE",
+    "TWO",
+    "THREE",
+    "QUORUM",
+    "ALL",
+    "LOCAL_QUORUM",
+    "EACH_QUORUM",
+    "SERIAL",
+    "LOCAL_SERIAL",
+    "LOCAL_ONE",
+]
 
 
 class CassandraAuthentication(SpecModel):
+    """Username/password authentication"""
+
     username: str = Field(default="cassandra", min_length=1)
+    """User name"""
     password_secret_ref: SecretKeyRef
+    """The password"""
 
 
 class CassandraBackend(SpecModel):
-    seeds: list[str] = Field(min_length=1)
+    """Cassandra (datastax) metric backend"""
+
+    seeds: list[Entry] = Field(min_length=1, max_length=64)
+    """Contact points, host[:port] (port 9042)"""
     keyspace: str = Field(default="heroic", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
-    replication: dict[str, str | int] | None = None
-    consistency_level: str = "ONE"
+    """Keyspace"""
+    replication: dict[str, IntOrString] | None = None
+    """CQL replication map, e.g. {class: NetworkTopologyStrategy, dc1: 3}"""
+    consistency_level: ConsistencyLevel = "ONE"
+    """Consistency level"""
     authentication: CassandraAuthentication | None = None
 
 
+def _type_rule(block: str, section: str) -> Keywords:
+    return rule(
+        f"(self.type == '{block}') == has(self.{block})",
+        f"set backends.{section}.{block} exactly when backends.{section}.type is {block}",
+    )
+
+
 class MetricsBackend(SpecModel):
+    """Where data points are stored"""
+
+    model_config = ConfigDict(
+        json_schema_extra=validations(
+            _type_rule("bigtable", "metrics"), _type_rule("cassandra", "metrics")
+        )
+    )
+
     type: Literal["bigtable", "cassandra", "memory"] = "memory"
+    """Metric backend"""
     bigtable: BigtableBackend | None = None
     cassandra: CassandraBackend | None = None
 
@@ -46,34 +119,60 @@ class MetricsBackend(SpecModel):
 
 
 class ElasticsearchIndex(SpecModel):
+    """Index layout"""
+
     type: Literal["rotating", "single"] = "rotating"
-    pattern: str | None = None
-    interval: str | None = None
+    """Index mapping"""
+    pattern: str | None = Field(default=None, max_length=200)
+    """Rotating index pattern, e.g. heroic-%s"""
+    interval: str | None = Field(default=None, pattern=r"^\d+(ms|s|m|h|H|d|w)?$")
+    """Rotation interval, e.g. 7d"""
     max_read_indices: int | None = Field(default=None, ge=1)
+    """Indices read per query"""
     max_write_indices: int | None = Field(default=None, ge=1)
-    name: str | None = None
+    """Indices written"""
+    name: str | None = Field(default=None, max_length=200)
+    """Index name prefix for type single"""
 
 
 class ElasticsearchAuthentication(SpecModel):
-    """HTTP basic authentication; the password only as a Secret reference."""
+    """HTTP basic authentication"""
 
     username: str = Field(default="elastic", min_length=1)
+    """User name"""
     password_secret_ref: SecretKeyRef
+    """The password"""
 
 
 class ElasticsearchBackend(SpecModel):
-    """An Elasticsearch cluster: ``clusterRef`` (an entry of ``spec.elasticsearchClusters``,
-    sniffing on) or external ``seeds``; optionally HTTPS (``scheme``, ``caSecretRef``) and
-    basic ``authentication``."""
+    """An Elasticsearch cluster"""
 
-    cluster_ref: str | None = None
-    seeds: list[str] | None = None
+    model_config = ConfigDict(
+        json_schema_extra=validations(
+            rule(
+                "has(self.clusterRef) != has(self.seeds)",
+                "set exactly one of clusterRef (an entry of spec.elasticsearchClusters) "
+                "and seeds (external hosts)",
+            )
+        )
+    )
+
+    cluster_ref: str | None = Field(default=None, pattern=SHORT_NAME)
+    """Name of an entry in spec.elasticsearchClusters (sniffing on)"""
+    seeds: list[Entry] | None = Field(default=None, min_length=1, max_length=64)
+    """External hosts, host[:port] (port 9200)"""
     sniff: bool | None = None
+    """Discover the other nodes from the seeds (default: true with clusterRef, false with
+    seeds)"""
     index: ElasticsearchIndex = Field(default_factory=ElasticsearchIndex)
-    template_name: str | None = None
+    template_name: str | None = Field(default=None, max_length=200)
+    """Index template name"""
     scheme: Literal["http", "https"] | None = None
+    """http, or https for a cluster with TLS"""
     authentication: ElasticsearchAuthentication | None = None
     ca_secret_ref: SecretKeyRef | None = None
+    """PEM CA bundle that signed the cluster's certificate (https); default: the image's trust
+    store"""
 
     @model_validator(mode="after")
     def _one_source(self) -> ElasticsearchBackend:
@@ -83,9 +182,10 @@ class ElasticsearchBackend(SpecModel):
 
 
 class SearchBackend(SpecModel):
-    """Metadata or suggest backend."""
+    # The metadata or suggest backend (the fields of Backends describe which).
 
     type: Literal["elasticsearch", "memory"] = "memory"
+    """Backend"""
     elasticsearch: ElasticsearchBackend | None = None
 
     @model_validator(mode="after")
@@ -94,19 +194,38 @@ class SearchBackend(SpecModel):
         return self
 
 
+def _search_extra(section: str) -> Keywords:
+    return crd_default({"type": "memory"}) | validations(_type_rule("elasticsearch", section))
+
+
 class Backends(SpecModel):
-    metrics: MetricsBackend = Field(default_factory=MetricsBackend)
-    metadata: SearchBackend = Field(default_factory=SearchBackend)
-    suggest: SearchBackend = Field(default_factory=SearchBackend)
+    """Storage backends"""
+
+    metrics: MetricsBackend = Field(
+        default_factory=MetricsBackend, json_schema_extra=crd_default({"type": "memory"})
+    )
+    metadata: SearchBackend = Field(
+        default_factory=SearchBackend, json_schema_extra=_search_extra("metadata")
+    )
+    """The metadata backend"""
+    suggest: SearchBackend = Field(
+        default_factory=SearchBackend, json_schema_extra=_search_extra("suggest")
+    )
+    """The suggest backend"""
 
 
 class ElasticsearchCluster(SpecModel):
-    """Elasticsearch pods in this namespace; the operator gives them a headless Service."""
+    """Elasticsearch pods in this namespace; the operator creates a headless Service
+    <cluster>-heroic-es-<name> selecting them"""
 
-    name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$")
+    name: str = Field(pattern=SHORT_NAME, max_length=15)
+    """Short name, referenced by clusterRef"""
     selector: dict[str, str] = Field(min_length=1)
+    """Labels of the Elasticsearch pods"""
     http_port: int = Field(default=9200, ge=1, le=65535)
+    """HTTP port"""
     transport_port: int = Field(default=9300, ge=1, le=65535)
+    """Transport port"""
 
 
 def _check_blocks(chosen: str, blocks: dict[str, object]) -> None:

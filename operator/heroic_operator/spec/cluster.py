@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from heroic_operator.errors import InvalidSpec
 from heroic_operator.spec.backends import Backends, ElasticsearchCluster
@@ -18,39 +18,66 @@ from heroic_operator.spec.common import (
     LocalObjectReference,
     PodOverrides,
     Resources,
-    ServiceType,
     SpecModel,
     Tier,
 )
 from heroic_operator.spec.consumers import ConsumerGroup
+from heroic_operator.spec.markers import (
+    Keywords,
+    Opaque,
+    crd_default,
+    list_map,
+    rule,
+    validations,
+)
 
 #: heroic.yml keys the operator renders from the spec; ``spec.config`` must not set them.
 RESERVED_CONFIG_KEYS = ("consumers", "port", "host", "shellServer")
 RESERVED_SECTION_KEYS = {"metrics": "backends", "metadata": "backends", "suggest": "backends"}
 
+ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
+
 
 class ServiceSpec(SpecModel):
+    """The API Service"""
+
     type: ServiceType = "ClusterIP"
+    """Service type"""
     port: int = Field(default=8080, ge=1, le=65535)
+    """Service port"""
     annotations: dict[str, str] = Field(default_factory=dict)
+    """Service annotations"""
     labels: dict[str, str] = Field(default_factory=dict)
+    """Extra Service labels"""
 
 
 class ApiSpec(Tier):
+    """The API (query) tier"""
+
     replicas: int = Field(default=2, ge=0)
+    """Pods (ignored while autoscaling is set)"""
+    pod_template: PodOverrides = Field(default_factory=PodOverrides)
+    """Overrides merged into the API pod template"""
     service: ServiceSpec = Field(default_factory=ServiceSpec)
 
 
 class ConfigureSpec(SpecModel):
-    """The one-shot configure Jobs (tables, keyspaces, index templates, subscriptions)."""
+    """One-shot configure Jobs creating tables, keyspaces, index templates and subscriptions
+    (create-if-absent, never delete)"""
 
     enabled: bool = True
+    """Run configure Jobs (false: backend objects are managed outside)"""
     backoff_limit: int = Field(default=4, ge=0, le=20)
+    """Retries of a retryable failure within one Job"""
     ttl_seconds_after_finished: int = Field(default=3600, ge=0)
+    """Finished Jobs are deleted after this long (their outcome stays in status)"""
     active_deadline_seconds: int = Field(default=600, ge=1)
+    """Time limit of one Job"""
     resources: Resources = Field(default_factory=Resources)
     pod_template: PodOverrides = Field(default_factory=PodOverrides)
+    """Overrides merged into the configure Job pod template"""
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
+    """Annotations of the configure ServiceAccount"""
 
 
 #: A Prometheus duration as prometheus-operator accepts it for scrape intervals.
@@ -58,12 +85,29 @@ SCRAPE_DURATION = r"^[0-9]+(ms|s|m|h)$"
 
 
 class PodMonitorSpec(SpecModel):
-    """A prometheus-operator PodMonitor scraping ``/metrics`` of the API and consumer pods."""
+    """A prometheus-operator PodMonitor for /metrics of the API and consumer pods (needs the
+    monitoring.coreos.com CRDs in the cluster)"""
+
+    model_config = ConfigDict(
+        json_schema_extra=validations(
+            rule(
+                "!has(self.scrapeTimeout) || !has(self.interval) || "
+                "duration(self.scrapeTimeout) <= duration(self.interval)",
+                "scrapeTimeout must not be longer than interval",
+                field_path=".scrapeTimeout",
+                reason="FieldValueInvalid",
+            )
+        )
+    )
 
     enabled: bool = False
+    """Create the PodMonitor"""
     interval: str = Field(default="30s", pattern=SCRAPE_DURATION)
+    """Scrape interval, e.g. 30s"""
     scrape_timeout: str | None = Field(default=None, pattern=SCRAPE_DURATION)
+    """Scrape timeout, e.g. 10s"""
     labels: dict[str, str] = Field(default_factory=dict)
+    """Labels of the PodMonitor, e.g. the one Prometheus selects on"""
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> PodMonitorSpec:
@@ -83,22 +127,64 @@ def _millis(duration: str) -> int:
 
 
 class MonitoringSpec(SpecModel):
-    pod_monitor: PodMonitorSpec = Field(default_factory=PodMonitorSpec)
+    """Monitoring of the Heroic pods"""
+
+    pod_monitor: PodMonitorSpec = Field(
+        default_factory=PodMonitorSpec, json_schema_extra=crd_default({})
+    )
+
+
+def _clusterref_rule(section: str) -> Keywords:
+    path = f"self.backends.{section}.elasticsearch"
+    return rule(
+        f"!has(self.backends) || !has(self.backends.{section}) || "
+        f"!has({path}) || !has({path}.clusterRef) || "
+        f"(has(self.elasticsearchClusters) && "
+        f"self.elasticsearchClusters.exists(c, c.name == {path}.clusterRef))",
+        f"backends.{section}.elasticsearch.clusterRef must name an entry of "
+        "spec.elasticsearchClusters",
+        field_path=f".backends.{section}.elasticsearch.clusterRef",
+        reason="FieldValueInvalid",
+    )
 
 
 class HeroicClusterSpec(SpecModel):
-    image: str = Field(min_length=1)
+    """Desired state of the Heroic cluster"""
+
+    model_config = ConfigDict(
+        json_schema_extra=validations(_clusterref_rule("metadata"), _clusterref_rule("suggest"))
+    )
+
+    image: str = Field(min_length=1, max_length=512)
+    """Heroic container image (runs heroic api|consumer|configure)"""
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
-    image_pull_secrets: list[LocalObjectReference] = Field(default_factory=list)
+    """Image pull policy"""
+    image_pull_secrets: list[LocalObjectReference] = Field(default_factory=list, max_length=10)
+    """Pull secrets"""
     paused: bool = False
+    """Stop all changes to children (status still updates)"""
     deletion_policy: Literal["Retain"] = "Retain"
-    config: dict[str, Any] = Field(default_factory=dict)
-    api: ApiSpec = Field(default_factory=ApiSpec)
-    consumers: list[ConsumerGroup] = Field(default_factory=list)
-    backends: Backends = Field(default_factory=Backends)
-    elasticsearch_clusters: list[ElasticsearchCluster] = Field(default_factory=list)
-    configure: ConfigureSpec = Field(default_factory=ConfigureSpec)
-    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
+    """What deleting the HeroicCluster does to backend data: Retain (the only policy) never
+    touches it; Kubernetes children are garbage-collected"""
+    config: Opaque = Field(default_factory=dict)
+    """Extra heroic.yml settings (features, limits, ingestion, cache...); backends and consumers
+    come from the fields above"""
+    api: ApiSpec = Field(default_factory=ApiSpec, json_schema_extra=crd_default({}))
+    consumers: list[ConsumerGroup] = Field(
+        default_factory=list, max_length=20, json_schema_extra=list_map("name")
+    )
+    """Consumer groups"""
+    backends: Backends = Field(default_factory=Backends, json_schema_extra=crd_default({}))
+    elasticsearch_clusters: list[ElasticsearchCluster] = Field(
+        default_factory=list, max_length=10, json_schema_extra=list_map("name")
+    )
+    """Elasticsearch clusters running in Kubernetes"""
+    configure: ConfigureSpec = Field(
+        default_factory=ConfigureSpec, json_schema_extra=crd_default({})
+    )
+    monitoring: MonitoringSpec = Field(
+        default_factory=MonitoringSpec, json_schema_extra=crd_default({})
+    )
 
     @model_validator(mode="after")
     def _cross_field(self) -> HeroicClusterSpec:

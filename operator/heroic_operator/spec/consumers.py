@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from heroic_operator.spec.common import SecretKeyRef, SpecModel, Tier
+from heroic_operator.spec.backends import SHORT_NAME
+from heroic_operator.spec.common import Entry, PodOverrides, SecretKeyRef, SpecModel, Tier
+from heroic_operator.spec.markers import LIST_SET, rule, validations
 
 Schema = Literal["Spotify100", "Spotify100Proto"]
 Write = Literal["metrics", "metadata", "suggest"]
@@ -15,44 +17,86 @@ ALL_WRITES: tuple[Write, ...] = ("metrics", "metadata", "suggest")
 
 
 class KafkaSecretSetting(SpecModel):
-    """A Kafka client setting (``sasl.password``) whose value comes from a Secret."""
+    """A client setting read from a Secret"""
 
-    key: str = Field(min_length=1)
+    key: str = Field(min_length=1, max_length=200)
+    """Client setting, e.g. sasl.password"""
     secret_key_ref: SecretKeyRef
+    """Where the value is"""
 
 
 class KafkaTopicCreation(SpecModel):
-    """Create the group's missing topics in a configure Job (existing ones are left alone);
-    unset numbers mean the broker's defaults."""
+    """Create missing topics in a configure Job (existing topics are never altered); unset
+    numbers mean the broker's defaults"""
 
     partitions: int | None = Field(default=None, ge=1)
+    """Partitions of a new topic"""
     replication_factor: int | None = Field(default=None, ge=1)
+    """Replication factor of a new topic"""
 
 
 class KafkaSource(SpecModel):
-    bootstrap_servers: list[str] = Field(min_length=1)
-    topics: list[str] = Field(min_length=1)
-    group_id: str | None = None
+    """Consume from Kafka"""
+
+    bootstrap_servers: list[Entry] = Field(min_length=1, max_length=64)
+    """Brokers, host:port"""
+    topics: list[Entry] = Field(min_length=1, max_length=64)
+    """Topics"""
+    group_id: str | None = Field(default=None, max_length=200)
+    """Consumer group id (default <cluster>-<group>)"""
     schema_: Schema = Field(default="Spotify100", alias="schema")
+    """Message schema"""
     threads_per_topic: int = Field(default=2, ge=1)
+    """Consumer threads per topic"""
     config: dict[str, str] = Field(default_factory=dict)
-    config_from_secrets: list[KafkaSecretSetting] = Field(default_factory=list)
+    """Further client settings (not secrets)"""
+    config_from_secrets: list[KafkaSecretSetting] = Field(default_factory=list, max_length=20)
+    """Client settings whose values are Secrets"""
     create_topics: KafkaTopicCreation | None = None
 
 
 class PubSubSource(SpecModel):
-    """A Pub/Sub subscription; its ``topic`` cannot change while the subscription name stays."""
+    """Consume from a Pub/Sub subscription (created by the configure Job)"""
 
-    project: str = Field(min_length=1)
-    topic: str = Field(min_length=1)
-    subscription: str = Field(min_length=1)
+    model_config = ConfigDict(
+        json_schema_extra=validations(
+            rule(
+                "self.subscription != oldSelf.subscription || self.topic == oldSelf.topic",
+                "source.pubsub.topic cannot change for an existing subscription (Pub/Sub binds "
+                "a subscription to its topic); also change source.pubsub.subscription to "
+                "consume another topic (the old subscription is left untouched)",
+            )
+        )
+    )
+
+    project: str = Field(min_length=1, max_length=100)
+    """GCP project"""
+    topic: str = Field(min_length=1, max_length=255)
+    """Topic"""
+    subscription: str = Field(min_length=1, max_length=255)
+    """Subscription"""
     schema_: Schema = Field(default="Spotify100", alias="schema")
-    endpoint: str | None = None
+    """Message schema"""
+    endpoint: str | None = Field(default=None, max_length=256)
+    """host:port of a Pub/Sub emulator (tests)"""
     threads_per_subscription: int = Field(default=8, ge=1)
+    """Parallel pulls"""
     credentials_secret_ref: SecretKeyRef | None = None
+    """Service account JSON key (else workload identity / application-default credentials)"""
 
 
 class ConsumerSource(SpecModel):
+    """Where the group reads from: exactly one of kafka and pubsub"""
+
+    model_config = ConfigDict(
+        json_schema_extra=validations(
+            rule(
+                "has(self.kafka) != has(self.pubsub)",
+                "set exactly one of source.kafka and source.pubsub",
+            )
+        )
+    )
+
     kafka: KafkaSource | None = None
     pubsub: PubSubSource | None = None
 
@@ -64,9 +108,20 @@ class ConsumerSource(SpecModel):
 
 
 class ConsumerGroup(Tier):
-    name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$")
+    """A consumer group: one Deployment reading one source"""
+
+    name: str = Field(pattern=SHORT_NAME, max_length=15)
+    """Short name (part of child names)"""
+    pod_template: PodOverrides = Field(default_factory=PodOverrides)
+    """Overrides merged into the consumer pod template"""
     source: ConsumerSource
-    writes: list[Write] = Field(default_factory=lambda: list(ALL_WRITES), min_length=1)
+    writes: list[Write] = Field(
+        default_factory=lambda: list(ALL_WRITES),
+        min_length=1,
+        max_length=3,
+        json_schema_extra=LIST_SET,
+    )
+    """Writes this group performs (default: all three)"""
 
     @model_validator(mode="after")
     def _unique_writes(self) -> ConsumerGroup:

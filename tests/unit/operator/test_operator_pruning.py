@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from heroic_operator.crd_schema import status_schema
 from heroic_operator.reconcile.pruning import prune
 from heroic_operator.reconcile.status import StatusInputs, compute_status
+from heroic_operator.spec.schema import status_schema
 
 STATUS: dict[str, Any] = {
     **compute_status(StatusInputs(generation=2), {}, "2026-01-01T00:00:00Z"),

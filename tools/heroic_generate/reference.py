@@ -1,22 +1,15 @@
-"""Render the HeroicCluster reference (Markdown) from the CRD's openAPIV3Schema.
+"""The HeroicCluster reference (Markdown) rendered from the CRD's openAPIV3Schema.
 
-``python -m heroic_docs.crd_reference`` rewrites ``docs/heroiccluster-reference.md``; a unit test
-fails when the committed file differs from what the CRD says, so the reference cannot drift.
+Written to ``docs/heroiccluster-reference.md`` by ``make generate``; a unit test fails while the
+committed file differs, so the reference cannot drift from the spec models. Pure.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-CRD = REPO_ROOT / "crds" / "heroicclusters.heroic.dev.yaml"
-OUTPUT = REPO_ROOT / "docs" / "heroiccluster-reference.md"
 TABLE_HEADER = "| field | type | required | constraints | description |"
 
 
@@ -69,7 +62,7 @@ def render(crd: Mapping[str, Any]) -> str:
     out = [
         f"# {names['kind']} reference",
         "",
-        f"Generated from `crds/{CRD.name}` by `python -m heroic_docs.crd_reference`; "
+        "Generated from the spec models (operator/heroic_operator/spec/) by `make generate`; "
         "do not edit by hand.",
         "",
         f"Group `{crd['spec']['group']}`, kind `{names['kind']}`, plural `{names['plural']}`"
@@ -101,13 +94,3 @@ def render(crd: Mapping[str, Any]) -> str:
                 ]
                 out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
-
-
-def main() -> int:
-    OUTPUT.write_text(render(yaml.safe_load(CRD.read_text())))
-    print(f"wrote {OUTPUT.relative_to(REPO_ROOT)}", file=sys.stderr)  # noqa: T201 - a CLI
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,1 +1,0 @@
-"""Documentation generated from the project's sources (the CRD schema), kept in sync by a test."""
