@@ -18,6 +18,7 @@ import kopf
 
 from heroic_operator import naming
 from heroic_operator.kube import Kube, connect
+from heroic_operator.process.changes import ChangeFilter
 from heroic_operator.process.controller import Controller
 from heroic_operator.process.handlers import build_registry, configure_settings
 from heroic_operator.process.leader import LeaseElector
@@ -68,7 +69,8 @@ class Operator:
         self.loop = asyncio.get_running_loop()
         self._kopf_ready = asyncio.Event()
         kube = self.kube = await connect(self.config.kubeconfig, naming.FIELD_MANAGER)
-        self.reconciler = Reconciler(kube)
+        changes = ChangeFilter()
+        self.reconciler = Reconciler(kube, on_written=changes.written)
         controller = self.controller = Controller(
             self.reconciler, workers=self.config.workers, resync=self.config.resync_seconds
         )
@@ -83,7 +85,7 @@ class Operator:
         self.started.set()
         try:
             await kopf.operator(
-                registry=build_registry(controller, make_login(self.config.kubeconfig)),
+                registry=build_registry(controller, make_login(self.config.kubeconfig), changes),
                 settings=configure_settings(kopf.OperatorSettings()),
                 clusterwide=not self.config.namespaces,
                 namespaces=self.config.namespaces,

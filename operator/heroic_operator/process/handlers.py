@@ -12,6 +12,7 @@ from typing import Any
 import kopf
 
 from heroic_operator import naming
+from heroic_operator.process.changes import ChangeFilter
 from heroic_operator.process.controller import Controller
 from heroic_operator.process.login import LoginFn
 
@@ -41,9 +42,12 @@ def configure_settings(settings: kopf.OperatorSettings) -> kopf.OperatorSettings
     return settings
 
 
-def build_registry(controller: Controller, login: LoginFn) -> kopf.OperatorRegistry:
-    """A registry whose handlers only enqueue work."""
+def build_registry(
+    controller: Controller, login: LoginFn, changes: ChangeFilter | None = None
+) -> kopf.OperatorRegistry:
+    """A registry whose handlers only enqueue work, and only for news (see ``changes``)."""
     registry = kopf.OperatorRegistry()
+    changes = changes if changes is not None else ChangeFilter()
 
     @kopf.on.login(registry=registry)
     def on_login(**kwargs: Any) -> kopf.ConnectionInfo | None:
@@ -51,17 +55,30 @@ def build_registry(controller: Controller, login: LoginFn) -> kopf.OperatorRegis
 
     @kopf.on.event(naming.GROUP, naming.VERSION, naming.PLURAL, registry=registry)
     async def on_cluster_event(
-        *, event: kopf.RawEvent, namespace: str | None, name: str, **_: Any
+        *, event: kopf.RawEvent, body: kopf.Body, namespace: str | None, name: str, **_: Any
     ) -> None:
         key = (namespace or "", name)
         if event.get("type") == "DELETED":
+            changes.forget(body)
             controller.forget(key)
-        else:
+        elif changes.cluster_changed(body):
             controller.enqueue(key)
 
-    async def on_child_event(*, namespace: str | None, labels: kopf.Labels, **_: Any) -> None:
+    async def on_child_event(
+        *,
+        event: kopf.RawEvent,
+        body: kopf.Body,
+        namespace: str | None,
+        labels: kopf.Labels,
+        **_: Any,
+    ) -> None:
         instance = labels.get(naming.LABEL_INSTANCE)
-        if instance and namespace:
+        if not instance or not namespace:
+            return
+        if event.get("type") == "DELETED":
+            changes.forget(body)
+            controller.enqueue((namespace, instance))
+        elif changes.child_changed(body):
             controller.enqueue((namespace, instance))
 
     for resource in CHILD_RESOURCES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -31,9 +31,13 @@ Owner = Cluster | ClusterRef
 class Applier:
     """The write side of reconciles through one ``Kube``; counts its own writes."""
 
-    def __init__(self, kube: Kube) -> None:
+    def __init__(
+        self, kube: Kube, on_written: Callable[[Mapping[str, Any]], None] | None = None
+    ) -> None:
         self.kube = kube
         self.writes: Counter[str] = Counter()
+        #: Told of every child as the API server stored it (so its watch event is not news).
+        self.on_written = on_written
 
     @property
     def total_writes(self) -> int:
@@ -82,7 +86,10 @@ class Applier:
         """Server-side apply of our fields (``force``: we own exactly what we send)."""
         kind, meta = obj["kind"], obj["metadata"]
         what = f"{kind} {meta['namespace']}/{meta['name']}"
-        return await self._counted("apply", kind, what, self.kube.apply(obj))
+        stored = await self._counted("apply", kind, what, self.kube.apply(obj))
+        if self.on_written is not None:
+            self.on_written(stored)
+        return stored
 
     async def delete(self, kind: str, namespace: str, name: str) -> None:
         await self._counted(

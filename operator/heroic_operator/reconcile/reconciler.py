@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import kopf
 
@@ -47,9 +48,10 @@ class Reconciler:
         kube: Kube,
         clock: Callable[[], datetime] = utc_now,
         version: str | None = None,
+        on_written: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         self.observer = Observer(kube, clock)
-        self.applier = Applier(kube)
+        self.applier = Applier(kube, on_written)
         self.clock = clock
         self.version = version or operator_version()
         self._unstorable_warned: set[str] = set()
