@@ -11,6 +11,7 @@ skipping the models' deserialisation is most of a request's CPU. Nothing here de
 from __future__ import annotations
 
 import os
+import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
@@ -170,4 +171,17 @@ async def connect(kubeconfig: str | None = None, field_manager: str | None = Non
     else:
         await aio_config.load_kube_config(client_configuration=configuration, persist_config=False)
     api = aio_client.ApiClient(configuration)
+    _without_environment_lookups(api)
     return Kube(api, field_manager or naming.FIELD_MANAGER)
+
+
+def _without_environment_lookups(api: aio_client.ApiClient) -> None:
+    """The client's aiohttp session trusts the environment, so every request reads ~/.netrc and
+    the proxy variables in a worker thread: a fifth of a reconcile's CPU. Where no proxy is
+    configured there is nothing to find, so the session stops looking (aiohttp has no public
+    switch after construction; ``_trust_env`` is what its constructor sets)."""
+    if urllib.request.getproxies():
+        return
+    session = getattr(getattr(api, "rest_client", None), "pool_manager", None)
+    if isinstance(session, aiohttp.ClientSession):
+        session._trust_env = False
