@@ -3,5 +3,14 @@
 from heroic_operator.kube.client import Kube, connect
 from heroic_operator.kube.errors import ApiRequestError
 from heroic_operator.kube.resources import RESOURCES, Resource, resource
+from heroic_operator.kube.store import Store
 
-__all__ = ["RESOURCES", "ApiRequestError", "Kube", "Resource", "connect", "resource"]
+__all__ = [
+    "RESOURCES",
+    "ApiRequestError",
+    "Kube",
+    "Resource",
+    "Store",
+    "connect",
+    "resource",
+]

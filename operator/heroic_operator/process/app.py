@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import kopf
 
 from heroic_operator import naming
-from heroic_operator.kube import Kube, connect
+from heroic_operator.kube import Kube, Store, connect
 from heroic_operator.process.changes import ChangeFilter
 from heroic_operator.process.controller import Controller
 from heroic_operator.process.handlers import build_registry, configure_settings
@@ -69,8 +69,8 @@ class Operator:
         self.loop = asyncio.get_running_loop()
         self._kopf_ready = asyncio.Event()
         kube = self.kube = await connect(self.config.kubeconfig, naming.FIELD_MANAGER)
-        changes = ChangeFilter()
-        self.reconciler = Reconciler(kube, on_written=changes.written)
+        changes, store = ChangeFilter(), Store()
+        self.reconciler = Reconciler(kube, store=store, on_written=changes.written)
         controller = self.controller = Controller(
             self.reconciler, workers=self.config.workers, resync=self.config.resync_seconds
         )
@@ -85,7 +85,9 @@ class Operator:
         self.started.set()
         try:
             await kopf.operator(
-                registry=build_registry(controller, make_login(self.config.kubeconfig), changes),
+                registry=build_registry(
+                    controller, make_login(self.config.kubeconfig), changes, store
+                ),
                 settings=configure_settings(kopf.OperatorSettings()),
                 clusterwide=not self.config.namespaces,
                 namespaces=self.config.namespaces,

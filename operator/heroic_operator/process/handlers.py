@@ -12,6 +12,7 @@ from typing import Any
 import kopf
 
 from heroic_operator import naming
+from heroic_operator.kube import Store
 from heroic_operator.process.changes import ChangeFilter
 from heroic_operator.process.controller import Controller
 from heroic_operator.process.login import LoginFn
@@ -58,11 +59,16 @@ def configure_settings(settings: kopf.OperatorSettings) -> kopf.OperatorSettings
 
 
 def build_registry(
-    controller: Controller, login: LoginFn, changes: ChangeFilter | None = None
+    controller: Controller,
+    login: LoginFn,
+    changes: ChangeFilter | None = None,
+    store: Store | None = None,
 ) -> kopf.OperatorRegistry:
-    """A registry whose handlers only enqueue work, and only for news (see ``changes``)."""
+    """A registry whose handlers keep the watch cache (``store``) and enqueue work, only for
+    news (see ``changes``)."""
     registry = kopf.OperatorRegistry()
     changes = changes if changes is not None else ChangeFilter()
+    store = store if store is not None else Store()
 
     @kopf.on.login(registry=registry)
     def on_login(**kwargs: Any) -> kopf.ConnectionInfo | None:
@@ -73,10 +79,14 @@ def build_registry(
         *, event: kopf.RawEvent, body: kopf.Body, namespace: str | None, name: str, **_: Any
     ) -> None:
         key = (namespace or "", name)
+        obj = event.get("object") or {}
         if event.get("type") == "DELETED":
+            store.forget_cluster(*key)
             changes.forget(body)
             controller.forget(key)
-        elif changes.cluster_changed(body):
+            return
+        store.put(obj)
+        if changes.cluster_changed(body):
             controller.enqueue(key)
 
     async def on_child_event(
@@ -90,10 +100,14 @@ def build_registry(
         instance = labels.get(naming.LABEL_INSTANCE)
         if not instance or not namespace:
             return
+        obj = event.get("object") or {}
         if event.get("type") == "DELETED":
+            store.delete(obj)
             changes.forget(body)
             controller.enqueue((namespace, instance))
-        elif changes.child_changed(body):
+            return
+        store.put(obj)
+        if changes.child_changed(body):
             controller.enqueue((namespace, instance))
 
     for resource in CHILD_RESOURCES:

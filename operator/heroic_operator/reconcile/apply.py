@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from heroic_operator import metrics, naming
 from heroic_operator.errors import InvalidSpec, KubernetesError
-from heroic_operator.kube import ApiRequestError, Kube
+from heroic_operator.kube import ApiRequestError, Kube, Store
 from heroic_operator.reconcile.plan import ChildWrite, Event, JobStep, Plan
 from heroic_operator.spec import Cluster, ClusterRef
 
@@ -32,9 +32,14 @@ class Applier:
     """The write side of reconciles through one ``Kube``; counts its own writes."""
 
     def __init__(
-        self, kube: Kube, on_written: Callable[[Mapping[str, Any]], None] | None = None
+        self,
+        kube: Kube,
+        store: Store | None = None,
+        on_written: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         self.kube = kube
+        #: The watch cache: holds what we wrote, as the API server stored it.
+        self.store = store
         self.writes: Counter[str] = Counter()
         #: Told of every child as the API server stored it (so its watch event is not news).
         self.on_written = on_written
@@ -87,6 +92,8 @@ class Applier:
         kind, meta = obj["kind"], obj["metadata"]
         what = f"{kind} {meta['namespace']}/{meta['name']}"
         stored = await self._counted("apply", kind, what, self.kube.apply(obj))
+        if self.store is not None:
+            self.store.put(stored)
         if self.on_written is not None:
             self.on_written(stored)
         return stored
@@ -95,6 +102,8 @@ class Applier:
         await self._counted(
             "delete", kind, f"{kind} {namespace}/{name}", self.kube.delete(kind, name, namespace)
         )
+        if self.store is not None:
+            self.store.discard(kind, namespace, name)
 
     async def status(self, cluster: Owner, status: Mapping[str, Any]) -> None:
         """Server-side apply of the whole status (fields we no longer send are removed)."""

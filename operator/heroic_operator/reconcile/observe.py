@@ -21,7 +21,7 @@ from typing import Any
 from heroic_operator import naming
 from heroic_operator.desired.components import render_cluster
 from heroic_operator.errors import DependencyNotReady, KubernetesError
-from heroic_operator.kube import ApiRequestError, Kube
+from heroic_operator.kube import ApiRequestError, Kube, Store
 from heroic_operator.spec import Cluster, SecretKeyRef
 
 #: Kinds of children, in the order they are applied; Jobs are created, never re-applied.
@@ -103,18 +103,38 @@ def needs_pods(job: Object) -> bool:
 
 
 class Observer:
-    """The read side of reconciles through one ``Kube``; ``clock`` is injectable for tests."""
+    """The read side of reconciles through one ``Kube``; ``clock`` is injectable for tests.
 
-    def __init__(self, kube: Kube, clock: Callable[[], datetime] = utc_now) -> None:
+    With a ``store`` (the watch cache), the cluster and its children are read from it, and the
+    children are listed from the API only on a cluster's first reconcile in this process and
+    when the last listing is older than ``max_age`` seconds."""
+
+    def __init__(
+        self,
+        kube: Kube,
+        clock: Callable[[], datetime] = utc_now,
+        store: Store | None = None,
+        max_age: float = 300.0,
+    ) -> None:
         self.kube = kube
         self.clock = clock
+        self.store = store
+        self.max_age = max_age
         self._schema: tuple[float, Object | None] | None = None
+        self._unavailable: dict[tuple[str, str], dict[str, str]] = {}
 
-    async def cluster(self, namespace: str, name: str) -> dict[str, Any] | None:
+    async def cluster(self, namespace: str, name: str) -> Mapping[str, Any] | None:
+        if self.store is not None:
+            cached = self.store.get(naming.KIND, namespace, name)
+            if cached is not None:
+                return cached
         try:
-            return await self.kube.find(naming.KIND, name, namespace)
+            body = await self.kube.find(naming.KIND, name, namespace)
         except ApiRequestError as exc:
             raise api_error(f"get {naming.KIND} {namespace}/{name}", exc) from None
+        if body is not None and self.store is not None:
+            self.store.put(body)
+        return body
 
     async def snapshot(self, cluster: Cluster, *, paused: bool = False) -> Snapshot:
         """The children, and unless ``paused`` the Secrets' hashes and failed Jobs' pods."""
@@ -136,6 +156,20 @@ class Observer:
 
     async def children(self, cluster: Cluster) -> Children:
         """Every child of every managed kind, selected by our instance/managed-by labels."""
+        key = (cluster.namespace, cluster.name)
+        if self.store is not None and not self._unavailable.get(key):
+            # a kind found unavailable (a CRD not installed yet) is looked for again every time
+            age = self.store.listed_age(*key)
+            if age is not None and age < self.max_age:
+                return Children.of(self.store.children(*key))
+        children = await self.list_children(cluster)
+        self._unavailable[key] = dict(children.unavailable)
+        if self.store is not None:
+            self.store.replace_children(*key, children.all())
+        return children
+
+    async def list_children(self, cluster: Cluster) -> Children:
+        """The children as the API lists them now."""
         labels = {naming.LABEL_INSTANCE: cluster.name, naming.LABEL_MANAGED_BY: naming.MANAGED_BY}
         unavailable: dict[str, str] = {}
 

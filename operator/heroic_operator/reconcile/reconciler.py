@@ -20,7 +20,7 @@ import kopf
 
 from heroic_operator import metrics
 from heroic_operator.errors import DependencyNotReady, InvalidSpec, KubernetesError
-from heroic_operator.kube import Kube
+from heroic_operator.kube import Kube, Store
 from heroic_operator.reconcile.apply import Applier
 from heroic_operator.reconcile.observe import Observer, utc_now
 from heroic_operator.reconcile.plan import Event, Plan, plan_cluster, plan_error, plan_paused
@@ -41,17 +41,19 @@ class Result:
 
 class Reconciler:
     """Reconciles clusters through one ``Kube``; ``clock`` is injectable for tests, ``version``
-    is the operator version recorded in ``status.operator`` (see ``upgrade``)."""
+    is the operator version recorded in ``status.operator`` (see ``upgrade``), ``store`` the
+    watch cache reads go to (without one every reconcile reads from the API)."""
 
     def __init__(
         self,
         kube: Kube,
         clock: Callable[[], datetime] = utc_now,
         version: str | None = None,
+        store: Store | None = None,
         on_written: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
-        self.observer = Observer(kube, clock)
-        self.applier = Applier(kube, on_written)
+        self.observer = Observer(kube, clock, store)
+        self.applier = Applier(kube, store, on_written)
         self.clock = clock
         self.version = version or operator_version()
         self._unstorable_warned: set[str] = set()

@@ -1,0 +1,111 @@
+"""A cache of the objects the operator watches, fed by watch events and by the operator's own
+writes, so that a reconcile reads its cluster and children without a request (the informer cache
+of client-go, in miniature).
+
+A newer object never gives way to an older one: an event that arrives after the operator's own
+write carried a later version is dropped (``resourceVersion`` compared as the etcd revision it
+is; an opaque one is trusted). Deletions remove. The cache is never the only truth: a cluster's
+children are listed from the API on its first reconcile in this process and again after
+``max_age`` seconds (``Observer``), which also forgets children whose deletion was missed while
+a watch reconnected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from heroic_operator import naming
+
+Key = tuple[str, str, str]
+Object = Mapping[str, Any]
+
+
+def _key(obj: Object) -> Key:
+    meta = obj.get("metadata") or {}
+    return (str(obj.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name")))
+
+
+def _version(obj: Object) -> int | None:
+    value = (obj.get("metadata") or {}).get("resourceVersion")
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _instance(obj: Object) -> str | None:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    value = labels.get(naming.LABEL_INSTANCE)
+    return str(value) if value else None
+
+
+class Store:
+    def __init__(self) -> None:
+        self._objects: dict[Key, Object] = {}
+        #: (namespace, instance) -> keys of that cluster's children.
+        self._children: dict[tuple[str, str], set[Key]] = {}
+        #: (namespace, cluster) -> monotonic time of the last full listing of its children.
+        self._listed: dict[tuple[str, str], float] = {}
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def put(self, obj: Object) -> None:
+        """Keep ``obj`` unless a newer version of it is already here."""
+        key = _key(obj)
+        old = self._objects.get(key)
+        if old is not None:
+            new_version, old_version = _version(obj), _version(old)
+            if new_version is not None and old_version is not None and new_version < old_version:
+                return
+            self._unindex(key, old)
+        self._objects[key] = obj
+        instance = _instance(obj)
+        if instance is not None and key[0] != naming.KIND:
+            self._children.setdefault((key[1], instance), set()).add(key)
+
+    def delete(self, obj: Object) -> None:
+        self.discard(*_key(obj))
+
+    def discard(self, kind: str, namespace: str, name: str) -> None:
+        key = (kind, namespace, name)
+        old = self._objects.pop(key, None)
+        if old is not None:
+            self._unindex(key, old)
+
+    def _unindex(self, key: Key, old: Object) -> None:
+        instance = _instance(old)
+        if instance is not None:
+            keys = self._children.get((key[1], instance))
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._children[(key[1], instance)]
+
+    def get(self, kind: str, namespace: str, name: str) -> Object | None:
+        return self._objects.get((kind, namespace, name))
+
+    def children(self, namespace: str, cluster: str) -> list[Object]:
+        keys = self._children.get((namespace, cluster), ())
+        return [self._objects[k] for k in keys]
+
+    def listed_age(self, namespace: str, cluster: str) -> float | None:
+        """Seconds since the cluster's children were last listed in full (``None``: never)."""
+        listed = self._listed.get((namespace, cluster))
+        return None if listed is None else time.monotonic() - listed
+
+    def replace_children(self, namespace: str, cluster: str, items: Iterable[Object]) -> None:
+        """A full listing: what it has is kept (newest wins), what it lacks is gone."""
+        items = list(items)
+        fresh = {_key(o) for o in items}
+        for stale in [self._objects[k] for k in self._children.get((namespace, cluster), ())]:
+            if _key(stale) not in fresh:
+                self.delete(stale)
+        for obj in items:
+            self.put(obj)
+        self._listed[(namespace, cluster)] = time.monotonic()
+
+    def forget_cluster(self, namespace: str, cluster: str) -> None:
+        self._listed.pop((namespace, cluster), None)
+        body = self._objects.get((naming.KIND, namespace, cluster))
+        if body is not None:
+            self.delete(body)
