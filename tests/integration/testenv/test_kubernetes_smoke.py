@@ -96,7 +96,7 @@ def test_custom_resource_round_trip_and_watch(client: DynamicClient, namespace: 
     crds = _kind(client, "apiextensions.k8s.io/v1", "CustomResourceDefinition")
     crds.create(body=crd, field_manager=MANAGER)
     try:
-        # Named like lightkube's generic resources, without waiting for discovery.
+        # Named by group, version and plural, without waiting for discovery.
         widget = Resource(
             prefix="apis",
             group=group,
