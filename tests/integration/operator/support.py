@@ -239,10 +239,8 @@ def reconcile_now(operator: Operator, namespace: str, name: str, times: int = 1)
     for _ in range(times):
         before = operator.controller.reconciles[key]
         operator.request_reconcile(namespace, name)
-        wait_for(
-            f"a reconcile of {namespace}/{name}",
-            lambda before=before: (
-                operator.controller is not None and operator.controller.reconciles[key] > before
-            ),
-            20,
-        )
+
+        def ran(before: int = before) -> bool:
+            return operator.controller is not None and operator.controller.reconciles[key] > before
+
+        wait_for(f"a reconcile of {namespace}/{name}", ran, 20)

@@ -65,7 +65,7 @@ def _template(labels: dict[str, str]) -> dict[str, Any]:
 
 def test_custom_resource_round_trip_and_watch(client: DynamicClient, namespace: str) -> None:
     group = f"smoke{uuid.uuid4().hex[:6]}.example.com"
-    crd = {
+    crd: dict[str, Any] = {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {"name": f"widgets.{group}"},
