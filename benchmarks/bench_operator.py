@@ -29,21 +29,36 @@ from typing import Any
 
 import httpx
 import yaml
-from lightkube import ApiError, Client, KubeConfig
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
-from lightkube.resources.apps_v1 import Deployment
-from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import ConfigMap, Namespace, Secret, Service
-from lightkube.types import PatchType
+from kubernetes import config as kube_config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient
 
-from heroic_operator.reconcile.apply import HeroicClusterResource
+from heroic_operator import naming
 from heroic_testenv.runner import ensure
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "operator" / "input"
 MANAGER = "heroic-bench"
 POLL = 0.05
+MERGE_PATCH = "application/merge-patch+json"
+# (apiVersion, kind) of what the benchmark reads and writes.
+CLUSTER = (naming.API_VERSION, naming.KIND)
+CRD = ("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+NAMESPACE = ("v1", "Namespace")
+SECRET = ("v1", "Secret")
+CONFIG_MAP = ("v1", "ConfigMap")
+SERVICE = ("v1", "Service")
+DEPLOYMENT = ("apps/v1", "Deployment")
+JOB = ("batch/v1", "Job")
+
+
+def api(client: DynamicClient, kind: tuple[str, str]) -> Any:
+    """The API resource of an (apiVersion, kind), found by discovery."""
+    return client.resources.get(api_version=kind[0], kind=kind[1])
+
+
+def selector(labels: dict[str, str]) -> str:
+    return ",".join(f"{key}={value}" for key, value in labels.items())
 
 
 def wait(check: Callable[[], bool], timeout: float = 120.0) -> float:
@@ -69,24 +84,22 @@ def load(name: str, metadata_name: str) -> dict[str, Any]:
 
 
 class Bench:
-    def __init__(self, client: Client, namespace: str, port: int) -> None:
+    def __init__(self, client: DynamicClient, namespace: str, port: int) -> None:
         self.client = client
         self.namespace = namespace
         self.port = port
 
     def apply(self, body: dict[str, Any]) -> None:
-        self.client.patch(
-            HeroicClusterResource,
-            body["metadata"]["name"],
-            body,
+        api(self.client, CLUSTER).server_side_apply(
+            body=body,
+            name=body["metadata"]["name"],
             namespace=self.namespace,
-            patch_type=PatchType.APPLY,
             field_manager=MANAGER,
-            force=True,
+            force_conflicts=True,
         )
 
     def ready(self, name: str) -> bool:
-        obj = self.client.get(HeroicClusterResource, name, namespace=self.namespace).to_dict()
+        obj = api(self.client, CLUSTER).get(name=name, namespace=self.namespace).to_dict()
         status = obj.get("status") or {}
         return status.get("observedGeneration") == obj["metadata"]["generation"] and any(
             c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions") or []
@@ -94,7 +107,7 @@ class Bench:
 
     def all_ready(self, names: list[str]) -> bool:
         ready = 0
-        for obj in self.client.list(HeroicClusterResource, namespace=self.namespace):
+        for obj in api(self.client, CLUSTER).get(namespace=self.namespace).items:
             conditions = (obj.to_dict().get("status") or {}).get("conditions") or []
             if obj.metadata.name in names and any(
                 c["type"] == "Ready" and c["status"] == "True" for c in conditions
@@ -102,20 +115,27 @@ class Bench:
                 ready += 1
         return ready == len(names)
 
-    def count(self, resource: Any) -> int:
-        labels: dict[str, Any] = {"app.kubernetes.io/managed-by": "heroic-operator"}
-        return len(list(self.client.list(resource, namespace=self.namespace, labels=labels)))
+    def count(self, kind: tuple[str, str]) -> int:
+        labels = {"app.kubernetes.io/managed-by": "heroic-operator"}
+        found = api(self.client, kind).get(
+            namespace=self.namespace, label_selector=selector(labels)
+        )
+        return len(found.items)
 
     def children_created(self, deployments: int, services: int, config_maps: int) -> bool:
         return (
-            self.count(Deployment) >= deployments
-            and self.count(Service) >= services
-            and self.count(ConfigMap) >= config_maps
+            self.count(DEPLOYMENT) >= deployments
+            and self.count(SERVICE) >= services
+            and self.count(CONFIG_MAP) >= config_maps
         )
 
     def deployments_available(self, name: str) -> bool:
-        labels: dict[str, Any] = {"app.kubernetes.io/instance": name}
-        deployments = list(self.client.list(Deployment, namespace=self.namespace, labels=labels))
+        labels = {"app.kubernetes.io/instance": name}
+        deployments = (
+            api(self.client, DEPLOYMENT)
+            .get(namespace=self.namespace, label_selector=selector(labels))
+            .items
+        )
         return bool(deployments) and all(
             d.status is not None
             and d.spec is not None
@@ -125,8 +145,12 @@ class Bench:
         )
 
     def jobs_complete(self, name: str, expected: int) -> bool:
-        labels: dict[str, Any] = {"app.kubernetes.io/instance": name}
-        jobs = list(self.client.list(Job, namespace=self.namespace, labels=labels))
+        labels = {"app.kubernetes.io/instance": name}
+        jobs = (
+            api(self.client, JOB)
+            .get(namespace=self.namespace, label_selector=selector(labels))
+            .items
+        )
         done = [
             j
             for j in jobs
@@ -157,21 +181,25 @@ def memory(pid: int) -> dict[str, str]:
     return fields
 
 
-def setup(client: Client) -> str:
+def setup(client: DynamicClient) -> str:
     crd = yaml.safe_load((ROOT / "crds" / "heroicclusters.heroic.dev.yaml").read_text())
-    client.patch(
-        CustomResourceDefinition,
-        crd["metadata"]["name"],
-        crd,
-        patch_type=PatchType.APPLY,
-        field_manager=MANAGER,
-        force=True,
+    api(client, CRD).server_side_apply(
+        body=crd, name=crd["metadata"]["name"], field_manager=MANAGER, force_conflicts=True
     )
     namespace = f"heroic-bench-{uuid.uuid4().hex[:6]}"
-    client.create(Namespace(metadata=ObjectMeta(name=namespace)))
-    client.create(
-        Secret(metadata=ObjectMeta(name="cassandra-credentials"), stringData={"password": "pw"}),
+    api(client, NAMESPACE).create(
+        body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+        field_manager=MANAGER,
+    )
+    api(client, SECRET).create(
+        body={
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "cassandra-credentials"},
+            "stringData": {"password": "pw"},
+        },
         namespace=namespace,
+        field_manager=MANAGER,
     )
     return namespace
 
@@ -199,7 +227,7 @@ def single(bench: Bench) -> None:
 
 def many(bench: Bench, count: int, pid: int) -> list[str]:
     names = [f"c{i:03d}" for i in range(count)]
-    base = bench.count(Deployment), bench.count(Service), bench.count(ConfigMap)
+    base = bench.count(DEPLOYMENT), bench.count(SERVICE), bench.count(CONFIG_MAP)
     reconciles = bench.metric("heroic_operator_reconciles_total")
     seconds = bench.metric("heroic_operator_reconcile_duration_seconds_sum")
     cpu = cpu_seconds(pid)
@@ -232,12 +260,12 @@ def steady_writes(bench: Bench, names: list[str]) -> None:
     reconciles = bench.metric("heroic_operator_reconciles_total")
     stamp = str(time.time())
     for name in names:
-        bench.client.patch(
-            HeroicClusterResource,
-            name,
-            {"metadata": {"annotations": {"bench/touch": stamp}}},
+        api(bench.client, CLUSTER).patch(
+            body={"metadata": {"annotations": {"bench/touch": stamp}}},
+            name=name,
             namespace=bench.namespace,
-            patch_type=PatchType.MERGE,
+            content_type=MERGE_PATCH,
+            field_manager=MANAGER,
         )
     wait(lambda: bench.metric("heroic_operator_reconciles_total") >= reconciles + len(names))
     time.sleep(1)
@@ -254,7 +282,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
     ensure(["kubernetes"])
-    client = Client(KubeConfig.from_file(os.environ["KUBECONFIG"]), field_manager=MANAGER)
+    client = DynamicClient(kube_config.new_client_from_config(config_file=os.environ["KUBECONFIG"]))
     namespace = setup(client)
     port = free_port()
     operator = subprocess.Popen(
@@ -287,7 +315,7 @@ def main() -> int:
     finally:
         operator.terminate()
         operator.wait(30)
-        client.delete(Namespace, namespace)
+        api(client, NAMESPACE).delete(name=namespace)
     return 0
 
 
@@ -296,7 +324,7 @@ def _answers(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
     except httpx.HTTPError:
         return False
-    except ApiError:
+    except ApiException:
         return False
 
 

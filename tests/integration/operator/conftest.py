@@ -9,52 +9,56 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from lightkube import Client, KubeConfig
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
-from lightkube.resources.core_v1 import Namespace
+from kubernetes.dynamic import DynamicClient
 
 from heroic_operator.process.app import Operator, OperatorConfig
 from tests.integration.operator.support import (
+    CRD_API_VERSION,
     CRD_FILE,
-    MANAGER,
     apply_crd,
+    create_object,
+    delete_object,
+    dynamic_client,
+    get_object,
     running_operator,
     wait_for,
 )
 
 
 @pytest.fixture(scope="session")
-def client() -> Client:
-    return Client(KubeConfig.from_file(os.environ["KUBECONFIG"]), field_manager=MANAGER)
+def client() -> Iterator[DynamicClient]:
+    dynamic = dynamic_client()
+    yield dynamic
+    dynamic.client.close()
 
 
 @pytest.fixture(scope="session")
-def crd(client: Client) -> str:
+def crd(client: DynamicClient) -> str:
     """The HeroicCluster CRD from crds/, applied server-side and Established."""
     body = yaml.safe_load(CRD_FILE.read_text())
     name = body["metadata"]["name"]
     apply_crd(client, body)
 
     def established() -> bool:
-        conditions = client.get(CustomResourceDefinition, name).status.conditions or []
+        found = get_object(client, CRD_API_VERSION, "CustomResourceDefinition", name)
+        conditions = found.status.conditions or []
         return any(c.type == "Established" and c.status == "True" for c in conditions)
 
     wait_for("CRD Established", established)
     return str(name)
 
 
-def make_namespace(client: Client, prefix: str) -> str:
+def make_namespace(client: DynamicClient, prefix: str) -> str:
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    client.create(Namespace(metadata=ObjectMeta(name=name)))
+    create_object(client, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     return name
 
 
 @pytest.fixture(scope="module")
-def namespace(client: Client, crd: str) -> Iterator[str]:
+def namespace(client: DynamicClient, crd: str) -> Iterator[str]:
     name = make_namespace(client, "heroic-op")
     yield name
-    client.delete(Namespace, name)
+    delete_object(client, "v1", "Namespace", name)
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,13 @@
-"""Helpers for the operator's integration tests: a HeroicCluster client, manifests from
-tests/data/operator, waiting with timeouts, and the operator running in a thread."""
+"""Helpers for the operator's integration tests: a client of the official Kubernetes client
+(its ``DynamicClient``, objects named by apiVersion and kind), manifests from tests/data/operator,
+waiting with timeouts, and the operator running in a thread."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,23 +17,116 @@ from typing import Any
 
 import pytest
 import yaml
-from lightkube import ApiError, Client
-from lightkube.generic_resource import create_namespaced_resource
-from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
-from lightkube.types import PatchType
+from kubernetes import config as kube_config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient
 
-from heroic_operator import naming as _naming
+from heroic_operator import naming
 from heroic_operator.process.app import Operator, OperatorConfig
-
-HeroicClusterResource = create_namespaced_resource(
-    _naming.GROUP, _naming.VERSION, _naming.KIND, _naming.PLURAL
-)
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data" / "operator"
 CRD_FILE = ROOT / "crds" / "heroicclusters.heroic.dev.yaml"
 RBAC_FILE = ROOT / "operator" / "rbac" / "rbac.yaml"
 MANAGER = "heroic-tests"
+CRD_API_VERSION = "apiextensions.k8s.io/v1"
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def dynamic_client(kubeconfig: str | None = None) -> DynamicClient:
+    """A client for any apiVersion and kind, from a kubeconfig file (default ``$KUBECONFIG``)."""
+    api = kube_config.new_client_from_config(config_file=kubeconfig or os.environ["KUBECONFIG"])
+    return DynamicClient(api)
+
+
+def resource(client: DynamicClient, api_version: str, kind: str) -> Any:
+    """The API resource of ``kind`` in ``api_version``, found by discovery."""
+    return client.resources.get(api_version=api_version, kind=kind)
+
+
+def get_object(
+    client: DynamicClient, api_version: str, kind: str, name: str, namespace: str | None = None
+) -> Any:
+    """One object, with attribute access to its fields (``obj.metadata.name``)."""
+    return resource(client, api_version, kind).get(name=name, namespace=namespace)
+
+
+def _selector(terms: dict[str, str] | None) -> str | None:
+    return ",".join(f"{key}={value}" for key, value in terms.items()) if terms else None
+
+
+def list_kind(
+    client: DynamicClient,
+    api_version: str,
+    kind: str,
+    namespace: str | None = None,
+    *,
+    labels: dict[str, str] | None = None,
+    fields: dict[str, str] | None = None,
+) -> list[Any]:
+    """The objects of one kind (in one namespace), selected by equality of labels and fields."""
+    found = resource(client, api_version, kind).get(
+        namespace=namespace, label_selector=_selector(labels), field_selector=_selector(fields)
+    )
+    return list(found.items)
+
+
+def create_object(client: DynamicClient, body: dict[str, Any], namespace: str | None = None) -> Any:
+    """Create ``body`` (with its apiVersion and kind) as the tests' field manager."""
+    kind = resource(client, body["apiVersion"], body["kind"])
+    return kind.create(body=body, namespace=namespace, field_manager=MANAGER)
+
+
+def delete_object(
+    client: DynamicClient, api_version: str, kind: str, name: str, namespace: str | None = None
+) -> None:
+    resource(client, api_version, kind).delete(name=name, namespace=namespace)
+
+
+def apply_object(
+    client: DynamicClient,
+    body: dict[str, Any],
+    namespace: str | None = None,
+    *,
+    field_manager: str = MANAGER,
+) -> Any:
+    """Server-side apply of ``body`` (with its apiVersion and kind), forcing conflicts."""
+    kind = resource(client, body["apiVersion"], body["kind"])
+    return kind.server_side_apply(
+        body=body,
+        name=body["metadata"]["name"],
+        namespace=namespace,
+        field_manager=field_manager,
+        force_conflicts=True,
+    )
+
+
+def merge_patch(
+    client: DynamicClient,
+    api_version: str,
+    kind: str,
+    name: str,
+    patch: dict[str, Any],
+    *,
+    namespace: str | None = None,
+    field_manager: str = MANAGER,
+) -> Any:
+    """A JSON merge patch (RFC 7386) of one object."""
+    return resource(client, api_version, kind).patch(
+        body=patch,
+        name=name,
+        namespace=namespace,
+        content_type=MERGE_PATCH,
+        field_manager=field_manager,
+    )
+
+
+def api_message(exc: ApiException) -> str:
+    """The message of the Status an API error answered with (``exc.status`` is the HTTP code)."""
+    try:
+        return str(json.loads(exc.body).get("message") or "")
+    except (TypeError, ValueError):
+        return str(exc.body or "")
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -53,42 +149,27 @@ def manifest(name: str, metadata_name: str, **spec: Any) -> dict[str, Any]:
     return body
 
 
-def apply_cluster(client: Client, namespace: str, body: dict[str, Any]) -> None:
-    client.patch(
-        HeroicClusterResource,
-        body["metadata"]["name"],
-        body,
-        namespace=namespace,
-        patch_type=PatchType.APPLY,
-        field_manager=MANAGER,
-        force=True,
-    )
+def apply_cluster(client: DynamicClient, namespace: str, body: dict[str, Any]) -> None:
+    apply_object(client, {"apiVersion": naming.API_VERSION, "kind": naming.KIND, **body}, namespace)
 
 
-def apply_crd(client: Client, body: dict[str, Any]) -> None:
+def apply_crd(client: DynamicClient, body: dict[str, Any]) -> None:
     """Server-side apply of a CRD, as the tests' field manager."""
-    client.patch(
-        CustomResourceDefinition,
-        body["metadata"]["name"],
-        body,
-        patch_type=PatchType.APPLY,
-        field_manager=MANAGER,
-        force=True,
+    apply_object(
+        client, {"apiVersion": CRD_API_VERSION, "kind": "CustomResourceDefinition", **body}
     )
 
 
-def patch_spec(client: Client, namespace: str, name: str, spec: dict[str, Any]) -> None:
-    client.patch(
-        HeroicClusterResource, name, {"spec": spec}, namespace=namespace, patch_type=PatchType.MERGE
-    )
+def patch_spec(client: DynamicClient, namespace: str, name: str, spec: dict[str, Any]) -> None:
+    merge_patch(client, naming.API_VERSION, naming.KIND, name, {"spec": spec}, namespace=namespace)
 
 
-def get_cluster(client: Client, namespace: str, name: str) -> dict[str, Any]:
-    obj = client.get(HeroicClusterResource, name, namespace=namespace)
+def get_cluster(client: DynamicClient, namespace: str, name: str) -> dict[str, Any]:
+    obj = get_object(client, naming.API_VERSION, naming.KIND, name, namespace)
     return obj.to_dict()  # type: ignore[no-any-return]
 
 
-def condition(client: Client, namespace: str, name: str, kind: str) -> dict[str, Any]:
+def condition(client: DynamicClient, namespace: str, name: str, kind: str) -> dict[str, Any]:
     status = get_cluster(client, namespace, name).get("status") or {}
     for cond in status.get("conditions") or []:
         if cond["type"] == kind:
@@ -97,7 +178,7 @@ def condition(client: Client, namespace: str, name: str, kind: str) -> dict[str,
 
 
 def wait_condition(
-    client: Client,
+    client: DynamicClient,
     namespace: str,
     name: str,
     kind: str = "Ready",
@@ -114,11 +195,11 @@ def wait_condition(
     return wait_for(f"{kind}={status} ({reason}) on {namespace}/{name}", check, timeout)  # type: ignore[no-any-return]
 
 
-def exists(client: Client, resource: Any, name: str, namespace: str) -> bool:
+def exists(client: DynamicClient, api_version: str, kind: str, name: str, namespace: str) -> bool:
     try:
-        client.get(resource, name, namespace=namespace)
-    except ApiError as exc:
-        if exc.status.code == 404:
+        get_object(client, api_version, kind, name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
             return False
         raise
     return True
@@ -158,10 +239,8 @@ def reconcile_now(operator: Operator, namespace: str, name: str, times: int = 1)
     for _ in range(times):
         before = operator.controller.reconciles[key]
         operator.request_reconcile(namespace, name)
-        wait_for(
-            f"a reconcile of {namespace}/{name}",
-            lambda before=before: (
-                operator.controller is not None and operator.controller.reconciles[key] > before
-            ),
-            20,
-        )
+
+        def ran(before: int = before) -> bool:
+            return operator.controller is not None and operator.controller.reconciles[key] > before
+
+        wait_for(f"a reconcile of {namespace}/{name}", ran, 20)

@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from lightkube import Client
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.apps_v1 import Deployment, ReplicaSet
-from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import ConfigMap, Event, Secret, Service
+from kubernetes.dynamic import DynamicClient
 
 from heroic_operator.process.app import Operator
 from tests.integration.operator.support import (
     apply_cluster,
+    apply_object,
+    delete_object,
     get_cluster,
+    get_object,
+    list_kind,
     manifest,
     patch_spec,
     reconcile_now,
@@ -29,21 +29,28 @@ CONFIG_HASH = "heroic.dev/config-hash"
 SECRETS_HASH = "heroic.dev/secrets-hash"
 
 
-def _secret(client: Client, namespace: str, name: str, value: str) -> None:
-    client.apply(
-        Secret(metadata=ObjectMeta(name=name, namespace=namespace), stringData={"password": value}),
+def _secret(client: DynamicClient, namespace: str, name: str, value: str) -> None:
+    apply_object(
+        client,
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": namespace},
+            "stringData": {"password": value},
+        },
         field_manager="heroic-tests",
-        force=True,
     )
 
 
-def _jobs(client: Client, namespace: str, cluster: str) -> dict[str, Any]:
+def _jobs(client: DynamicClient, namespace: str, cluster: str) -> dict[str, Any]:
     labels: dict[str, Any] = {"app.kubernetes.io/instance": cluster}
-    return {j.metadata.name: j for j in client.list(Job, namespace=namespace, labels=labels)}
+    return {
+        j.metadata.name: j for j in list_kind(client, "batch/v1", "Job", namespace, labels=labels)
+    }
 
 
-def _template_annotations(client: Client, namespace: str, name: str) -> dict[str, str]:
-    deployment = client.get(Deployment, name, namespace=namespace)
+def _template_annotations(client: DynamicClient, namespace: str, name: str) -> dict[str, str]:
+    deployment = get_object(client, "apps/v1", "Deployment", name, namespace)
     return dict(deployment.spec.template.metadata.annotations or {})
 
 
@@ -52,7 +59,7 @@ def _cassandra(name: str) -> dict[str, Any]:
 
 
 def test_backend_change_runs_a_new_job_then_rolls_out_once(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     _secret(client, namespace, "cassandra-credentials", "s3cret")
     apply_cluster(client, namespace, _cassandra("cass"))
@@ -66,7 +73,7 @@ def test_backend_change_runs_a_new_job_then_rolls_out_once(
     status = get_cluster(client, namespace, "cass")["status"]
     assert wait_condition(client, namespace, "cass", "CassandraConfigured")["reason"] == "Succeeded"
     assert len(status["configure"]["cassandra"]["succeededHashes"]) == 1
-    deployment = client.get(Deployment, "cass-heroic-api", namespace=namespace)
+    deployment = get_object(client, "apps/v1", "Deployment", "cass-heroic-api", namespace)
     generation, before = (
         deployment.metadata.generation,
         _template_annotations(client, namespace, "cass-heroic-api"),
@@ -97,15 +104,19 @@ def test_backend_change_runs_a_new_job_then_rolls_out_once(
         ),
         timeout=60,
     )
-    deployment = client.get(Deployment, "cass-heroic-api", namespace=namespace)
+    deployment = get_object(client, "apps/v1", "Deployment", "cass-heroic-api", namespace)
     assert deployment.metadata.generation == generation + 1, "exactly one rollout"
     after = _template_annotations(client, namespace, "cass-heroic-api")
     assert after[CONFIG_HASH] != before[CONFIG_HASH]
-    completed = client.get(Job, new_job.metadata.name, namespace=namespace).status.completionTime
+    completed = get_object(
+        client, "batch/v1", "Job", new_job.metadata.name, namespace
+    ).status.completionTime
     new_rs = max(
-        client.list(
-            ReplicaSet,
-            namespace=namespace,
+        list_kind(
+            client,
+            "apps/v1",
+            "ReplicaSet",
+            namespace,
             labels={"app.kubernetes.io/component": "api", "app.kubernetes.io/instance": "cass"},
         ),
         key=lambda rs: int(rs.metadata.annotations["deployment.kubernetes.io/revision"]),
@@ -121,14 +132,15 @@ def test_backend_change_runs_a_new_job_then_rolls_out_once(
     ), "the unchanged backend's Job did not run again"
 
 
-def test_job_outcomes_are_events(client: Client, namespace: str, operator: Operator) -> None:
+def test_job_outcomes_are_events(client: DynamicClient, namespace: str, operator: Operator) -> None:
     _secret(client, namespace, "cassandra-credentials", "s3cret")
     apply_cluster(client, namespace, _cassandra("evented"))
     wait_condition(client, namespace, "evented", timeout=60)
     fields = {"involvedObject.name": "evented", "involvedObject.kind": "HeroicCluster"}
 
     def reasons() -> set[str]:
-        return {e.reason or "" for e in client.list(Event, namespace=namespace, fields=fields)}
+        events = list_kind(client, "v1", "Event", namespace, fields=fields)
+        return {e.reason or "" for e in events}
 
     wait_for("Job events", lambda: {"ConfigureJobCreated", "ConfigureSucceeded"} <= reasons())
 
@@ -138,14 +150,14 @@ def _as_time(value: Any) -> datetime:
 
 
 def test_a_succeeded_job_is_not_rerun_after_it_is_deleted(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     _secret(client, namespace, "cassandra-credentials", "s3cret")
     apply_cluster(client, namespace, _cassandra("ttl"))
     wait_condition(client, namespace, "ttl", timeout=60)
     jobs = _jobs(client, namespace, "ttl")
     for name in jobs:  # what ttlSecondsAfterFinished does
-        client.delete(Job, name, namespace=namespace)
+        delete_object(client, "batch/v1", "Job", name, namespace)
     wait_for("Jobs gone", lambda: not _jobs(client, namespace, "ttl"))
     patch_spec(client, namespace, "ttl", {"api": {"replicas": 2}})
     wait_for(
@@ -157,7 +169,7 @@ def test_a_succeeded_job_is_not_rerun_after_it_is_deleted(
 
 
 def test_secret_rotation_rolls_the_pods_once(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     _secret(client, namespace, "rotating", "one")
     body = _cassandra("rotate")
@@ -167,7 +179,7 @@ def test_secret_rotation_rolls_the_pods_once(
     apply_cluster(client, namespace, body)
     wait_condition(client, namespace, "rotate", timeout=60)
     before = _template_annotations(client, namespace, "rotate-heroic-api")[SECRETS_HASH]
-    deployment = client.get(Deployment, "rotate-heroic-api", namespace=namespace)
+    deployment = get_object(client, "apps/v1", "Deployment", "rotate-heroic-api", namespace)
     generation = deployment.metadata.generation
     _secret(client, namespace, "rotating", "two")
     operator.request_reconcile(namespace, "rotate")  # Secrets are read on each (periodic) pass
@@ -181,12 +193,12 @@ def test_secret_rotation_rolls_the_pods_once(
     wait_condition(client, namespace, "rotate", timeout=60)
     operator.request_reconcile(namespace, "rotate")
     wait_condition(client, namespace, "rotate")
-    deployment = client.get(Deployment, "rotate-heroic-api", namespace=namespace)
+    deployment = get_object(client, "apps/v1", "Deployment", "rotate-heroic-api", namespace)
     assert deployment.metadata.generation == generation + 1
 
 
 def test_missing_secret_is_a_condition_then_recovers(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     body = _cassandra("nosecret")
     body["spec"]["backends"]["metrics"]["cassandra"]["authentication"]["passwordSecretRef"][
@@ -207,7 +219,7 @@ def test_missing_secret_is_a_condition_then_recovers(
 
 
 def test_in_cluster_elasticsearch_gets_a_headless_service(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     body = manifest(
         "memory",
@@ -217,22 +229,27 @@ def test_in_cluster_elasticsearch_gets_a_headless_service(
     )
     apply_cluster(client, namespace, body)
     wait_condition(client, namespace, "es", timeout=60)
-    service = client.get(Service, "es-heroic-es-main", namespace=namespace)
+    service = get_object(client, "v1", "Service", "es-heroic-es-main", namespace)
     assert service.spec.clusterIP == "None"
     assert service.spec.publishNotReadyAddresses is True
-    config = client.get(ConfigMap, "es-heroic-config", namespace=namespace).data["api.yml"]
+    config = get_object(client, "v1", "ConfigMap", "es-heroic-config", namespace).data["api.yml"]
     assert f"es-heroic-es-main.{namespace}.svc:9200" in config
     assert wait_condition(client, namespace, "es", "ElasticsearchConfigured")["status"] == "True"
 
 
 def test_full_example_is_ready_and_then_quiet(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     for name, key in (("gcp-credentials", "key.json"), ("kafka-credentials", "password")):
-        client.apply(
-            Secret(metadata=ObjectMeta(name=name, namespace=namespace), stringData={key: "x"}),
+        apply_object(
+            client,
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": name, "namespace": namespace},
+                "stringData": {key: "x"},
+            },
             field_manager="heroic-tests",
-            force=True,
         )
     body = manifest("full", "full")
     del body["spec"]["api"]["podTemplate"]["nodeSelector"]  # the fake node has no such label

@@ -15,21 +15,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lightkube import Client
-from lightkube.resources.batch_v1 import Job
+from kubernetes.dynamic import DynamicClient
 
 from heroic_operator import naming
 from heroic_operator.process.app import Operator
-from tests.integration.operator.support import apply_cluster, manifest, wait_condition, wait_for
+from tests.integration.operator.support import (
+    apply_cluster,
+    list_kind,
+    manifest,
+    wait_condition,
+    wait_for,
+)
 
 pytestmark = pytest.mark.kubernetes
 
 
-def configure_job(client: Client, namespace: str, cluster: str, target: str) -> Any:
+def configure_job(client: DynamicClient, namespace: str, cluster: str, target: str) -> Any:
     labels: dict[str, Any] = {naming.LABEL_INSTANCE: cluster, naming.LABEL_CONFIGURE_TARGET: target}
 
     def find() -> Any:
-        return next(iter(client.list(Job, namespace=namespace, labels=labels)), None)
+        return next(iter(list_kind(client, "batch/v1", "Job", namespace, labels=labels)), None)
 
     return wait_for(f"the {target} configure Job", find)
 
@@ -71,7 +76,7 @@ def group(source: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.mark.kafka
 def test_create_topics_job_creates_the_topics(
-    client: Client, namespace: str, operator: Operator, tmp_path: Path
+    client: DynamicClient, namespace: str, operator: Operator, tmp_path: Path
 ) -> None:
     from confluent_kafka.admin import AdminClient  # noqa: PLC0415
 
@@ -96,7 +101,7 @@ def test_create_topics_job_creates_the_topics(
 
 @pytest.mark.pubsub
 def test_pubsub_job_creates_the_subscription(
-    client: Client, namespace: str, operator: Operator, tmp_path: Path
+    client: DynamicClient, namespace: str, operator: Operator, tmp_path: Path
 ) -> None:
     from google.cloud import pubsub_v1  # noqa: PLC0415
 
@@ -130,7 +135,7 @@ def hostport(url: str) -> str:
 @pytest.mark.cassandra
 @pytest.mark.elasticsearch
 def test_cassandra_and_elasticsearch_jobs_create_keyspace_and_templates(
-    client: Client, namespace: str, operator: Operator, tmp_path: Path
+    client: DynamicClient, namespace: str, operator: Operator, tmp_path: Path
 ) -> None:
     from cassandra.cluster import Cluster as CassandraCluster  # noqa: PLC0415
     from elasticsearch import Elasticsearch  # noqa: PLC0415
@@ -174,7 +179,7 @@ def test_cassandra_and_elasticsearch_jobs_create_keyspace_and_templates(
 
 @pytest.mark.bigtable
 def test_bigtable_job_creates_the_table(
-    client: Client, namespace: str, operator: Operator, tmp_path: Path
+    client: DynamicClient, namespace: str, operator: Operator, tmp_path: Path
 ) -> None:
     from google.cloud.bigtable import Client as BigtableClient  # noqa: PLC0415
 

@@ -7,14 +7,14 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from lightkube import Client
-from lightkube.resources.coordination_v1 import Lease
-from lightkube.resources.core_v1 import Namespace
+from kubernetes.dynamic import DynamicClient
 
 from heroic_operator.process.app import Operator, OperatorConfig
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
     apply_cluster,
+    delete_object,
+    get_object,
     manifest,
     patch_spec,
     running_operator,
@@ -41,20 +41,20 @@ def _reconciles(operator: Operator) -> int:
     return sum(operator.controller.reconciles.values())
 
 
-def _holder(client: Client, namespace: str) -> str:
-    lease = client.get(Lease, "heroic-operator", namespace=namespace)
+def _holder(client: DynamicClient, namespace: str) -> str:
+    lease = get_object(client, "coordination.k8s.io/v1", "Lease", "heroic-operator", namespace)
     return (lease.spec.holderIdentity if lease.spec else None) or ""
 
 
 @pytest.fixture
-def lease_namespace(client: Client, crd: str) -> Iterator[str]:
+def lease_namespace(client: DynamicClient, crd: str) -> Iterator[str]:
     name = make_namespace(client, "heroic-lead")
     yield name
-    client.delete(Namespace, name)
+    delete_object(client, "v1", "Namespace", name)
 
 
 def test_only_the_lease_holder_reconciles_and_a_standby_takes_over(
-    client: Client, lease_namespace: str
+    client: DynamicClient, lease_namespace: str
 ) -> None:
     namespace = lease_namespace
     first_cm = running_operator(_config(namespace, "replica-a"))

@@ -11,25 +11,25 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from lightkube import Client
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.apps_v1 import Deployment
-from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
-from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import ConfigMap, Secret, Service, ServiceAccount
-from lightkube.resources.policy_v1 import PodDisruptionBudget
-from lightkube.types import PatchType
+from kubernetes.dynamic import DynamicClient
 
 from heroic_core.config import HeroicConfig
+from heroic_operator import naming
 from heroic_operator.process.app import Operator
 from tests.integration.operator.support import (
-    HeroicClusterResource,
+    MERGE_PATCH,
     apply_cluster,
+    apply_object,
+    delete_object,
     exists,
     get_cluster,
+    get_object,
+    list_kind,
     manifest,
+    merge_patch,
     patch_spec,
     reconcile_now,
+    resource,
     wait_condition,
     wait_for,
 )
@@ -38,27 +38,27 @@ pytestmark = pytest.mark.kubernetes
 CPU_REQUEST = {"requests": {"cpu": "100m"}}
 
 
-def _children(client: Client, namespace: str, cluster: str) -> dict[tuple[str, str], str]:
+def _children(client: DynamicClient, namespace: str, cluster: str) -> dict[tuple[str, str], str]:
     """(kind, name) → resourceVersion of every child of one cluster."""
     labels: dict[str, Any] = {"app.kubernetes.io/instance": cluster}
     out = {}
     resources = (
-        ConfigMap,
-        Service,
-        ServiceAccount,
-        Deployment,
-        PodDisruptionBudget,
-        HorizontalPodAutoscaler,
-        Job,
+        ("v1", "ConfigMap"),
+        ("v1", "Service"),
+        ("v1", "ServiceAccount"),
+        ("apps/v1", "Deployment"),
+        ("policy/v1", "PodDisruptionBudget"),
+        ("autoscaling/v2", "HorizontalPodAutoscaler"),
+        ("batch/v1", "Job"),
     )
-    for resource in resources:
-        for obj in client.list(resource, namespace=namespace, labels=labels):
-            out[(resource.__name__, obj.metadata.name)] = obj.metadata.resourceVersion
+    for api_version, kind in resources:
+        for obj in list_kind(client, api_version, kind, namespace, labels=labels):
+            out[(kind, obj.metadata.name)] = obj.metadata.resourceVersion
     return out
 
 
 def test_example_becomes_ready_with_its_children(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     apply_cluster(client, namespace, manifest("memory", "ready"))
     wait_condition(client, namespace, "ready")
@@ -88,7 +88,8 @@ def test_example_becomes_ready_with_its_children(
         ("PodDisruptionBudget", "ready-heroic-api"),
         ("PodDisruptionBudget", "ready-heroic-consumer-main"),
     }
-    config = client.get(ConfigMap, "ready-heroic-config", namespace=namespace).data or {}
+    configmap = get_object(client, "v1", "ConfigMap", "ready-heroic-config", namespace)
+    config = configmap.to_dict().get("data") or {}
     api = HeroicConfig.from_yaml(config["api.yml"])
     assert [b.type for b in api.metrics.backends] == ["memory"]
     consumer = HeroicConfig.from_yaml(config["consumer-main.yml"])
@@ -97,12 +98,12 @@ def test_example_becomes_ready_with_its_children(
     assert body["status"]["observedGeneration"] == body["metadata"]["generation"]
     assert (body["status"]["apiReplicas"], body["status"]["consumerReplicas"]) == ("2/2", "1/1")
     assert not body["metadata"].get("finalizers")
-    deployment = client.get(Deployment, "ready-heroic-api", namespace=namespace)
+    deployment = get_object(client, "apps/v1", "Deployment", "ready-heroic-api", namespace)
     assert deployment.metadata.ownerReferences[0].uid == body["metadata"]["uid"]
 
 
 def test_steady_state_reconciles_make_zero_writes(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     apply_cluster(client, namespace, manifest("memory", "steady"))
     wait_condition(client, namespace, "steady")
@@ -120,35 +121,44 @@ def test_steady_state_reconciles_make_zero_writes(
 
 
 def test_deleted_and_edited_children_are_repaired(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     apply_cluster(client, namespace, manifest("memory", "drift"))
     wait_condition(client, namespace, "drift")
-    client.delete(Service, "drift-heroic-api", namespace=namespace)
-    client.delete(ConfigMap, "drift-heroic-config", namespace=namespace)
-    wait_for("Service back", lambda: exists(client, Service, "drift-heroic-api", namespace))
-    wait_for("ConfigMap back", lambda: exists(client, ConfigMap, "drift-heroic-config", namespace))
-    client.patch(
-        Deployment,
+    delete_object(client, "v1", "Service", "drift-heroic-api", namespace)
+    delete_object(client, "v1", "ConfigMap", "drift-heroic-config", namespace)
+    wait_for("Service back", lambda: exists(client, "v1", "Service", "drift-heroic-api", namespace))
+    wait_for(
+        "ConfigMap back",
+        lambda: exists(client, "v1", "ConfigMap", "drift-heroic-config", namespace),
+    )
+    merge_patch(
+        client,
+        "apps/v1",
+        "Deployment",
         "drift-heroic-api",
         {"spec": {"replicas": 5}},
         namespace=namespace,
-        patch_type=PatchType.MERGE,
         field_manager="someone-else",
     )
     wait_for(
         "replicas reverted to 2",
-        lambda: client.get(Deployment, "drift-heroic-api", namespace=namespace).spec.replicas == 2,
+        lambda: (
+            get_object(client, "apps/v1", "Deployment", "drift-heroic-api", namespace).spec.replicas
+            == 2
+        ),
     )
 
 
 def test_foreign_metadata_and_rollout_restart_survive(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     apply_cluster(client, namespace, manifest("memory", "coexist"))
     wait_condition(client, namespace, "coexist")
-    client.patch(
-        ServiceAccount,
+    merge_patch(
+        client,
+        "v1",
+        "ServiceAccount",
         "coexist-heroic-api",
         {
             "metadata": {
@@ -157,7 +167,6 @@ def test_foreign_metadata_and_rollout_restart_survive(
             }
         },
         namespace=namespace,
-        patch_type=PatchType.MERGE,
         field_manager="someone-else",
     )
     restarted = {
@@ -169,93 +178,111 @@ def test_foreign_metadata_and_rollout_restart_survive(
             }
         }
     }
-    client.patch(
-        Deployment,
+    merge_patch(
+        client,
+        "apps/v1",
+        "Deployment",
         "coexist-heroic-api",
         restarted,
         namespace=namespace,
-        patch_type=PatchType.MERGE,
         field_manager="kubectl-rollout",
     )
-    deployment = client.get(Deployment, "coexist-heroic-api", namespace=namespace)
+    deployment = get_object(client, "apps/v1", "Deployment", "coexist-heroic-api", namespace)
     generation = deployment.metadata.generation
     reconcile_now(operator, namespace, "coexist", times=2)
-    sa = client.get(ServiceAccount, "coexist-heroic-api", namespace=namespace)
+    sa = get_object(client, "v1", "ServiceAccount", "coexist-heroic-api", namespace)
     assert sa.metadata.labels["team"] == "observability"
     assert sa.metadata.annotations["iam.gke.io/gcp-service-account"].startswith("x@")
-    deployment = client.get(Deployment, "coexist-heroic-api", namespace=namespace)
+    deployment = get_object(client, "apps/v1", "Deployment", "coexist-heroic-api", namespace)
     assert deployment.metadata.generation == generation
     annotations = deployment.spec.template.metadata.annotations
     assert annotations["kubectl.kubernetes.io/restartedAt"] == "2026-01-01T00:00:00Z"
 
 
 def test_hpa_owned_replicas_are_not_reverted(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     scaled = {"autoscaling": {"minReplicas": 2, "maxReplicas": 6}, "resources": CPU_REQUEST}
     body = manifest("memory", "scaled", api=scaled)
     apply_cluster(client, namespace, body)
-    wait_for("Deployment", lambda: exists(client, Deployment, "scaled-heroic-api", namespace))
-    client.patch(
-        Deployment.Scale,
-        "scaled-heroic-api",
-        {"spec": {"replicas": 4}},
+    wait_for(
+        "Deployment",
+        lambda: exists(client, "apps/v1", "Deployment", "scaled-heroic-api", namespace),
+    )
+    resource(client, "apps/v1", "Deployment").subresources["scale"].patch(
+        body={"spec": {"replicas": 4}},
+        name="scaled-heroic-api",
         namespace=namespace,
-        patch_type=PatchType.MERGE,
+        content_type=MERGE_PATCH,
         field_manager="hpa-controller",
     )
     reconcile_now(operator, namespace, "scaled", times=2)
-    assert client.get(Deployment, "scaled-heroic-api", namespace=namespace).spec.replicas == 4
+    assert (
+        get_object(client, "apps/v1", "Deployment", "scaled-heroic-api", namespace).spec.replicas
+        == 4
+    )
 
 
 def test_pause_stops_all_changes_and_says_so(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     apply_cluster(client, namespace, manifest("memory", "paused"))
     wait_condition(client, namespace, "paused")
     patch_spec(client, namespace, "paused", {"paused": True, "api": {"replicas": 3}})
     wait_condition(client, namespace, "paused", "Paused", status="True")
-    client.delete(Service, "paused-heroic-api", namespace=namespace)
+    delete_object(client, "v1", "Service", "paused-heroic-api", namespace)
     reconcile_now(operator, namespace, "paused", times=2)
-    assert not exists(client, Service, "paused-heroic-api", namespace)
-    assert client.get(Deployment, "paused-heroic-api", namespace=namespace).spec.replicas == 2
+    assert not exists(client, "v1", "Service", "paused-heroic-api", namespace)
+    assert (
+        get_object(client, "apps/v1", "Deployment", "paused-heroic-api", namespace).spec.replicas
+        == 2
+    )
     assert (
         wait_condition(client, namespace, "paused", "Reconciled", status="False")["reason"]
         == "Paused"
     )
     patch_spec(client, namespace, "paused", {"paused": False})
     wait_condition(client, namespace, "paused", "Paused", status="False")
-    wait_for("Service back", lambda: exists(client, Service, "paused-heroic-api", namespace))
+    wait_for(
+        "Service back", lambda: exists(client, "v1", "Service", "paused-heroic-api", namespace)
+    )
     wait_for(
         "replicas 3",
-        lambda: client.get(Deployment, "paused-heroic-api", namespace=namespace).spec.replicas == 3,
+        lambda: (
+            get_object(
+                client, "apps/v1", "Deployment", "paused-heroic-api", namespace
+            ).spec.replicas
+            == 3
+        ),
     )
 
 
 def test_deleting_a_cluster_collects_its_children(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
-    client.apply(
-        Secret(
-            metadata=ObjectMeta(name="cassandra-credentials", namespace=namespace),
-            stringData={"password": "pw"},
-        ),
+    apply_object(
+        client,
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "cassandra-credentials", "namespace": namespace},
+            "stringData": {"password": "pw"},
+        },
         field_manager="heroic-tests",
-        force=True,
     )
     apply_cluster(client, namespace, manifest("cassandra", "gone"))
     wait_condition(client, namespace, "gone", timeout=60)
     assert len([k for k in _children(client, namespace, "gone") if k[0] == "Job"]) == 2
     assert operator.reconciler is not None
-    client.delete(HeroicClusterResource, "gone", namespace=namespace)
+    delete_object(client, naming.API_VERSION, naming.KIND, "gone", namespace)
     wait_for(
         "children garbage-collected", lambda: not _children(client, namespace, "gone"), timeout=60
     )
-    assert not exists(client, HeroicClusterResource, "gone", namespace)
+    assert not exists(client, naming.API_VERSION, naming.KIND, "gone", namespace)
 
 
 def test_health_readiness_and_metrics_endpoints(
-    client: Client, namespace: str, operator: Operator
+    client: DynamicClient, namespace: str, operator: Operator
 ) -> None:
     apply_cluster(client, namespace, manifest("memory", "metrics"))
     wait_condition(client, namespace, "metrics")
@@ -271,7 +298,7 @@ def test_health_readiness_and_metrics_endpoints(
     assert f'heroic_operator_cluster_ready{{cluster="metrics",namespace="{namespace}"}} 1.0' in text
 
 
-def test_printer_columns(client: Client, namespace: str, operator: Operator) -> None:
+def test_printer_columns(client: DynamicClient, namespace: str, operator: Operator) -> None:
     apply_cluster(client, namespace, manifest("memory", "columns"))
     wait_condition(client, namespace, "columns")
     out = subprocess.run(
@@ -284,7 +311,9 @@ def test_printer_columns(client: Client, namespace: str, operator: Operator) -> 
     assert out[1].split()[:5] == ["columns", "True", "Ready", "2/2", "1/1"]
 
 
-def test_events_are_posted_for_rollouts(client: Client, namespace: str, operator: Operator) -> None:
+def test_events_are_posted_for_rollouts(
+    client: DynamicClient, namespace: str, operator: Operator
+) -> None:
     apply_cluster(client, namespace, manifest("memory", "events"))
     wait_condition(client, namespace, "events")
     patch_spec(
@@ -314,7 +343,9 @@ def test_events_are_posted_for_rollouts(client: Client, namespace: str, operator
     wait_for("a RollingOut Event", rolled)
 
 
-def test_removed_parts_are_pruned(client: Client, namespace: str, operator: Operator) -> None:
+def test_removed_parts_are_pruned(
+    client: DynamicClient, namespace: str, operator: Operator
+) -> None:
     api = {"replicas": 1, "autoscaling": {"maxReplicas": 3}, "resources": CPU_REQUEST}
     body = manifest("memory", "prune", api=api)
     apply_cluster(client, namespace, body)
@@ -330,6 +361,7 @@ def test_removed_parts_are_pruned(client: Client, namespace: str, operator: Oper
         )
 
     wait_for("consumer group and HPA pruned", pruned)
-    data = client.get(ConfigMap, "prune-heroic-config", namespace=namespace).data or {}
+    configmap = get_object(client, "v1", "ConfigMap", "prune-heroic-config", namespace)
+    data = configmap.to_dict().get("data") or {}
     assert set(data) == {"api.yml"}
     wait_condition(client, namespace, "prune")

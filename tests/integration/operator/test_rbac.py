@@ -11,23 +11,17 @@ from typing import Any
 
 import pytest
 import yaml
-from lightkube import Client, codecs
-from lightkube.models.authentication_v1 import TokenRequestSpec
-from lightkube.models.meta_v1 import ObjectMeta
-from lightkube.resources.core_v1 import Namespace, Secret, ServiceAccount
-from lightkube.resources.rbac_authorization_v1 import (
-    ClusterRole,
-    ClusterRoleBinding,
-    Role,
-    RoleBinding,
-)
+from kubernetes.dynamic import DynamicClient
 
 from heroic_operator.process.app import OperatorConfig
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
     RBAC_FILE,
     apply_cluster,
+    create_object,
+    delete_object,
     manifest,
+    resource,
     running_operator,
     wait_condition,
 )
@@ -35,7 +29,7 @@ from tests.integration.operator.support import (
 pytestmark = pytest.mark.kubernetes
 
 
-def _rbac_objects(suffix: str, namespace: str) -> list[Any]:
+def _rbac_objects(suffix: str, namespace: str) -> list[dict[str, Any]]:
     """The canonical RBAC documents, renamed for this test and bound to one ServiceAccount."""
     docs = list(yaml.safe_load_all(RBAC_FILE.read_text()))
     subject = [{"kind": "ServiceAccount", "name": "operator", "namespace": namespace}]
@@ -63,33 +57,44 @@ def _rbac_objects(suffix: str, namespace: str) -> list[Any]:
         if namespaced:
             binding["metadata"]["namespace"] = namespace
         objects.append(binding)
-    return [codecs.from_dict(o) for o in objects]
+    return objects
 
 
 @pytest.fixture
-def operator_namespace(client: Client, crd: str) -> Iterator[str]:
+def operator_namespace(client: DynamicClient, crd: str) -> Iterator[str]:
     name = make_namespace(client, "heroic-rbac")
     yield name
-    client.delete(Namespace, name)
+    delete_object(client, "v1", "Namespace", name)
 
 
 @pytest.fixture
-def token_kubeconfig(client: Client, operator_namespace: str, tmp_path: Path) -> Iterator[str]:
+def token_kubeconfig(
+    client: DynamicClient, operator_namespace: str, tmp_path: Path
+) -> Iterator[str]:
     suffix = uuid.uuid4().hex[:6]
-    client.create(
-        ServiceAccount(metadata=ObjectMeta(name="operator")), namespace=operator_namespace
+    create_object(
+        client,
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "operator"}},
+        operator_namespace,
     )
     objects = _rbac_objects(suffix, operator_namespace)
     for obj in objects:
-        client.create(obj)
-    token = client.create(
-        ServiceAccount.Token(
-            metadata=ObjectMeta(name="operator", namespace=operator_namespace),
-            spec=TokenRequestSpec(audiences=[], expirationSeconds=3600),
-        ),
-        "operator",
-        namespace=operator_namespace,
-    ).status.token
+        create_object(client, obj)
+    token = (
+        resource(client, "v1", "ServiceAccount")
+        .subresources["token"]
+        .create(
+            body={
+                "apiVersion": "authentication.k8s.io/v1",
+                "kind": "TokenRequest",
+                "metadata": {"name": "operator", "namespace": operator_namespace},
+                "spec": {"audiences": [], "expirationSeconds": 3600},
+            },
+            name="operator",
+            namespace=operator_namespace,
+        )
+        .status.token
+    )
     config = yaml.safe_load(Path(os.environ["KUBECONFIG"]).read_text())
     config["users"] = [{"name": "operator", "user": {"token": token}}]
     config["contexts"][0]["context"]["user"] = "operator"
@@ -97,18 +102,24 @@ def token_kubeconfig(client: Client, operator_namespace: str, tmp_path: Path) ->
     path.write_text(yaml.safe_dump(config))
     yield str(path)
     for obj in objects:
-        if isinstance(obj, ClusterRole | ClusterRoleBinding):
-            client.delete(type(obj), obj.metadata.name)
-        elif isinstance(obj, Role | RoleBinding):
+        if obj["kind"] in {"ClusterRole", "ClusterRoleBinding"}:
+            delete_object(client, obj["apiVersion"], obj["kind"], obj["metadata"]["name"])
+        elif obj["kind"] in {"Role", "RoleBinding"}:
             pass  # deleted with the namespace
 
 
 def test_operator_works_with_its_own_rbac_only(
-    client: Client, operator_namespace: str, token_kubeconfig: str
+    client: DynamicClient, operator_namespace: str, token_kubeconfig: str
 ) -> None:
-    client.create(
-        Secret(metadata=ObjectMeta(name="cassandra-credentials"), stringData={"password": "pw"}),
-        namespace=operator_namespace,
+    create_object(
+        client,
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "cassandra-credentials"},
+            "stringData": {"password": "pw"},
+        },
+        operator_namespace,
     )
     config = OperatorConfig(
         namespaces=[operator_namespace],

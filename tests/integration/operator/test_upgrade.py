@@ -15,11 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from lightkube import Client
-from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
-from lightkube.resources.apps_v1 import Deployment
-from lightkube.resources.core_v1 import Namespace, Service
-from lightkube.types import PatchType
+from kubernetes.dynamic import DynamicClient
 from prometheus_client import REGISTRY
 
 from heroic_operator import naming
@@ -30,13 +26,17 @@ from heroic_operator.reconcile import plan as reconcile
 from heroic_operator.reconcile.reconciler import Reconciler
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
+    CRD_API_VERSION,
     CRD_FILE,
-    HeroicClusterResource,
     apply_cluster,
     apply_crd,
     condition,
+    delete_object,
     get_cluster,
+    get_object,
+    list_kind,
     manifest,
+    merge_patch,
     patch_spec,
     wait_for,
 )
@@ -48,10 +48,10 @@ LABEL = "heroic.dev/test-rendered-by"
 
 
 @pytest.fixture(scope="module")
-def namespace(client: Client, crd: str) -> Iterator[str]:
+def namespace(client: DynamicClient, crd: str) -> Iterator[str]:
     name = make_namespace(client, "heroic-upgrade")
     yield name
-    client.delete(Namespace, name)
+    delete_object(client, "v1", "Namespace", name)
 
 
 def run_operator(namespace: str, version: str) -> None:
@@ -85,20 +85,20 @@ def rendering_of(version: str) -> Callable[[BuildContext], list[dict[str, Any]]]
     return build
 
 
-def deployments(client: Client, namespace: str) -> dict[str, tuple[int, str | None]]:
+def deployments(client: DynamicClient, namespace: str) -> dict[str, tuple[int, str | None]]:
     """name → (generation, the test label on its pod template)."""
     labels: dict[str, Any] = {naming.LABEL_INSTANCE: NAME}
     return {
         d.metadata.name: (d.metadata.generation, (d.spec.template.metadata.labels or {}).get(LABEL))
-        for d in client.list(Deployment, namespace=namespace, labels=labels)
+        for d in list_kind(client, "apps/v1", "Deployment", namespace, labels=labels)
     }
 
 
-def service_labels(client: Client, namespace: str) -> set[str | None]:
+def service_labels(client: DynamicClient, namespace: str) -> set[str | None]:
     labels: dict[str, Any] = {naming.LABEL_INSTANCE: NAME}
     return {
         (s.metadata.labels or {}).get(LABEL)
-        for s in client.list(Service, namespace=namespace, labels=labels)
+        for s in list_kind(client, "v1", "Service", namespace, labels=labels)
     }
 
 
@@ -107,12 +107,12 @@ def held_gauge(namespace: str) -> float | None:
     return REGISTRY.get_sample_value("heroic_operator_children_held", labels)
 
 
-def operator_record(client: Client, namespace: str) -> Any:
+def operator_record(client: DynamicClient, namespace: str) -> Any:
     return (get_cluster(client, namespace, NAME).get("status") or {}).get("operator")
 
 
 def test_an_upgraded_operator_holds_pod_templates_until_accepted_or_the_spec_changes(
-    client: Client, namespace: str, monkeypatch: pytest.MonkeyPatch
+    client: DynamicClient, namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     apply_cluster(client, namespace, manifest("memory", NAME))
     generation = get_cluster(client, namespace, NAME)["metadata"]["generation"]
@@ -138,12 +138,13 @@ def test_an_upgraded_operator_holds_pod_templates_until_accepted_or_the_spec_cha
     assert deployments(client, namespace) == before
 
     # The SRE accepts this version: the pods roll once.
-    client.patch(
-        HeroicClusterResource,
+    merge_patch(
+        client,
+        naming.API_VERSION,
+        naming.KIND,
         NAME,
         {"metadata": {"annotations": {naming.ANNOTATION_ACCEPT_OPERATOR_UPGRADE: "0.2.0"}}},
         namespace=namespace,
-        patch_type=PatchType.MERGE,
     )
     run_operator(namespace, "0.2.0")
     accepted = deployments(client, namespace)
@@ -162,7 +163,9 @@ def test_an_upgraded_operator_holds_pod_templates_until_accepted_or_the_spec_cha
     run_operator(namespace, "0.3.0")
     changed = deployments(client, namespace)
     assert {label for _, label in changed.values()} == {"0.3.0"}
-    api = client.get(Deployment, naming.fullname(NAME, naming.COMPONENT_API), namespace=namespace)
+    api = get_object(
+        client, "apps/v1", "Deployment", naming.fullname(NAME, naming.COMPONENT_API), namespace
+    )
     assert api.spec.replicas == 3
     assert operator_record(client, namespace) == {"version": "0.3.0", "generation": generation + 1}
 
@@ -182,14 +185,16 @@ def reconcile_writes(namespace: str, name: str) -> int:
     return asyncio.run(once())
 
 
-def status_properties(client: Client) -> set[str]:
-    crd = client.get(CustomResourceDefinition, f"{naming.PLURAL}.{naming.GROUP}").to_dict()
+def status_properties(client: DynamicClient) -> set[str]:
+    crd = get_object(
+        client, CRD_API_VERSION, "CustomResourceDefinition", f"{naming.PLURAL}.{naming.GROUP}"
+    ).to_dict()
     schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
     return set(schema["properties"]["status"]["properties"])
 
 
 def test_an_older_crd_still_gets_a_status_and_no_write_loop(
-    client: Client, namespace: str, caplog: pytest.LogCaptureFixture
+    client: DynamicClient, namespace: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     current = yaml.safe_load(CRD_FILE.read_text())
     older = copy.deepcopy(current)

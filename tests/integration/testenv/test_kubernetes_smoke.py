@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import yaml
-from lightkube import ApiError, Client, KubeConfig
-from lightkube.generic_resource import create_namespaced_resource
-from lightkube.models.apiextensions_v1 import (
-    CustomResourceDefinitionNames,
-    CustomResourceDefinitionSpec,
-    CustomResourceDefinitionVersion,
-    CustomResourceValidation,
-    JSONSchemaProps,
-)
-from lightkube.models.apps_v1 import DeploymentSpec
-from lightkube.models.authentication_v1 import TokenRequestSpec
-from lightkube.models.batch_v1 import JobSpec
-from lightkube.models.core_v1 import Container, PodSpec, PodTemplateSpec
-from lightkube.models.meta_v1 import LabelSelector, ObjectMeta, OwnerReference
-from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
-from lightkube.resources.apps_v1 import Deployment
-from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import ConfigMap, Namespace, Pod, ServiceAccount
+from kubernetes import config as kube_config
+from kubernetes.client import CoreV1Api
+from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient, Resource
+
+MANAGER = "testenv-smoke"
 
 pytestmark = pytest.mark.kubernetes
 
@@ -41,154 +31,228 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 60.0) -> Non
 
 
 @pytest.fixture(scope="module")
-def client() -> Client:
-    return Client(KubeConfig.from_file(os.environ["KUBECONFIG"]), field_manager="testenv-smoke")
+def client() -> Iterator[DynamicClient]:
+    api = kube_config.new_client_from_config(config_file=os.environ["KUBECONFIG"])
+    yield DynamicClient(api)
+    api.close()
+
+
+def _kind(client: DynamicClient, api_version: str, kind: str) -> Any:
+    return client.resources.get(api_version=api_version, kind=kind)
 
 
 @pytest.fixture
-def namespace(client: Client) -> Iterator[str]:
+def namespace(client: DynamicClient) -> Iterator[str]:
     name = f"smoke-{uuid.uuid4().hex[:8]}"
-    client.create(Namespace(metadata=ObjectMeta(name=name)))
+    namespaces = _kind(client, "v1", "Namespace")
+    namespaces.create(
+        body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+        field_manager=MANAGER,
+    )
     yield name
-    client.delete(Namespace, name)
+    namespaces.delete(name=name)
 
 
-def _template(labels: dict[str, str]) -> PodTemplateSpec:
-    return PodTemplateSpec(
-        metadata=ObjectMeta(labels=labels),
-        spec=PodSpec(
-            containers=[Container(name="main", image="example.invalid/app:1")],
-            restartPolicy="Never" if "job" in labels else "Always",
-        ),
-    )
+def _template(labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "metadata": {"labels": labels},
+        "spec": {
+            "containers": [{"name": "main", "image": "example.invalid/app:1"}],
+            "restartPolicy": "Never" if "job" in labels else "Always",
+        },
+    }
 
 
-def test_custom_resource_round_trip_and_watch(client: Client, namespace: str) -> None:
+def test_custom_resource_round_trip_and_watch(client: DynamicClient, namespace: str) -> None:
     group = f"smoke{uuid.uuid4().hex[:6]}.example.com"
-    crd = CustomResourceDefinition(
-        metadata=ObjectMeta(name=f"widgets.{group}"),
-        spec=CustomResourceDefinitionSpec(
-            group=group,
-            scope="Namespaced",
-            names=CustomResourceDefinitionNames(kind="Widget", plural="widgets"),
-            versions=[
-                CustomResourceDefinitionVersion(
-                    name="v1",
-                    served=True,
-                    storage=True,
-                    schema=CustomResourceValidation(
-                        openAPIV3Schema=JSONSchemaProps(
-                            type="object",
-                            properties={
-                                "spec": JSONSchemaProps(
-                                    type="object",
-                                    properties={"size": JSONSchemaProps(type="integer")},
-                                )
+    crd: dict[str, Any] = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {"size": {"type": "integer"}},
+                                }
                             },
-                        )
-                    ),
-                )
+                        }
+                    },
+                }
             ],
-        ),
-    )
-    client.create(crd)
+        },
+    }
+    crds = _kind(client, "apiextensions.k8s.io/v1", "CustomResourceDefinition")
+    crds.create(body=crd, field_manager=MANAGER)
     try:
-        widget = create_namespaced_resource(group, "v1", "Widget", "widgets")
+        # Named by group, version and plural, without waiting for discovery.
+        widget = Resource(
+            prefix="apis",
+            group=group,
+            api_version="v1",
+            kind="Widget",
+            name="widgets",
+            namespaced=True,
+            client=client,
+        )
+
+        def body(name: str, size: object) -> dict[str, Any]:
+            return {
+                "apiVersion": f"{group}/v1",
+                "kind": "Widget",
+                "metadata": {"name": name},
+                "spec": {"size": size},
+            }
 
         def established() -> bool:
-            conditions = client.get(CustomResourceDefinition, crd.metadata.name).status.conditions
+            conditions = crds.get(name=crd["metadata"]["name"]).status.conditions
             return any(c.type == "Established" and c.status == "True" for c in conditions or [])
 
         wait_for("CRD Established", established)
-        client.create(widget(metadata=ObjectMeta(name="w1"), spec={"size": 3}), namespace=namespace)
-        events = client.watch(widget, namespace=namespace, server_timeout=10)
-        kind, obj = next(iter(events))
+        widget.create(body=body("w1", 3), namespace=namespace, field_manager=MANAGER)
+        events = client.watch(widget, namespace=namespace, timeout=10)
+        event = next(iter(events))
+        kind, obj = event["type"], event["object"]
         assert (kind, obj.metadata.name, obj["spec"]["size"]) == ("ADDED", "w1", 3)
-        with pytest.raises(ApiError) as rejected:
-            client.create(
-                widget(metadata=ObjectMeta(name="w2"), spec={"size": "big"}), namespace=namespace
-            )
-        assert rejected.value.status.code == 422
+        with pytest.raises(ApiException) as rejected:
+            widget.create(body=body("w2", "big"), namespace=namespace, field_manager=MANAGER)
+        assert rejected.value.status == 422
     finally:
-        client.delete(CustomResourceDefinition, crd.metadata.name)
+        crds.delete(name=crd["metadata"]["name"])
 
 
-def test_deployment_becomes_available(client: Client, namespace: str) -> None:
+def test_deployment_becomes_available(client: DynamicClient, namespace: str) -> None:
     labels = {"app": "web"}
-    client.create(
-        Deployment(
-            metadata=ObjectMeta(name="web"),
-            spec=DeploymentSpec(
-                replicas=2, selector=LabelSelector(matchLabels=labels), template=_template(labels)
-            ),
-        ),
+    deployments = _kind(client, "apps/v1", "Deployment")
+    deployments.create(
+        body={
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": labels},
+                "template": _template(labels),
+            },
+        },
         namespace=namespace,
+        field_manager=MANAGER,
     )
 
     def available() -> bool:
-        status = client.get(Deployment, "web", namespace=namespace).status
+        status = deployments.get(name="web", namespace=namespace).status
         return status is not None and (status.availableReplicas or 0) == 2
 
     wait_for("Deployment available with 2 replicas", available)
-    pods = list(client.list(Pod, namespace=namespace, labels=labels))
+    selector = ",".join(f"{key}={value}" for key, value in labels.items())
+    pods = _kind(client, "v1", "Pod").get(namespace=namespace, label_selector=selector).items
     assert [p.status.phase for p in pods] == ["Running", "Running"]
 
 
-def test_job_completes(client: Client, namespace: str) -> None:
-    client.create(
-        Job(
-            metadata=ObjectMeta(name="once"),
-            spec=JobSpec(backoffLimit=0, template=_template({"job": "once"})),
-        ),
+def test_job_completes(client: DynamicClient, namespace: str) -> None:
+    jobs = _kind(client, "batch/v1", "Job")
+    jobs.create(
+        body={
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "once"},
+            "spec": {"backoffLimit": 0, "template": _template({"job": "once"})},
+        },
         namespace=namespace,
+        field_manager=MANAGER,
     )
 
     def complete() -> bool:
-        conditions = client.get(Job, "once", namespace=namespace).status.conditions or []
+        conditions = jobs.get(name="once", namespace=namespace).status.conditions or []
         return any(c.type == "Complete" and c.status == "True" for c in conditions)
 
     wait_for("Job Complete", complete)
 
 
-def test_deleting_an_owner_garbage_collects_its_children(client: Client, namespace: str) -> None:
-    owner = client.create(
-        ConfigMap(metadata=ObjectMeta(name="owner"), data={"a": "1"}), namespace=namespace
-    )
-    reference = OwnerReference(
-        apiVersion="v1", kind="ConfigMap", name="owner", uid=owner.metadata.uid
-    )
-    client.create(
-        ConfigMap(metadata=ObjectMeta(name="child", ownerReferences=[reference])),
+def test_deleting_an_owner_garbage_collects_its_children(
+    client: DynamicClient, namespace: str
+) -> None:
+    config_maps = _kind(client, "v1", "ConfigMap")
+    owner = config_maps.create(
+        body={
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "owner"},
+            "data": {"a": "1"},
+        },
         namespace=namespace,
+        field_manager=MANAGER,
     )
-    client.delete(ConfigMap, "owner", namespace=namespace)
+    reference = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": "owner",
+        "uid": owner.metadata.uid,
+    }
+    config_maps.create(
+        body={
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "child", "ownerReferences": [reference]},
+        },
+        namespace=namespace,
+        field_manager=MANAGER,
+    )
+    config_maps.delete(name="owner", namespace=namespace)
 
     def child_gone() -> bool:
         try:
-            client.get(ConfigMap, "child", namespace=namespace)
-        except ApiError as exc:
-            return exc.status.code == 404
+            config_maps.get(name="child", namespace=namespace)
+        except ApiException as exc:
+            return bool(exc.status == 404)
         return False
 
     wait_for("child ConfigMap garbage-collected", child_gone)
 
 
-def test_service_account_without_permissions_is_denied(client: Client, namespace: str) -> None:
-    client.create(ServiceAccount(metadata=ObjectMeta(name="nobody")), namespace=namespace)
-    token = client.create(
-        ServiceAccount.Token(
-            metadata=ObjectMeta(name="nobody", namespace=namespace),
-            spec=TokenRequestSpec(audiences=[], expirationSeconds=600),
-        ),
-        "nobody",
+def test_service_account_without_permissions_is_denied(
+    client: DynamicClient, namespace: str
+) -> None:
+    service_accounts = _kind(client, "v1", "ServiceAccount")
+    service_accounts.create(
+        body={"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "nobody"}},
         namespace=namespace,
-    ).status.token
+        field_manager=MANAGER,
+    )
+    token = (
+        service_accounts.subresources["token"]
+        .create(
+            body={
+                "apiVersion": "authentication.k8s.io/v1",
+                "kind": "TokenRequest",
+                "metadata": {"name": "nobody", "namespace": namespace},
+                "spec": {"audiences": [], "expirationSeconds": 600},
+            },
+            name="nobody",
+            namespace=namespace,
+        )
+        .status.token
+    )
     with open(os.environ["KUBECONFIG"]) as f:
         kubeconfig = yaml.safe_load(f)
     kubeconfig["users"] = [{"name": "nobody", "user": {"token": token}}]
     kubeconfig["contexts"][0]["context"]["user"] = "nobody"
-    as_nobody = Client(KubeConfig.from_dict(kubeconfig))
-    with pytest.raises(ApiError) as denied:
-        list(as_nobody.list(ConfigMap, namespace=namespace))
-    assert denied.value.status.code == 403
-    assert f"system:serviceaccount:{namespace}:nobody" in denied.value.status.message
+    as_nobody = kube_config.new_client_from_config_dict(kubeconfig)
+    try:
+        with pytest.raises(ApiException) as denied:
+            CoreV1Api(as_nobody).list_namespaced_config_map(namespace)
+    finally:
+        as_nobody.close()
+    assert denied.value.status == 403
+    assert f"system:serviceaccount:{namespace}:nobody" in json.loads(denied.value.body)["message"]
