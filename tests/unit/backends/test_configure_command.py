@@ -11,15 +11,10 @@ import pytest
 
 from heroic_cli import configure as command
 from heroic_cli.main import main
+from heroic_core.backends.errors import BackendRejectedError, BackendUnavailableError
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config import HeroicConfig
-from heroic_core.configure import (
-    BackendRejectedError,
-    BackendUnavailableError,
-    ConfigureReport,
-    Step,
-    configure_all,
-)
+from heroic_core.configure import ConfigureReport, Step, configure_all
 
 
 def write(tmp_path: Path, text: str) -> str:

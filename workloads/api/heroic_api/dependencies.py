@@ -14,7 +14,7 @@ from fastapi import Depends, Query
 from starlette.requests import Request
 
 from heroic_api.context import ApiContext, Clock
-from heroic_api.errors import BackendError, ShuttingDownError
+from heroic_api.errors import BackendCallError, ShuttingDownError
 from heroic_api.metrics import RequestMetrics
 from heroic_api.services.metadata import MetadataService
 from heroic_api.services.query import QueryEngine
@@ -41,7 +41,7 @@ async def get_backends(context: ContextDep) -> Backends:
     if context.backends is None:
         if context.stopping:
             raise ShuttingDownError()
-        raise BackendError("Heroic is starting: backends are not open yet", 503)
+        raise BackendCallError("Heroic is starting: backends are not open yet", 503)
     return context.backends
 
 

@@ -16,12 +16,11 @@ import logging
 import sys
 from collections.abc import Callable
 
+from heroic_core.backends.errors import BackendError, BackendUnavailableError
 from heroic_core.config import ConfigError, HeroicConfig
 from heroic_core.configure import (
     DEFAULT_TIMEOUT,
     TARGETS,
-    BackendError,
-    BackendUnavailableError,
     ConfigureReport,
     Step,
     configure_all,

@@ -1,10 +1,9 @@
-"""Backend errors that say whether to retry, and ``configure_all``: ``heroic configure``'s work.
+"""``configure_all``: ``heroic configure``'s work.
 
-``BackendUnavailableError`` (unreachable, timed out: retry later) and ``BackendRejectedError``
-(bad configuration, permission denied: retrying will not help) are what every durable backend
-raises after converting its client library's exceptions. ``configure_all`` creates what the
-configuration names (tables, keyspace, templates, topics, subscriptions) and never drops,
-truncates or alters anything that exists. Client libraries are imported only when used.
+``configure_all`` creates what the configuration names (tables, keyspace, templates, topics,
+subscriptions) and never drops, truncates or alters anything that exists. Failures are the
+backends' ``BackendUnavailableError`` (retry later) or ``BackendRejectedError`` (fix the
+configuration or permissions). Client libraries are imported only when used.
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
+from heroic_core.backends.errors import BackendError, BackendRejectedError, BackendUnavailableError
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config import (
     BigtableMetricConfig,
@@ -25,26 +25,6 @@ from heroic_core.config import (
     KafkaConsumerConfig,
     PubSubConsumerConfig,
 )
-from heroic_core.errors import HeroicError
-
-
-class BackendError(HeroicError):
-    """A durable backend failed; ``retryable`` tells a transient failure from a permanent one."""
-
-    retryable: ClassVar[bool] = True
-
-
-class BackendUnavailableError(BackendError):
-    """The backend could not be reached or did not answer in time; retrying may succeed."""
-
-    retryable = True
-
-
-class BackendRejectedError(BackendError):
-    """The backend refused the request (permissions, invalid schema or settings)."""
-
-    retryable = False
-
 
 # --- heroic configure -----------------------------------------------------------------------
 

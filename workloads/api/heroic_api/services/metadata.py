@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from heroic_api.errors import BackendError
+from heroic_api.errors import BackendCallError
 from heroic_api.schemas import (
     KeySuggestBody,
     MetadataBody,
@@ -74,7 +74,7 @@ async def _each(backends: Sequence[B], call: Callable[[B], Awaitable[R]]) -> lis
         except HeroicError:
             raise
         except Exception as exc:
-            raise BackendError.wrap(f"backend {backend.id} failed", exc) from exc
+            raise BackendCallError.wrap(f"backend {backend.id} failed", exc) from exc
 
     return list(await asyncio.gather(*(one(b) for b in backends)))
 

@@ -15,13 +15,13 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.auth.exceptions import DefaultCredentialsError
 
+from heroic_core.backends.errors import BackendError, BackendRejectedError, BackendUnavailableError
 from heroic_core.config.metrics import (
     BigtableMetricConfig,
     ComputeEngineCredentials,
     JsonCredentials,
     ServiceAccountCredentials,
 )
-from heroic_core.configure import BackendError, BackendRejectedError, BackendUnavailableError
 
 EMULATOR_VARIABLE = "BIGTABLE_EMULATOR_HOST"
 _SCOPES = [
