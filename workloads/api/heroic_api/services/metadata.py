@@ -25,11 +25,12 @@ from heroic_api.schemas import (
 )
 from heroic_api.services.ranges import decode_date_range
 from heroic_core.backends import reduce
-from heroic_core.backends.base import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT, Backend
+from heroic_core.backends.base import Backend
 from heroic_core.backends.group import Backends
 from heroic_core.backends.results import MatchOptions
 from heroic_core.errors import HeroicError, JsonMappingError
 from heroic_core.filters import TRUE, Filter, parse_filter_json
+from heroic_core.limits import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT
 from heroic_core.model import DateRange
 
 B = TypeVar("B", bound=Backend)

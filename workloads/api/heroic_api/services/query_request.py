@@ -20,12 +20,10 @@ from heroic_core.errors import JsonMappingError, join_path
 from heroic_core.filters import TRUE as TRUE_FILTER
 from heroic_core.filters import And, Filter, MatchKey, MatchTag, parse_filter_json
 from heroic_core.hql import ParsedQuery, parse_query
+from heroic_core.limits import AGGREGATION_TOO_DEEP, MAX_AGGREGATION_DEPTH, json_depth
 from heroic_core.model import MetricType
 
 EMPTY_AGGREGATION: dict[str, Any] = {"type": "empty"}
-#: Deepest aggregation JSON accepted: the aggregation decoder and evaluator recurse on the
-#: tree, so a pathological depth would exhaust the interpreter's stack (a 500).
-MAX_AGGREGATION_DEPTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,27 +61,10 @@ def _json_filter(body: QueryMetricsBody, path: str) -> Filter:
     return terms[0] if len(terms) == 1 else And(tuple(terms)).optimize()
 
 
-def json_depth(value: Any) -> int:
-    """Nesting depth of a decoded JSON value (a scalar is 0); not recursive."""
-    deepest = 0
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
-
-
 def decode_aggregation(obj: Any, path: str) -> Aggregation:
     """``parse_aggregation`` with a depth bound, checked before any recursive decoding."""
     if json_depth(obj) > MAX_AGGREGATION_DEPTH:
-        raise JsonMappingError(
-            f"aggregation is nested too deeply (at most {MAX_AGGREGATION_DEPTH} JSON levels)",
-            path,
-        )
+        raise JsonMappingError(AGGREGATION_TOO_DEEP, path)
     return parse_aggregation(obj, path)
 
 

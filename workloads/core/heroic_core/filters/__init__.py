@@ -4,7 +4,7 @@ Import from here; the submodules are an implementation detail.
 """
 
 from heroic_core.filters.decode import filter_from_hql, parse_filter_json
-from heroic_core.filters.depth import MAX_DEPTH, nesting_depth
+from heroic_core.filters.depth import nesting_depth
 from heroic_core.filters.model import (
     FALSE,
     TRUE,
@@ -24,7 +24,6 @@ from heroic_core.filters.optimize import optimize
 
 __all__ = [
     "FALSE",
-    "MAX_DEPTH",
     "TRUE",
     "And",
     "FalseFilter",

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from heroic_core.errors import JsonMappingError, QueryParseError, join_path
-from heroic_core.filters.depth import MAX_DEPTH, nesting_depth
+from heroic_core.filters.depth import nesting_depth
 from heroic_core.filters.model import (
     FALSE,
     TRUE,
@@ -30,6 +30,7 @@ from heroic_core.filters.model import (
     Regex,
     StartsWith,
 )
+from heroic_core.limits import FILTER_TOO_DEEP, MAX_FILTER_DEPTH
 
 _ORDINALS = ("first", "second")
 
@@ -41,22 +42,19 @@ def filter_from_hql(text: str) -> Filter:
     return parse_filter(text)
 
 
-TOO_DEEP = f"filter is nested too deeply (at most {MAX_DEPTH} levels)"
-
-
 def parse_filter_json(obj: object, path: str = "") -> Filter:
     """Decode and optimize a filter; ``path`` is the location of ``obj`` in the document.
 
-    Filters nested deeper than ``MAX_DEPTH`` (after optimization) are rejected.
+    Filters nested deeper than ``MAX_FILTER_DEPTH`` (after optimization) are rejected.
     """
     try:
         result = _decode(obj).optimize()
     except JsonMappingError as e:
         raise e.prefixed(path) from None
     except RecursionError:
-        raise JsonMappingError(TOO_DEEP, path) from None
-    if nesting_depth(result) > MAX_DEPTH:
-        raise JsonMappingError(TOO_DEEP, path)
+        raise JsonMappingError(FILTER_TOO_DEEP, path) from None
+    if nesting_depth(result) > MAX_FILTER_DEPTH:
+        raise JsonMappingError(FILTER_TOO_DEEP, path)
     return result
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heroic_core.errors import QueryParseError
-from heroic_core.filters import MAX_DEPTH, Filter, nesting_depth
+from heroic_core.filters import Filter, nesting_depth
 from heroic_core.hql.aggregations import build_aggregation
 from heroic_core.hql.ast import (
     Expr,
@@ -33,10 +33,14 @@ from heroic_core.hql.parser import (
     parse_filter_syntax,
     parse_statements,
 )
+from heroic_core.limits import (
+    AGGREGATION_TOO_DEEP,
+    FILTER_TOO_DEEP,
+    MAX_AGGREGATION_DEPTH,
+    MAX_FILTER_DEPTH,
+    json_depth,
+)
 from heroic_core.model import MetricType
-
-#: Deepest aggregation JSON an HQL expression may produce (the API refuses deeper JSON too).
-MAX_AGGREGATION_DEPTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +82,13 @@ def parse_filter(text: str) -> Filter:
 
 
 def _optimized(parsed: Filter) -> Filter:
-    """``parsed`` optimized; deeper than the filters' ``MAX_DEPTH`` is a parse error."""
+    """``parsed`` optimized; deeper than ``MAX_FILTER_DEPTH`` is a parse error."""
     try:
         result = parsed.optimize()
     except RecursionError:
         raise QueryParseError(TOO_DEEP, 1, 0) from None
-    if nesting_depth(result) > MAX_DEPTH:
-        raise QueryParseError(f"filter is nested too deeply (at most {MAX_DEPTH} levels)", 1, 0)
+    if nesting_depth(result) > MAX_FILTER_DEPTH:
+        raise QueryParseError(FILTER_TOO_DEEP, 1, 0)
     return result
 
 
@@ -97,23 +101,9 @@ def aggregation_from(value: Expr) -> dict[str, Any]:
     if not isinstance(value, StringExpr | FunctionExpr):
         raise value.span.error(f"{value.repr()} is not an aggregation")
     result = build_aggregation(cast(value, FunctionExpr))
-    if _json_depth(result) > MAX_AGGREGATION_DEPTH:
-        raise value.span.error(
-            f"aggregation is nested too deeply (at most {MAX_AGGREGATION_DEPTH} JSON levels)"
-        )
+    if json_depth(result) > MAX_AGGREGATION_DEPTH:
+        raise value.span.error(AGGREGATION_TOO_DEEP)
     return result
-
-
-def _json_depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
 
 
 def parse_aggregation(text: str, *, now_ms: int | None = None) -> dict[str, Any]:
