@@ -18,8 +18,7 @@ from typing import Any
 from benchlib import Result, record
 
 from heroic_core.errors import HeroicError
-from heroic_core.filters import parse_filter_json
-from heroic_core.hql import parse_filter
+from heroic_core.hql import parse_filter, parse_filter_json
 from heroic_core.hql.lexer import tokenize
 from heroic_core.hql.parser import MAX_LENGTH
 from heroic_core.limits import MAX_FILTER_DEPTH

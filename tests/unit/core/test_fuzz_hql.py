@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from heroic_core.errors import QueryParseError
-from heroic_core.filters import nesting_depth, parse_filter_json
-from heroic_core.hql import parse_aggregation, parse_filter, parse_query
+from heroic_core.filters import nesting_depth
+from heroic_core.hql import parse_aggregation, parse_filter, parse_filter_json, parse_query
 from heroic_core.hql.ast import iso_instant
 from heroic_core.hql.lexer import _RULES as RULES
 from heroic_core.hql.lexer import EOF, ERROR, tokenize

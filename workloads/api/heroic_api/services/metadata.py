@@ -29,7 +29,8 @@ from heroic_core.backends.base import Backend
 from heroic_core.backends.group import Backends
 from heroic_core.backends.results import MatchOptions
 from heroic_core.errors import HeroicError, JsonMappingError
-from heroic_core.filters import TRUE, Filter, parse_filter_json
+from heroic_core.filters import TRUE, Filter
+from heroic_core.hql import parse_filter_json
 from heroic_core.limits import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT
 from heroic_core.model import DateRange
 

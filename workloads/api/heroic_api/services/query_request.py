@@ -18,8 +18,8 @@ from heroic_api.services.ranges import QueryDateRange, decode_date_range
 from heroic_core.aggregations import Aggregation, parse_aggregation
 from heroic_core.errors import JsonMappingError, join_path
 from heroic_core.filters import TRUE as TRUE_FILTER
-from heroic_core.filters import And, Filter, MatchKey, MatchTag, parse_filter_json
-from heroic_core.hql import ParsedQuery, parse_query
+from heroic_core.filters import And, Filter, MatchKey, MatchTag, optimize
+from heroic_core.hql import ParsedQuery, parse_filter_json, parse_query
 from heroic_core.limits import AGGREGATION_TOO_DEEP, MAX_AGGREGATION_DEPTH, json_depth
 from heroic_core.model import MetricType
 
@@ -58,7 +58,7 @@ def _json_filter(body: QueryMetricsBody, path: str) -> Filter:
         terms.append(MatchTag(tag, value))
     if not terms:
         return TRUE_FILTER
-    return terms[0] if len(terms) == 1 else And(tuple(terms)).optimize()
+    return terms[0] if len(terms) == 1 else optimize(And(tuple(terms)))
 
 
 def decode_aggregation(obj: Any, path: str) -> Aggregation:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heroic_core.errors import QueryParseError
-from heroic_core.filters import Filter, nesting_depth
+from heroic_core.filters import Filter, nesting_depth, optimize
 from heroic_core.hql.aggregations import build_aggregation
 from heroic_core.hql.ast import (
     Expr,
@@ -84,7 +84,7 @@ def parse_filter(text: str) -> Filter:
 def _optimized(parsed: Filter) -> Filter:
     """``parsed`` optimized; deeper than ``MAX_FILTER_DEPTH`` is a parse error."""
     try:
-        result = parsed.optimize()
+        result = optimize(parsed)
     except RecursionError:
         raise QueryParseError(TOO_DEEP, 1, 0) from None
     if nesting_depth(result) > MAX_FILTER_DEPTH:
