@@ -49,20 +49,24 @@ async def get_clock(context: ContextDep) -> Clock:
     return context.clock
 
 
+async def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> int:
+    """This request's "now" (ms): read once, so every part of a request sees the same instant
+    (FastAPI caches a dependency's value for the request)."""
+    return clock()
+
+
 async def get_request_metrics(context: ContextDep) -> RequestMetrics:
     return context.metrics
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 BackendsDep = Annotated[Backends, Depends(get_backends)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
+NowDep = Annotated[int, Depends(get_now)]
 RequestMetricsDep = Annotated[RequestMetrics, Depends(get_request_metrics)]
 
 
-async def get_query_engine(
-    settings: SettingsDep, backends: BackendsDep, clock: ClockDep
-) -> QueryEngine:
-    return QueryEngine(settings, backends, clock)
+async def get_query_engine(settings: SettingsDep, backends: BackendsDep) -> QueryEngine:
+    return QueryEngine(settings, backends)
 
 
 QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]
@@ -77,10 +81,10 @@ WriteServiceDep = Annotated[WriteService, Depends(get_write_service)]
 
 async def get_metadata_service(
     backends: BackendsDep,
-    clock: ClockDep,
+    now: NowDep,
     group: Annotated[str | None, Query(description="backend group")] = None,
 ) -> MetadataService:
-    return MetadataService(backends, clock(), group)
+    return MetadataService(backends, now, group)
 
 
 MetadataServiceDep = Annotated[MetadataService, Depends(get_metadata_service)]

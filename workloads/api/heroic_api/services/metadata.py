@@ -23,7 +23,6 @@ from heroic_api.schemas import (
     TagValueSuggestBody,
     parse_model,
 )
-from heroic_api.services.ranges import decode_date_range
 from heroic_core.backends import reduce
 from heroic_core.backends.base import Backend
 from heroic_core.backends.group import Backends
@@ -33,6 +32,7 @@ from heroic_core.filters import TRUE, Filter
 from heroic_core.hql import parse_filter_json
 from heroic_core.limits import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT
 from heroic_core.model import DateRange
+from heroic_core.ranges import decode_date_range
 
 B = TypeVar("B", bound=Backend)
 R = TypeVar("R")

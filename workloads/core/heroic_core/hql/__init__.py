@@ -18,6 +18,19 @@ rules; trailing tokens are reported as "unexpected token".
 """
 
 from heroic_core.hql.json_filter import parse_filter_json
-from heroic_core.hql.query import ParsedQuery, parse_aggregation, parse_filter, parse_query
+from heroic_core.hql.query import (
+    HqlQuery,
+    ParsedQuery,
+    parse_aggregation,
+    parse_filter,
+    parse_query,
+)
 
-__all__ = ["ParsedQuery", "parse_aggregation", "parse_filter", "parse_filter_json", "parse_query"]
+__all__ = [
+    "HqlQuery",
+    "ParsedQuery",
+    "parse_aggregation",
+    "parse_filter",
+    "parse_filter_json",
+    "parse_query",
+]
