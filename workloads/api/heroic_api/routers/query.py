@@ -15,12 +15,12 @@ from fastapi import Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from heroic_api.body import TEXT_TYPES, content_type, read_json, read_text
+from heroic_api.body import read_json, read_json_or_text
 from heroic_api.dependencies import NowDep, QueryEngineDep
 from heroic_api.responses import HeroicJSONResponse
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
-from heroic_api.services.query_request import query_from_hql, query_from_json
+from heroic_api.services.query_request import decode_query, query_from_json
 from heroic_core.errors import JsonMappingError, RequestError
 from heroic_core.ranges import decode_date_range
 
@@ -61,10 +61,7 @@ async def query_metrics(
     now: NowDep,
     group: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    if content_type(request) in TEXT_TYPES:
-        query = query_from_hql(await read_text(request), now=now)
-    else:
-        query = query_from_json(await read_json(request), now=now)
+    query = decode_query(await read_json_or_text(request), now=now)
     client_id = request.headers.get("x-client-id")
     body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
     return HeroicJSONResponse(body)

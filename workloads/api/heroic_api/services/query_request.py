@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from heroic_api.body import TextBody
 from heroic_api.schemas import QueryMetricsBody, QueryOptionsBody, parse_model
 from heroic_core.aggregations import Aggregation, Empty, parse_aggregation
 from heroic_core.errors import JsonMappingError, join_path
@@ -72,6 +73,13 @@ def _range(obj: Any, path: str, fallback: QueryDateRange | None) -> QueryDateRan
     if obj is None:
         return fallback
     return decode_date_range(obj, join_path(path, "range"))
+
+
+def decode_query(body: Any, *, now: int) -> MetricsQuery:
+    """A ``/query/metrics`` body: HQL text (a :class:`TextBody`) or a QueryMetrics document."""
+    if isinstance(body, TextBody):
+        return query_from_hql(body.text, now=now)
+    return query_from_json(body, now=now)
 
 
 def query_from_json(
