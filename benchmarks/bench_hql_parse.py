@@ -18,10 +18,10 @@ from typing import Any
 from benchlib import Result, record
 
 from heroic_core.errors import HeroicError
-from heroic_core.filters import MAX_DEPTH, parse_filter_json
-from heroic_core.hql import parse_filter
+from heroic_core.hql import parse_filter, parse_filter_json
 from heroic_core.hql.lexer import tokenize
 from heroic_core.hql.parser import MAX_LENGTH
+from heroic_core.limits import MAX_FILTER_DEPTH
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
@@ -56,12 +56,12 @@ def main() -> None:
         (f"parse {len(plain)} chars of 'a = b and'", lambda: parse_filter(plain)),
         (f"parse {len(quoted)} chars of quoted terms", lambda: parse_filter(quoted)),
         (
-            f"decode JSON filter {MAX_DEPTH} levels deep",
-            lambda: parse_filter_json(_alternating(MAX_DEPTH)),
+            f"decode JSON filter {MAX_FILTER_DEPTH} levels deep",
+            lambda: parse_filter_json(_alternating(MAX_FILTER_DEPTH)),
         ),
         (
-            f"reject JSON filter {MAX_DEPTH + 50} levels deep",
-            lambda: parse_filter_json(_alternating(MAX_DEPTH + 50)),
+            f"reject JSON filter {MAX_FILTER_DEPTH + 50} levels deep",
+            lambda: parse_filter_json(_alternating(MAX_FILTER_DEPTH + 50)),
         ),
     ]
     for name, fn in cases:

@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heroic_api.main import create_app
+from heroic_core.backends.errors import BackendRejectedError, BackendUnavailableError
 from heroic_core.backends.group import BackendGroup, Backends
 from heroic_core.backends.memory import MemoryMetadataBackend, MemoryMetricBackend
 from heroic_core.backends.results import FindSeries
 from heroic_core.config import HeroicConfig
-from heroic_core.configure import BackendRejectedError, BackendUnavailableError
 from heroic_core.filters import Filter
 from heroic_core.model import DateRange, Points, Series
 

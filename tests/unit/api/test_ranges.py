@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from heroic_api.services.ranges import (
-    AbsoluteRange,
-    RelativeRange,
-    decode_date_range,
-    default_cadence,
-    shift_range,
-    unit_to_millis,
-)
+from heroic_api.services.ranges import default_cadence, shift_range
 from heroic_core.errors import JsonMappingError, RequestError
 from heroic_core.model import DateRange
+from heroic_core.ranges import AbsoluteRange, RelativeRange, decode_date_range, unit_to_millis
 
 NOW = 1_700_000_040_000
 MINUTE = 60_000

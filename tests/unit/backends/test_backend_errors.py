@@ -9,12 +9,12 @@ from cassandra.cluster import NoHostAvailable
 from elasticsearch import exceptions as es_exc
 from google.api_core import exceptions as gexc
 
-from heroic_core.backends.bigtable.connection import google_error
 from heroic_core.backends.cassandra import connection as cassandra
 from heroic_core.backends.elasticsearch import client as es
+from heroic_core.backends.errors import BackendRejectedError, BackendUnavailableError
+from heroic_core.backends.google_clients import google_error
 from heroic_core.config.elasticsearch import ConnectionConfig
 from heroic_core.config.metrics import DatastaxMetricConfig
-from heroic_core.configure import BackendRejectedError, BackendUnavailableError
 
 CASSANDRA = DatastaxMetricConfig.model_validate({"type": "datastax", "seeds": ["db:9042"]})
 ES = ConnectionConfig()

@@ -17,7 +17,7 @@ from heroic_core.backends.bigtable.rowkey import (
     row_key,
     windows,
 )
-from heroic_core.backends.bigtable.serial import Reader, SerialError, bstr, cvarint
+from heroic_core.backends.serial import Reader, SerialError, bstr, cvarint
 from heroic_core.model import DateRange, Series
 
 EXAMPLE = "03036b657902040466726f6d03033132330202746f0404343536370000000000000001"

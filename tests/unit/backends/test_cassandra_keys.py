@@ -12,7 +12,7 @@ from heroic_core.backends.cassandra.keys import (
     metric_key,
     windows,
 )
-from heroic_core.configure import BackendRejectedError
+from heroic_core.backends.errors import BackendRejectedError
 from heroic_core.model import DateRange, Series
 
 # sstr("key") | 2 tags: sstr(k) sstr(v) ... | 0 resource entries | cvarlong(base)

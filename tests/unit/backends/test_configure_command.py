@@ -11,15 +11,11 @@ import pytest
 
 from heroic_cli import configure as command
 from heroic_cli.main import main
+from heroic_consumer import provision
+from heroic_core.backends.errors import BackendRejectedError, BackendUnavailableError
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config import HeroicConfig
-from heroic_core.configure import (
-    BackendRejectedError,
-    BackendUnavailableError,
-    ConfigureReport,
-    Step,
-    configure_all,
-)
+from heroic_core.configure import ConfigureReport, Step
 
 
 def write(tmp_path: Path, text: str) -> str:
@@ -80,7 +76,7 @@ def test_only_skips_other_targets(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_unknown_target_is_rejected() -> None:
     with pytest.raises(BackendRejectedError, match="unknown configure target"):
-        asyncio.run(configure_all(HeroicConfig.default(), {"mysql"}))
+        asyncio.run(command.configure_all(HeroicConfig.default(), {"mysql"}))
 
 
 @pytest.mark.parametrize(
@@ -121,3 +117,28 @@ def test_created_items_are_listed_with_a_summary(
     assert capsys.readouterr().out == (
         "created bigtable table t\nheroic configure: created 1, 1 already existed\n"
     )
+
+
+def test_targets_are_visited_backends_first() -> None:
+    assert command.TARGETS == ("bigtable", "cassandra", "elasticsearch", "pubsub", "kafka")
+
+
+def test_consumer_topics_are_configured_by_the_consumer_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = HeroicConfig.from_yaml(
+        "consumers:\n  - type: kafka\n    schema: com.spotify.heroic.consumer.schemas.Spotify100\n"
+        "    topics: [a, b]\n"
+        "    config: {bootstrap.servers: 'k:9092'}\n"
+    )
+    seen: list[tuple[str, ...]] = []
+
+    def ensure(cfg: Any, timeout: float) -> ConfigureResult:
+        seen.append(tuple(cfg.topics))
+        return ConfigureResult(("kafka topic a",), ("kafka topic b",))
+
+    monkeypatch.setattr(provision, "_ensure_kafka", ensure)
+    report = asyncio.run(command.configure_all(config, {"kafka"}))
+    assert seen == [("a", "b")]
+    assert [(s.target, s.name) for s in report.steps] == [("kafka", "a,b")]
+    assert report.created == ["kafka topic a"]

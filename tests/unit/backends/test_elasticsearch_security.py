@@ -14,8 +14,8 @@ from elasticsearch import AIOHttpConnection
 from pydantic import ValidationError
 
 from heroic_core.backends.elasticsearch import client as es
+from heroic_core.backends.errors import BackendRejectedError
 from heroic_core.config.elasticsearch import ConnectionConfig
-from heroic_core.configure import BackendRejectedError
 
 
 def _connection(**client: Any) -> ConnectionConfig:

@@ -10,8 +10,8 @@ from elasticsearch import exceptions as es_exc
 
 from heroic_core.backends.elasticsearch import connection as es_connection
 from heroic_core.backends.elasticsearch.connection import Connection
+from heroic_core.backends.errors import BackendRejectedError, BackendUnavailableError
 from heroic_core.config.elasticsearch import ConnectionConfig
-from heroic_core.configure import BackendRejectedError, BackendUnavailableError
 
 pytestmark = pytest.mark.anyio
 EMPTY = {"hits": {"total": {"value": 0}, "hits": []}}

@@ -13,13 +13,13 @@ from heroic_consumer.batch_decode import batch_decoder_for
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
 from heroic_consumer.stats import ConsumerStats
 from heroic_consumer.writer import Backoff, BatchWriter, Functions
+from heroic_core.backends.errors import BackendUnavailableError
 from heroic_core.backends.group import BackendGroup, Backends
 from heroic_core.backends.memory import (
     MemoryMetadataBackend,
     MemoryMetricBackend,
     MemorySuggestBackend,
 )
-from heroic_core.configure import BackendUnavailableError
 from heroic_core.filters import TRUE, Filter
 from heroic_core.model import DateRange, Points, Series, SeriesBatch
 from tests.unit.consumer.memsource import MemorySource

@@ -11,9 +11,9 @@ from heroic_consumer.decode import Sample
 from heroic_consumer.indexcache import IndexCache
 from heroic_consumer.stats import ConsumerStats
 from heroic_consumer.writer import BULK_SERIES, Backoff, BatchWriter, Functions
+from heroic_core.backends.errors import BackendUnavailableError
 from heroic_core.backends.group import BackendGroup, Backends
 from heroic_core.backends.memory import MemoryMetadataBackend, MemoryMetricBackend
-from heroic_core.configure import BackendUnavailableError
 from heroic_core.model import DateRange, Points, Series
 from tests.unit.consumer.helpers import EVERYTHING
 

@@ -8,10 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heroic_core.aggregations.buckets import make_layout
-from heroic_core.aggregations.data import PointsData, SpreadsData
+from heroic_core.aggregations.data import Accumulators, PointsData, SpreadsData
 from heroic_core.aggregations.kernels import (
     FIELDS,
-    Accumulators,
     _columns,
     _reduce_batch,
     _reduce_sorted,

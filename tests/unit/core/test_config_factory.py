@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from heroic_core.backends import factory
-from heroic_core.backends.factory import BackendUnavailableError, build_backends
+from heroic_core.backends.factory import BackendTypeUnavailableError, build_backends
 from heroic_core.backends.memory import (
     MemoryMetadataBackend,
     MemoryMetricBackend,
@@ -88,7 +88,7 @@ def test_types_without_implementation_module_say_so(
         factory.EXTERNAL_BUILDERS, (section, kind), "heroic_core.backends.absent_xyz:Backend"
     )
     config = HeroicConfig.from_yaml(f"{section}: {{backends: [{entry}]}}")
-    with pytest.raises(BackendUnavailableError, match=f"backend type {kind} is not available"):
+    with pytest.raises(BackendTypeUnavailableError, match=f"backend type {kind} is not available"):
         build_backends(config)
 
 
@@ -97,7 +97,9 @@ def test_module_without_the_builder_is_unavailable(monkeypatch: pytest.MonkeyPat
         factory.EXTERNAL_BUILDERS, ("metrics", "datastax"), "heroic_core.model:NoSuchBackend"
     )
     config = HeroicConfig.from_yaml("metrics: {backends: [{type: datastax}]}")
-    with pytest.raises(BackendUnavailableError, match="datastax is not available in this build"):
+    with pytest.raises(
+        BackendTypeUnavailableError, match="datastax is not available in this build"
+    ):
         build_backends(config)
 
 
@@ -106,7 +108,7 @@ def test_missing_dependency_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setitem(factory.EXTERNAL_BUILDERS, ("metrics", "datastax"), "needs_dep_xyz:B")
     config = HeroicConfig.from_yaml("metrics: {backends: [{type: datastax}]}")
-    with pytest.raises(BackendUnavailableError, match="'absent_client_library_xyz'"):
+    with pytest.raises(BackendTypeUnavailableError, match="'absent_client_library_xyz'"):
         build_backends(config)
 
 

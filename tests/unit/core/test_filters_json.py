@@ -19,8 +19,8 @@ from heroic_core.filters import (
     Or,
     Regex,
     StartsWith,
-    parse_filter_json,
 )
+from heroic_core.hql import parse_filter_json
 
 # Canonical (already optimized) array forms: decoding then encoding gives them back.
 ROUND_TRIP = [

@@ -1,8 +1,8 @@
 """Property tests of filter decoding and optimization (reference 4).
 
 Any JSON document either decodes to a filter or fails with ``JsonMappingError``; a decoded
-filter is no deeper than ``MAX_DEPTH`` and matches series without raising; optimizing it again
-or decoding its JSON form again keeps its meaning.
+filter is no deeper than ``MAX_FILTER_DEPTH`` and matches series without raising; optimizing it
+again or decoding its JSON form again keeps its meaning.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from heroic_core.errors import JsonMappingError
-from heroic_core.filters import MAX_DEPTH, Filter, nesting_depth, parse_filter_json
+from heroic_core.filters import Filter, nesting_depth, optimize
+from heroic_core.hql import parse_filter_json
+from heroic_core.limits import MAX_FILTER_DEPTH
 from heroic_core.model import Series
 from tests.unit.core.fuzz_strategies import FILTERS, JSON_VALUES, VALID_FILTERS, fuzz_settings
 
@@ -44,7 +46,7 @@ def _named(error: JsonMappingError) -> None:
 def test_any_document_decodes_or_is_a_json_mapping_error(document: Any) -> None:
     result = _decode(document)
     if result is not None:
-        assert nesting_depth(result) <= MAX_DEPTH
+        assert nesting_depth(result) <= MAX_FILTER_DEPTH
         for series in SERIES:
             assert isinstance(result.matches(series), bool)
 
@@ -59,7 +61,7 @@ def test_optimizing_and_re_decoding_keep_the_meaning(document: Any) -> None:
         again = parse_filter_json(result.to_json())
         for series in SERIES:
             expected = result.matches(series)
-            assert result.optimize().matches(series) == expected
+            assert optimize(result).matches(series) == expected
             assert again.matches(series) == expected
 
 
@@ -68,7 +70,7 @@ def test_double_negation_hidden_by_a_single_term_and_stays_as_upstream_leaves_it
     assert parse_filter_json(document).to_json() == ["not", ["not", ["key", "h"]]]
 
 
-@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 2000])
+@pytest.mark.parametrize("depth", [MAX_FILTER_DEPTH + 1, 2000])
 def test_alternating_and_or_deeper_than_max_depth_is_a_json_error(depth: int) -> None:
     document: Any = ["=", "a", "b"]
     for level in range(depth - 1):
@@ -81,9 +83,9 @@ def test_alternating_and_or_deeper_than_max_depth_is_a_json_error(depth: int) ->
 
 def test_filter_exactly_max_depth_deep_is_accepted() -> None:
     document: Any = ["=", "a", "b"]
-    for level in range(MAX_DEPTH - 1):
+    for level in range(MAX_FILTER_DEPTH - 1):
         document = ["and" if level % 2 else "or", document, ["+", f"t{level}"]]
-    assert nesting_depth(parse_filter_json(document)) == MAX_DEPTH
+    assert nesting_depth(parse_filter_json(document)) == MAX_FILTER_DEPTH
 
 
 def test_double_negations_do_not_count_towards_the_depth() -> None:

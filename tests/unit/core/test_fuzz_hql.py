@@ -12,12 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from heroic_core.errors import QueryParseError
-from heroic_core.filters import MAX_DEPTH, nesting_depth, parse_filter_json
-from heroic_core.hql import parse_aggregation, parse_filter, parse_query
+from heroic_core.filters import nesting_depth
+from heroic_core.hql import parse_aggregation, parse_filter, parse_filter_json, parse_query
 from heroic_core.hql.ast import iso_instant
 from heroic_core.hql.lexer import _RULES as RULES
 from heroic_core.hql.lexer import EOF, ERROR, tokenize
 from heroic_core.hql.parser import MAX_LENGTH
+from heroic_core.limits import MAX_FILTER_DEPTH
 from heroic_core.model import Series
 from tests.unit.core.fuzz_strategies import (
     HQL,
@@ -48,7 +49,7 @@ def test_any_text_parses_as_a_query_or_gives_a_positioned_error(text: str) -> No
         _positioned(e, text)
         return
     if parsed.filter is not None:
-        assert nesting_depth(parsed.filter) <= MAX_DEPTH
+        assert nesting_depth(parsed.filter) <= MAX_FILTER_DEPTH
     parsed.to_json()
 
 
@@ -156,7 +157,7 @@ def test_long_chain_stays_flat_and_is_accepted() -> None:
 
 def test_filter_deeper_than_max_depth_is_a_parse_error() -> None:
     text = "a = b"
-    for level in range(MAX_DEPTH):
+    for level in range(MAX_FILTER_DEPTH):
         text = f"({text}) {'and' if level % 2 else 'or'} +t{level}"
     with pytest.raises(QueryParseError) as info:
         parse_filter(text)

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from heroic_core.errors import QueryParseError
-from heroic_core.filters import parse_filter_json
-from heroic_core.hql import parse_filter
+from heroic_core.hql import parse_filter, parse_filter_json
 
 FORMS = [
     ("a = a", ["=", "a", "a"]),

@@ -11,6 +11,7 @@ from heroic_core.errors import QueryParseError
 from heroic_core.filters import MatchTag
 from heroic_core.hql import ParsedQuery, parse_aggregation, parse_query
 from heroic_core.model import MetricType
+from heroic_core.ranges import AbsoluteRange
 
 NOW = 1_600_000_000_000
 HOUR = 3_600_000
@@ -41,7 +42,7 @@ def test_parsed_query_fields() -> None:
         filter=MatchTag("a", "b"),
         aggregation=None,
         source=MetricType.SPREADS,
-        range={"type": "absolute", "start": 0, "end": 1000},
+        range=AbsoluteRange(0, 1000),
         options=None,
         features=None,
     )
@@ -89,8 +90,8 @@ def test_default_now_is_the_current_time() -> None:
     parsed = parse_query("* from points(1h)")
     after = int(time.time() * 1000)
     assert parsed.range is not None
-    assert before <= parsed.range["end"] <= after
-    assert parsed.range["end"] - parsed.range["start"] == HOUR
+    assert before <= parsed.range.end <= after
+    assert parsed.range.end - parsed.range.start == HOUR
 
 
 AGGREGATIONS = [

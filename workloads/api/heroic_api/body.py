@@ -8,6 +8,7 @@ interpret the decoded documents.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from heroic_api import strict_json
@@ -50,15 +51,33 @@ def decode_json(raw: bytes) -> Any:
     return strict_json.loads(text)
 
 
+@dataclass(frozen=True, slots=True)
+class TextBody:
+    """A ``text/plain`` body (HQL), told apart from a JSON document that is a string."""
+
+    text: str
+
+
 async def read_json(request: Request) -> Any:
     """The request body as JSON (see :func:`decode_json`), rejecting non-JSON content types."""
     return decode_json(await read_json_bytes(request))
 
 
+async def read_json_or_text(request: Request) -> Any:
+    """A ``text/plain`` body as :class:`TextBody`, any other as JSON (see :func:`read_json`)."""
+    media_type = content_type(request)
+    if media_type in TEXT_TYPES:
+        return TextBody(await read_text(request))
+    return decode_json(await _json_bytes(request, media_type))
+
+
 async def read_json_bytes(request: Request) -> bytes:
     """The raw body of a JSON request (for a typed decoder), rejecting non-JSON content types;
     whoever cannot decode it falls back to :func:`decode_json` for the error."""
-    media_type = content_type(request)
+    return await _json_bytes(request, content_type(request))
+
+
+async def _json_bytes(request: Request, media_type: str) -> bytes:
     if not is_json_type(media_type):
         raise UnsupportedMediaTypeError(f"Unsupported media type: {media_type}")
     return await request.body()

@@ -14,7 +14,7 @@ from fastapi import Depends, Query
 from starlette.requests import Request
 
 from heroic_api.context import ApiContext, Clock
-from heroic_api.errors import BackendError, ShuttingDownError
+from heroic_api.errors import BackendCallError, ShuttingDownError
 from heroic_api.metrics import RequestMetrics
 from heroic_api.services.metadata import MetadataService
 from heroic_api.services.query import QueryEngine
@@ -41,12 +41,18 @@ async def get_backends(context: ContextDep) -> Backends:
     if context.backends is None:
         if context.stopping:
             raise ShuttingDownError()
-        raise BackendError("Heroic is starting: backends are not open yet", 503)
+        raise BackendCallError("Heroic is starting: backends are not open yet", 503)
     return context.backends
 
 
 async def get_clock(context: ContextDep) -> Clock:
     return context.clock
+
+
+async def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> int:
+    """This request's "now" (ms): read once, so every part of a request sees the same instant
+    (FastAPI caches a dependency's value for the request)."""
+    return clock()
 
 
 async def get_request_metrics(context: ContextDep) -> RequestMetrics:
@@ -55,14 +61,12 @@ async def get_request_metrics(context: ContextDep) -> RequestMetrics:
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 BackendsDep = Annotated[Backends, Depends(get_backends)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
+NowDep = Annotated[int, Depends(get_now)]
 RequestMetricsDep = Annotated[RequestMetrics, Depends(get_request_metrics)]
 
 
-async def get_query_engine(
-    settings: SettingsDep, backends: BackendsDep, clock: ClockDep
-) -> QueryEngine:
-    return QueryEngine(settings, backends, clock)
+async def get_query_engine(settings: SettingsDep, backends: BackendsDep) -> QueryEngine:
+    return QueryEngine(settings, backends)
 
 
 QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]
@@ -77,10 +81,10 @@ WriteServiceDep = Annotated[WriteService, Depends(get_write_service)]
 
 async def get_metadata_service(
     backends: BackendsDep,
-    clock: ClockDep,
+    now: NowDep,
     group: Annotated[str | None, Query(description="backend group")] = None,
 ) -> MetadataService:
-    return MetadataService(backends, clock(), group)
+    return MetadataService(backends, now, group)
 
 
 MetadataServiceDep = Annotated[MetadataService, Depends(get_metadata_service)]

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from heroic_api.responses import HeroicJSONResponse
-from heroic_core.configure import BackendError as StorageError
+from heroic_core.backends.errors import BackendError
 from heroic_core.errors import HeroicError, JsonMappingError, QueryParseError
 
 logger = logging.getLogger(__name__)
@@ -65,15 +65,15 @@ class UnsupportedMediaTypeError(HeroicError):
     """The body's content type is not one the endpoint reads (415 ``error``)."""
 
 
-class BackendError(Exception):
-    """A backend operation failed: 503 when it could not be reached, else 500."""
+class BackendCallError(Exception):
+    """A call into a backend failed (500), or could not reach it (503)."""
 
     def __init__(self, message: str, status: int = 500) -> None:
         super().__init__(message)
         self.status = status
 
     @classmethod
-    def wrap(cls, what: str, exc: BaseException) -> BackendError:
+    def wrap(cls, what: str, exc: BaseException) -> BackendCallError:
         """``"<what>: <cause>"``, 503 for connection problems and timeouts."""
         unreachable = isinstance(exc, ConnectionError | TimeoutError)
         return cls(f"{what}: {exc or type(exc).__name__}", 503 if unreachable else 500)
@@ -113,13 +113,13 @@ def _describe(exc: BaseException) -> tuple[str, int, dict[str, Any]]:  # noqa: P
         return "internal-error", 503, {}
     if isinstance(exc, UnsupportedMediaTypeError):
         return "error", 415, {}
-    if isinstance(exc, StorageError):
+    if isinstance(exc, BackendError):
         if _rejected_as_bad_request(exc):
             return "error", 400, {}
         return "internal-error", 503 if exc.retryable else 500, {}
     if isinstance(exc, HeroicError):
         return "error", 400, {}
-    if isinstance(exc, BackendError):
+    if isinstance(exc, BackendCallError):
         return "internal-error", exc.status, {}
     if isinstance(exc, StarletteHTTPException):
         return "error", exc.status_code, {}

@@ -5,26 +5,30 @@ templates, the Pub/Sub topic and subscription and the Kafka topics. Idempotent: 
 reported and left alone, so a second run says "nothing to do". Exit codes are for Kubernetes
 Jobs: 0 done, 75 retryable (a backend unreachable or too slow), 78 permanent (invalid
 configuration, permission denied); a failure is one line on stderr saying which and why.
-This module only wires the command; the work is ``heroic_core.configure.configure_all``.
+This module only wires the command: the backends' work is ``heroic_core.configure``, the
+consumers' ``heroic_consumer.provision``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
+from heroic_consumer.provision import CONSUMER_TARGETS, consumer_jobs
+from heroic_core.backends.errors import BackendError, BackendUnavailableError
 from heroic_core.config import ConfigError, HeroicConfig
 from heroic_core.configure import (
+    BACKEND_TARGETS,
     DEFAULT_TIMEOUT,
-    TARGETS,
-    BackendError,
-    BackendUnavailableError,
     ConfigureReport,
     Step,
-    configure_all,
+    backend_jobs,
+    run_jobs,
+    select_targets,
 )
 from heroic_core.errors import HeroicError
 
@@ -32,6 +36,8 @@ EXIT_OK = 0
 EXIT_RETRYABLE = 75  # EX_TEMPFAIL
 EXIT_PERMANENT = 78  # EX_CONFIG
 PREFIX = "heroic configure"
+#: What ``--only`` can select, in the order configure visits them.
+TARGETS = (*BACKEND_TARGETS, *CONSUMER_TARGETS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +59,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also list what exists and log details"
     )
+
+
+async def configure_all(
+    config: HeroicConfig,
+    only: Collection[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    on_step: Callable[[Step], None] | None = None,
+) -> ConfigureReport:
+    """Create what ``config`` needs for the ``only`` targets (default: all): the backends'
+    tables, keyspaces and templates, then the consumers' topics and subscriptions."""
+    selected = select_targets(only, TARGETS)
+    jobs = itertools.chain(
+        backend_jobs(config, selected, timeout), consumer_jobs(config, selected, timeout)
+    )
+    return await run_jobs(jobs, timeout, on_step)
 
 
 def _say(line: str) -> None:

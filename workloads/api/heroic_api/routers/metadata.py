@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 
 from heroic_api.body import read_json
-from heroic_api.dependencies import ClockDep, MetadataServiceDep, WriteServiceDep
+from heroic_api.dependencies import MetadataServiceDep, NowDep, WriteServiceDep
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import (
     KeySuggestBody,
@@ -36,8 +36,8 @@ async def find_series(request: Request, service: MetadataServiceDep) -> dict[str
 
 
 @router.put("/metadata/series", summary="Index a series (metadata and suggest)")
-async def put_series(request: Request, service: WriteServiceDep, clock: ClockDep) -> dict[str, Any]:
-    return await service.write_metadata(decode_series(await read_json(request), ""), clock())
+async def put_series(request: Request, service: WriteServiceDep, now: NowDep) -> dict[str, Any]:
+    return await service.write_metadata(decode_series(await read_json(request), ""), now)
 
 
 @router.delete("/metadata/series", summary="Delete series", openapi_extra=_body(MetadataBody))

@@ -12,7 +12,7 @@ from fastapi import Query
 from starlette.requests import Request
 
 from heroic_api.body import read_text
-from heroic_api.dependencies import ClockDep
+from heroic_api.dependencies import NowDep
 from heroic_api.routing import heroic_router
 from heroic_core.errors import HeroicError
 from heroic_core.hql import parse_filter, parse_query
@@ -31,15 +31,13 @@ def _required(value: str | None, name: str) -> str:
 
 
 @router.post("/parser/parse-query", summary="Parse an HQL query", openapi_extra=_TEXT_BODY)
-async def parse_query_post(request: Request, clock: ClockDep) -> dict[str, Any]:
-    return parse_query(await read_text(request), now_ms=clock()).to_json()
+async def parse_query_post(request: Request, now: NowDep) -> dict[str, Any]:
+    return parse_query(await read_text(request), now_ms=now).to_json()
 
 
 @router.get("/parser/parse-query", summary="Parse an HQL query given as ?query=")
-async def parse_query_get(
-    clock: ClockDep, query: str | None = Query(default=None)
-) -> dict[str, Any]:
-    return parse_query(_required(query, "query"), now_ms=clock()).to_json()
+async def parse_query_get(now: NowDep, query: str | None = Query(default=None)) -> dict[str, Any]:
+    return parse_query(_required(query, "query"), now_ms=now).to_json()
 
 
 @router.post("/parser/parse-filter", summary="Parse an HQL filter", openapi_extra=_TEXT_BODY)

@@ -1,7 +1,8 @@
 """``POST /query/metrics`` (JSON or ``text/plain`` HQL) and ``POST /query/batch``.
 
-Routes only: decode the body, hand it to the ``QueryEngine``, return its JSON. Queries time out
-after 300 s as upstream's do (503 ``internal-error``).
+Routes only: decode the body, hand it to the ``QueryEngine``, return its JSON. "now" is read once
+per request: decoding (HQL's ranges) and every query of a batch use the same instant. Queries
+time out after 300 s as upstream's do (503 ``internal-error``).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from fastapi import Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from heroic_api.body import TEXT_TYPES, content_type, read_json, read_text
-from heroic_api.dependencies import ClockDep, QueryEngineDep
+from heroic_api.body import read_json, read_json_or_text
+from heroic_api.dependencies import NowDep, QueryEngineDep
 from heroic_api.responses import HeroicJSONResponse
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
-from heroic_api.services.query_request import query_from_hql, query_from_json
-from heroic_api.services.ranges import decode_date_range
+from heroic_api.services.query_request import decode_query, query_from_json
 from heroic_core.errors import JsonMappingError, RequestError
+from heroic_core.ranges import decode_date_range
 
 router = heroic_router("query")
 
@@ -57,16 +58,12 @@ async def _timed(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
 async def query_metrics(
     request: Request,
     engine: QueryEngineDep,
-    clock: ClockDep,
+    now: NowDep,
     group: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    now = clock()
-    if content_type(request) in TEXT_TYPES:
-        query = query_from_hql(await read_text(request), now=now)
-    else:
-        query = query_from_json(await read_json(request), now=now)
+    query = decode_query(await read_json_or_text(request), now=now)
     client_id = request.headers.get("x-client-id")
-    body = await _timed(engine.query(query, group=group, client_id=client_id))
+    body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
     return HeroicJSONResponse(body)
 
 
@@ -74,10 +71,9 @@ async def query_metrics(
 async def query_batch(
     request: Request,
     engine: QueryEngineDep,
-    clock: ClockDep,
+    now: NowDep,
     backend: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    now = clock()
     batch = parse_model(QueryBatchBody, await read_json(request))
     fallback = None if batch.range is None else decode_date_range(batch.range, "range")
     queries = {
@@ -88,7 +84,7 @@ async def query_batch(
 
     async def run(name: str) -> dict[str, Any]:
         try:
-            return await engine.query(queries[name], group=backend, client_id=client_id)
+            return await engine.query(queries[name], now=now, group=backend, client_id=client_id)
         except RequestError as exc:
             raise JsonMappingError(exc.message, f"queries.{name}") from exc
 

@@ -13,7 +13,7 @@ import json
 from fastapi import Query
 from starlette.responses import Response
 
-from heroic_api.dependencies import ClockDep, QueryEngineDep
+from heroic_api.dependencies import NowDep, QueryEngineDep
 from heroic_api.routing import heroic_router
 from heroic_api.services.query_request import query_from_hql
 from heroic_api.services.render import DEFAULT_HEIGHT, DEFAULT_WIDTH, check_size, render_png
@@ -43,7 +43,7 @@ def _highlight(raw: str | None) -> dict[str, str] | None:
 async def render_image(
     *,
     engine: QueryEngineDep,
-    clock: ClockDep,
+    now: NowDep,
     q: str | None = Query(default=None, description="HQL query"),
     backend: str | None = Query(default=None, description="backend group"),
     title: str | None = Query(default=None),
@@ -56,8 +56,8 @@ async def render_image(
         raise HeroicError("'q' must be defined")
     check_size(width, height)
     _highlight(highlight)
-    query = query_from_hql(q, now=clock())
-    result = await engine.query(query, group=backend, client_id=None)
+    query = query_from_hql(q, now=now)
+    result = await engine.query(query, now=now, group=backend, client_id=None)
     png = await asyncio.to_thread(
         render_png, result["result"], title=title, width=width, height=height, threshold=threshold
     )

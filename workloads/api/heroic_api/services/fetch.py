@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from heroic_api.errors import BackendError
+from heroic_api.errors import BackendCallError
 from heroic_core.backends.base import (
     DistributionStore,
     FindSeries,
@@ -48,7 +48,7 @@ async def find_series(
         except HeroicError:
             raise
         except Exception as exc:
-            raise BackendError.wrap(f"backend {backend.id} failed", exc) from exc
+            raise BackendCallError.wrap(f"backend {backend.id} failed", exc) from exc
 
     results = await asyncio.gather(*(one(b) for b in backends))
     merged: set[Series] = set()

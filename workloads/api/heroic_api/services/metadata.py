@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from heroic_api.errors import BackendError
+from heroic_api.errors import BackendCallError
 from heroic_api.schemas import (
     KeySuggestBody,
     MetadataBody,
@@ -23,14 +23,16 @@ from heroic_api.schemas import (
     TagValueSuggestBody,
     parse_model,
 )
-from heroic_api.services.ranges import decode_date_range
 from heroic_core.backends import reduce
-from heroic_core.backends.base import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT, Backend
+from heroic_core.backends.base import Backend
 from heroic_core.backends.group import Backends
 from heroic_core.backends.results import MatchOptions
 from heroic_core.errors import HeroicError, JsonMappingError
-from heroic_core.filters import TRUE, Filter, parse_filter_json
+from heroic_core.filters import TRUE, Filter
+from heroic_core.hql import parse_filter_json
+from heroic_core.limits import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT
 from heroic_core.model import DateRange
+from heroic_core.ranges import decode_date_range
 
 B = TypeVar("B", bound=Backend)
 R = TypeVar("R")
@@ -74,7 +76,7 @@ async def _each(backends: Sequence[B], call: Callable[[B], Awaitable[R]]) -> lis
         except HeroicError:
             raise
         except Exception as exc:
-            raise BackendError.wrap(f"backend {backend.id} failed", exc) from exc
+            raise BackendCallError.wrap(f"backend {backend.id} failed", exc) from exc
 
     return list(await asyncio.gather(*(one(b) for b in backends)))
 

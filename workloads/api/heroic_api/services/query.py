@@ -21,7 +21,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from heroic_api.context import Clock
 from heroic_api.schemas import QueryOptionsBody
 from heroic_api.services import features as feat
 from heroic_api.services.conditions import conditional_features
@@ -91,10 +90,9 @@ def _tracing(options: QueryOptionsBody) -> str:
 class QueryEngine:
     """Runs decoded queries against one node's backends."""
 
-    def __init__(self, settings: ApiSettings, backends: Backends, clock: Clock) -> None:
+    def __init__(self, settings: ApiSettings, backends: Backends) -> None:
         self.settings = settings
         self.backends = backends
-        self.clock = clock
 
     def plan(self, query: MetricsQuery, client_id: str | None, now: int) -> Plan:
         """Reference 3 steps 1-6; raises ``RequestError`` for impossible queries."""
@@ -135,11 +133,17 @@ class QueryEngine:
         )
 
     async def query(
-        self, query: MetricsQuery, *, group: str | None = None, client_id: str | None = None
+        self,
+        query: MetricsQuery,
+        *,
+        now: int,
+        group: str | None = None,
+        client_id: str | None = None,
     ) -> dict[str, Any]:
-        """Run ``query`` and return the ``QueryMetricsResponse`` JSON."""
+        """Run ``query`` at ``now`` (the request's, which decoding used too) and return the
+        ``QueryMetricsResponse`` JSON."""
         trace = Trace("com.spotify.heroic.CoreQueryManager#query")
-        plan = self.plan(query, client_id, self.clock())
+        plan = self.plan(query, client_id, now)
         shard_trace = trace.child(
             f"com.spotify.heroic.CoreQueryManager#query_shard[{self._shard_name()}]"
         )

@@ -3,9 +3,10 @@
 Reference 2.6: with ``query`` (HQL) present, HQL defines filter/aggregation/source/range and the
 JSON ``filter``, ``aggregation``, ``key`` and ``tags`` are ignored; JSON ``range``/``options``
 apply only when HQL had none; ``features`` always apply. Legacy ``key``/``tags`` are ANDed into
-the filter and legacy ``aggregators`` become a chain. Every decoding error names its JSON path
-(or HQL position); aggregations nested deeper than ``MAX_AGGREGATION_DEPTH`` are refused before
-decoding. This module decodes only; it must not evaluate ranges or touch backends.
+the filter and legacy ``aggregators`` become a chain. HQL yields the same objects the JSON
+decoders do (``heroic_core.hql``), checked by the same functions. Every decoding error names its
+JSON path (or HQL position). This module decodes only; it must not evaluate ranges or touch
+backends.
 """
 
 from __future__ import annotations
@@ -13,19 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from heroic_api.body import TextBody
 from heroic_api.schemas import QueryMetricsBody, QueryOptionsBody, parse_model
-from heroic_api.services.ranges import QueryDateRange, decode_date_range
-from heroic_core.aggregations import Aggregation, parse_aggregation
+from heroic_core.aggregations import Aggregation, Empty, parse_aggregation
 from heroic_core.errors import JsonMappingError, join_path
 from heroic_core.filters import TRUE as TRUE_FILTER
-from heroic_core.filters import And, Filter, MatchKey, MatchTag, parse_filter_json
-from heroic_core.hql import ParsedQuery, parse_query
+from heroic_core.filters import And, Filter, MatchKey, MatchTag, optimize
+from heroic_core.hql import ParsedQuery, parse_filter_json, parse_query
 from heroic_core.model import MetricType
-
-EMPTY_AGGREGATION: dict[str, Any] = {"type": "empty"}
-#: Deepest aggregation JSON accepted: the aggregation decoder and evaluator recurse on the
-#: tree, so a pathological depth would exhaust the interpreter's stack (a 500).
-MAX_AGGREGATION_DEPTH = 100
+from heroic_core.ranges import QueryDateRange, decode_date_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,46 +57,29 @@ def _json_filter(body: QueryMetricsBody, path: str) -> Filter:
         terms.append(MatchTag(tag, value))
     if not terms:
         return TRUE_FILTER
-    return terms[0] if len(terms) == 1 else And(tuple(terms)).optimize()
-
-
-def json_depth(value: Any) -> int:
-    """Nesting depth of a decoded JSON value (a scalar is 0); not recursive."""
-    deepest = 0
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
-
-
-def decode_aggregation(obj: Any, path: str) -> Aggregation:
-    """``parse_aggregation`` with a depth bound, checked before any recursive decoding."""
-    if json_depth(obj) > MAX_AGGREGATION_DEPTH:
-        raise JsonMappingError(
-            f"aggregation is nested too deeply (at most {MAX_AGGREGATION_DEPTH} JSON levels)",
-            path,
-        )
-    return parse_aggregation(obj, path)
+    return terms[0] if len(terms) == 1 else optimize(And(tuple(terms)))
 
 
 def _json_aggregation(body: QueryMetricsBody, path: str) -> Aggregation:
     if body.aggregation is not None:
-        return decode_aggregation(body.aggregation, join_path(path, "aggregation"))
+        return parse_aggregation(body.aggregation, join_path(path, "aggregation"))
     if body.aggregators:
         chain = {"type": "chain", "chain": list(body.aggregators)}
-        return decode_aggregation(chain, join_path(path, "aggregators"))
-    return parse_aggregation(EMPTY_AGGREGATION, join_path(path, "aggregation"))
+        return parse_aggregation(chain, join_path(path, "aggregators"))
+    return Empty()
 
 
 def _range(obj: Any, path: str, fallback: QueryDateRange | None) -> QueryDateRange | None:
     if obj is None:
         return fallback
     return decode_date_range(obj, join_path(path, "range"))
+
+
+def decode_query(body: Any, *, now: int) -> MetricsQuery:
+    """A ``/query/metrics`` body: HQL text (a :class:`TextBody`) or a QueryMetrics document."""
+    if isinstance(body, TextBody):
+        return query_from_hql(body.text, now=now)
+    return query_from_json(body, now=now)
 
 
 def query_from_json(
@@ -136,15 +116,12 @@ def _from_parsed(
     features: tuple[str, ...],
     path: str,
 ) -> MetricsQuery:
-    range_ = fallback_range
-    if parsed.range is not None:
-        range_ = decode_date_range(parsed.range, path)
-    aggregation_json = parsed.aggregation or EMPTY_AGGREGATION
+    hql = parsed.decode(path)
     return MetricsQuery(
-        range=range_,
-        filter=parsed.filter if parsed.filter is not None else TRUE_FILTER,
-        aggregation=decode_aggregation(aggregation_json, path),
-        source=parsed.source or MetricType.POINTS,
+        range=fallback_range if hql.range is None else hql.range,
+        filter=hql.filter,
+        aggregation=hql.aggregation,
+        source=hql.source,
         options=options,
         features=features,
     )

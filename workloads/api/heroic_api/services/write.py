@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from heroic_api.body import decode_json
-from heroic_api.errors import BackendError
+from heroic_api.errors import BackendCallError
 from heroic_api.fastwrite import fast_decode
 from heroic_api.schemas import MetricCollectionBody, WriteBody, parse_model
 from heroic_api.settings import IngestionSettings
@@ -195,7 +195,7 @@ class WriteService:
             except HeroicError:
                 raise
             except Exception as exc:
-                raise BackendError.wrap(f"write to backend {name} failed", exc) from exc
+                raise BackendCallError.wrap(f"write to backend {name} failed", exc) from exc
             return time.perf_counter_ns() - started
 
 

@@ -268,3 +268,22 @@ def union_series(chunks: Iterable[Chunk]) -> tuple[Series, ...]:
         for s in chunk.series:
             seen.setdefault(s, None)
     return tuple(seen)
+
+
+@dataclass(slots=True)
+class Accumulators:
+    """Per-bucket accumulators; arrays not requested stay ``None``."""
+
+    n: Floats
+    cnt: Floats | None = None
+    sum: Floats | None = None
+    sum2: Floats | None = None
+    min: Floats | None = None
+    max: Floats | None = None
+
+    def get(self, name: str) -> Floats:
+        """A requested accumulator (a missing one is a programming error)."""
+        value: Floats | None = getattr(self, name)
+        if value is None:
+            raise KeyError(f"accumulator {name!r} was not requested")
+        return value

@@ -16,12 +16,17 @@ import numpy as np
 import numpy.typing as npt
 
 from heroic_core.aggregations.buckets import Layout
-from heroic_core.aggregations.data import Chunk, Collection, PointsData, SpreadsData
+from heroic_core.aggregations.data import (
+    Accumulators,
+    Chunk,
+    Collection,
+    Floats,
+    Ints,
+    PointsData,
+    SpreadsData,
+)
 from heroic_core.aggregations.data import concat as concat_collections
 from heroic_core.aggregations.windows import combine, fine_layout
-
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
 
 #: Chunks at least this long are reduced on their own (no copy); smaller consecutive chunks
 #: are concatenated into batches of about ``BATCH_POINTS`` (amortises numpy call overhead).
@@ -31,25 +36,6 @@ BATCH_POINTS = 1 << 15
 #: Accumulator names: ``n`` samples, ``cnt`` weighted count (a spread counts its ``count``),
 #: ``sum``, ``sum2``, ``min``, ``max``.
 FIELDS = frozenset({"n", "cnt", "sum", "sum2", "min", "max"})
-
-
-@dataclass(slots=True)
-class Accumulators:
-    """Per-bucket accumulators; arrays not requested stay ``None``."""
-
-    n: Floats
-    cnt: Floats | None = None
-    sum: Floats | None = None
-    sum2: Floats | None = None
-    min: Floats | None = None
-    max: Floats | None = None
-
-    def get(self, name: str) -> Floats:
-        """A requested accumulator (a missing one is a programming error)."""
-        value: Floats | None = getattr(self, name)
-        if value is None:
-            raise KeyError(f"accumulator {name!r} was not requested")
-        return value
 
 
 @dataclass(frozen=True, slots=True)

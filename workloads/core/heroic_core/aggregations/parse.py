@@ -1,7 +1,8 @@
 """Decoding of the JSON aggregation forms (reference 6.1) into ``Aggregation`` objects.
 
 Strict like upstream's Jackson mapper: unknown types, unknown fields and badly typed values
-fail with a ``JsonMappingError`` naming the JSON path. ``null`` means absent. Durations take
+fail with a ``JsonMappingError`` naming the JSON path. ``null`` means absent. Trees nested
+deeper than ``limits.MAX_AGGREGATION_DEPTH`` JSON levels are refused before decoding. Durations take
 any form ``durations.parse_duration`` accepts and must be at least one millisecond. This
 module only builds objects; it must not evaluate anything.
 """
@@ -41,6 +42,7 @@ from heroic_core.aggregations.sampling import (
     Template,
 )
 from heroic_core.errors import JsonMappingError, join_path
+from heroic_core.limits import AGGREGATION_TOO_DEEP, MAX_AGGREGATION_DEPTH, json_depth
 
 
 class _Fields:
@@ -94,7 +96,7 @@ class _Fields:
 
     def aggregation(self, name: str) -> Aggregation | None:
         value = self.get(name)
-        return None if value is None else parse_aggregation(value, self.at(name))
+        return None if value is None else _decode(value, self.at(name))
 
 
 def _at_least_one_ms(duration: Duration | None, path: str) -> Duration | None:
@@ -176,8 +178,8 @@ def _cardinality_method(value: object, path: str) -> CardinalityMethod:
 def _each(value: object, path: str) -> Aggregation | None:
     """A group's ``each``: an aggregation, or a legacy list meaning a chain."""
     if not isinstance(value, list):
-        return None if value is None else parse_aggregation(value, path)
-    steps = flatten(tuple(parse_aggregation(v, f"{path}[{i}]") for i, v in enumerate(value)))
+        return None if value is None else _decode(value, path)
+    steps = flatten(tuple(_decode(v, f"{path}[{i}]") for i, v in enumerate(value)))
     if not steps:
         return None
     return steps[0] if len(steps) == 1 else Chain(steps)
@@ -196,7 +198,7 @@ def _chain(fields: _Fields) -> Aggregation:
     if not isinstance(value, list) or not value:
         raise JsonMappingError("chain must be a non-empty list of aggregations", fields.at("chain"))
     at = fields.at("chain")
-    return Chain(tuple(parse_aggregation(v, f"{at}[{i}]") for i, v in enumerate(value)))
+    return Chain(tuple(_decode(v, f"{at}[{i}]") for i, v in enumerate(value)))
 
 
 def _options(fields: _Fields) -> Aggregation:
@@ -271,7 +273,16 @@ AGGREGATION_TYPES = frozenset(_BUILDERS)
 
 
 def parse_aggregation(obj: object, path: str = "") -> Aggregation:
-    """Decode an aggregation's JSON form; ``path`` is where ``obj`` sits in the request."""
+    """Decode an aggregation's JSON form; ``path`` is where ``obj`` sits in the request.
+
+    The depth bound is checked first: decoding (and later evaluation) recurses on the tree.
+    """
+    if json_depth(obj) > MAX_AGGREGATION_DEPTH:
+        raise JsonMappingError(AGGREGATION_TOO_DEEP, path)
+    return _decode(obj, path)
+
+
+def _decode(obj: object, path: str) -> Aggregation:
     if not isinstance(obj, dict):
         raise JsonMappingError('aggregation must be an object with a "type"', path)
     kind = obj.get("type")

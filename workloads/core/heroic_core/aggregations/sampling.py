@@ -17,9 +17,17 @@ import numpy as np
 
 from heroic_core.aggregations.base import Aggregation, Context, Env
 from heroic_core.aggregations.buckets import Layout, make_layout
-from heroic_core.aggregations.data import Chunk, Collection, PointsData, SpreadsData, union_series
+from heroic_core.aggregations.data import (
+    Accumulators,
+    Chunk,
+    Collection,
+    Floats,
+    PointsData,
+    SpreadsData,
+    union_series,
+)
 from heroic_core.aggregations.durations import Duration
-from heroic_core.aggregations.kernels import Accumulators, Floats, accumulate
+from heroic_core.aggregations.kernels import accumulate
 from heroic_core.errors import RequestError
 from heroic_core.model import DateRange, MetricType
 

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from math import gcd
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from heroic_core.aggregations.buckets import Layout
-from heroic_core.aggregations.data import Floats
-
-if TYPE_CHECKING:  # kernels imports this module
-    from heroic_core.aggregations.kernels import Accumulators
+from heroic_core.aggregations.data import Accumulators, Floats
 
 #: Upper bounds for the fine-bin plan (bins, and bin reads when combining them).
 MAX_BINS = 2_000_000

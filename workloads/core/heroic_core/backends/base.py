@@ -36,13 +36,13 @@ from heroic_core.backends.results import (
     TagValuesSuggestion,
     TagValueSuggest,
 )
+from heroic_core.limits import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT
 from heroic_core.model import DateRange, Distributions, Points, Series, SeriesBatch
 
 if TYPE_CHECKING:
     from heroic_core.filters import Filter
 
 __all__ = [
-    "DEFAULT_TAGKEY_COUNT_EXACT_LIMIT",
     "Backend",
     "BatchMetricWriter",
     "BulkIndexWriter",
@@ -67,9 +67,6 @@ __all__ = [
     "TagValuesSuggest",
     "TagValuesSuggestion",
 ]
-
-#: Upstream fixes the number of exact values returned by tagkey-count at 10.
-DEFAULT_TAGKEY_COUNT_EXACT_LIMIT = 10
 
 
 @runtime_checkable

@@ -1,6 +1,6 @@
 """Build the configured backends from a ``HeroicConfig`` (dispatch on each backend's ``type``).
 
-A type whose implementation module is not part of this build raises ``BackendUnavailableError``
+A type whose implementation module is not part of this build raises ``BackendTypeUnavailableError``
 naming it; implementations register here by module path, so adding one is a one-line change.
 Backends are created, not started: call ``configure()``/``is_ready()`` on the result.
 """
@@ -45,7 +45,7 @@ EXTERNAL_BUILDERS: dict[tuple[str, str], str] = {
 }
 
 
-class BackendUnavailableError(HeroicError):
+class BackendTypeUnavailableError(HeroicError):
     """The configured backend type has no implementation in this build."""
 
 
@@ -71,7 +71,7 @@ LOCAL_BUILDERS: dict[tuple[str, str], Callable[[Any], Any]] = {
 
 
 def _load_external(section: str, kind: str) -> Callable[[Any], Any]:
-    unavailable = BackendUnavailableError(f"backend type {kind} is not available in this build")
+    unavailable = BackendTypeUnavailableError(f"backend type {kind} is not available in this build")
     target = EXTERNAL_BUILDERS.get((section, kind))
     if target is None:
         raise unavailable
@@ -81,7 +81,7 @@ def _load_external(section: str, kind: str) -> Callable[[Any], Any]:
     except ModuleNotFoundError as exc:
         if exc.name is not None and module_name.startswith(exc.name):
             raise unavailable from None
-        raise BackendUnavailableError(
+        raise BackendTypeUnavailableError(
             f"backend type {kind} needs the Python package {exc.name!r}; "
             "install the 'backends' extra"
         ) from None

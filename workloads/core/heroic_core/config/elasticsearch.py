@@ -10,6 +10,7 @@ from pydantic import Field
 
 from heroic_core.config.common import BackendConfig, ConfigModel, Duration, duration_default
 from heroic_core.config.metrics import NoAuthentication, PlainAuthentication
+from heroic_core.limits import DEFAULT_NUM_SUGGESTIONS_LIMIT, SUGGESTIONS_LIMIT_CEILING
 
 # --- connection -----------------------------------------------------------------------------
 
@@ -120,14 +121,11 @@ class ElasticsearchMetadataConfig(_ElasticsearchBackendConfig):
         return self.connection.template_name or self.template_name
 
 
-SUGGESTIONS_LIMIT_CEILING = 250
-
-
 class ElasticsearchSuggestConfig(_ElasticsearchBackendConfig):
     """``suggest.backends[]: {type: elasticsearch}`` (reference 9.2)."""
 
     template_name: str = "heroic-suggest"
-    num_suggestions_limit: int = Field(default=50, ge=0)
+    num_suggestions_limit: int = Field(default=DEFAULT_NUM_SUGGESTIONS_LIMIT, ge=0)
 
     def effective_template_name(self) -> str:
         return self.connection.template_name or self.template_name

@@ -10,11 +10,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from heroic_core.config.common import BackendConfig, ConfigModel
-from heroic_core.config.elasticsearch import (
-    SUGGESTIONS_LIMIT_CEILING,
-    ElasticsearchMetadataConfig,
-    ElasticsearchSuggestConfig,
-)
+from heroic_core.config.elasticsearch import ElasticsearchMetadataConfig, ElasticsearchSuggestConfig
+from heroic_core.limits import DEFAULT_NUM_SUGGESTIONS_LIMIT, SUGGESTIONS_LIMIT_CEILING
 
 
 class MemoryMetadataConfig(BackendConfig):
@@ -36,7 +33,9 @@ class MemorySuggestConfig(BackendConfig):
     num_suggestions_int_limit: int | None = Field(default=None, ge=0)
 
     def effective_num_suggestions_limit(self) -> int:
-        limit = 50 if self.num_suggestions_int_limit is None else self.num_suggestions_int_limit
+        limit = self.num_suggestions_int_limit
+        if limit is None:
+            limit = DEFAULT_NUM_SUGGESTIONS_LIMIT
         return min(SUGGESTIONS_LIMIT_CEILING, limit)
 
 

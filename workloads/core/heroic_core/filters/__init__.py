@@ -1,10 +1,10 @@
-"""Heroic filters: terms, optimization and JSON decoding (reference section 4).
+"""Heroic filters: terms, matching, optimization and nesting depth (reference section 4).
 
-Import from here; the submodules are an implementation detail.
+Import from here; the submodules are an implementation detail. Decoding filters from HQL and
+from their JSON forms (which embed HQL) is ``heroic_core.hql``'s: this package parses nothing.
 """
 
-from heroic_core.filters.decode import filter_from_hql, parse_filter_json
-from heroic_core.filters.depth import MAX_DEPTH, nesting_depth
+from heroic_core.filters.depth import nesting_depth
 from heroic_core.filters.model import (
     FALSE,
     TRUE,
@@ -24,7 +24,6 @@ from heroic_core.filters.optimize import optimize
 
 __all__ = [
     "FALSE",
-    "MAX_DEPTH",
     "TRUE",
     "And",
     "FalseFilter",
@@ -37,8 +36,6 @@ __all__ = [
     "Regex",
     "StartsWith",
     "TrueFilter",
-    "filter_from_hql",
     "nesting_depth",
     "optimize",
-    "parse_filter_json",
 ]

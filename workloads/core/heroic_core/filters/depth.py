@@ -1,16 +1,12 @@
-"""How deeply a filter nests, and the deepest one accepted from clients (``MAX_DEPTH``).
+"""How deeply a filter nests.
 
-Decoders (JSON and HQL) refuse deeper filters with a client error. Iterative, so it works on
-any tree; this module must not decode or optimize.
+Decoders (JSON and HQL) refuse filters deeper than ``heroic_core.limits.MAX_FILTER_DEPTH`` with
+a client error. Iterative, so it works on any tree; this module must not decode or optimize.
 """
 
 from __future__ import annotations
 
 from heroic_core.filters.model import And, Filter, Not, Or
-
-#: Deepest filter (``and``/``or``/``not`` levels) accepted from clients: deeper trees are
-#: pathological and would exhaust the interpreter's stack when matched or serialized.
-MAX_DEPTH = 100
 
 
 def nesting_depth(f: Filter) -> int:

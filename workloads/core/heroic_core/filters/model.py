@@ -1,8 +1,8 @@
 """Filter terms (reference 4.1): matching, JSON array form and the upstream term ordering.
 
 Filters only look at a series' key and tags, never at its resource. Terms are immutable,
-hashable values. Optimization lives in ``optimize.py`` and JSON decoding in ``decode.py``;
-this module must not import either at module level (they import it).
+hashable values. Optimization (``optimize.optimize``) and JSON decoding live elsewhere; this
+module must not import them.
 """
 
 from __future__ import annotations
@@ -46,12 +46,6 @@ class Filter(ABC):
 
     def _payload_key(self) -> OrderKey:
         return ()
-
-    def optimize(self) -> Filter:
-        """The optimized equivalent (reference 4.2)."""
-        from heroic_core.filters.optimize import optimize  # noqa: PLC0415 (import cycle)
-
-        return optimize(self)
 
     def __lt__(self, other: Filter) -> bool:
         return self.order_key() < other.order_key()

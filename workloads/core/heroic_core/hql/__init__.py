@@ -2,8 +2,9 @@
 
 Public API: ``parse_query`` (a whole query, as ``/parser/parse-query`` and text/plain
 ``/query/metrics`` use it), ``parse_filter`` (as ``/parser/parse-filter``, the ``q`` filter
-operator and ``ingestion.filter`` use it) and ``parse_aggregation``. All raise
-``heroic_core.errors.QueryParseError``.
+operator and ``ingestion.filter`` use it) and ``parse_aggregation``, which raise
+``heroic_core.errors.QueryParseError``; and ``parse_filter_json``, the decoder of the JSON filter
+forms (which embed HQL), raising ``JsonMappingError``.
 
 Places where upstream crashed with an internal error (a 500) and we raise a positioned
 ``QueryParseError`` instead: non-string filter operands (``status = 200``), ``not in`` with a
@@ -16,6 +17,20 @@ ones). Upstream's "garbage at end of string" cannot happen with its EOF-terminat
 rules; trailing tokens are reported as "unexpected token".
 """
 
-from heroic_core.hql.query import ParsedQuery, parse_aggregation, parse_filter, parse_query
+from heroic_core.hql.json_filter import parse_filter_json
+from heroic_core.hql.query import (
+    HqlQuery,
+    ParsedQuery,
+    parse_aggregation,
+    parse_filter,
+    parse_query,
+)
 
-__all__ = ["ParsedQuery", "parse_aggregation", "parse_filter", "parse_query"]
+__all__ = [
+    "HqlQuery",
+    "ParsedQuery",
+    "parse_aggregation",
+    "parse_filter",
+    "parse_filter_json",
+    "parse_query",
+]

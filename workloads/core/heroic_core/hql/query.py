@@ -6,6 +6,11 @@ range evaluated against ``$now`` (as upstream does); a range with ``end - start 
 dropped like upstream's ``QueryBuilder.range``. ``with``/``as`` are evaluated (so their errors
 surface) and then ignored, so ``options`` and ``features`` are always None from HQL.
 Everything raises ``QueryParseError`` with a position.
+
+A ``ParsedQuery`` prints as upstream's query JSON (``/parser/parse-query``); ``decode()`` turns
+it into the objects a JSON query decodes to (``HqlQuery``), checked by the same functions: its
+range by ``ranges.absolute_range``, its aggregation (HQL's aggregation form is that JSON) by
+``aggregations.parse_aggregation``, which raise ``JsonMappingError`` as for JSON.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from heroic_core.aggregations import Aggregation, Empty
+from heroic_core.aggregations import parse_aggregation as parse_aggregation_json
 from heroic_core.errors import QueryParseError
-from heroic_core.filters import MAX_DEPTH, Filter, nesting_depth
+from heroic_core.filters import TRUE, Filter, nesting_depth, optimize
 from heroic_core.hql.aggregations import build_aggregation
 from heroic_core.hql.ast import (
     Expr,
@@ -33,10 +40,26 @@ from heroic_core.hql.parser import (
     parse_filter_syntax,
     parse_statements,
 )
+from heroic_core.limits import (
+    AGGREGATION_TOO_DEEP,
+    FILTER_TOO_DEEP,
+    MAX_AGGREGATION_DEPTH,
+    MAX_FILTER_DEPTH,
+    json_depth,
+)
 from heroic_core.model import MetricType
+from heroic_core.ranges import AbsoluteRange, absolute_range
 
-#: Deepest aggregation JSON an HQL expression may produce (the API refuses deeper JSON too).
-MAX_AGGREGATION_DEPTH = 100
+
+@dataclass(frozen=True, slots=True)
+class HqlQuery:
+    """An HQL query as the objects a JSON query decodes to; ``range`` is None when HQL had none
+    (the request's JSON may supply one), the other fields have their defaults filled in."""
+
+    range: AbsoluteRange | None
+    filter: Filter
+    aggregation: Aggregation
+    source: MetricType
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +69,7 @@ class ParsedQuery:
     filter: Filter | None = None
     aggregation: dict[str, Any] | None = None
     source: MetricType | None = None
-    range: dict[str, Any] | None = None
+    range: AbsoluteRange | None = None
     options: dict[str, Any] | None = None
     features: tuple[str, ...] | None = None
 
@@ -58,7 +81,7 @@ class ParsedQuery:
         if self.source is not None:
             out["source"] = self.source.value
         if self.range is not None:
-            out["range"] = self.range
+            out["range"] = self.range.to_json()
         if self.filter is not None:
             out["filter"] = self.filter.to_json()
         if self.options is not None:
@@ -66,6 +89,22 @@ class ParsedQuery:
         if self.features is not None:
             out["features"] = list(self.features)
         return out
+
+    def decode(self, path: str = "") -> HqlQuery:
+        """The query's objects, checked as a JSON query's are (``JsonMappingError`` at
+        ``path``, where the HQL sits in the request): the range, then the aggregation."""
+        range_ = self.range
+        if range_ is not None:
+            range_ = absolute_range(range_.start, range_.end, path)
+        aggregation: Aggregation = Empty()
+        if self.aggregation is not None:
+            aggregation = parse_aggregation_json(self.aggregation, path)
+        return HqlQuery(
+            range=range_,
+            filter=TRUE if self.filter is None else self.filter,
+            aggregation=aggregation,
+            source=self.source or MetricType.POINTS,
+        )
 
 
 def _now(now_ms: int | None) -> Scope:
@@ -78,13 +117,13 @@ def parse_filter(text: str) -> Filter:
 
 
 def _optimized(parsed: Filter) -> Filter:
-    """``parsed`` optimized; deeper than the filters' ``MAX_DEPTH`` is a parse error."""
+    """``parsed`` optimized; deeper than ``MAX_FILTER_DEPTH`` is a parse error."""
     try:
-        result = parsed.optimize()
+        result = optimize(parsed)
     except RecursionError:
         raise QueryParseError(TOO_DEEP, 1, 0) from None
-    if nesting_depth(result) > MAX_DEPTH:
-        raise QueryParseError(f"filter is nested too deeply (at most {MAX_DEPTH} levels)", 1, 0)
+    if nesting_depth(result) > MAX_FILTER_DEPTH:
+        raise QueryParseError(FILTER_TOO_DEEP, 1, 0)
     return result
 
 
@@ -97,23 +136,9 @@ def aggregation_from(value: Expr) -> dict[str, Any]:
     if not isinstance(value, StringExpr | FunctionExpr):
         raise value.span.error(f"{value.repr()} is not an aggregation")
     result = build_aggregation(cast(value, FunctionExpr))
-    if _json_depth(result) > MAX_AGGREGATION_DEPTH:
-        raise value.span.error(
-            f"aggregation is nested too deeply (at most {MAX_AGGREGATION_DEPTH} JSON levels)"
-        )
+    if json_depth(result) > MAX_AGGREGATION_DEPTH:
+        raise value.span.error(AGGREGATION_TOO_DEEP)
     return result
-
-
-def _json_depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
 
 
 def parse_aggregation(text: str, *, now_ms: int | None = None) -> dict[str, Any]:
@@ -135,13 +160,13 @@ def _single_query(text: str) -> QueryStatement:
     return statement
 
 
-def _range_json(range_: Expr) -> dict[str, Any] | None:
+def _absolute_range(range_: Expr) -> AbsoluteRange | None:
     assert isinstance(range_, RangeExpr)  # noqa: S101 (evaluate keeps ranges as ranges)
     start = cast(range_.start, IntegerExpr).value
     end = cast(range_.end, IntegerExpr).value
     if end - start <= 0:
         return None
-    return {"type": "absolute", "start": start, "end": end}
+    return AbsoluteRange(start, end)
 
 
 def parse_query(text: str, *, now_ms: int | None = None) -> ParsedQuery:
@@ -159,7 +184,7 @@ def _evaluate_query(statement: QueryStatement, scope: Scope) -> ParsedQuery:
     for _, option in (*statement.with_options, *statement.as_options):
         evaluate(option, scope)
     return ParsedQuery(
-        range=None if range_ is None else _range_json(range_),
+        range=None if range_ is None else _absolute_range(range_),
         aggregation=None if select is None else aggregation_from(select),
         source=statement.source,
         filter=None if statement.filter is None else _optimized(statement.filter),

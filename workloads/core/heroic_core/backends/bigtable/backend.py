@@ -43,9 +43,9 @@ from heroic_core.backends.bigtable.rowkey import (
     row_key,
     windows,
 )
+from heroic_core.backends.errors import BackendRejectedError
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config.metrics import BigtableMetricConfig
-from heroic_core.configure import BackendRejectedError
 from heroic_core.model import DateRange, Distributions, Points, Series
 
 POINTS_FAMILY = "points"

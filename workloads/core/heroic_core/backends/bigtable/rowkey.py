@@ -11,7 +11,8 @@ import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from heroic_core.backends.bigtable.serial import (
+from heroic_core.backends.rows import check_rows
+from heroic_core.backends.serial import (
     Reader,
     SerialError,
     bstr,
@@ -20,7 +21,6 @@ from heroic_core.backends.bigtable.serial import (
     sstr,
     string_map,
 )
-from heroic_core.backends.rows import check_rows
 from heroic_core.model import DateRange, Series
 
 PERIOD = 1 << 32

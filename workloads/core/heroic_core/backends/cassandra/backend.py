@@ -21,9 +21,9 @@ from cassandra.query import BatchStatement, BatchType, PreparedStatement
 from heroic_core.backends.cassandra import schema
 from heroic_core.backends.cassandra.connection import all_rows, build_cluster, convert
 from heroic_core.backends.cassandra.keys import base_of, metric_key, offset_of, windows
+from heroic_core.backends.errors import BackendRejectedError
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config.metrics import DatastaxMetricConfig
-from heroic_core.configure import BackendRejectedError
 from heroic_core.model import DateRange, Points, Series
 
 #: Rows per unlogged batch: one partition, kept under Cassandra's batch size warning.

@@ -15,8 +15,8 @@ from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable
 from cassandra.cluster import ResponseFuture as _ResponseFuture
 
+from heroic_core.backends.errors import BackendError, BackendRejectedError, BackendUnavailableError
 from heroic_core.config.metrics import DatastaxMetricConfig, PlainAuthentication
-from heroic_core.configure import BackendError, BackendRejectedError, BackendUnavailableError
 
 DEFAULT_PORT = 9042
 _CONNECT_TIMEOUT = 10.0

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from heroic_core.backends.bigtable.serial import Reader, SerialError, cvarint, sstr, string_map
 from heroic_core.backends.rows import check_rows
+from heroic_core.backends.serial import Reader, SerialError, cvarint, sstr, string_map
 from heroic_core.model import DateRange, Series
 
 ROW_WIDTH = (1 << 31) - 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from heroic_core.configure import BackendRejectedError
+from heroic_core.backends.errors import BackendRejectedError
 
 TABLE = "metrics"
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")

@@ -15,12 +15,12 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 from elasticsearch import exceptions as es_exc
 
+from heroic_core.backends.errors import BackendError, BackendRejectedError, BackendUnavailableError
 from heroic_core.config.elasticsearch import (
     ConnectionConfig,
     ElasticsearchPlainAuthentication,
     RestClientConfig,
 )
-from heroic_core.configure import BackendError, BackendRejectedError, BackendUnavailableError
 
 DEFAULT_PORT = 9200
 REQUEST_TIMEOUT = 30.0

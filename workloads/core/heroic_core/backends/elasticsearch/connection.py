@@ -23,9 +23,9 @@ from heroic_core.backends.elasticsearch.client import (
 )
 from heroic_core.backends.elasticsearch.indices import IndexScheme
 from heroic_core.backends.elasticsearch.mappings import templates
+from heroic_core.backends.errors import BackendUnavailableError
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config.elasticsearch import ConnectionConfig
-from heroic_core.configure import BackendUnavailableError
 
 T = TypeVar("T")
 MAX_INDEX_LIST = 2000

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from heroic_core.backends.bigtable.serial import java_sorted
+from heroic_core.backends.serial import java_sorted
 from heroic_core.model import Series
 
 TAG_DELIMITER = "\0"

@@ -23,7 +23,7 @@ from heroic_core.backends.elasticsearch.documents import (
 )
 from heroic_core.backends.elasticsearch.filters import filter_query
 from heroic_core.backends.elasticsearch.mappings import METADATA_TYPE, METADATA_TYPES
-from heroic_core.backends.memory.metadata import check_limit
+from heroic_core.backends.errors import BackendUnavailableError
 from heroic_core.backends.results import (
     ConfigureResult,
     CountSeries,
@@ -32,7 +32,7 @@ from heroic_core.backends.results import (
     FindTags,
 )
 from heroic_core.config.elasticsearch import ElasticsearchMetadataConfig, RotatingIndexConfig
-from heroic_core.configure import BackendUnavailableError
+from heroic_core.limits import check_limit
 from heroic_core.model import DateRange, Series
 
 if TYPE_CHECKING:

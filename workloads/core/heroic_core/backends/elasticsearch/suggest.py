@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from heroic_core.backends.base import DEFAULT_TAGKEY_COUNT_EXACT_LIMIT
 from heroic_core.backends.elasticsearch import suggest_queries as q
 from heroic_core.backends.elasticsearch.cache import RateLimiter, WriteCache
 from heroic_core.backends.elasticsearch.connection import Connection, create_documents
@@ -26,7 +25,6 @@ from heroic_core.backends.elasticsearch.mappings import (
     SUGGEST_TYPES,
     TAG_TYPE,
 )
-from heroic_core.backends.memory.metadata import check_limit
 from heroic_core.backends.results import (
     ConfigureResult,
     KeySuggest,
@@ -40,7 +38,12 @@ from heroic_core.backends.results import (
     TagValuesSuggestion,
     TagValueSuggest,
 )
-from heroic_core.config.elasticsearch import SUGGESTIONS_LIMIT_CEILING, ElasticsearchSuggestConfig
+from heroic_core.config.elasticsearch import ElasticsearchSuggestConfig
+from heroic_core.limits import (
+    DEFAULT_TAGKEY_COUNT_EXACT_LIMIT,
+    SUGGESTIONS_LIMIT_CEILING,
+    check_limit,
+)
 from heroic_core.model import DateRange, Series
 
 if TYPE_CHECKING:

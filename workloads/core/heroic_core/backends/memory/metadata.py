@@ -20,20 +20,14 @@ from heroic_core.backends.base import (
     FindSeries,
     FindTags,
 )
-from heroic_core.errors import RequestError
 from heroic_core.filters import And, MatchKey, MatchTag, Or
+from heroic_core.limits import check_limit
 from heroic_core.model import DateRange, Series
 
 if TYPE_CHECKING:
     from heroic_core.filters import Filter
 
 _K = TypeVar("_K")
-
-
-def check_limit(limit: int | None) -> None:
-    """Reject negative limits (``None`` means unlimited)."""
-    if limit is not None and limit < 0:
-        raise RequestError(f"limit must not be negative, got {limit}")
 
 
 def _drop(index: dict[_K, set[Series]], key: _K, series: Series) -> None:

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from heroic_core.backends.base import (
-    DEFAULT_TAGKEY_COUNT_EXACT_LIMIT,
     ConfigureResult,
     KeySuggest,
     KeySuggestion,
@@ -27,14 +26,16 @@ from heroic_core.backends.base import (
     TagValueSuggest,
 )
 from heroic_core.backends.memory.analyze import field_score, key_score
-from heroic_core.backends.memory.metadata import check_limit
+from heroic_core.limits import (
+    DEFAULT_NUM_SUGGESTIONS_LIMIT,
+    DEFAULT_TAGKEY_COUNT_EXACT_LIMIT,
+    SUGGESTIONS_LIMIT_CEILING,
+    check_limit,
+)
 from heroic_core.model import DateRange, Series
 
 if TYPE_CHECKING:
     from heroic_core.filters import Filter
-
-DEFAULT_NUM_SUGGESTIONS_LIMIT = 50
-SUGGESTIONS_LIMIT_CEILING = 250
 
 
 def _tag_score(key: str | None, value: str | None, tag: tuple[str, str]) -> float:

@@ -2,7 +2,8 @@
 
 Pure byte encoding and decoding: the "compact varint" used for every size, strings with one or
 two length prefixes, and a reader over a byte string. Both the Bigtable and the Cassandra row
-keys are made of these; this module knows nothing about either store.
+keys are made of these, and the Elasticsearch documents list tags in the same Java order; this
+module knows nothing about any store.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ operator), so ``["and", ["=", "a"]]`` fails with "Expected second argument" at
 ``{and}[0].{=}``. Every decoded filter is optimized. As upstream, filter arguments of the
 array form must themselves be arrays, while the object form's ``filters``/``filter`` accept
 both forms; unknown object fields are ignored, and ``raw`` (like ``q``) is parsed as HQL
-(upstream left it unparsed and crashed when matching). The HQL parser is imported lazily
-because it imports this package.
+(upstream left it unparsed and crashed when matching). It lives beside the HQL parser because
+the JSON forms embed HQL; the filter terms themselves are ``heroic_core.filters``'.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from heroic_core.errors import JsonMappingError, QueryParseError, join_path
-from heroic_core.filters.depth import MAX_DEPTH, nesting_depth
-from heroic_core.filters.model import (
+from heroic_core.filters import (
     FALSE,
     TRUE,
     And,
@@ -29,34 +28,28 @@ from heroic_core.filters.model import (
     Or,
     Regex,
     StartsWith,
+    nesting_depth,
+    optimize,
 )
+from heroic_core.hql.query import parse_filter
+from heroic_core.limits import FILTER_TOO_DEEP, MAX_FILTER_DEPTH
 
 _ORDINALS = ("first", "second")
-
-
-def filter_from_hql(text: str) -> Filter:
-    """Parse an HQL filter expression (the ``q`` operator), optimized."""
-    from heroic_core.hql import parse_filter  # noqa: PLC0415 (hql imports this package)
-
-    return parse_filter(text)
-
-
-TOO_DEEP = f"filter is nested too deeply (at most {MAX_DEPTH} levels)"
 
 
 def parse_filter_json(obj: object, path: str = "") -> Filter:
     """Decode and optimize a filter; ``path`` is the location of ``obj`` in the document.
 
-    Filters nested deeper than ``MAX_DEPTH`` (after optimization) are rejected.
+    Filters nested deeper than ``MAX_FILTER_DEPTH`` (after optimization) are rejected.
     """
     try:
-        result = _decode(obj).optimize()
+        result = optimize(_decode(obj))
     except JsonMappingError as e:
         raise e.prefixed(path) from None
     except RecursionError:
-        raise JsonMappingError(TOO_DEEP, path) from None
-    if nesting_depth(result) > MAX_DEPTH:
-        raise JsonMappingError(TOO_DEEP, path)
+        raise JsonMappingError(FILTER_TOO_DEEP, path) from None
+    if nesting_depth(result) > MAX_FILTER_DEPTH:
+        raise JsonMappingError(FILTER_TOO_DEEP, path)
     return result
 
 
@@ -76,7 +69,7 @@ def _decode_array(arr: Sequence[Any]) -> Filter:
     if decoder is None:
         raise JsonMappingError(f"No such operator: {op}")
     try:
-        return decoder(op, list(arr[1:])).optimize()
+        return optimize(decoder(op, list(arr[1:])))
     except JsonMappingError as e:
         raise e.prefixed("{" + op + "}") from None
     except QueryParseError as e:
@@ -142,7 +135,7 @@ _ARRAY_DECODERS: dict[str, Callable[[str, list[Any]], Filter]] = {
     "~": lambda op, a: Regex(*_strings(op, a, 2)),
     "true": _constant(TRUE),
     "false": _constant(FALSE),
-    "q": lambda op, a: filter_from_hql(*_strings(op, a, 1)),
+    "q": lambda op, a: parse_filter(*_strings(op, a, 1)),
 }
 
 
@@ -188,7 +181,7 @@ _OBJECT_DECODERS: dict[str, Callable[[Mapping[str, Any]], Filter]] = {
     "regex": lambda o: Regex(_field(o, "tag"), _field(o, "value")),
     "true": lambda o: TRUE,
     "false": lambda o: FALSE,
-    "raw": lambda o: filter_from_hql(_field(o, "filter")),
+    "raw": lambda o: parse_filter(_field(o, "filter")),
 }
 
 
