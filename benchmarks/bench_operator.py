@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "operator" / "input"
 MANAGER = "heroic-bench"
 POLL = 0.05
+MANY_POLL = 0.25
 APPLY_THREADS = 8
 MERGE_PATCH = "application/merge-patch+json"
 # (apiVersion, kind) of what the benchmark reads and writes.
@@ -68,12 +69,12 @@ def selector(labels: dict[str, str]) -> str:
     return ",".join(f"{key}={value}" for key, value in labels.items())
 
 
-def wait(check: Callable[[], bool], timeout: float = 120.0) -> float:
+def wait(check: Callable[[], bool], timeout: float = 120.0, poll: float = POLL) -> float:
     start = time.monotonic()
     while not check():
         if time.monotonic() - start > timeout:
             raise TimeoutError("benchmark step timed out")
-        time.sleep(POLL)
+        time.sleep(poll)
     return time.monotonic()
 
 
@@ -150,6 +151,23 @@ class Bench:
             and (d.status.updatedReplicas or 0) == d.spec.replicas
             for d in deployments
         )
+
+    def all_available(self, names: list[str]) -> bool:
+        """Every Deployment of every cluster in ``names`` is available (one list request)."""
+        wanted = set(names)
+        seen: set[str] = set()
+        for d in api(self.client, DEPLOYMENT).get(namespace=self.namespace).items:
+            instance = (d.metadata.labels or {}).get("app.kubernetes.io/instance")
+            if instance not in wanted:
+                continue
+            seen.add(instance)
+            replicas = d.spec.replicas if d.spec is not None else None
+            status = d.status
+            if status is None or (status.availableReplicas or 0) != replicas:
+                return False
+            if (status.updatedReplicas or 0) != replicas:
+                return False
+        return seen == wanted
 
     def jobs_complete(self, name: str, expected: int) -> bool:
         labels = {"app.kubernetes.io/instance": name}
@@ -242,12 +260,14 @@ def many(bench: Bench, count: int, pid: int) -> list[str]:
     with ThreadPoolExecutor(APPLY_THREADS) as pool:  # "at once", as kubectl apply -f dir/ would
         list(pool.map(lambda name: bench.apply(load("memory", name)), names))
     applied = time.monotonic()
+    # Polled 4 times a second: the lists of hundreds of objects are load on the same API server.
     created = wait(
         lambda: bench.children_created(base[0] + 2 * count, base[1] + count, base[2] + count),
         timeout=300,
+        poll=MANY_POLL,
     )
-    available = wait(lambda: all(bench.deployments_available(n) for n in names), timeout=600)
-    ready = wait(lambda: bench.all_ready(names), timeout=300)
+    available = wait(lambda: bench.all_available(names), timeout=600, poll=MANY_POLL)
+    ready = wait(lambda: bench.all_ready(names), timeout=300, poll=MANY_POLL)
     runs = bench.metric("heroic_operator_reconciles_total") - reconciles
     spent = bench.metric("heroic_operator_reconcile_duration_seconds_sum") - seconds
     used = cpu_seconds(pid) - cpu
@@ -278,7 +298,7 @@ def scale(bench: Bench, count: int, pid: int) -> None:
     start = time.monotonic()
     with ThreadPoolExecutor(APPLY_THREADS) as pool:
         list(pool.map(lambda name: bench.apply(body(name)), names))
-    wait(lambda: bench.all_ready(names), timeout=1800)
+    wait(lambda: bench.all_ready(names), timeout=1800, poll=1.0)
     print(
         f"{count} more clusters:    all Ready {time.monotonic() - start:6.1f} s, operator "
         f"memory {memory(pid)}"

@@ -104,6 +104,10 @@ class Store:
             self.put(obj)
         self._listed[(namespace, cluster)] = time.monotonic()
 
+    def mark_listed(self, namespace: str, cluster: str) -> None:
+        """The cluster's children are known without a listing (they were all watched)."""
+        self._listed[(namespace, cluster)] = time.monotonic()
+
     def forget_cluster(self, namespace: str, cluster: str) -> None:
         self._listed.pop((namespace, cluster), None)
         body = self._objects.get((naming.KIND, namespace, cluster))

@@ -14,7 +14,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -41,6 +41,8 @@ _UNAVAILABLE = {
     404: "the {kind} kind (monitoring.coreos.com/v1) is not installed in this cluster",
     403: "the operator's RBAC does not allow {kind}s (monitoring.coreos.com)",
 }
+#: Margin after the process start before a new cluster's children are known from events alone.
+WATCH_MARGIN_SECONDS = 5.0
 #: How long the installed CRD's status schema is trusted before it is read again.
 SCHEMA_TTL_SECONDS = 300.0
 
@@ -106,8 +108,9 @@ class Observer:
     """The read side of reconciles through one ``Kube``; ``clock`` is injectable for tests.
 
     With a ``store`` (the watch cache), the cluster and its children are read from it, and the
-    children are listed from the API only on a cluster's first reconcile in this process and
-    when the last listing is older than ``max_age`` seconds."""
+    children are listed from the API only when the last listing is older than ``max_age``
+    seconds, or was never made for a cluster older than this process (a cluster created while
+    the process watches has had every child's event delivered, its creation included)."""
 
     def __init__(
         self,
@@ -122,6 +125,9 @@ class Observer:
         self.max_age = max_age
         self._schema: tuple[float, Object | None] | None = None
         self._unavailable: dict[tuple[str, str], dict[str, str]] = {}
+        #: Clusters created after this (API server time, with a margin for clock skew and for
+        #: the watches to start) are known from events alone.
+        self.watching_since = clock() + timedelta(seconds=WATCH_MARGIN_SECONDS)
 
     async def cluster(self, namespace: str, name: str) -> Mapping[str, Any] | None:
         if self.store is not None:
@@ -160,6 +166,9 @@ class Observer:
         if self.store is not None and not self._unavailable.get(key):
             # a kind found unavailable (a CRD not installed yet) is looked for again every time
             age = self.store.listed_age(*key)
+            if age is None and self._born_watched(cluster):
+                self.store.mark_listed(*key)  # known from events; listed after max_age
+                age = 0.0
             if age is not None and age < self.max_age:
                 return Children.of(self.store.children(*key))
         children = await self.list_children(cluster)
@@ -167,6 +176,13 @@ class Observer:
         if self.store is not None:
             self.store.replace_children(*key, children.all())
         return children
+
+    def _born_watched(self, cluster: Cluster) -> bool:
+        try:
+            created = datetime.fromisoformat(cluster.created.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return created > self.watching_since
 
     async def list_children(self, cluster: Cluster) -> Children:
         """The children as the API lists them now."""

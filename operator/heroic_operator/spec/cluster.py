@@ -231,6 +231,8 @@ class Cluster:
     spec: HeroicClusterSpec
     status: Mapping[str, Any] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    #: ``metadata.creationTimestamp`` as the API server wrote it ("" when unknown).
+    created: str = ""
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,7 @@ def parse_cluster(body: Mapping[str, Any]) -> Cluster:
         spec=spec,
         status=dict(body.get("status") or {}),
         annotations=dict(meta.get("annotations") or {}),
+        created=str(meta.get("creationTimestamp") or ""),
     )
 
 
