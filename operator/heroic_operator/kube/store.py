@@ -32,6 +32,15 @@ def _version(obj: Object) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
+def _slim(obj: Object) -> Object:
+    """``obj`` without ``metadata.managedFields``: nothing reads them, and they are often the
+    larger part of an object that server-side apply wrote."""
+    meta = obj.get("metadata")
+    if isinstance(meta, Mapping) and "managedFields" in meta:
+        return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    return obj
+
+
 def _instance(obj: Object) -> str | None:
     labels = (obj.get("metadata") or {}).get("labels") or {}
     value = labels.get(naming.LABEL_INSTANCE)
@@ -51,6 +60,7 @@ class Store:
 
     def put(self, obj: Object) -> None:
         """Keep ``obj`` unless a newer version of it is already here."""
+        obj = _slim(obj)
         key = _key(obj)
         old = self._objects.get(key)
         if old is not None:

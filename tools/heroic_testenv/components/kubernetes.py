@@ -22,7 +22,7 @@ from heroic_testenv.components.certs import make_pki, write_kubeconfig
 from heroic_testenv.procs import free_port, log_path, spawn, wait_until
 
 NODE_NAME = "kwok-node-0"
-SERVICE_CIDR = "10.0.0.0/24"
+SERVICE_CIDR = "10.0.0.0/20"  # 4,094 Services: the operator benchmark makes a thousand clusters
 POD_CIDR = "10.244.0.0/16"
 
 
