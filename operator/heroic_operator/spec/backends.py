@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from heroic_core.config.metrics import ConsistencyLevel  # one list: the node validates it too
 from heroic_operator.spec.common import Entry, SecretKeyRef, SpecModel
 from heroic_operator.spec.markers import (
     IntOrString,
@@ -51,21 +52,6 @@ class BigtableBackend(SpecModel):
     credentials_secret_ref: SecretKeyRef | None = None
     """Service account JSON key; without it, application-default credentials (workload
     identity) are used"""
-
-
-ConsistencyLevel = Literal[
-    "ANY",
-    "ONE",
-    "TWO",
-    "THREE",
-    "QUORUM",
-    "ALL",
-    "LOCAL_QUORUM",
-    "EACH_QUORUM",
-    "SERIAL",
-    "LOCAL_SERIAL",
-    "LOCAL_ONE",
-]
 
 
 class CassandraAuthentication(SpecModel):
