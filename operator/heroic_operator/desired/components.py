@@ -1,8 +1,10 @@
 """The workloads (API tier, one per consumer group) and configure targets of a cluster.
 
 A *component* is a Deployment with its own heroic.yml; a *target* is one configure Job kind
-(``bigtable``, ``cassandra``, ``elasticsearch``, ``pubsub-<group>``). Each component lists the
-targets it must wait for. Pure: derived from the spec only.
+(``bigtable``, ``cassandra``, ``elasticsearch``, ``pubsub-<group>``, ``kafka-<group>``). Each
+component lists the targets it must wait for. Both are assembled from the sections the backend
+families render (``desired.backends``), each rendered once with the Secrets it needs.
+Pure: derived from the spec only.
 """
 
 from __future__ import annotations
@@ -12,22 +14,12 @@ import json
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.desired.render import (
-    HEROIC_PORT,
-    Rendered,
-    SecretUse,
-    consumer_source,
-    metrics_backend,
-    metrics_secrets,
-    search_backend,
-    search_secrets,
-    source_secrets,
-    to_text,
-    validate,
-)
+from heroic_operator.desired.backends.metrics import metrics_section
+from heroic_operator.desired.backends.search import SEARCH_SECTIONS, search_sections
+from heroic_operator.desired.backends.sources import source_section
+from heroic_operator.desired.render import HEROIC_PORT, Rendered, Section, combine, render
 from heroic_operator.spec import Cluster, ConsumerGroup, SecretKeyRef, Tier
 
 CONDITION_TYPES = {
@@ -74,10 +66,6 @@ def configure_command(backend: str) -> list[str]:
     return ["heroic", "configure", "--config", naming.CONFIG_FILE, "--only", backend]
 
 
-def _uses_search(cluster: Cluster, sections: tuple[str, ...]) -> bool:
-    return any(getattr(cluster.spec.backends, s).type == "elasticsearch" for s in sections)
-
-
 def _backend_targets(cluster: Cluster, writes: tuple[str, ...]) -> list[str]:
     if not cluster.spec.configure.enabled:
         return []
@@ -85,28 +73,25 @@ def _backend_targets(cluster: Cluster, writes: tuple[str, ...]) -> list[str]:
     metrics_type = cluster.spec.backends.metrics.type
     if "metrics" in writes and metrics_type != "memory":
         out.append(metrics_type)
-    if _uses_search(cluster, tuple(s for s in ("metadata", "suggest") if s in writes)):
+    backends = cluster.spec.backends
+    if any(getattr(backends, s).type == "elasticsearch" for s in SEARCH_SECTIONS if s in writes):
         out.append("elasticsearch")
     return out
 
 
-def _node_config(cluster: Cluster, writes: tuple[str, ...]) -> dict[str, Any]:
-    """Backends for the given writes, as heroic.yml sections."""
-    data: dict[str, Any] = {"port": HEROIC_PORT}
+def _backends(cluster: Cluster, writes: tuple[str, ...]) -> Section:
+    """The metric and search backends a node performing ``writes`` uses, in file order."""
+    sections = []
     if "metrics" in writes:
-        data["metrics"] = {"backends": [metrics_backend(cluster.spec.backends.metrics)]}
-    for section in ("metadata", "suggest"):
-        if section in writes:
-            data[section] = {"backends": [search_backend(cluster, section)]}
-    return data
+        sections.append(metrics_section(cluster.spec.backends.metrics))
+    sections.append(search_sections(cluster, [s for s in SEARCH_SECTIONS if s in writes]))
+    return combine(sections)
 
 
 def api_component(cluster: Cluster) -> Component:
-    writes = ("metrics", "metadata", "suggest")
-    config = validate(cluster, _node_config(cluster, writes), "API config")
-    secrets = metrics_secrets(cluster.spec.backends.metrics)
-    secrets += search_secrets(cluster, ("metadata", "suggest"))
-    rendered = Rendered(config=config, text=to_text(config), secrets=secrets)
+    writes = ("metrics", *SEARCH_SECTIONS)
+    node = _backends(cluster, writes)
+    rendered = render(cluster, {"port": HEROIC_PORT, **node.config}, node, "API config")
     return Component(
         naming.COMPONENT_API, cluster.spec.api, rendered, tuple(_backend_targets(cluster, writes))
     )
@@ -114,18 +99,14 @@ def api_component(cluster: Cluster) -> Component:
 
 def consumer_component(cluster: Cluster, group: ConsumerGroup) -> Component:
     writes = tuple(group.writes)
-    data = _node_config(cluster, writes)
-    data["consumers"] = [consumer_source(cluster, group)]
+    node = combine([_backends(cluster, writes), source_section(cluster, group)])
+    data = {"port": HEROIC_PORT, **node.config}
     data["ingestion"] = {
         "updateMetrics": "metrics" in writes,
         "updateMetadata": "metadata" in writes,
         "updateSuggestions": "suggest" in writes,
     }
-    config = validate(cluster, data, f"config of consumer group {group.name}")
-    source_uses, env = source_secrets(group)
-    uses = metrics_secrets(cluster.spec.backends.metrics) if "metrics" in writes else ()
-    uses += search_secrets(cluster, tuple(s for s in ("metadata", "suggest") if s in writes))
-    rendered = Rendered(config=config, text=to_text(config), secrets=uses + source_uses, env=env)
+    rendered = render(cluster, data, node, f"config of consumer group {group.name}")
     targets = _backend_targets(cluster, writes)
     if group.source.pubsub is not None and cluster.spec.configure.enabled:
         targets.append(f"pubsub-{group.name}")
@@ -138,19 +119,6 @@ def creates_topics(group: ConsumerGroup) -> bool:
     return group.source.kafka is not None and group.source.kafka.create_topics is not None
 
 
-def kafka_topics_source(cluster: Cluster, group: ConsumerGroup) -> dict[str, Any]:
-    """The group's Kafka consumer config plus the settings new topics are created with (only
-    the configure Job sees them, so changing them rolls no consumer pods)."""
-    kafka = group.source.kafka
-    creation = kafka.create_topics if kafka is not None else None
-    out = consumer_source(cluster, group)
-    if creation is not None and creation.partitions is not None:
-        out["topicPartitions"] = creation.partitions
-    if creation is not None and creation.replication_factor is not None:
-        out["topicReplicationFactor"] = creation.replication_factor
-    return out
-
-
 def components(cluster: Cluster) -> list[Component]:
     """The API tier first, then the consumer groups in spec order."""
     return [
@@ -159,17 +127,10 @@ def components(cluster: Cluster) -> list[Component]:
     ]
 
 
-def _target(
-    cluster: Cluster,
-    *,
-    key: str,
-    backend: str,
-    data: dict[str, Any],
-    secrets: tuple[SecretUse, ...] = (),
-    env: tuple[tuple[str, str], ...] = (),
-) -> Target:
-    config = validate(cluster, data, f"configure config for {key}")
-    return Target(key, backend, Rendered(config, to_text(config), secrets, env))
+def _target(cluster: Cluster, key: str, backend: str, section: Section) -> Target:
+    """A configure target whose heroic.yml is ``section`` alone."""
+    rendered = render(cluster, section.config, section, f"configure config for {key}")
+    return Target(key, backend, rendered)
 
 
 def configure_targets(cluster: Cluster) -> list[Target]:
@@ -180,30 +141,19 @@ def configure_targets(cluster: Cluster) -> list[Target]:
     out: list[Target] = []
     metrics = spec.backends.metrics
     if metrics.type != "memory":
-        data: dict[str, Any] = {"metrics": {"backends": [metrics_backend(metrics, configure=True)]}}
-        uses = metrics_secrets(metrics)
-        kind = metrics.type
-        out.append(_target(cluster, key=kind, backend=kind, data=data, secrets=uses))
-    sections = [s for s in ("metadata", "suggest") if getattr(spec.backends, s).type != "memory"]
-    if sections:
-        data = {s: {"backends": [search_backend(cluster, s, configure=True)]} for s in sections}
-        uses = search_secrets(cluster, sections)
-        target = _target(
-            cluster, key="elasticsearch", backend="elasticsearch", data=data, secrets=uses
-        )
-        out.append(target)
+        section = metrics_section(metrics, configure=True)
+        out.append(_target(cluster, metrics.type, metrics.type, section))
+    searched = [s for s in SEARCH_SECTIONS if getattr(spec.backends, s).type != "memory"]
+    if searched:
+        section = search_sections(cluster, searched, configure=True)
+        out.append(_target(cluster, "elasticsearch", "elasticsearch", section))
     for group in spec.consumers:
-        uses, env = source_secrets(group)
         if group.source.pubsub is not None:
-            data = {"consumers": [consumer_source(cluster, group)]}
-            key = f"pubsub-{group.name}"
-            target = _target(cluster, key=key, backend="pubsub", data=data, secrets=uses, env=env)
-            out.append(target)
+            section = source_section(cluster, group)
+            out.append(_target(cluster, f"pubsub-{group.name}", "pubsub", section))
         if creates_topics(group):
-            data = {"consumers": [kafka_topics_source(cluster, group)]}
-            key = f"kafka-{group.name}"
-            target = _target(cluster, key=key, backend="kafka", data=data, secrets=uses, env=env)
-            out.append(target)
+            section = source_section(cluster, group, topic_creation=True)
+            out.append(_target(cluster, f"kafka-{group.name}", "kafka", section))
     return out
 
 

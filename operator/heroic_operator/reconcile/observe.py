@@ -12,16 +12,15 @@ import asyncio
 import base64
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from types import MappingProxyType
 from typing import Any
 
 from heroic_operator import naming
 from heroic_operator.desired.components import render_cluster
 from heroic_operator.errors import DependencyNotReady, KubernetesError
 from heroic_operator.kube import ApiRequestError, Kube, Store
+from heroic_operator.reconcile.snapshot import Children, Object, Snapshot
 from heroic_operator.spec import Cluster, SecretKeyRef
 
 #: Kinds of children, in the order they are applied; Jobs are created, never re-applied.
@@ -46,8 +45,6 @@ WATCH_MARGIN_SECONDS = 5.0
 #: How long the installed CRD's status schema is trusted before it is read again.
 SCHEMA_TTL_SECONDS = 300.0
 
-Object = Mapping[str, Any]
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -55,45 +52,6 @@ def utc_now() -> datetime:
 
 def api_error(what: str, exc: ApiRequestError) -> KubernetesError:
     return KubernetesError(f"{what}: {exc.message}", exc.status)
-
-
-@dataclass(frozen=True)
-class Children:
-    """The children of one cluster as read from the API, by kind and name."""
-
-    objects: Mapping[str, Mapping[str, Object]] = field(default_factory=dict)
-    #: Optional kinds that cannot be used here, and why (CRD not installed, or no RBAC).
-    unavailable: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, items: Iterable[Object], unavailable: Mapping[str, str] | None = None) -> Children:
-        objects: dict[str, dict[str, Object]] = {}
-        for obj in items:
-            objects.setdefault(str(obj["kind"]), {})[str(obj["metadata"]["name"])] = obj
-        return cls(MappingProxyType(objects), MappingProxyType(dict(unavailable or {})))
-
-    def get(self, kind: str, name: str) -> Object | None:
-        return self.objects.get(kind, {}).get(name)
-
-    def of_kind(self, kind: str) -> Mapping[str, Object]:
-        return self.objects.get(kind, {})
-
-    def all(self) -> list[Object]:
-        return [obj for by_name in self.objects.values() for obj in by_name.values()]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a plan may look at; built by ``Observer`` or, in tests, by hand."""
-
-    cluster: Cluster
-    children: Children
-    now: datetime
-    secret_hashes: Mapping[SecretKeyRef, str] = field(default_factory=dict)
-    #: Pods of the configure Jobs that failed, by Job name.
-    job_pods: Mapping[str, Sequence[Object]] = field(default_factory=dict)
-    #: The installed CRD's schema of ``status`` (``None``: unknown, store everything).
-    status_schema: Object | None = None
 
 
 def needs_pods(job: Object) -> bool:

@@ -22,8 +22,8 @@ from heroic_operator.desired.builders import BuildContext, build_all
 from heroic_operator.desired.builders.jobs import build_configure_job
 from heroic_operator.desired.components import Component, creates_topics, render_cluster
 from heroic_operator.desired.diff import annotation, drifted_fields, is_subset, needs_apply
-from heroic_operator.reconcile.observe import Children, Object, Snapshot
 from heroic_operator.reconcile.pruning import prune
+from heroic_operator.reconcile.snapshot import Children, Object, Snapshot
 from heroic_operator.reconcile.status import (
     Rollout,
     StatusInputs,

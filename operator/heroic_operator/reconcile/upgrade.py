@@ -24,7 +24,7 @@ from typing import Any
 
 from heroic_operator import naming
 from heroic_operator.desired.diff import annotation
-from heroic_operator.reconcile.observe import Children
+from heroic_operator.reconcile.snapshot import Children
 from heroic_operator.reconcile.status import Condition
 
 HELD_KINDS = ("ConfigMap", "Deployment")

@@ -1,5 +1,5 @@
 """``spec.consumers``: consumer groups, each reading Kafka or Pub/Sub and performing some of the
-three writes. Pure data; the rendered consumer config is built in ``render.py``."""
+three writes. Pure data; the consumer config is rendered in ``desired/backends/sources.py``."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from heroic_operator import naming
 from heroic_operator.desired.builders import BuildContext, build_all
 from heroic_operator.desired.components import components
 from heroic_operator.desired.diff import with_desired_hash
-from heroic_operator.reconcile.observe import Children
+from heroic_operator.reconcile.snapshot import Children
 from heroic_operator.reconcile.upgrade import Applied, Hold, plan_hold
 from heroic_operator.spec import Cluster, SecretKeyRef
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from heroic_operator import naming
-from heroic_operator.reconcile.observe import Children, Snapshot
 from heroic_operator.reconcile.plan import Plan, plan_cluster, plan_paused
+from heroic_operator.reconcile.snapshot import Children, Snapshot
 from heroic_operator.spec import Cluster, SecretKeyRef, parse_cluster
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

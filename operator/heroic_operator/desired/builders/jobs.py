@@ -9,10 +9,9 @@ failures count against ``backoffLimit``. Pure.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from heroic_operator import naming
-from heroic_operator.configure.decide import TargetPlan
 from heroic_operator.configure.jobstatus import CONTAINER, EXIT_PERMANENT
 from heroic_operator.desired.builders.common import (
     base_mounts,
@@ -22,20 +21,34 @@ from heroic_operator.desired.builders.common import (
     secret_mounts,
     secret_volumes,
 )
-from heroic_operator.desired.components import configure_command
+from heroic_operator.desired.components import Target, configure_command
 from heroic_operator.spec import Cluster
 
 CONFIG_ANNOTATION = f"{naming.GROUP}/configure-config"
 
 
-def job_labels(plan: TargetPlan) -> dict[str, str]:
+class JobInputs(Protocol):
+    """What a Job is built from: a decision to run one (``configure.decide.TargetPlan``). Named
+    structurally so that building a Job does not depend on how the decision was made."""
+
+    @property
+    def target(self) -> Target: ...
+
+    @property
+    def digest(self) -> str: ...
+
+    @property
+    def job_name(self) -> str: ...
+
+
+def job_labels(plan: JobInputs) -> dict[str, str]:
     return {
         naming.LABEL_CONFIGURE_TARGET: plan.target.key,
         naming.LABEL_CONFIGURE_HASH: plan.digest[:10],
     }
 
 
-def _container(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
+def _container(cluster: Cluster, plan: JobInputs) -> dict[str, Any]:
     rendered = plan.target.rendered
     configure = cluster.spec.configure
     container: dict[str, Any] = {
@@ -53,7 +66,7 @@ def _container(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
     return container
 
 
-def build_configure_job(cluster: Cluster, plan: TargetPlan) -> dict[str, Any]:
+def build_configure_job(cluster: Cluster, plan: JobInputs) -> dict[str, Any]:
     """The Job running ``heroic configure --only <backend>`` for one target's inputs."""
     configure = cluster.spec.configure
     field = f"metadata.annotations['{CONFIG_ANNOTATION}']"
