@@ -3,110 +3,168 @@
 Watches one namespace (``--namespace X``), several (repeat it, or ``WATCH_NAMESPACES=a,b``) or
 all (the default, or ``--all-namespaces``). Serves ``/healthz``, ``/readyz`` and ``/metrics``
 on ``--port``. With ``--leader-elect`` several replicas may run; one reconciles at a time.
-Only wires options to ``app.Operator``.
+Every option can also come from its ``HEROIC_OPERATOR_*`` variable (``OperatorSettings``); the
+names the chart and older deployments set (``WATCH_NAMESPACES``, ``POD_NAMESPACE``,
+``POD_NAME``) still work. Logs are JSON lines, as the workloads'. Only wires options to
+``app.Operator``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
-import os
 import socket
+from typing import Annotated, Literal, Self, get_args
 
-from heroic_operator import metrics
+from pydantic import AliasChoices, BeforeValidator, Field, PositiveInt, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from heroic_core.logging import JsonFormatter, configure_logging
+from heroic_operator import metrics, naming
 from heroic_operator.process.app import Operator, OperatorConfig
 from heroic_operator.reconcile.upgrade import operator_version
 
+LevelName = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[str, ...] = get_args(LevelName)
+#: A log level in any case ("info" as the chart's values write it). Its twins are in the API and
+#: the consumer, which the operator may not import.
+LogLevel = Annotated[LevelName, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
+#: Loggers with one line per request or per event: never below WARNING.
+NOISY_LOGGERS = ("httpx2", "httpx", "kopf.objects")
+
+
+def _comma_separated(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _env(name: str, *older: str) -> AliasChoices:
+    return AliasChoices(f"HEROIC_OPERATOR_{name}", *older)
+
+
+class OperatorSettings(BaseSettings):
+    """Process settings of ``heroic operator``: flags, else ``HEROIC_OPERATOR_*`` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HEROIC_OPERATOR_", env_ignore_empty=True, populate_by_name=True
+    )
+
+    # NoDecode: the variables are "a,b", not JSON.
+    namespaces: Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)] = Field(
+        default_factory=list, validation_alias=_env("NAMESPACES", "WATCH_NAMESPACES")
+    )
+    all_namespaces: bool = False
+    kubeconfig: str | None = None
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    workers: PositiveInt = 8
+    resync_seconds: float = Field(300.0, gt=0)
+    leader_elect: bool = False
+    lease_namespace: str | None = Field(
+        None, validation_alias=_env("LEASE_NAMESPACE", "POD_NAMESPACE")
+    )
+    lease_name: str = naming.FIELD_MANAGER
+    identity: str = Field(
+        default_factory=socket.gethostname,
+        validation_alias=_env("IDENTITY", "POD_NAME"),
+        description="this replica's name in the Lease (default: the host name)",
+    )
+    log_level: LogLevel = "INFO"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.all_namespaces and self.namespaces:
+            raise ValueError(
+                "use either --namespace (HEROIC_OPERATOR_NAMESPACES, WATCH_NAMESPACES) "
+                "or --all-namespaces (HEROIC_OPERATOR_ALL_NAMESPACES)"
+            )
+        if self.leader_elect and not self.lease_namespace:
+            raise ValueError(
+                "--leader-elect needs --lease-namespace (HEROIC_OPERATOR_LEASE_NAMESPACE, "
+                "POD_NAMESPACE)"
+            )
+        return self
+
+    def operator_config(self) -> OperatorConfig:
+        return OperatorConfig(
+            namespaces=[] if self.all_namespaces else list(self.namespaces),
+            kubeconfig=self.kubeconfig,
+            workers=self.workers,
+            resync_seconds=self.resync_seconds,
+            port=self.port,
+            leader_election=self.leader_elect,
+            lease_namespace=self.lease_namespace,
+            lease_name=self.lease_name,
+            identity=self.identity,
+        )
+
+
+settings_model = OperatorSettings
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``heroic operator``."""
-    env_namespaces = [n for n in os.environ.get("WATCH_NAMESPACES", "").split(",") if n.strip()]
-    parser.add_argument(
+    """Options of ``heroic operator``; their defaults and variables are ``OperatorSettings``."""
+    # Exclusive: a flag of one also overrides the other's variable (heroic_cli.settings).
+    watch = parser.add_mutually_exclusive_group()
+    watch.add_argument(
         "--namespace",
         "-n",
         action="append",
         dest="namespaces",
-        default=None,
         metavar="NS",
-        help="watch this namespace (repeatable; default: $WATCH_NAMESPACES)",
+        help="watch this namespace (repeatable; the variables are comma-separated; "
+        "default: all namespaces)",
     )
-    parser.add_argument(
+    watch.add_argument(
         "--all-namespaces",
         "-A",
         action="store_true",
         help="watch every namespace (the default without --namespace)",
     )
-    parser.set_defaults(env_namespaces=env_namespaces)
     parser.add_argument(
-        "--kubeconfig", default=None, help="kubeconfig file (default: in-cluster, else $KUBECONFIG)"
+        "--kubeconfig", help="kubeconfig file (default: in-cluster, else $KUBECONFIG)"
     )
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=8080,
-        help="port of /healthz, /readyz and /metrics (default 8080)",
-    )
-    parser.add_argument("--workers", type=int, default=8, help="parallel reconciles (default 8)")
-    parser.add_argument(
-        "--resync-seconds",
-        type=float,
-        default=300.0,
-        help="periodic full reconcile of every cluster (default 300)",
-    )
+    parser.add_argument("--port", help="port of /healthz, /readyz and /metrics")
+    parser.add_argument("--workers", help="parallel reconciles")
+    parser.add_argument("--resync-seconds", help="periodic full reconcile of every cluster")
     parser.add_argument(
         "--leader-elect",
         action="store_true",
         help="elect a leader through a Lease (for more than one replica)",
     )
-    parser.add_argument(
-        "--lease-namespace",
-        default=os.environ.get("POD_NAMESPACE"),
-        help="namespace of the Lease (default: $POD_NAMESPACE)",
-    )
-    parser.add_argument("--lease-name", default="heroic-operator", help="name of the Lease")
-    parser.add_argument(
-        "--log-level",
-        default="INFO",
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="log level",
-    )
+    parser.add_argument("--lease-namespace", help="namespace of the Lease")
+    parser.add_argument("--lease-name", help="name of the Lease")
+    parser.add_argument("--log-level", help=f"log level: {', '.join(LOG_LEVELS)}")
 
 
-def config_from_args(args: argparse.Namespace) -> OperatorConfig:
-    """The operator's configuration from parsed options."""
-    if args.all_namespaces and args.namespaces:
-        raise SystemExit("heroic operator: use either --namespace or --all-namespaces")
-    namespaces = [] if args.all_namespaces else list(args.namespaces or args.env_namespaces)
-    return OperatorConfig(
-        namespaces=[n.strip() for n in namespaces],
-        kubeconfig=args.kubeconfig,
-        workers=args.workers,
-        resync_seconds=args.resync_seconds,
-        port=args.port,
-        leader_election=args.leader_elect,
-        lease_namespace=args.lease_namespace,
-        lease_name=args.lease_name,
-        identity=os.environ.get("POD_NAME") or socket.gethostname(),
-    )
+class OperatorJsonFormatter(JsonFormatter):
+    """The workloads' JSON lines, without the ``settings`` object (and its ``k8s_skip`` flag)
+    that kopf attaches to every per-object record; ``k8s_ref`` names the object and stays."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if hasattr(record, "settings") or hasattr(record, "k8s_skip"):
+            record = copy.copy(record)  # kopf's own handlers still see the original
+            vars(record).pop("settings", None)
+            vars(record).pop("k8s_skip", None)
+        return super().format(record)
 
 
-def run(args: argparse.Namespace) -> int:
+def configure_operator_logging(level: str) -> None:
+    """JSON lines on stderr, as the workloads log; the noisy loggers at WARNING or above."""
+    configure_logging(level)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(OperatorJsonFormatter())
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def run(settings: OperatorSettings) -> int:
     """Run the operator until SIGTERM/SIGINT; returns the exit code."""
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx2", "httpx", "kopf.objects"):  # one line per request / per event
-        logging.getLogger(noisy).setLevel(
-            max(logging.WARNING, logging.getLevelName(args.log_level))
-        )
-    config = config_from_args(args)
-    if config.leader_election and not config.lease_namespace:
-        raise SystemExit(
-            "heroic operator: --leader-elect needs --lease-namespace (or $POD_NAMESPACE)"
-        )
+    configure_operator_logging(settings.log_level)
     version = operator_version()
     metrics.BUILD_INFO.labels(version=version).set(1)
     logging.getLogger("heroic_operator").info("heroic operator %s starting", version)
-    asyncio.run(Operator(config).run())
+    asyncio.run(Operator(settings.operator_config()).run())
     return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from pathlib import Path
@@ -12,14 +11,14 @@ import uvicorn
 
 from heroic_api import cli
 from heroic_api.main import create_app
-from heroic_cli.main import SUBCOMMANDS, main
+from heroic_cli.main import SUBCOMMANDS, main, parse
 from heroic_core.logging import JsonFormatter
 
 
-def _parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    return parser.parse_args(argv)
+def _parse(*argv: str) -> cli.ApiSettings:
+    _, settings = parse(["api", *argv])
+    assert isinstance(settings, cli.ApiSettings)
+    return settings
 
 
 def test_version_is_the_installed_distribution(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,12 +4,12 @@ at-least-once."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from heroic_cli.main import parse
 from heroic_consumer import cli
 from heroic_consumer.node import (
     ConsumerNode,
@@ -132,17 +132,13 @@ async def test_run_node_exits_2_on_an_unusable_configuration() -> None:
 
 
 def test_cli_exits_2_on_a_missing_config_file(tmp_path: Path) -> None:
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    args = parser.parse_args(["--config", str(tmp_path / "absent.yml")])
-    assert cli.run(args) == 2
+    assert cli.run(cli.ConsumerSettings(config=str(tmp_path / "absent.yml"))) == 2
 
 
 def test_cli_rejects_unknown_write_functions(capsys: pytest.CaptureFixture[str]) -> None:
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    with pytest.raises(SystemExit):
-        parser.parse_args(["--writes", "metrics,points"])
+    with pytest.raises(SystemExit) as exited:
+        parse(["consumer", "--writes", "metrics,points"])
+    assert exited.value.code == 2
     assert "subset of metrics, metadata, suggest" in capsys.readouterr().err
 
 

@@ -3,7 +3,6 @@ and the health/metrics endpoints."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
 
@@ -11,43 +10,52 @@ import httpx
 import pytest
 import yaml
 
+from heroic_cli.main import parse
 from heroic_operator.process import cli
+from heroic_operator.process.app import OperatorConfig
 from heroic_operator.process.login import connection_from_kubeconfig
 from heroic_operator.process.server import bound_port, make_app, start_server
 from heroic_operator.reconcile.plan import rollout_reason
 
 
-def parse(*argv: str, env: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    args = parser.parse_args(list(argv))
+def operator_config(
+    *argv: str, env: str | None = None, monkeypatch: pytest.MonkeyPatch
+) -> OperatorConfig:
+    for name in ("WATCH_NAMESPACES", "HEROIC_OPERATOR_NAMESPACES"):
+        monkeypatch.delenv(name, raising=False)
     if env is not None:
-        args.env_namespaces = env
-    return args
+        monkeypatch.setenv("WATCH_NAMESPACES", env)
+    _, settings = parse(["operator", *argv])
+    assert isinstance(settings, cli.OperatorSettings)
+    return settings.operator_config()
 
 
 @pytest.mark.parametrize(
     ("argv", "env", "namespaces"),
     [
-        ((), [], []),
-        (("-n", "a"), [], ["a"]),
-        (("-n", "a", "--namespace", "b"), [], ["a", "b"]),
-        ((), ["x", "y"], ["x", "y"]),
-        (("-A",), ["x"], []),
+        ((), None, []),
+        (("-n", "a"), None, ["a"]),
+        (("-n", "a", "--namespace", "b"), None, ["a", "b"]),
+        ((), "x, y", ["x", "y"]),
+        (("-n", "a"), "x", ["a"]),
+        (("-A",), "x", []),
     ],
-    ids=["all-by-default", "one", "list", "env", "all-explicit"],
+    ids=["all-by-default", "one", "list", "env", "flag-beats-env", "all-explicit"],
 )
-def test_namespace_selection(argv: tuple[str, ...], env: list[str], namespaces: list[str]) -> None:
-    assert cli.config_from_args(parse(*argv, env=env)).namespaces == namespaces
+def test_namespace_selection(
+    argv: tuple[str, ...], env: str | None, namespaces: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert operator_config(*argv, env=env, monkeypatch=monkeypatch).namespaces == namespaces
 
 
-def test_namespace_and_all_namespaces_conflict() -> None:
-    with pytest.raises(SystemExit):
-        cli.config_from_args(parse("-n", "a", "-A", env=[]))
+def test_namespace_and_all_namespaces_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SystemExit) as exited:
+        operator_config("-n", "a", "-A", monkeypatch=monkeypatch)
+    assert exited.value.code == 2
 
 
-def test_defaults() -> None:
-    config = cli.config_from_args(parse(env=[]))
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = operator_config(monkeypatch=monkeypatch)
     assert (config.port, config.workers, config.resync_seconds, config.leader_election) == (
         8080,
         8,

@@ -1,6 +1,7 @@
 """``heroic api [--config FILE] [--host H] [--port N]``: run the API node with uvicorn.
 
-Without ``--config`` the node runs on memory backends (``HeroicConfig.default()``). Logs are
+Every option can also come from its ``HEROIC_API_*`` variable (``ApiSettings``). Without
+``--config`` the node runs on memory backends (``HeroicConfig.default()``). Logs are
 JSON. On SIGTERM/SIGINT the node answers 503 "Heroic is shutting down" to every new request
 while uvicorn drains in-flight ones (up to the config's ``stopTimeout``), then closes the
 backends. This module only wires the process; the application is ``main.create_app``.
@@ -11,8 +12,11 @@ from __future__ import annotations
 import argparse
 import logging
 from types import FrameType
+from typing import Annotated, Literal, get_args
 
 import uvicorn
+from pydantic import BeforeValidator, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from heroic_api.context import ApiContext
 from heroic_api.main import create_app
@@ -20,6 +24,27 @@ from heroic_core.config import ConfigError, HeroicConfig
 from heroic_core.logging import configure_logging
 
 logger = logging.getLogger(__name__)
+
+LevelName = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[str, ...] = get_args(LevelName)
+#: A log level in any case ("info" as the chart writes it). Its twins are in the consumer and
+#: the operator, which may not import this package.
+LogLevel = Annotated[LevelName, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
+Port = Annotated[int, Field(ge=0, le=65535)]
+
+
+class ApiSettings(BaseSettings):
+    """Process settings of ``heroic api``: flags, else ``HEROIC_API_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="HEROIC_API_", env_ignore_empty=True)
+
+    config: str | None = None
+    host: str | None = None
+    port: Port | None = None
+    log_level: LogLevel = "INFO"
+
+
+settings_model = ApiSettings
 
 
 class HeroicServer(uvicorn.Server):
@@ -40,8 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``heroic api``."""
     parser.add_argument("--config", metavar="FILE", help="heroic.yml (default: memory backends)")
     parser.add_argument("--host", help="bind address (default: the config's host, 0.0.0.0)")
-    parser.add_argument("--port", type=int, help="bind port (default: the config's port, 8080)")
-    parser.add_argument("--log-level", default="INFO", help="log level (default: INFO)")
+    parser.add_argument("--port", help="bind port (default: the config's port, 8080)")
+    parser.add_argument("--log-level", help=f"log level: {', '.join(LOG_LEVELS)}")
 
 
 def load_config(path: str | None) -> HeroicConfig:
@@ -49,11 +74,11 @@ def load_config(path: str | None) -> HeroicConfig:
     return HeroicConfig.from_file(path) if path else HeroicConfig.default()
 
 
-def run(args: argparse.Namespace) -> int:
+def run(settings: ApiSettings) -> int:
     """Serve until stopped; returns the process exit code."""
-    configure_logging(args.log_level)
+    configure_logging(settings.log_level)
     try:
-        config = load_config(args.config)
+        config = load_config(settings.config)
     except ConfigError as exc:
         logger.error("Invalid configuration: %s", exc)
         return 2
@@ -61,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
     context: ApiContext = app.state.heroic
     server_config = uvicorn.Config(
         app,
-        host=args.host or config.host,
-        port=config.port if args.port is None else args.port,
+        host=settings.host or config.host,
+        port=config.port if settings.port is None else settings.port,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=max(int(config.stop_timeout.seconds), 1),

@@ -6,7 +6,8 @@ reported and left alone, so a second run says "nothing to do". Exit codes are fo
 Jobs: 0 done, 75 retryable (a backend unreachable or too slow), 78 permanent (invalid
 configuration, permission denied); a failure is one line on stderr saying which and why.
 This module only wires the command: the backends' work is ``heroic_core.configure``, the
-consumers' ``heroic_consumer.provision``.
+consumers' ``heroic_consumer.provision``. Every option can also come from its
+``HEROIC_CONFIGURE_*`` variable (``ConfigureSettings``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ import itertools
 import logging
 import sys
 from collections.abc import Callable, Collection
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from heroic_consumer.provision import CONSUMER_TARGETS, consumer_jobs
 from heroic_core.backends.errors import BackendError, BackendUnavailableError
@@ -40,22 +45,51 @@ PREFIX = "heroic configure"
 TARGETS = (*BACKEND_TARGETS, *CONSUMER_TARGETS)
 
 
+def _comma_separated(value: object) -> object:
+    return (
+        [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, str)
+        else value
+    )
+
+
+class ConfigureSettings(BaseSettings):
+    """Process settings of ``heroic configure``: flags, else ``HEROIC_CONFIGURE_*`` variables
+    (``HEROIC_CONFIGURE_ONLY`` is comma-separated)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEROIC_CONFIGURE_", env_ignore_empty=True)
+
+    config: str | None = None
+    # NoDecode: the variable is "kafka,pubsub", not JSON.
+    only: Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)] = Field(
+        default_factory=list
+    )
+    timeout: float = Field(DEFAULT_TIMEOUT, gt=0)
+    verbose: bool = False
+
+    @field_validator("only")
+    @classmethod
+    def _known_targets(cls, only: list[str]) -> list[str]:
+        unknown = [target for target in only if target not in TARGETS]
+        if unknown:
+            raise ValueError(f"unknown {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
+        return only
+
+
+settings_model = ConfigureSettings
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``heroic configure``."""
     parser.add_argument("--config", metavar="FILE", help="heroic.yml (default: memory backends)")
     parser.add_argument(
         "--only",
         action="append",
-        choices=TARGETS,
         metavar="TARGET",
-        help=f"configure only this kind of backend (repeatable): {', '.join(TARGETS)}",
+        help="configure only this kind of backend (repeatable; default: all): "
+        + ", ".join(TARGETS),
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help=f"seconds to wait for each backend (default: {DEFAULT_TIMEOUT:g})",
-    )
+    parser.add_argument("--timeout", help="seconds to wait for each backend")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also list what exists and log details"
     )
@@ -106,19 +140,22 @@ def _summary(report: ConfigureReport) -> str:
     return f"{PREFIX}: created {len(report.created)}, {existing} already existed"
 
 
-def run(args: argparse.Namespace) -> int:
+def run(settings: ConfigureSettings) -> int:
     """Configure every selected backend; returns 0, 75 (retryable) or 78 (permanent)."""
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.CRITICAL,
+        level=logging.INFO if settings.verbose else logging.CRITICAL,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        config = HeroicConfig.from_file(args.config) if args.config else HeroicConfig.default()
+        config = (
+            HeroicConfig.from_file(settings.config) if settings.config else HeroicConfig.default()
+        )
     except ConfigError as exc:
         return _fail("permanent", str(exc), EXIT_PERMANENT)
-    only = set(args.only) if args.only else None
+    only = set(settings.only) or None
+    report_step = _on_step(settings.verbose)
     try:
-        report = asyncio.run(configure_all(config, only, args.timeout, _on_step(args.verbose)))
+        report = asyncio.run(configure_all(config, only, settings.timeout, report_step))
     except BackendError as exc:
         if isinstance(exc, BackendUnavailableError):
             return _fail("retryable", str(exc), EXIT_RETRYABLE)

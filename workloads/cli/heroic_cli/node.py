@@ -6,7 +6,8 @@ and the consumers share one set of backends. The consumers' probes and metrics l
 own port (``--consumer-port``, default any free one). SIGTERM/SIGINT stop both: consumers finish
 and commit their batch, the API drains and answers 503 meanwhile. This module only composes the
 two nodes; each keeps its own logic. ``/status`` reports the consumers (upstream's
-``consumers`` object) and is a 503 while one is not ready.
+``consumers`` object) and is a 503 while one is not ready. Every option can also come from its
+``HEROIC_NODE_*`` variable (``NodeSettings``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import logging
 import signal
 
 import uvicorn
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from heroic_api.cli import HeroicServer, load_config
+from heroic_api.cli import LOG_LEVELS, HeroicServer, LogLevel, Port, load_config
 from heroic_api.context import ApiContext
 from heroic_api.main import create_app
 from heroic_consumer.node import ConsumerNode, NodeConfigError, NodeOptions
@@ -31,33 +33,46 @@ from heroic_core.logging import configure_logging
 logger = logging.getLogger(__name__)
 
 
+class NodeSettings(BaseSettings):
+    """Process settings of ``heroic node``: flags, else ``HEROIC_NODE_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="HEROIC_NODE_", env_ignore_empty=True)
+
+    config: str | None = None
+    host: str | None = None
+    port: Port | None = None
+    consumer_port: Port = 0
+    log_level: LogLevel = "INFO"
+
+
+settings_model = NodeSettings
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``heroic node``."""
     parser.add_argument("--config", metavar="FILE", help="heroic.yml (default: memory backends)")
     parser.add_argument("--host", help="API bind address (default: the config's host)")
-    parser.add_argument("--port", type=int, help="API port (default: the config's port, 8080)")
-    parser.add_argument(
-        "--consumer-port", type=int, default=0, help="consumers' probes and metrics (default: any)"
-    )
-    parser.add_argument("--log-level", default="INFO", help="log level (default: INFO)")
+    parser.add_argument("--port", help="API port (default: the config's port, 8080)")
+    parser.add_argument("--consumer-port", help="consumers' probes and metrics (0: any free port)")
+    parser.add_argument("--log-level", help=f"log level: {', '.join(LOG_LEVELS)}")
 
 
-async def serve(config: HeroicConfig, args: argparse.Namespace) -> int:
+async def serve(config: HeroicConfig, settings: NodeSettings) -> int:
     """Run the API and, if the config has any, the consumers until a signal."""
     backends = build_backends(config)
     app = create_app(config, backends)
     context: ApiContext = app.state.heroic
-    host = args.host or config.host
+    host = settings.host or config.host
     consumers = None
     if config.consumers:
-        options = NodeOptions(config=config, host=host, port=args.consumer_port)
+        options = NodeOptions(config=config, host=host, port=settings.consumer_port)
         consumers = ConsumerNode(options, backends)
         context.consumer_status = consumers.status
     server = HeroicServer(
         uvicorn.Config(
             app,
             host=host,
-            port=config.port if args.port is None else args.port,
+            port=config.port if settings.port is None else settings.port,
             log_config=None,
             access_log=False,
             lifespan="on",
@@ -91,12 +106,12 @@ async def serve(config: HeroicConfig, args: argparse.Namespace) -> int:
     return code if server.started else 1
 
 
-def run(args: argparse.Namespace) -> int:
+def run(settings: NodeSettings) -> int:
     """Serve until stopped; returns the process exit code."""
-    configure_logging(args.log_level)
+    configure_logging(settings.log_level)
     try:
-        config = load_config(args.config)
-        return asyncio.run(serve(config, args))
+        config = load_config(settings.config)
+        return asyncio.run(serve(config, settings))
     except (ConfigError, NodeConfigError, HeroicError) as exc:
         logger.error("Cannot start the node: %s", exc)
         return 2

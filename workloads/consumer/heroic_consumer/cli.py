@@ -3,7 +3,8 @@
 The config's ``consumers:`` say where to read (Kafka or Pub/Sub) and which schema; its
 ``ingestion.update*`` choose the write functions (``--writes`` overrides); the health and
 metrics server listens on the config's ``host``/``port`` (``--host``/``--port`` override).
-This module only parses arguments and starts ``node.run_node``.
+Every option can also come from its ``HEROIC_CONSUMER_*`` variable (``ConsumerSettings``).
+This module only declares the options and starts ``node.run_node``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
+from typing import Annotated, Literal, get_args
+
+from pydantic import BeforeValidator, Field, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from heroic_consumer.columns import DEFAULT_SERIES_CACHE_SIZE
 from heroic_consumer.indexcache import DEFAULT_TTL
@@ -23,107 +27,89 @@ from heroic_core.logging import configure_logging
 
 logger = logging.getLogger(__name__)
 
-DEAD_LETTER_ENV = "HEROIC_CONSUMER_DEAD_LETTER_TOPIC"
+LevelName = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[str, ...] = get_args(LevelName)
+#: A log level in any case. Its twins are in the API and the operator, which may not import this
+#: package.
+LogLevel = Annotated[LevelName, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
+#: "metrics,suggest" -> Functions (the flag and the variable are text).
+WriteFunctions = Annotated[
+    Functions, BeforeValidator(lambda v: Functions.parse(v) if isinstance(v, str) else v)
+]
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+class ConsumerSettings(BaseSettings):
+    """Process settings of ``heroic consumer``: flags, else ``HEROIC_CONSUMER_*`` variables
+    (``HEROIC_CONSUMER_DEAD_LETTER_TOPIC`` was read before these settings existed)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEROIC_CONSUMER_", env_ignore_empty=True)
+
+    config: str = "heroic.yml"
+    host: str | None = None
+    port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    writes: WriteFunctions | None = None
+    dead_letter_topic: str | None = None
+    batch_size: PositiveInt = DEFAULT_BATCH_SIZE
+    max_in_flight: PositiveInt = 4
+    linger_ms: PositiveInt = 100
+    write_concurrency: PositiveInt = DEFAULT_CONCURRENCY
+    index_cache_seconds: float = DEFAULT_TTL
+    series_cache_size: PositiveInt = DEFAULT_SERIES_CACHE_SIZE
+    log_level: LogLevel = "INFO"
 
 
-def _writes(text: str) -> Functions:
-    try:
-        return Functions.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+settings_model = ConsumerSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``heroic consumer``."""
-    parser.add_argument(
-        "--config", metavar="FILE", default="heroic.yml", help="heroic.yml (default: heroic.yml)"
-    )
+    """Options of ``heroic consumer``; their defaults and variables are ``ConsumerSettings``."""
+    parser.add_argument("--config", metavar="FILE", help="heroic.yml")
     parser.add_argument("--host", help="health/metrics bind address (default: the config's host)")
-    parser.add_argument(
-        "--port", type=int, help="health/metrics port (default: the config's port, 8080)"
-    )
+    parser.add_argument("--port", help="health/metrics port (default: the config's port, 8080)")
     parser.add_argument(
         "--writes",
         metavar="LIST",
-        type=_writes,
         help="comma-separated subset of metrics,metadata,suggest "
         "(default: ingestion.updateMetrics/updateMetadata/updateSuggestions)",
     )
-    parser.add_argument(
-        "--dead-letter-topic",
-        default=os.environ.get(DEAD_LETTER_ENV),
-        help=f"topic for rejected messages (default: ${DEAD_LETTER_ENV})",
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=_positive,
-        default=DEFAULT_BATCH_SIZE,
-        help=f"messages per fetch/batch (default: {DEFAULT_BATCH_SIZE})",
-    )
-    parser.add_argument(
-        "--max-in-flight",
-        type=_positive,
-        default=4,
-        help="batches written at once before consumption pauses (default: 4)",
-    )
-    parser.add_argument(
-        "--linger-ms",
-        type=_positive,
-        default=100,
-        help="longest wait for a batch to fill, ms (default: 100)",
-    )
-    parser.add_argument(
-        "--write-concurrency",
-        type=_positive,
-        default=DEFAULT_CONCURRENCY,
-        help=f"writers per backend and batch (default: {DEFAULT_CONCURRENCY})",
-    )
+    parser.add_argument("--dead-letter-topic", help="topic for rejected messages (default: none)")
+    parser.add_argument("--batch-size", help="messages per fetch/batch")
+    parser.add_argument("--max-in-flight", help="batches written at once before consumption pauses")
+    parser.add_argument("--linger-ms", help="longest wait for a batch to fill, ms")
+    parser.add_argument("--write-concurrency", help="writers per backend and batch")
     parser.add_argument(
         "--index-cache-seconds",
-        type=float,
-        default=DEFAULT_TTL,
-        help="do not re-index a series within this many seconds; 0 disables "
-        f"(default: {DEFAULT_TTL:g})",
+        help="do not re-index a series within this many seconds; 0 disables",
     )
     parser.add_argument(
         "--series-cache-size",
-        type=_positive,
-        default=DEFAULT_SERIES_CACHE_SIZE,
         help="series identities remembered per consumer, about 1 KiB each; beyond it the "
-        f"oldest are recomputed when seen again (default: {DEFAULT_SERIES_CACHE_SIZE})",
+        "oldest are recomputed when seen again",
     )
-    parser.add_argument("--log-level", default="INFO",
-                        help="log level (default: INFO)")  # fmt: skip
+    parser.add_argument("--log-level", help=f"log level: {', '.join(LOG_LEVELS)}")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(settings: ConsumerSettings) -> int:
     """Run the node until stopped; returns the process exit code."""
-    configure_logging(args.log_level)
+    configure_logging(settings.log_level)
     try:
-        config = HeroicConfig.from_file(args.config)
+        config = HeroicConfig.from_file(settings.config)
     except ConfigError as exc:
         logger.error("Invalid configuration: %s", exc)
         return 2
     options = NodeOptions(
         config=config,
-        host=args.host or config.host,
-        port=config.port if args.port is None else args.port,
-        functions=args.writes,
-        dead_letter_topic=args.dead_letter_topic or None,
-        write_concurrency=args.write_concurrency,
-        index_cache_seconds=max(args.index_cache_seconds, 0.0),
-        series_cache_size=args.series_cache_size,
+        host=settings.host or config.host,
+        port=config.port if settings.port is None else settings.port,
+        functions=settings.writes,
+        dead_letter_topic=settings.dead_letter_topic or None,
+        write_concurrency=settings.write_concurrency,
+        index_cache_seconds=max(settings.index_cache_seconds, 0.0),
+        series_cache_size=settings.series_cache_size,
         pipeline=PipelineSettings(
-            batch_size=args.batch_size,
-            fetch_timeout=args.linger_ms / 1000,
-            max_in_flight=args.max_in_flight,
+            batch_size=settings.batch_size,
+            fetch_timeout=settings.linger_ms / 1000,
+            max_in_flight=settings.max_in_flight,
             stop_timeout=max(config.stop_timeout.millis / 1000, 1.0),
         ),
     )
