@@ -16,21 +16,16 @@ import asyncio
 import copy
 import logging
 import socket
-from typing import Annotated, Literal, Self, get_args
+from typing import Annotated, Self
 
 from pydantic import AliasChoices, BeforeValidator, Field, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from heroic_core.logging import JsonFormatter, configure_logging
+from heroic_core.logging import LOG_LEVELS, JsonFormatter, LogLevel, configure_logging
 from heroic_operator import metrics, naming
 from heroic_operator.process.app import Operator, OperatorConfig
 from heroic_operator.reconcile.upgrade import operator_version
 
-LevelName = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-LOG_LEVELS: tuple[str, ...] = get_args(LevelName)
-#: A log level in any case ("info" as the chart's values write it). Its twins are in the API and
-#: the consumer, which the operator may not import.
-LogLevel = Annotated[LevelName, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
 #: Loggers with one line per request or per event: never below WARNING.
 NOISY_LOGGERS = ("httpx2", "httpx", "kopf.objects")
 

@@ -12,24 +12,19 @@ from __future__ import annotations
 import argparse
 import logging
 from types import FrameType
-from typing import Annotated, Literal, get_args
+from typing import Annotated
 
 import uvicorn
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from heroic_api.context import ApiContext
 from heroic_api.main import create_app
 from heroic_core.config import ConfigError, HeroicConfig
-from heroic_core.logging import configure_logging
+from heroic_core.logging import LOG_LEVELS, LogLevel, configure_logging
 
 logger = logging.getLogger(__name__)
 
-LevelName = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-LOG_LEVELS: tuple[str, ...] = get_args(LevelName)
-#: A log level in any case ("info" as the chart writes it). Its twins are in the consumer and
-#: the operator, which may not import this package.
-LogLevel = Annotated[LevelName, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
 Port = Annotated[int, Field(ge=0, le=65535)]
 
 

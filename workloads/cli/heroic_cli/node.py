@@ -21,14 +21,14 @@ import signal
 import uvicorn
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from heroic_api.cli import LOG_LEVELS, HeroicServer, LogLevel, Port, load_config
+from heroic_api.cli import HeroicServer, Port, load_config
 from heroic_api.context import ApiContext
 from heroic_api.main import create_app
 from heroic_consumer.node import ConsumerNode, NodeConfigError, NodeOptions
 from heroic_core.backends.factory import build_backends
 from heroic_core.config import ConfigError, HeroicConfig
 from heroic_core.errors import HeroicError
-from heroic_core.logging import configure_logging
+from heroic_core.logging import LOG_LEVELS, LogLevel, configure_logging
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from typing import Annotated, Literal, get_args
+from typing import Annotated
 
 from pydantic import BeforeValidator, Field, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,15 +23,10 @@ from heroic_consumer.node import NodeOptions, run_node
 from heroic_consumer.pipeline import DEFAULT_BATCH_SIZE, PipelineSettings
 from heroic_consumer.writer import DEFAULT_CONCURRENCY, Functions
 from heroic_core.config import ConfigError, HeroicConfig
-from heroic_core.logging import configure_logging
+from heroic_core.logging import LOG_LEVELS, LogLevel, configure_logging
 
 logger = logging.getLogger(__name__)
 
-LevelName = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-LOG_LEVELS: tuple[str, ...] = get_args(LevelName)
-#: A log level in any case. Its twins are in the API and the operator, which may not import this
-#: package.
-LogLevel = Annotated[LevelName, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
 #: "metrics,suggest" -> Functions (the flag and the variable are text).
 WriteFunctions = Annotated[
     Functions, BeforeValidator(lambda v: Functions.parse(v) if isinstance(v, str) else v)

@@ -11,7 +11,9 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BeforeValidator
 
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
@@ -19,6 +21,12 @@ _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "taskName",
     "color_message",
 }
+
+
+LevelName = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[str, ...] = get_args(LevelName)
+#: A log level in any case ("info" as the chart's values write it), for process settings.
+LogLevel = Annotated[LevelName, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
 
 
 class JsonFormatter(logging.Formatter):
