@@ -1,16 +1,28 @@
-"""Errors of a reconcile, mapped onto kopf's retry semantics.
+"""Errors of a reconcile, by how the work queue retries them.
 
-``InvalidSpec`` is permanent (fix the resource; nothing is retried until it changes);
-``DependencyNotReady`` is temporary (retried after ``delay``); ``KubernetesError`` wraps an API
-failure that is neither. This module holds no logic beyond the messages.
+A ``PermanentError`` waits for a change of the resource (``InvalidSpec``: fix the resource);
+a ``TemporaryError`` is retried after its ``delay`` (``DependencyNotReady``: a Secret is
+missing; ``KubernetesError``: an API request failed). Our own classes, not kopf's: kopf is the
+event source only, and the queue (``process.controller``) is what acts on them. This module
+holds no logic beyond the messages.
 """
 
 from __future__ import annotations
 
-import kopf
+
+class PermanentError(Exception):
+    """Not retried until the resource changes (or the periodic pass)."""
 
 
-class InvalidSpec(kopf.PermanentError):
+class TemporaryError(Exception):
+    """Retried after ``delay`` seconds."""
+
+    def __init__(self, message: str, delay: float = 10.0) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+class InvalidSpec(PermanentError):  # noqa: N818 - a state, named as its condition reason
     """The HeroicCluster cannot be reconciled as written; ``reason`` goes into conditions."""
 
     def __init__(self, message: str, reason: str = "InvalidSpec") -> None:
@@ -19,7 +31,7 @@ class InvalidSpec(kopf.PermanentError):
         self.message = message
 
 
-class DependencyNotReady(kopf.TemporaryError):
+class DependencyNotReady(TemporaryError):  # noqa: N818 - a state, named as its reason
     """Something the cluster needs is missing (a Secret); retried after ``delay`` seconds."""
 
     def __init__(self, message: str, reason: str, delay: float = 30.0) -> None:
@@ -28,7 +40,7 @@ class DependencyNotReady(kopf.TemporaryError):
         self.message = message
 
 
-class KubernetesError(kopf.TemporaryError):
+class KubernetesError(TemporaryError):
     """An API request failed (``code`` is the HTTP status); retried with backoff."""
 
     def __init__(self, message: str, code: int, delay: float = 10.0) -> None:

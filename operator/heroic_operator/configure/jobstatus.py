@@ -11,10 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from heroic_operator.desired.builders.jobs import CONTAINER, EXIT_PERMANENT
+
 EXIT_OK = 0
-EXIT_RETRYABLE = 75
-EXIT_PERMANENT = 78
-CONTAINER = "configure"
 MAX_MESSAGE = 400
 
 Phase = Literal["Running", "Succeeded", "Failed"]

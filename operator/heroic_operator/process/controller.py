@@ -16,9 +16,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-import kopf
-
 from heroic_operator import metrics
+from heroic_operator.errors import PermanentError, TemporaryError
 
 logger = logging.getLogger(__name__)
 
@@ -140,13 +139,13 @@ class Controller:
         namespace, name = key
         try:
             result = await self._reconcile(namespace, name)
-        except kopf.TemporaryError as exc:
+        except TemporaryError as exc:
             self._failures[key] += 1
             logger.warning(
                 "Reconcile of %s/%s failed, retrying in %ss: %s", namespace, name, exc.delay, exc
             )
             self.enqueue(key, exc.delay or 10.0)
-        except kopf.PermanentError as exc:
+        except PermanentError as exc:
             self._failures.pop(key, None)
             logger.warning("HeroicCluster %s/%s cannot be reconciled: %s", namespace, name, exc)
             self.enqueue(key, self._resync_delay())

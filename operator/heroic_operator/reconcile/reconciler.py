@@ -16,10 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import kopf
-
 from heroic_operator import metrics
-from heroic_operator.errors import DependencyNotReady, InvalidSpec, KubernetesError
+from heroic_operator.errors import (
+    DependencyNotReady,
+    InvalidSpec,
+    KubernetesError,
+    PermanentError,
+    TemporaryError,
+)
 from heroic_operator.kube import Kube, Store
 from heroic_operator.reconcile.apply import Applier
 from heroic_operator.reconcile.observe import Observer, utc_now
@@ -96,9 +100,7 @@ class Reconciler:
                 ", status.".join(new),
             )
 
-    async def _report_error(
-        self, ref: ClusterRef, exc: kopf.TemporaryError | kopf.PermanentError
-    ) -> None:
+    async def _report_error(self, ref: ClusterRef, exc: TemporaryError | PermanentError) -> None:
         reason = getattr(exc, "reason", type(exc).__name__)
         message = getattr(exc, "message", str(exc))
         result = "invalid" if isinstance(exc, InvalidSpec) else "error"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import kopf
 import pytest
 
-from heroic_operator.errors import DependencyNotReady, InvalidSpec
+from heroic_operator.errors import DependencyNotReady, InvalidSpec, PermanentError, TemporaryError
 from heroic_operator.process.controller import Controller
 
 
@@ -130,6 +129,9 @@ def test_a_deleted_cluster_is_forgotten() -> None:
     assert controller._timers == {}
 
 
-def test_temporary_error_is_a_kopf_temporary_error() -> None:
-    assert isinstance(DependencyNotReady("x", "r"), kopf.TemporaryError)
-    assert isinstance(InvalidSpec("x"), kopf.PermanentError)
+def test_errors_carry_the_queues_retry_semantics() -> None:
+    missing = DependencyNotReady("x", "r", delay=7.0)
+    assert isinstance(missing, TemporaryError)
+    assert missing.delay == 7.0
+    assert isinstance(InvalidSpec("x"), PermanentError)
+    assert not isinstance(InvalidSpec("x"), TemporaryError)

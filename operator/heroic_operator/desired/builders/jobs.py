@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from heroic_operator import naming
-from heroic_operator.configure.jobstatus import CONTAINER, EXIT_PERMANENT
 from heroic_operator.desired.builders.common import (
     base_mounts,
     container_env,
@@ -23,6 +22,12 @@ from heroic_operator.desired.builders.common import (
 )
 from heroic_operator.desired.components import Target, configure_command
 from heroic_operator.spec import Cluster
+
+#: The Job's container, and ``heroic configure``'s exit codes: 75 a retryable failure (backend
+#: unreachable), 78 a permanent one, on which the pod failure policy fails the Job at once.
+CONTAINER = "configure"
+EXIT_RETRYABLE = 75
+EXIT_PERMANENT = 78
 
 CONFIG_ANNOTATION = f"{naming.GROUP}/configure-config"
 
