@@ -121,8 +121,10 @@ class Observer:
     async def children(self, cluster: Cluster) -> Children:
         """Every child of every managed kind, selected by our instance/managed-by labels."""
         key = (cluster.namespace, cluster.name)
-        if self.store is not None and not self._unavailable.get(key):
-            # a kind found unavailable (a CRD not installed yet) is looked for again every time
+        wanted_missing = self._unavailable.get(key) and cluster.spec.monitoring.pod_monitor.enabled
+        if self.store is not None and not wanted_missing:
+            # a kind the cluster asks for but found unavailable (the PodMonitor CRD not
+            # installed yet) is looked for again on every reconcile
             age = self.store.listed_age(*key)
             if age is None and self._born_watched(cluster):
                 self.store.mark_listed(*key)  # known from events; listed after max_age
