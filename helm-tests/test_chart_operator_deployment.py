@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import jmespath
 import pytest
 from helm_utils import NAMESPACE, RELEASE, RenderError, one, render_chart
 
+from heroic_cli.main import parse
 from heroic_operator.process import cli
 
 pytestmark = pytest.mark.helm
@@ -109,11 +109,16 @@ def test_log_level_port_workers_and_resync_reach_the_arguments() -> None:
         {"operator": {"leaderElection": {"enabled": False}}},
     ],
 )
-def test_heroic_operator_accepts_the_rendered_arguments(values: dict[str, Any]) -> None:
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
+def test_heroic_operator_accepts_the_rendered_arguments(
+    values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("WATCH_NAMESPACES", "POD_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("POD_NAMESPACE", NAMESPACE)  # the chart's downward-API variable
     args = _args(values)
-    config = cli.config_from_args(parser.parse_args(args[1:]))
+    _, settings = parse(["operator", *args[1:]])
+    assert isinstance(settings, cli.OperatorSettings)
+    config = settings.operator_config()
     operator = values.get("operator", {})
     expected = (
         [] if operator.get("watchAllNamespaces") else operator.get("watchNamespaces", [NAMESPACE])

@@ -4,17 +4,20 @@ of client-go, in miniature).
 
 A newer object never gives way to an older one: an event that arrives after the operator's own
 write carried a later version is dropped (``resourceVersion`` compared as the etcd revision it
-is; an opaque one is trusted). Deletions remove. The cache is never the only truth: a cluster's
-children are listed from the API on its first reconcile in this process and again after
-``max_age`` seconds (``Observer``), which also forgets children whose deletion was missed while
-a watch reconnected.
+is; an opaque one is trusted). Deletions remove. Objects are kept as compact JSON, and each
+read gets its own copy. The cache is never the only truth: ``Observer`` lists a cluster's
+children again after ``max_age`` seconds, which also forgets children whose deletion was missed
+while a watch reconnected.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from heroic_operator import naming
 
@@ -47,9 +50,23 @@ def _instance(obj: Object) -> str | None:
     return str(value) if value else None
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One cached object as compact JSON (a fifth of its size as Python objects), with what
+    the cache itself needs to know about it."""
+
+    version: int | None
+    instance: str | None
+    raw: bytes
+
+    def load(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = orjson.loads(self.raw)
+        return loaded
+
+
 class Store:
     def __init__(self) -> None:
-        self._objects: dict[Key, Object] = {}
+        self._objects: dict[Key, _Entry] = {}
         #: (namespace, instance) -> keys of that cluster's children.
         self._children: dict[tuple[str, str], set[Key]] = {}
         #: (namespace, cluster) -> monotonic time of the last full listing of its children.
@@ -62,16 +79,16 @@ class Store:
         """Keep ``obj`` unless a newer version of it is already here."""
         obj = _slim(obj)
         key = _key(obj)
+        version = _version(obj)
         old = self._objects.get(key)
         if old is not None:
-            new_version, old_version = _version(obj), _version(old)
-            if new_version is not None and old_version is not None and new_version < old_version:
+            if version is not None and old.version is not None and version < old.version:
                 return
             self._unindex(key, old)
-        self._objects[key] = obj
-        instance = _instance(obj)
-        if instance is not None and key[0] != naming.KIND:
-            self._children.setdefault((key[1], instance), set()).add(key)
+        entry = _Entry(version, _instance(obj), orjson.dumps(obj))
+        self._objects[key] = entry
+        if entry.instance is not None and key[0] != naming.KIND:
+            self._children.setdefault((key[1], entry.instance), set()).add(key)
 
     def delete(self, obj: Object) -> None:
         self.discard(*_key(obj))
@@ -82,21 +99,22 @@ class Store:
         if old is not None:
             self._unindex(key, old)
 
-    def _unindex(self, key: Key, old: Object) -> None:
-        instance = _instance(old)
-        if instance is not None:
-            keys = self._children.get((key[1], instance))
+    def _unindex(self, key: Key, old: _Entry) -> None:
+        if old.instance is not None:
+            keys = self._children.get((key[1], old.instance))
             if keys is not None:
                 keys.discard(key)
                 if not keys:
-                    del self._children[(key[1], instance)]
+                    del self._children[(key[1], old.instance)]
 
-    def get(self, kind: str, namespace: str, name: str) -> Object | None:
-        return self._objects.get((kind, namespace, name))
+    def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """A fresh copy (callers may keep or change it without touching the cache)."""
+        entry = self._objects.get((kind, namespace, name))
+        return entry.load() if entry is not None else None
 
-    def children(self, namespace: str, cluster: str) -> list[Object]:
+    def children(self, namespace: str, cluster: str) -> list[dict[str, Any]]:
         keys = self._children.get((namespace, cluster), ())
-        return [self._objects[k] for k in keys]
+        return [self._objects[k].load() for k in keys]
 
     def listed_age(self, namespace: str, cluster: str) -> float | None:
         """Seconds since the cluster's children were last listed in full (``None``: never)."""
@@ -107,9 +125,9 @@ class Store:
         """A full listing: what it has is kept (newest wins), what it lacks is gone."""
         items = list(items)
         fresh = {_key(o) for o in items}
-        for stale in [self._objects[k] for k in self._children.get((namespace, cluster), ())]:
-            if _key(stale) not in fresh:
-                self.delete(stale)
+        for stale in list(self._children.get((namespace, cluster), ())):
+            if stale not in fresh:
+                self.discard(*stale)
         for obj in items:
             self.put(obj)
         self._listed[(namespace, cluster)] = time.monotonic()
@@ -120,6 +138,4 @@ class Store:
 
     def forget_cluster(self, namespace: str, cluster: str) -> None:
         self._listed.pop((namespace, cluster), None)
-        body = self._objects.get((naming.KIND, namespace, cluster))
-        if body is not None:
-            self.delete(body)
+        self.discard(naming.KIND, namespace, cluster)

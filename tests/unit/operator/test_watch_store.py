@@ -69,3 +69,11 @@ def test_managed_fields_are_not_kept() -> None:
     kept = store.get("ConfigMap", "ns", "a") or {}
     assert "managedFields" not in kept["metadata"]
     assert kept["metadata"]["resourceVersion"] == "1"
+
+
+def test_what_a_reader_changes_is_not_the_cache() -> None:
+    store = Store()
+    store.put(child("a", "1", data={"k": "v"}))
+    read = store.get("ConfigMap", "ns", "a") or {}
+    read["data"]["k"] = "changed by a reader"
+    assert (store.get("ConfigMap", "ns", "a") or {})["data"] == {"k": "v"}
