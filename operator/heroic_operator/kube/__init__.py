@@ -2,15 +2,7 @@
 
 from heroic_operator.kube.client import Kube, connect
 from heroic_operator.kube.errors import ApiRequestError
-from heroic_operator.kube.resources import RESOURCES, Resource, resource
+from heroic_operator.kube.resources import resource
 from heroic_operator.kube.store import Store
 
-__all__ = [
-    "RESOURCES",
-    "ApiRequestError",
-    "Kube",
-    "Resource",
-    "Store",
-    "connect",
-    "resource",
-]
+__all__ = ["ApiRequestError", "Kube", "Store", "connect", "resource"]

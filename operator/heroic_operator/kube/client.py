@@ -26,7 +26,6 @@ from heroic_operator.kube.resources import resource
 
 JSON = "application/json"
 APPLY_PATCH = "application/apply-patch+yaml"  # the client sends it as JSON, which is YAML
-MERGE_PATCH = "application/merge-patch+json"
 #: A request that takes longer than this is failed and retried by the work queue.
 REQUEST_TIMEOUT_SECONDS = 30.0
 

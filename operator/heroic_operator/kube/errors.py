@@ -15,7 +15,3 @@ class ApiRequestError(Exception):
     @property
     def not_found(self) -> bool:
         return self.status == 404
-
-    @property
-    def conflict(self) -> bool:
-        return self.status == 409

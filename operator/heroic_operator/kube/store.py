@@ -72,9 +72,6 @@ class Store:
         #: (namespace, cluster) -> monotonic time of the last full listing of its children.
         self._listed: dict[tuple[str, str], float] = {}
 
-    def __len__(self) -> int:
-        return len(self._objects)
-
     def put(self, obj: Object) -> None:
         """Keep ``obj`` unless a newer version of it is already here."""
         obj = _slim(obj)

@@ -80,9 +80,6 @@ class ChangeFilter:
     def __init__(self) -> None:
         self._seen: dict[Key, str] = {}
 
-    def __len__(self) -> int:
-        return len(self._seen)
-
     @staticmethod
     def _key(obj: Mapping[str, Any]) -> Key:
         meta = obj.get("metadata") or {}
