@@ -13,20 +13,22 @@ import kopf
 
 from heroic_operator import naming
 from heroic_operator.kube import Store
+from heroic_operator.kube import resource as kind_resource
 from heroic_operator.process.changes import ChangeFilter
 from heroic_operator.process.controller import Controller
 from heroic_operator.process.login import LoginFn
+from heroic_operator.reconcile.observe import CHILD_KINDS, OPTIONAL_KINDS
 
-#: Child kinds whose changes trigger a reconcile of their cluster (label-selected server-side).
-CHILD_RESOURCES: tuple[tuple[str, str] | tuple[str, str, str], ...] = (
-    ("v1", "configmaps"),
-    ("v1", "services"),
-    ("v1", "serviceaccounts"),
-    ("apps", "v1", "deployments"),
-    ("policy", "v1", "poddisruptionbudgets"),
-    ("autoscaling", "v2", "horizontalpodautoscalers"),
-    ("batch", "v1", "jobs"),
-)
+
+def _watched(kind: str) -> tuple[str, str] | tuple[str, str, str]:
+    """kopf's name of a kind: (version, plural) in the core group, else (group, version, plural)."""
+    res = kind_resource(kind)
+    return (res.group, res.version, res.plural) if res.group else (res.version, res.plural)
+
+
+#: Child kinds whose changes trigger a reconcile of their cluster (label-selected server-side):
+#: the kinds a reconcile reads, but not the optional ones (another project's CRD may be absent).
+CHILD_RESOURCES = tuple(_watched(k) for k in CHILD_KINDS if k not in OPTIONAL_KINDS)
 CHILD_SELECTOR = f"{naming.LABEL_MANAGED_BY}={naming.MANAGED_BY}"
 
 
