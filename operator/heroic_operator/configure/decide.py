@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from heroic_operator import naming
+from heroic_operator import naming, timestamps
 from heroic_operator.configure.jobstatus import interpret_job
 from heroic_operator.desired.components import Target
 
@@ -51,12 +51,6 @@ class JobContext:
 def retry_delay(attempts: int) -> float:
     """Backoff before re-running a retryably failed Job: 30 s doubling up to 10 min."""
     return float(min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)))
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _name(obj: Mapping[str, Any]) -> str:
@@ -197,7 +191,7 @@ def _plan_existing(
             "Failed", outcome.message, reason="ConfigureFailed", finished_now=newly, record=failure
         )
     delay = retry_delay(int(record.get("attempts", 1)))
-    finished = _parse_time(outcome.finished_at) or now
+    finished = timestamps.parse(outcome.finished_at) or now
     remaining = delay - (now - finished).total_seconds()
     if remaining <= 0:
         return plan(

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from heroic_operator import metrics
+from heroic_operator import metrics, timestamps
 from heroic_operator.kube import ApiRequestError, Kube
 
 logger = logging.getLogger(__name__)
@@ -23,17 +23,6 @@ logger = logging.getLogger(__name__)
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _micro_time(value: datetime) -> str:
-    """A Lease's MicroTime: RFC 3339 with microseconds."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 class LeaseElector:
@@ -98,13 +87,13 @@ class LeaseElector:
             return True
         spec = lease.get("spec") or {}
         holder = spec.get("holderIdentity") or ""
-        renewed = _parse_time(spec.get("renewTime")) or datetime.min.replace(tzinfo=UTC)
+        renewed = timestamps.parse(spec.get("renewTime")) or datetime.min.replace(tzinfo=UTC)
         duration = spec.get("leaseDurationSeconds") or self.duration
         expired = now - renewed > timedelta(seconds=duration)
         if holder not in ("", self.identity) and not expired:
             return False
         transitions = int(spec.get("leaseTransitions") or 0) + (0 if holder == self.identity else 1)
-        acquired = _parse_time(spec.get("acquireTime")) if holder == self.identity else None
+        acquired = timestamps.parse(spec.get("acquireTime")) if holder == self.identity else None
         lease["spec"] = self._spec(acquired or now, now, transitions)
         # PUT with the read resourceVersion: 409 if someone else updated it first
         await self.kube.replace({**lease, "kind": "Lease", "apiVersion": "coordination.k8s.io/v1"})
@@ -114,8 +103,8 @@ class LeaseElector:
         return {
             "holderIdentity": self.identity,
             "leaseDurationSeconds": int(self.duration),
-            "acquireTime": _micro_time(acquired),
-            "renewTime": _micro_time(renewed),
+            "acquireTime": timestamps.micro(acquired),
+            "renewTime": timestamps.micro(renewed),
             "leaseTransitions": transitions,
         }
 
@@ -126,7 +115,7 @@ class LeaseElector:
             spec = (lease or {}).get("spec") or {}
             if lease is not None and spec.get("holderIdentity") == self.identity:
                 spec["holderIdentity"] = ""
-                spec["renewTime"] = _micro_time(_now() - timedelta(seconds=self.duration + 1))
+                spec["renewTime"] = timestamps.micro(_now() - timedelta(seconds=self.duration + 1))
                 lease["spec"] = spec
                 await self.kube.replace(
                     {**lease, "kind": "Lease", "apiVersion": "coordination.k8s.io/v1"}

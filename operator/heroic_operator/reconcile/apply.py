@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from heroic_operator import metrics, naming
+from heroic_operator import metrics, naming, timestamps
 from heroic_operator.errors import InvalidSpec, KubernetesError
 from heroic_operator.kube import ApiRequestError, Kube, Store
 from heroic_operator.reconcile.plan import ChildWrite, Event, JobStep, Plan
@@ -139,7 +139,7 @@ class Applier:
 
 
 def event_body(cluster: Owner, event: Event) -> dict[str, Any]:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = timestamps.seconds(datetime.now(UTC))
     return {
         "apiVersion": "v1",
         "kind": "Event",

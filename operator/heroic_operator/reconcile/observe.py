@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from heroic_operator import naming
+from heroic_operator import naming, timestamps
 from heroic_operator.desired.components import render_cluster
 from heroic_operator.errors import DependencyNotReady, KubernetesError
 from heroic_operator.kube import ApiRequestError, Kube, Store
@@ -139,10 +139,10 @@ class Observer:
 
     def _born_watched(self, cluster: Cluster) -> bool:
         try:
-            created = datetime.fromisoformat(cluster.created.replace("Z", "+00:00"))
+            created = timestamps.parse(cluster.created)
         except ValueError:
             return False
-        return created > self.watching_since
+        return created is not None and created > self.watching_since
 
     async def list_children(self, cluster: Cluster) -> Children:
         """The children as the API lists them now."""

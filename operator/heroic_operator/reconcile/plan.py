@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from heroic_operator import naming
+from heroic_operator import naming, timestamps
 from heroic_operator.configure.decide import JobContext, TargetPlan, plan_target
 from heroic_operator.configure.gating import Gate, gate_components, immutable_change
 from heroic_operator.desired.builders import BuildContext, build_all
@@ -103,10 +103,6 @@ class Plan:
         return len(self.first) + len(self.rest) + jobs + len(self.prune) + (self.status is not None)
 
 
-def timestamp(now: datetime) -> str:
-    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # --- the cluster ------------------------------------------------------------------------------
 
 
@@ -151,7 +147,7 @@ def plan_cluster(snapshot: Snapshot, version: str) -> Plan:
         hold=hold,
         error=unavailable,
     )
-    status = compute_status(inputs, cluster.status, timestamp(snapshot.now))
+    status = compute_status(inputs, cluster.status, timestamps.seconds(snapshot.now))
     requeues = [p.requeue_after for p in targets if p.requeue_after is not None]
     if unavailable is not None:
         requeues.append(UNAVAILABLE_RETRY_SECONDS)
@@ -178,7 +174,7 @@ def plan_paused(snapshot: Snapshot) -> Plan:
         plans=(),
         paused=True,
     )
-    status = compute_status(inputs, cluster.status, timestamp(snapshot.now))
+    status = compute_status(inputs, cluster.status, timestamps.seconds(snapshot.now))
     old = cluster.status.get("conditions") or []
     status["conditions"] += [c for c in old if kept_while_paused(str(c.get("type", "")))]
     for key in ("configure", "operator"):
@@ -189,7 +185,7 @@ def plan_paused(snapshot: Snapshot) -> Plan:
 
 def plan_error(ref: ClusterRef, reason: str, message: str, now: datetime) -> dict[str, Any] | None:
     """The status saying why a reconcile stopped, or ``None`` when it already says so."""
-    status = error_status(ref.status, ref.generation, reason, message, timestamp(now))
+    status = error_status(ref.status, ref.generation, reason, message, timestamps.seconds(now))
     return None if normal(status) == normal(ref.status) else status
 
 
