@@ -131,11 +131,11 @@ def plan_cluster(snapshot: Snapshot, version: str) -> Plan:
         generation=cluster.generation,
         accept=cluster.annotations.get(naming.ANNOTATION_ACCEPT_OPERATOR_UPGRADE),
     )
-    writes = [
-        child_write(o, children.get(o["kind"], o["metadata"]["name"]))
-        for o in desired
-        if not hold.holds(o) and needs_apply(o, children.get(o["kind"], o["metadata"]["name"]))
-    ]
+    writes = []
+    for obj in desired:
+        live = children.live(obj)
+        if not hold.holds(obj) and needs_apply(obj, live):
+            writes.append(child_write(obj, live))
     kept = {naming.fullname(cluster.name, c) for c in gate.waiting}
     projected = project(children, [w.obj for w in writes])
     inputs = status_inputs(

@@ -34,6 +34,10 @@ class Children:
     def get(self, kind: str, name: str) -> Object | None:
         return self.objects.get(kind, {}).get(name)
 
+    def live(self, desired: Object) -> Object | None:
+        """The live counterpart of a desired object (same kind and name)."""
+        return self.get(str(desired["kind"]), str(desired["metadata"]["name"]))
+
     def of_kind(self, kind: str) -> Mapping[str, Object]:
         return self.objects.get(kind, {})
 

@@ -100,7 +100,7 @@ class Hold:
 def _secrets_changed(desired: Sequence[Mapping[str, Any]], observed: Children) -> bool:
     key = naming.ANNOTATION_SECRETS_HASH
     for obj in desired:
-        live = observed.get(obj["kind"], obj["metadata"]["name"])
+        live = observed.live(obj)
         if (
             obj["kind"] == "Deployment"
             and live is not None
