@@ -133,9 +133,9 @@ def plan_cluster(snapshot: Snapshot, version: str) -> Plan:
     )
     writes = []
     for obj in desired:
-        live = children.live(obj)
-        if not hold.holds(obj) and needs_apply(obj, live):
-            writes.append(child_write(obj, live))
+        current = children.live(obj)
+        if not hold.holds(obj) and needs_apply(obj, current):
+            writes.append(child_write(obj, current))
     kept = {naming.fullname(cluster.name, c) for c in gate.waiting}
     projected = project(children, [w.obj for w in writes])
     inputs = status_inputs(
