@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from heroic_operator import naming
-from heroic_operator.desired.render import SecretUse
+from heroic_operator.desired.render import Rendered, SecretUse
 from heroic_operator.errors import InvalidSpec
-from heroic_operator.spec import Cluster, PodOverrides
+from heroic_operator.spec import Cluster, PodOverrides, Resources
 
 POD_SECURITY_CONTEXT: dict[str, Any] = {
     "runAsNonRoot": True,
@@ -106,6 +106,22 @@ def container_env(
             raise InvalidSpec(f"podTemplate.env: {entry.get('name')} is set by the operator")
         env.append({k: v for k, v in entry.items() if v not in (None, "")})
     return env
+
+
+def with_env_and_resources(
+    container: dict[str, Any],
+    rendered: Rendered,
+    user_env: Sequence[Mapping[str, Any]],
+    resources: Resources,
+) -> dict[str, Any]:
+    """``container`` with its variables (ours, then the user's) and resources, each only if any."""
+    env = container_env(rendered.secrets, rendered.env, user_env)
+    if env:
+        container["env"] = env
+    limits = resources.to_kubernetes()
+    if limits:
+        container["resources"] = limits
+    return container
 
 
 def pod_spec_overrides(overrides: PodOverrides) -> dict[str, Any]:

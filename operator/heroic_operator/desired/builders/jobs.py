@@ -14,11 +14,11 @@ from typing import Any, Protocol
 from heroic_operator import naming
 from heroic_operator.desired.builders.common import (
     base_mounts,
-    container_env,
     metadata,
     pod_template,
     secret_mounts,
     secret_volumes,
+    with_env_and_resources,
 )
 from heroic_operator.desired.components import Target, configure_command
 from heroic_operator.spec import Cluster
@@ -62,13 +62,9 @@ def _container(cluster: Cluster, plan: JobInputs) -> dict[str, Any]:
         "terminationMessagePolicy": "FallbackToLogsOnError",
         "volumeMounts": [*base_mounts(), *secret_mounts(rendered.secrets)],
     }
-    env = container_env(rendered.secrets, rendered.env, configure.pod_template.env)
-    if env:
-        container["env"] = env
-    resources = configure.resources.to_kubernetes()
-    if resources:
-        container["resources"] = resources
-    return container
+    return with_env_and_resources(
+        container, rendered, configure.pod_template.env, configure.resources
+    )
 
 
 def build_configure_job(cluster: Cluster, plan: JobInputs) -> dict[str, Any]:

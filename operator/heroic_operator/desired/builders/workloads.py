@@ -13,11 +13,11 @@ from heroic_operator import naming
 from heroic_operator.desired.builders.common import (
     base_mounts,
     config_volume,
-    container_env,
     metadata,
     pod_template,
     secret_mounts,
     secret_volumes,
+    with_env_and_resources,
 )
 from heroic_operator.desired.components import Component
 from heroic_operator.desired.render import HEROIC_PORT
@@ -60,13 +60,7 @@ def _container(component: Component) -> dict[str, Any]:
         **probes(component),
         "volumeMounts": [*base_mounts(), *secret_mounts(rendered.secrets)],
     }
-    env = container_env(rendered.secrets, rendered.env, tier.pod_template.env)
-    if env:
-        container["env"] = env
-    resources = tier.resources.to_kubernetes()
-    if resources:
-        container["resources"] = resources
-    return container
+    return with_env_and_resources(container, rendered, tier.pod_template.env, tier.resources)
 
 
 def build_deployment(
