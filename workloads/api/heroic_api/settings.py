@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from heroic_api.services.features import Features
 from heroic_api.services.status import ServiceInfo
+from heroic_core.config.prometheus import PrometheusConfig
 from heroic_core.version import package_version
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class ApiSettings:
     node_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     limits: QueryLimits = field(default_factory=QueryLimits)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
+    prometheus: PrometheusConfig = field(default_factory=PrometheusConfig)
 
 
 def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
@@ -98,4 +100,5 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
             max_concurrent_writes=ingestion.max_concurrent_writes,
             filter=ingestion.filter,
         ),
+        prometheus=config.prometheus,
     )

@@ -36,6 +36,7 @@ from heroic_core.config.node import (
     NoopCacheConfig,
     ShellServerConfig,
 )
+from heroic_core.config.prometheus import PrometheusConfig
 
 DEFAULT_PORT = 8080
 
@@ -61,6 +62,7 @@ class HeroicConfig(ConfigModel):
     suggest: SuggestConfig = Field(default_factory=SuggestConfig)
     ingestion: IngestionConfig = Field(default_factory=IngestionConfig)
     consumers: list[ConsumerConfig] = Field(default_factory=list)
+    prometheus: PrometheusConfig = Field(default_factory=PrometheusConfig)
     cache: CacheConfig = Field(default_factory=NoopCacheConfig)
     shell_server: ShellServerConfig | None = None
     analytics: dict[str, Any] | None = None

@@ -75,6 +75,23 @@ class EngineOptions:
     unescape: Callable[[str], str] = str
 
 
+def selector_matchers(selector: Any, unescape: Callable[[str], str] = str) -> list[LabelMatcher]:
+    """The matchers of a parsed vector selector, names (and metric names) unescaped."""
+    if selector.matchers.or_matchers:
+        raise PromQLUnsupportedError("'or' inside a selector's braces is not supported")
+    out = []
+    if selector.name:
+        out.append(LabelMatcher(NAME_LABEL, MatchOp.EQUAL, unescape(selector.name)))
+    for m in selector.matchers.matchers:
+        name = unescape(m.name)
+        op = _MATCH_OPS[str(m.op)]
+        value = m.value
+        if name == NAME_LABEL and op in (MatchOp.EQUAL, MatchOp.NOT_EQUAL):
+            value = unescape(value)
+        out.append(LabelMatcher(name, op, value))
+    return out
+
+
 class Evaluation:
     """One query's evaluation: its storage, its own start and end (``@ start()``/``end()``)."""
 
@@ -88,20 +105,7 @@ class Evaluation:
     # -- selectors ----------------------------------------------------------------------
 
     def matchers(self, selector: Any) -> list[LabelMatcher]:
-        unescape = self.options.unescape
-        if selector.matchers.or_matchers:
-            raise PromQLUnsupportedError("'or' inside a selector's braces is not supported")
-        out = []
-        if selector.name:
-            out.append(LabelMatcher(NAME_LABEL, MatchOp.EQUAL, unescape(selector.name)))
-        for m in selector.matchers.matchers:
-            name = unescape(m.name)
-            op = _MATCH_OPS[str(m.op)]
-            value = m.value
-            if name == NAME_LABEL and op in (MatchOp.EQUAL, MatchOp.NOT_EQUAL):
-                value = unescape(value)
-            out.append(LabelMatcher(name, op, value))
-        return out
+        return selector_matchers(selector, self.options.unescape)
 
     def eval_times(self, node: Any, steps: Times) -> Times:
         """When a selector or subquery with ``@`` and ``offset`` reads, per step."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from heroic_core.filters import TRUE, And, Filter, HasTag, MatchKey, MatchTag, Not, Regex
+from heroic_core.filters import TRUE, And, Filter, HasTag, MatchKey, MatchTag, Not, Or
 from heroic_core.promql.errors import PromQLError
 from heroic_core.promql.names import NAME_LABEL
 from heroic_core.promql.values import RawSeries
@@ -62,27 +62,63 @@ def matches_all(matchers: Sequence[LabelMatcher], labels: Mapping[str, str]) -> 
     return all(m.matches(labels) for m in matchers)
 
 
-def _pushdown(matcher: LabelMatcher) -> Filter | None:
-    """The Heroic filter selecting a superset of what ``matcher`` selects, or None."""
+#: A regex that is only literal alternatives (Grafana's multi-value variables: ``a|b|c``).
+_LITERALS = re.compile(r"[A-Za-z0-9_\-.:/ ]+(?:\|[A-Za-z0-9_\-.:/ ]+)*")
+
+
+def _alternatives(matcher: LabelMatcher) -> list[str] | None:
+    if not _LITERALS.fullmatch(matcher.value):
+        return None
+    # '.' is the only regex metacharacter the pattern admits; a literal needs none.
+    if "." in matcher.value:
+        return None
+    return matcher.value.split("|")
+
+
+def _pushdown(matcher: LabelMatcher) -> tuple[Filter | None, bool]:  # noqa: PLR0911
+    """The Heroic filter selecting a superset of what ``matcher`` selects (or None), and
+    whether it selects exactly that. Regexes other than literal alternatives are never pushed:
+    the backends' regex dialects (Lucene's, for Elasticsearch) are not RE2's."""
     name, value, op = matcher.name, matcher.value, matcher.op
-    if name == NAME_LABEL:
-        return MatchKey(value) if op is MatchOp.EQUAL else None
-    if op is MatchOp.EQUAL:
-        return MatchTag(name, value) if value else Not(HasTag(name))
-    if op is MatchOp.NOT_EQUAL:
-        return Not(MatchTag(name, value)) if value else HasTag(name)
     if op is MatchOp.REGEX:
-        return None if matcher.matches_empty() else Regex(name, value)
+        options = _alternatives(matcher)
+        if options is None:
+            return None, False
+        if name == NAME_LABEL:
+            terms: list[Filter] = [MatchKey(o) for o in options]
+        else:
+            terms = [MatchTag(name, o) for o in options]
+        return (terms[0] if len(terms) == 1 else Or(tuple(terms))), True
+    if name == NAME_LABEL:
+        if op is MatchOp.EQUAL:
+            return MatchKey(value), True
+        if op is MatchOp.NOT_EQUAL:
+            return Not(MatchKey(value)), True
+        return None, False
+    if op is MatchOp.EQUAL:
+        return (MatchTag(name, value) if value else Not(HasTag(name))), True
+    if op is MatchOp.NOT_EQUAL:
+        return (Not(MatchTag(name, value)) if value else HasTag(name)), True
     # !~: a series without the label has "" there, which the regex decides.
-    return HasTag(name) if matcher.matches_empty() else Not(Regex(name, value))
+    return (None if matcher.matches_empty() else HasTag(name)), False
 
 
-def to_filter(matchers: Sequence[LabelMatcher]) -> Filter:
+@dataclass(frozen=True, slots=True)
+class Pushdown:
+    """What a metadata backend is asked, and whether its answer needs no further filtering."""
+
+    filter: Filter
+    exact: bool
+
+
+def to_filter(matchers: Sequence[LabelMatcher]) -> Pushdown:
     """The conjunction of what can be pushed down (``TRUE`` when nothing can)."""
-    terms = [f for f in (_pushdown(m) for m in matchers) if f is not None]
+    pushed = [_pushdown(m) for m in matchers]
+    terms = [f for f, _ in pushed if f is not None]
+    exact = all(e for _, e in pushed)
     if not terms:
-        return TRUE
-    return terms[0] if len(terms) == 1 else And(tuple(terms))
+        return Pushdown(TRUE, exact)
+    return Pushdown(terms[0] if len(terms) == 1 else And(tuple(terms)), exact)
 
 
 class Storage(Protocol):
