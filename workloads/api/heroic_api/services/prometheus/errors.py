@@ -10,6 +10,7 @@ from typing import Any
 from heroic_api.errors import BackendCallError, ShuttingDownError
 from heroic_core.backends.errors import BackendError
 from heroic_core.errors import HeroicError
+from heroic_core.promql.errors import PromQLExecutionError
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ def describe(exc: BaseException) -> tuple[ErrorType, str]:  # noqa: PLR0911 - on
     """(errorType, message) for any exception a ``/api/v1`` handler raised."""
     if isinstance(exc, PromAPIError):
         return exc.error_type, exc.message
+    if isinstance(exc, PromQLExecutionError):
+        return ErrorType.EXECUTION, str(exc)
     if isinstance(exc, ShuttingDownError):
         return ErrorType.UNAVAILABLE, str(exc)
     if isinstance(exc, TimeoutError):
