@@ -17,7 +17,8 @@ def seeded(client: TestClient) -> TestClient:
 
 
 def data(client: TestClient, path: str, params: list[tuple[str, str]] | None = None) -> object:
-    response = client.get(path, params=params or [])
+    query: list[tuple[str, str | int | float | bool | None]] = list(params or [])
+    response = client.get(path, params=query)
     assert response.status_code == 200, response.text
     return response.json()["data"]
 
