@@ -89,3 +89,17 @@ def test_buildinfo_names_the_prometheus_semantics_and_our_version(client: TestCl
     assert isinstance(info, dict)
     assert info["version"] == "2.42.0"
     assert info["application"] == "heroic"
+
+
+def test_format_query_prettifies_and_refuses_bad_queries(client: TestClient) -> None:
+    formatted = data(client, "/api/v1/format_query", [("query", "sum by(a)(rate(x[5m]))")])
+    assert formatted == "sum by (a) (rate(x[5m]))"
+    response = client.get("/api/v1/format_query", params={"query": "sum("})
+    assert response.status_code == 400
+    assert response.json()["errorType"] == "bad_data"
+
+
+def test_rules_alerts_and_exemplars_answer_none(client: TestClient) -> None:
+    assert data(client, "/api/v1/rules") == {"groups": []}
+    assert data(client, "/api/v1/alerts") == {"alerts": []}
+    assert data(client, "/api/v1/query_exemplars", [("query", "up")]) == []

@@ -19,6 +19,7 @@ from heroic_api.dependencies import BackendsDep, NowDep, SettingsDep
 from heroic_api.responses import HeroicJSONResponse
 from heroic_api.routing import prometheus_router
 from heroic_api.services.prometheus.api import PrometheusAPI
+from heroic_core.promql.parse import parse
 
 router = prometheus_router("prometheus")
 
@@ -114,3 +115,26 @@ async def metadata(api: ApiDep, p: ParamsDep) -> Response:
 @router.get("/api/v1/status/buildinfo", summary="Build information")
 async def buildinfo(api: ApiDep) -> Response:
     return success(api.buildinfo())
+
+
+@router.api_route("/api/v1/format_query", methods=_BOTH, summary="Format a PromQL query")
+async def format_query(p: ParamsDep) -> Response:
+    return success(parse(p.get("query") or "").prettify())
+
+
+# Heroic evaluates no rules and stores no exemplars: these answer "none", as Grafana expects
+# from a Prometheus without them, instead of a 404 its UI shows as an error.
+@router.get("/api/v1/rules", summary="Recording and alerting rules (none)")
+async def rules() -> Response:
+    return success({"groups": []})
+
+
+@router.get("/api/v1/alerts", summary="Active alerts (none)")
+async def alerts() -> Response:
+    return success({"alerts": []})
+
+
+@router.api_route("/api/v1/query_exemplars", methods=_BOTH, summary="Exemplars (none stored)")
+async def query_exemplars(p: ParamsDep) -> Response:
+    parse(p.get("query") or "")  # a bad query is still a 400
+    return success([])
