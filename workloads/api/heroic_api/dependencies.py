@@ -17,6 +17,7 @@ from heroic_api.context import ApiContext, Clock
 from heroic_api.errors import BackendCallError, ShuttingDownError
 from heroic_api.metrics import RequestMetrics
 from heroic_api.services.metadata import MetadataService
+from heroic_api.services.prometheus.remote_write import RemoteWriteService
 from heroic_api.services.query import QueryEngine
 from heroic_api.services.write import WriteService
 from heroic_api.settings import ApiSettings
@@ -88,3 +89,12 @@ async def get_metadata_service(
 
 
 MetadataServiceDep = Annotated[MetadataService, Depends(get_metadata_service)]
+
+
+async def get_remote_write_service(
+    context: ContextDep, writes: WriteServiceDep
+) -> RemoteWriteService:
+    return RemoteWriteService(writes, context.metrics.remote_write)
+
+
+RemoteWriteServiceDep = Annotated[RemoteWriteService, Depends(get_remote_write_service)]

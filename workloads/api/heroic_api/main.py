@@ -65,6 +65,7 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
         metadata,
         parser,
         query,
+        remote_write,
         render,
         status,
         write,
@@ -80,7 +81,7 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
         default_response_class=HeroicJSONResponse,
     )
     app.state.heroic = context
-    for module in (status, query, write, metadata, parser, cluster, render):
+    for module in (status, query, write, metadata, parser, cluster, render, remote_write):
         app.include_router(module.router)
     for exc_type in (StarletteHTTPException, RequestValidationError, Exception):
         app.add_exception_handler(exc_type, handle_exception)
