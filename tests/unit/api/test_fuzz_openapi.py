@@ -24,6 +24,8 @@ CONFIG = HeroicConfig.default()
 APP = create_app(CONFIG, build_backends(CONFIG))
 APP.dependency_overrides[get_clock] = lambda: fixed_clock
 
+# Remote write's body is binary (a Snappy block); sent as generated, like any octet stream.
+schemathesis.serializer.alias("application/x-protobuf", "application/octet-stream")
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True

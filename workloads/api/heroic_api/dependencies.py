@@ -17,10 +17,12 @@ from heroic_api.context import ApiContext, Clock
 from heroic_api.errors import BackendCallError, ShuttingDownError
 from heroic_api.metrics import RequestMetrics
 from heroic_api.services.metadata import MetadataService
+from heroic_api.services.prometheus.remote_write import RemoteWriteService
 from heroic_api.services.query import QueryEngine
 from heroic_api.services.write import WriteService
 from heroic_api.settings import ApiSettings
 from heroic_core.backends.group import Backends
+from heroic_core.promql.names import NameEscaping
 
 
 async def get_context(request: Request) -> ApiContext:
@@ -88,3 +90,13 @@ async def get_metadata_service(
 
 
 MetadataServiceDep = Annotated[MetadataService, Depends(get_metadata_service)]
+
+
+async def get_remote_write_service(
+    context: ContextDep, writes: WriteServiceDep
+) -> RemoteWriteService:
+    escaping = NameEscaping(context.settings.prometheus.name_escaping)
+    return RemoteWriteService(writes, context.metrics.remote_write, escaping)
+
+
+RemoteWriteServiceDep = Annotated[RemoteWriteService, Depends(get_remote_write_service)]

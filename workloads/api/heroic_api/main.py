@@ -66,6 +66,7 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
         parser,
         prometheus,
         query,
+        remote_write,
         render,
         status,
         write,
@@ -81,7 +82,8 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
         default_response_class=HeroicJSONResponse,
     )
     app.state.heroic = context
-    for module in (status, query, write, metadata, parser, cluster, render, prometheus):
+    modules = (status, query, write, metadata, parser, cluster, render, prometheus, remote_write)
+    for module in modules:
         app.include_router(module.router)
     for exc_type in (StarletteHTTPException, RequestValidationError, Exception):
         app.add_exception_handler(exc_type, handle_exception)

@@ -1,8 +1,10 @@
-"""Prometheus request counts and latencies by endpoint, exposed on ``GET /metrics``.
+"""Prometheus request counts and latencies by endpoint, and remote write's counters, exposed
+on ``GET /metrics``.
 
 Each application gets its own ``CollectorRegistry`` so that several apps (tests) never share
 counters. The endpoint label is the matched route template (``/query/metrics``), never the raw
-path, so that label cardinality stays bounded. This module must not touch request bodies.
+path, so that label cardinality stays bounded; remote write's labels are fixed sets of words.
+This module must not touch request bodies.
 """
 
 from __future__ import annotations
@@ -16,6 +18,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNMATCHED = "unmatched"
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class RemoteWriteMetrics:
+    """What ``POST /api/v1/write`` received and refused."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.received = Counter(
+            "heroic_remote_write_received",
+            "What remote-write requests that decoded held, by kind: series, sample (stored), "
+            "stale_marker (dropped), and exemplar, histogram, metadata (not stored).",
+            ("kind",),
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "heroic_remote_write_rejected_requests",
+            "Remote-write requests answered with an error, by reason.",
+            ("reason",),
+            registry=registry,
+        )
 
 
 class RequestMetrics:
@@ -36,6 +57,7 @@ class RequestMetrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        self.remote_write = RemoteWriteMetrics(self.registry)
 
     def observe(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         """Record one finished request."""

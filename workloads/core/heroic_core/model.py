@@ -230,6 +230,18 @@ class SeriesBatch:
         bounds = np.append(starts, len(c)).astype(np.int64)
         return cls(tuple(map(series_of, order[starts].tolist())), bounds, t, v)
 
+    @classmethod
+    def of_items(cls, items: Sequence[tuple[Series, Points]]) -> SeriesBatch:
+        """The batch of ``items`` as they are: each series once, its points sorted (not
+        checked; ``group`` is for points in arrival order)."""
+        lengths = [len(points) for _, points in items]
+        bounds = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64))).astype(np.int64)
+        if not items:
+            return cls((), bounds, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+        timestamps = np.concatenate([points.timestamps for _, points in items]).astype(np.int64)
+        values = np.concatenate([points.values for _, points in items]).astype(np.float64)
+        return cls(tuple(s for s, _ in items), bounds, timestamps, values)
+
     def select(self, keep: Sequence[bool]) -> SeriesBatch:
         """The series whose ``keep`` entry is true, with their points."""
         mask = np.asarray(keep, dtype=bool)

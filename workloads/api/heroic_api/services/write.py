@@ -7,7 +7,9 @@ backend of the group (series seen over ``[min ts, max ts]``), as enabled by
 ``ingestion.update*``; at most ``maxConcurrentWrites`` backend writes run at once. The response
 lists the time of each backend write in ns. A failing backend write fails the request
 (upstream fails the whole future; we name the backend in the message). The usual body takes a typed
-fast path (``fastwrite``) that means the same. This module must not import FastAPI.
+fast path (``fastwrite``) that means the same. ``write_many`` writes many series the same way
+(remote write), with one call per backend where the backend takes many series
+(``bulkwrite``). This module must not import FastAPI.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import asyncio
 import base64
 import binascii
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,8 +28,14 @@ from heroic_api.body import decode_json
 from heroic_api.errors import BackendCallError
 from heroic_api.fastwrite import fast_decode
 from heroic_api.schemas import MetricCollectionBody, WriteBody, parse_model
+from heroic_api.services.bulkwrite import Op, index_ops, metric_ops
 from heroic_api.settings import IngestionSettings
-from heroic_core.backends.base import DistributionStore
+from heroic_core.backends.base import (
+    DistributionStore,
+    MetadataBackend,
+    MetricBackend,
+    SuggestBackend,
+)
 from heroic_core.backends.group import Backends
 from heroic_core.errors import HeroicError, JsonMappingError, RequestError, join_path
 from heroic_core.filters import TRUE, Filter
@@ -102,8 +111,18 @@ def decode_points(obj: Any, path: str = "data") -> Points | Distributions:
     return Points.of(samples)
 
 
+@dataclass(frozen=True, slots=True)
+class ManyWritten:
+    """What ``write_many`` wrote: series and points past the ingestion filter, and the time of
+    each backend call in ns."""
+
+    series: int
+    points: int
+    times: list[int]
+
+
 class WriteService:
-    """Writes one series' points and metadata to the backends of a group."""
+    """Writes series' points and metadata to the backends of a group."""
 
     def __init__(
         self, ingestion: IngestionSettings, backends: Backends, slots: asyncio.Semaphore
@@ -144,11 +163,8 @@ class WriteService:
             range_ = None
         else:
             range_ = DateRange(int(np.min(points.timestamps)), int(np.max(points.timestamps)))
-        metrics = self.backends.metrics.use(group)
-        if group is not None and ingestion.update_metrics and not metrics:
-            # upstream failed on an unknown group too; writing nowhere would lose the points
-            raise RequestError(f"no metric backend belongs to group {group!r}")
-        ops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        metrics = self._metric_backends(group)
+        ops: list[Op] = []
         if ingestion.update_metrics and isinstance(points, Distributions):
             stores = [m for m in metrics if isinstance(m, DistributionStore)]
             if not stores:
@@ -163,6 +179,52 @@ class WriteService:
             ops += self._index_ops(series, range_, group)
         return {"errors": [], "times": await self._run(ops)}
 
+    async def write_many(
+        self, items: Sequence[tuple[Series, Points]], group: str | None = None
+    ) -> ManyWritten:
+        """The points of many series (each once, points sorted) through the same backends,
+        ``ingestion.update*`` flags and filter as ``POST /write``, in one backend call per
+        backend where it takes many series (``bulkwrite``). Returns once every call finished;
+        raises the first failure (some series may be stored then: a retry rewrites them)."""
+        metrics = self._metric_backends(group)
+        kept = [(s, p) for s, p in items if len(p) and self.filter.matches(s)]
+        ops: list[Op] = []
+        if kept and self.ingestion.update_metrics:
+            ops += [op for backend in metrics for op in metric_ops(backend, kept)]
+        if kept:
+            seen = [(s, DateRange(int(p.timestamps[0]), int(p.timestamps[-1]))) for s, p in kept]
+            ops += self._bulk_index_ops(seen, group)
+        times = await self._run_all(ops)
+        return ManyWritten(len(kept), sum(len(p) for _, p in kept), times)
+
+    def _metric_backends(self, group: str | None) -> tuple[MetricBackend, ...]:
+        metrics = self.backends.metrics.use(group)
+        if group is not None and self.ingestion.update_metrics and not metrics:
+            # upstream failed on an unknown group too; writing nowhere would lose the points
+            raise RequestError(f"no metric backend belongs to group {group!r}")
+        return metrics
+
+    def _bulk_index_ops(
+        self, items: Sequence[tuple[Series, DateRange]], group: str | None
+    ) -> list[Op]:
+        backends: list[MetadataBackend | SuggestBackend] = []
+        if self.ingestion.update_metadata:
+            backends += self.backends.metadata.use(group)
+        if self.ingestion.update_suggestions:
+            backends += self.backends.suggest.use(group)
+        return [op for backend in backends for op in index_ops(backend, items)]
+
+    async def _run_all(self, ops: list[Op]) -> list[int]:
+        """Like ``_run``, but waits for every op before raising the first failure, so that no
+        write of a failed request is still running when its client retries."""
+        results = await asyncio.gather(
+            *(self._timed(name, op) for name, op in ops), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return [r for r in results if isinstance(r, int)]
+
     async def write_metadata(self, series: Series, now: int) -> dict[str, Any]:
         """``PUT /metadata/series``: metadata and suggest over ``[now, now]``."""
         range_ = DateRange(now, now)
@@ -170,10 +232,8 @@ class WriteService:
         ops += [(b.id, _bind(b.write, series, range_)) for b in self.backends.suggest.use(None)]
         return {"errors": [], "times": await self._run(ops)}
 
-    def _index_ops(
-        self, series: Series, range_: DateRange, group: str | None
-    ) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
-        ops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+    def _index_ops(self, series: Series, range_: DateRange, group: str | None) -> list[Op]:
+        ops: list[Op] = []
         if self.ingestion.update_metadata:
             ops += [
                 (b.id, _bind(b.write, series, range_)) for b in self.backends.metadata.use(group)
@@ -184,7 +244,7 @@ class WriteService:
             ]
         return ops
 
-    async def _run(self, ops: list[tuple[str, Callable[[], Awaitable[None]]]]) -> list[int]:
+    async def _run(self, ops: list[Op]) -> list[int]:
         return list(await asyncio.gather(*(self._timed(name, op) for name, op in ops)))
 
     async def _timed(self, name: str, op: Callable[[], Awaitable[None]]) -> int:

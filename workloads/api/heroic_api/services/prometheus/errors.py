@@ -41,13 +41,15 @@ STATUS: dict[ErrorType, int] = {
 class PromAPIError(HeroicError):
     """A failure the client sees as Prometheus' error body with ``error_type``."""
 
-    def __init__(self, error_type: ErrorType, message: str) -> None:
+    def __init__(self, error_type: ErrorType, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.error_type = error_type
+        # The few statuses Prometheus' errorType cannot tell (415, 413 of remote write).
+        self._status = status
 
     @property
     def status(self) -> int:
-        return STATUS[self.error_type]
+        return STATUS[self.error_type] if self._status is None else self._status
 
 
 def bad_data(message: str) -> PromAPIError:
@@ -79,7 +81,7 @@ def describe(exc: BaseException) -> tuple[ErrorType, str]:  # noqa: PLR0911 - on
 def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
     """(status, body) for ``exc``; server-side failures are logged with their traceback."""
     kind, message = describe(exc)
-    status = STATUS[kind]
+    status = exc.status if isinstance(exc, PromAPIError) else STATUS[kind]
     if status >= 500:
         logger.error("Prometheus API request failed: %s", message, exc_info=exc)
     return status, {"status": "error", "errorType": kind.value, "error": message}
