@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from heroic_api.main import create_app
 from heroic_core.config import HeroicConfig
 
-from .remote_write_helpers import V1_HEADERS, body, snappy
+from .remote_write_helpers import V1_HEADERS, body
 
 T0 = 1_700_000_000  # seconds; samples are written from here on
 
@@ -269,7 +269,7 @@ def test_remote_write_unescapes_with_the_configured_escaping() -> None:
         payload = body(
             ([("__name__", "U__cpu_2e_usage"), ("U__host_2e_name", "a")], [(T0 * 1000, 2.0)])
         )
-        response = client.post("/api/v1/write", content=snappy(payload), headers=V1_HEADERS)
+        response = client.post("/api/v1/write", content=payload, headers=V1_HEADERS)
         assert response.status_code == 204, response.text
         series = client.post("/metadata/series", json={}).json()["series"]
         assert [(s["key"], s["tags"]) for s in series] == [("cpu.usage", {"host.name": "a"})]
