@@ -114,7 +114,8 @@ def test_pod_monitor_follows_the_spec_and_waits_for_its_crd(
         "interval": "30s",
     }
     assert "scrapeTimeout" not in endpoint
-    assert [r["targetLabel"] for r in endpoint["relabelings"]] == ["cluster", "component"]
+    assert [r.get("targetLabel") for r in endpoint["relabelings"]] == ["cluster", "component", None]
+    assert endpoint["relabelings"][2] == {"action": "labeldrop", "regex": "endpoint"}
     wait_condition(client, namespace, NAME, "Reconciled", reason="ReconcileSucceeded")
 
     patch_spec(client, namespace, NAME, {"monitoring": {"podMonitor": {"interval": "15s"}}})

@@ -278,6 +278,7 @@ def test_pod_monitor_scrapes_the_api_and_every_consumer_group(
                         "sourceLabels": ["__meta_kubernetes_pod_label_app_kubernetes_io_component"],
                         "targetLabel": "component",
                     },
+                    {"action": "labeldrop", "regex": "endpoint"},
                 ],
             }
         ],

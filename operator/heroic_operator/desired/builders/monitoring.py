@@ -4,6 +4,9 @@ One PodMonitor per cluster covers the API and every consumer group (consumers ha
 so a ServiceMonitor could not reach them); configure Job pods are left out. Every scraped series
 gets ``cluster`` and ``component`` labels from the pod's labels: the operator's own metrics name
 a HeroicCluster by ``namespace`` and ``cluster`` too, so one dashboard selects both alike.
+prometheus-operator's own ``endpoint`` target label (the port name) is dropped, because the API
+nodes' request metrics have an ``endpoint`` label (the route) that it would otherwise push aside
+to ``exported_endpoint``.
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ def build_pod_monitor(cluster: Cluster, components: Sequence[str]) -> dict[str, 
         return None
     endpoint: dict[str, Any] = {"port": "http", "path": "/metrics", "interval": spec.interval}
     endpoint["relabelings"] = [
-        {"sourceLabels": [_pod_label_source(pod_label)], "targetLabel": target}
-        for target, pod_label in TARGET_LABELS.items()
+        *(
+            {"sourceLabels": [_pod_label_source(pod_label)], "targetLabel": target}
+            for target, pod_label in TARGET_LABELS.items()
+        ),
+        {"action": "labeldrop", "regex": "endpoint"},
     ]
     if spec.scrape_timeout is not None:
         endpoint["scrapeTimeout"] = spec.scrape_timeout
