@@ -40,7 +40,7 @@ run: venv  ## the main job on embedded defaults: control plane, operator, a Hero
 bench: venv  ## every benchmark: prints each one's figures, writes them all to .bench/<time>-<commit>.json
 	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
-generate: venv  ## write the CRD, the chart's copies (CRD, RBAC, values schema) and docs/heroiccluster-reference.md from the spec models
+generate: venv  ## write the CRD, the chart's copies (CRD, RBAC, values schema), its Grafana dashboard and docs/heroiccluster-reference.md
 	$(PY) -m heroic_generate
 
 chart-sync: generate  ## alias of generate

@@ -63,6 +63,7 @@ def test_install_with_every_toggle_is_accepted(
         "rbac": {"clusterWide": True},
         "serviceAccount": {"annotations": {"iam.gke.io/gcp-service-account": "op@p.iam"}},
         "imagePullSecrets": [{"name": "regcred"}],
+        "grafana": {"dashboards": {"enabled": True, "annotations": {"grafana_folder": "Heroic"}}},
         "heroicCluster": {
             "enabled": True,
             "name": "demo",
@@ -74,6 +75,7 @@ def test_install_with_every_toggle_is_accepted(
     cluster_role = naming.cluster_scoped_name(namespace, "release", "operator")
     assert f"clusterrole.rbac.authorization.k8s.io/{cluster_role}" in out
     assert f"heroiccluster.{naming.GROUP}/demo serverside-applied" in out
+    assert "configmap/release-heroic-dashboards serverside-applied" in out
 
 
 def test_roles_in_every_watched_namespace_are_accepted(

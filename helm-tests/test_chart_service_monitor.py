@@ -25,6 +25,12 @@ def test_service_monitor_selects_the_metrics_service() -> None:
     }
 
 
+def test_service_monitor_keeps_the_clusters_namespace_label_of_operator_series() -> None:
+    # Without honorLabels the target's namespace (the operator's) would replace it.
+    monitor = one(render_chart({"serviceMonitor": {"enabled": True}}), "ServiceMonitor")
+    assert jmespath.search("spec.endpoints[0].honorLabels", monitor) is True
+
+
 def test_service_monitor_interval_timeout_and_labels_are_configurable() -> None:
     values = {
         "serviceMonitor": {

@@ -11,7 +11,7 @@ from heroic_generate.files import REPO_ROOT, expected_files, out_of_date, strays
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m heroic_generate",
-        description="Write the CRD, the chart's copies and the HeroicCluster reference.",
+        description="Write the CRD, the chart's copies and dashboard, the HeroicCluster reference.",
     )
     parser.add_argument("--check", action="store_true", help="only list stale files (exit 1)")
     args = parser.parse_args(argv)

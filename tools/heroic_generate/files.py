@@ -1,5 +1,6 @@
 """What every generated file must hold, computed in memory from the spec models and the few
-hand-written sources (the operator's RBAC rules, the chart's own part of its values schema)."""
+hand-written sources (the operator's RBAC rules, the chart's own part of its values schema, the
+Grafana dashboard's panels)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from heroic_generate import chart, reference
+from heroic_generate import chart, grafana, grafana_panels, reference
 from heroic_operator import crd, naming
 
 #: The one command that rewrites every generated file.
@@ -23,6 +24,7 @@ CHART_CRD = CHART_CRD_DIR / CRD_FILE.name
 VALUES_SCHEMA = CHART_DIR / "values.schema.json"
 RBAC_SOURCE = REPO_ROOT / "operator" / "rbac" / "rbac.yaml"
 RBAC_COPY = CHART_DIR / "files" / "operator-rbac.yaml"
+DASHBOARD = CHART_DIR / "dashboards" / "heroic.json"
 
 
 def expected_files() -> dict[Path, str]:
@@ -36,6 +38,7 @@ def expected_files() -> dict[Path, str]:
         VALUES_SCHEMA: chart.dump_json(values),
         RBAC_COPY: RBAC_SOURCE.read_text(),
         REFERENCE: reference.render(definition),
+        DASHBOARD: grafana.render(grafana_panels.DASHBOARD),
     }
 
 

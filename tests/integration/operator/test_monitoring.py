@@ -107,9 +107,15 @@ def test_pod_monitor_follows_the_spec_and_waits_for_its_crd(
         "app.kubernetes.io/instance": NAME,
     }
     assert selector["matchExpressions"][0]["values"] == ["api", "consumer-main"]
-    assert monitor["spec"]["podMetricsEndpoints"] == [
-        {"port": "http", "path": "/metrics", "interval": "30s"}
-    ]
+    endpoint = monitor["spec"]["podMetricsEndpoints"][0]
+    assert {k: endpoint[k] for k in ("port", "path", "interval")} == {
+        "port": "http",
+        "path": "/metrics",
+        "interval": "30s",
+    }
+    assert "scrapeTimeout" not in endpoint
+    assert [r.get("targetLabel") for r in endpoint["relabelings"]] == ["cluster", "component", None]
+    assert endpoint["relabelings"][2] == {"action": "labeldrop", "regex": "endpoint"}
     wait_condition(client, namespace, NAME, "Reconciled", reason="ReconcileSucceeded")
 
     patch_spec(client, namespace, NAME, {"monitoring": {"podMonitor": {"interval": "15s"}}})

@@ -11,6 +11,7 @@ from heroic_generate.files import (
     CHART_CRD,
     COMMAND,
     CRD_FILE,
+    DASHBOARD,
     REFERENCE,
     REPO_ROOT,
     VALUES_SCHEMA,
@@ -23,7 +24,7 @@ EXPECTED = expected_files()
 
 
 def test_every_generated_file_is_covered() -> None:
-    assert {CRD_FILE, CHART_CRD, VALUES_SCHEMA, REFERENCE} <= set(EXPECTED)
+    assert {CRD_FILE, CHART_CRD, VALUES_SCHEMA, REFERENCE, DASHBOARD} <= set(EXPECTED)
 
 
 @pytest.mark.parametrize("path", sorted(EXPECTED), ids=lambda p: str(p.relative_to(REPO_ROOT)))

@@ -264,7 +264,23 @@ def test_pod_monitor_scrapes_the_api_and_every_consumer_group(
             ],
         },
         "podMetricsEndpoints": [
-            {"port": "http", "path": "/metrics", "interval": "15s", "scrapeTimeout": "10s"}
+            {
+                "port": "http",
+                "path": "/metrics",
+                "interval": "15s",
+                "scrapeTimeout": "10s",
+                "relabelings": [
+                    {
+                        "sourceLabels": ["__meta_kubernetes_pod_label_app_kubernetes_io_instance"],
+                        "targetLabel": "cluster",
+                    },
+                    {
+                        "sourceLabels": ["__meta_kubernetes_pod_label_app_kubernetes_io_component"],
+                        "targetLabel": "component",
+                    },
+                    {"action": "labeldrop", "regex": "endpoint"},
+                ],
+            }
         ],
     }
 
