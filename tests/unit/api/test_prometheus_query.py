@@ -273,3 +273,21 @@ def test_remote_write_unescapes_with_the_configured_escaping() -> None:
         assert response.status_code == 204, response.text
         series = client.post("/metadata/series", json={}).json()["series"]
         assert [(s["key"], s["tags"]) for s in series] == [("cpu.usage", {"host.name": "a"})]
+
+
+def test_made_label_names_follow_the_escaping_rule(fleet: TestClient) -> None:
+    # allow-utf-8: any non-empty name, as Prometheus 3 (Heroic tags such as host.dc are labels)
+    made = instant(fleet, 'label_replace(load{host="a"}, "host.dc", "x", "", "")', T0)
+    assert made[0]["metric"]["host.dc"] == "x"
+    status, body = error(
+        fleet, "/api/v1/query", query='label_replace(load, "", "x", "", "")', time=str(T0)
+    )
+    assert (status, body["errorType"]) == (422, "execution")
+    # values: legal legacy names only, as Prometheus 2
+    with configured({"prometheus": {"nameEscaping": "values"}}) as client:
+        write(client, "load", {"host": "a"}, [(T0, 1.0)])
+        status, body = error(
+            client, "/api/v1/query", query='label_replace(load, "1bad", "x", "", "")', time=str(T0)
+        )
+        assert (status, body["errorType"]) == (422, "execution")
+        assert "1bad" in body["error"]

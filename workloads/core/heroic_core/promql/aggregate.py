@@ -7,18 +7,15 @@ sets, as Prometheus does; ``count_values`` makes one series per distinct value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
 
-from heroic_core.promql.errors import PromQLError, PromQLUnsupportedError
-from heroic_core.promql.names import NAME_LABEL
+from heroic_core.promql.errors import PromQLError, PromQLExecutionError, PromQLUnsupportedError
+from heroic_core.promql.names import NAME_LABEL, is_valid_label_name
 from heroic_core.promql.stats import quantile_rows, stdvar_rows
 from heroic_core.promql.values import Floats, Labels, Mask, StepSeries, drop, keep_only
-
-_LEGAL_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
 def group_labels(labels: Labels, grouping: Sequence[str], without: bool) -> Labels:
@@ -86,10 +83,14 @@ def _top(op: str, members: list[StepSeries], k: Floats) -> list[StepSeries]:
 
 
 def _count_values(
-    vector: Sequence[StepSeries], label: str, grouping: Sequence[str], without: bool
+    vector: Sequence[StepSeries],
+    label: str,
+    grouping: Sequence[str],
+    without: bool,
+    legacy: bool,
 ) -> list[StepSeries]:
-    if not _LEGAL_LABEL.fullmatch(label):
-        raise PromQLError(f"invalid label name {label!r}")
+    if not is_valid_label_name(label, legacy=legacy):
+        raise PromQLExecutionError(f"invalid label name {label!r}")
     steps = len(vector[0].values) if vector else 0
     counts: dict[Labels, Floats] = {}
     for series in vector:
@@ -117,12 +118,14 @@ def aggregate(
     grouping: Sequence[str],
     without: bool,
     param: Floats | str | None,
+    *,
+    legacy: bool = False,
 ) -> list[StepSeries]:
     """The result series of aggregation ``op``; ``param`` is the scalar (topk, bottomk,
     quantile, per step) or string (count_values) parameter."""
     if op == "count_values":
         assert isinstance(param, str)  # noqa: S101 - the parser checks the type
-        return _count_values(vector, param, grouping, without)
+        return _count_values(vector, param, grouping, without, legacy)
     if op in ("limitk", "limit_ratio"):
         raise PromQLUnsupportedError(f"aggregation {op!r} (experimental) is not supported")
     if isinstance(param, str):

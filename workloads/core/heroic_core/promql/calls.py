@@ -16,6 +16,7 @@ import promql_parser as pp
 from heroic_core.promql import functions, histograms, windows
 from heroic_core.promql.errors import PromQLUnsupportedError
 from heroic_core.promql.names import NAME_LABEL
+from heroic_core.promql.options import EngineOptions
 from heroic_core.promql.parse import unwrap_parens
 from heroic_core.promql.selectors import LabelMatcher, MatchOp
 from heroic_core.promql.values import (
@@ -33,6 +34,8 @@ from heroic_core.promql.windows import RangeArgument
 
 class Evaluator(Protocol):
     """What calls need of the evaluation (``engine.Evaluation``)."""
+
+    options: EngineOptions
 
     async def eval(self, expr: Any, steps: Times) -> Value: ...
     async def vector(self, expr: Any, steps: Times) -> list[StepSeries]: ...
@@ -176,12 +179,15 @@ async def call(  # noqa: PLR0911, PLR0912, PLR0915 - one branch per function fam
         case "label_replace":
             vector = await evaluation.vector(args[0], steps)
             dst, replacement, src, regex = [await evaluation.string(a, steps) for a in args[1:5]]
-            result = functions.label_replace(vector, dst, replacement, src, regex)
+            legacy = evaluation.options.legacy_names
+            result = functions.label_replace(vector, dst, replacement, src, regex, legacy=legacy)
             return Vector(merge_same_labels(result))
         case "label_join":
             vector = await evaluation.vector(args[0], steps)
             dst, separator, *sources = [await evaluation.string(a, steps) for a in args[1:]]
-            return Vector(merge_same_labels(functions.label_join(vector, dst, separator, sources)))
+            legacy = evaluation.options.legacy_names
+            joined = functions.label_join(vector, dst, separator, sources, legacy=legacy)
+            return Vector(merge_same_labels(joined))
         case "histogram_quantile":
             q = await evaluation.scalar(args[0], steps)
             vector = await evaluation.vector(args[1], steps)

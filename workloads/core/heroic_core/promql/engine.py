@@ -20,6 +20,7 @@ import promql_parser as pp
 from heroic_core.promql import aggregate, binary, calls, windows
 from heroic_core.promql.errors import PromQLError, PromQLExecutionError, PromQLUnsupportedError
 from heroic_core.promql.names import NAME_LABEL
+from heroic_core.promql.options import EngineOptions
 from heroic_core.promql.parse import unwrap_parens
 from heroic_core.promql.selectors import LabelMatcher, MatchOp, Storage
 from heroic_core.promql.values import (
@@ -36,9 +37,6 @@ from heroic_core.promql.values import (
     without_name,
 )
 from heroic_core.promql.windows import RangeArgument
-
-DEFAULT_LOOKBACK_MS = 5 * 60_000
-DEFAULT_RESOLUTION_MS = 60_000
 
 # The parser's enums are not hashable: keyed by their names.
 _MATCH_OPS = {
@@ -63,16 +61,6 @@ def _ms(delta: timedelta | None) -> int:
 
 def _epoch_ms(moment: datetime) -> int:
     return round((moment - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(milliseconds=1))
-
-
-@dataclass(frozen=True, slots=True)
-class EngineOptions:
-    lookback_ms: int = DEFAULT_LOOKBACK_MS
-    resolution_ms: int = DEFAULT_RESOLUTION_MS
-    #: Samples one query may load (Prometheus' --query.max-samples).
-    max_samples: int = 50_000_000
-    #: A client's label name -> the stored one (the name escaping).
-    unescape: Callable[[str], str] = str
 
 
 def selector_matchers(selector: Any, unescape: Callable[[str], str] = str) -> list[LabelMatcher]:
@@ -304,7 +292,8 @@ class Evaluation:
         if expr.modifier is not None:
             grouping = [self.options.unescape(n) for n in expr.modifier.labels]
             without = expr.modifier.type == pp.AggModifierType.Without
-        return Vector(aggregate.aggregate(op, vector, grouping, without, param))
+        legacy = self.options.legacy_names
+        return Vector(aggregate.aggregate(op, vector, grouping, without, param, legacy=legacy))
 
     async def eval_call(self, expr: Any, steps: Times) -> Value:
         return await calls.call(self, expr.func.name, list(expr.args), steps)

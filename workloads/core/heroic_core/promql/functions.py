@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from heroic_core.promql.errors import PromQLError
+from heroic_core.promql.errors import PromQLError, PromQLExecutionError
+from heroic_core.promql.names import is_valid_label_name
 from heroic_core.promql.values import Floats, StepSeries, Times, without_name
 
 MATH: dict[str, Callable[[Floats], Floats]] = {
@@ -126,10 +127,9 @@ def scalar_of(vector: Sequence[StepSeries], steps: int) -> Floats:
     return np.where(count == 1, values, np.nan)
 
 
-def _check_label(name: str, function: str) -> None:
-    # Any non-empty UTF-8 name: Heroic tags such as host.name are labels too.
-    if not name:
-        raise PromQLError(f"invalid destination label name in {function}(): {name!r}")
+def _check_label(name: str, function: str, legacy: bool) -> None:
+    if not is_valid_label_name(name, legacy=legacy):
+        raise PromQLExecutionError(f"invalid destination label name in {function}(): {name}")
 
 
 def _expand(template: str, match: re.Match[str]) -> str:
@@ -151,7 +151,13 @@ def _expand(template: str, match: re.Match[str]) -> str:
 
 
 def label_replace(
-    vector: Sequence[StepSeries], dst: str, replacement: str, src: str, regex: str
+    vector: Sequence[StepSeries],
+    dst: str,
+    replacement: str,
+    src: str,
+    regex: str,
+    *,
+    legacy: bool = False,
 ) -> list[StepSeries]:
     try:
         pattern = re.compile(regex, re.DOTALL)
@@ -159,7 +165,7 @@ def label_replace(
         raise PromQLError(
             f"invalid regular expression in label_replace(): {regex}: {exc}"
         ) from None
-    _check_label(dst, "label_replace")
+    _check_label(dst, "label_replace", legacy)
     out = []
     for series in vector:
         labels = dict(series.labels)
@@ -175,9 +181,14 @@ def label_replace(
 
 
 def label_join(
-    vector: Sequence[StepSeries], dst: str, separator: str, sources: Sequence[str]
+    vector: Sequence[StepSeries],
+    dst: str,
+    separator: str,
+    sources: Sequence[str],
+    *,
+    legacy: bool = False,
 ) -> list[StepSeries]:
-    _check_label(dst, "label_join")
+    _check_label(dst, "label_join", legacy)
     out = []
     for series in vector:
         labels = dict(series.labels)

@@ -85,6 +85,11 @@ def unescape(name: str, escaping: NameEscaping) -> str:
     return "".join(out)
 
 
+def is_valid_label_name(name: str, *, legacy: bool) -> bool:
+    """Prometheus' rule for a label name: the legacy charset, or any non-empty UTF-8."""
+    return bool(_LEGACY_NAME.fullmatch(name)) if legacy else name != ""
+
+
 def labels_of(series: Series) -> dict[str, str]:
     """The label set of ``series`` (stored names; escape at the HTTP edge)."""
     labels = {NAME_LABEL: series.key}

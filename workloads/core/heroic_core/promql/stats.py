@@ -20,7 +20,8 @@ def quantile_rows(q: Floats, values: Floats, valid: Mask) -> Floats:
     upper = np.minimum(lower + 1, top)
     weight = rank - np.floor(rank)
     rows = np.arange(len(n))
-    out = ordered[rows, lower] * (1 - weight) + ordered[rows, upper] * weight
+    with np.errstate(invalid="ignore"):  # padding (inf) times 0 in rows without cells
+        out = ordered[rows, lower] * (1 - weight) + ordered[rows, upper] * weight
     out = np.where(n == 0, np.nan, out)
     out = np.where(q < 0, -np.inf, out)
     return np.where(q > 1, np.inf, out)

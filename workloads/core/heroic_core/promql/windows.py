@@ -166,6 +166,13 @@ def _extreme(w: Windows, pick: np.ufunc) -> Floats:
 def _regression(values: Floats, times: Times, valid: Mask, origin: Times) -> tuple[Floats, Floats]:
     """(slope, intercept) per row, x in seconds from ``origin``; constant rows have slope 0."""
     n = valid.sum(axis=1).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows of empty windows are dropped
+        return _fit(values, times, valid, origin, n)
+
+
+def _fit(
+    values: Floats, times: Times, valid: Mask, origin: Times, n: Floats
+) -> tuple[Floats, Floats]:
     x = np.where(valid, (times - origin[:, None]) / 1000.0, 0.0)
     y = np.where(valid, values, 0.0)
     mean_x, mean_y = x.sum(axis=1) / n, y.sum(axis=1) / n

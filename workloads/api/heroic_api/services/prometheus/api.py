@@ -18,13 +18,13 @@ from heroic_core.backends.group import Backends
 from heroic_core.filters import And, Filter, HasTag
 from heroic_core.promql import names
 from heroic_core.promql.engine import (
-    EngineOptions,
     Result,
     evaluate_instant,
     evaluate_range,
     selector_matchers,
 )
 from heroic_core.promql.errors import PromQLError
+from heroic_core.promql.options import EngineOptions
 from heroic_core.promql.parse import parse
 from heroic_core.promql.selectors import LabelMatcher, to_filter
 from heroic_core.promql.values import labels_from
@@ -51,6 +51,7 @@ class PrometheusAPI:
             resolution_ms=config.default_evaluation_interval.millis,
             max_samples=config.max_samples,
             unescape=partial(names.unescape, escaping=self.escaping),
+            legacy_names=self.escaping is names.NameEscaping.VALUES,
         )
         self.group = group
 
