@@ -25,6 +25,7 @@ from .peers import Peers
 from .prometheus_server import PrometheusServer, load_openmetrics
 
 NO_QUERY_API = "the Prometheus query API is not on this branch yet"
+QUERY_TIMEOUT_S = 60.0
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +51,7 @@ def prometheus(
     load_openmetrics(binaries, openmetrics(dataset), server.data_dir)
     server.start()
     try:
-        with httpx.Client(base_url=server.url) as client:
+        with httpx.Client(base_url=server.url, timeout=QUERY_TIMEOUT_S) as client:
             yield client
     finally:
         server.stop()

@@ -51,6 +51,12 @@ class ErrorCase:
     endpoint: str = "query"
     params: tuple[tuple[str, str], ...] = ()
 
+    def request(self, dataset: Dataset) -> tuple[str, dict[str, str]]:
+        """Path and parameters: the whole data at 60 s for ranges, else the middle."""
+        where = WINDOWS[0] if self.endpoint == "query_range" else MID
+        params = {"query": self.query, **where.params(dataset), **dict(self.params)}
+        return f"/api/v1/{self.endpoint}", params
+
 
 # Prometheus fits deriv/predict_linear from running sums of x, y, x·y and x² (x relative to the
 # evaluation time), which rounds differently from a centred fit: against numpy's centred least
@@ -241,6 +247,10 @@ CASES = (
     + LABELS + SUBQUERIES
 )  # fmt: skip
 
+# Evaluated where there is data (``MID``), so that errors found while evaluating (422
+# ``execution`` in Prometheus) happen at all. Left out on purpose: an invalid legacy label name
+# such as label_replace(..., "1bad", ...), which Prometheus 2 refuses but our node's default
+# allow-utf-8 names (Prometheus 3's rule) accept.
 ERRORS = [
     ErrorCase(f"rate({T}[5m]"),
     ErrorCase(f"sum by (instance {T}"),
@@ -249,11 +259,17 @@ ERRORS = [
     ErrorCase("{}"),
     ErrorCase(f"rate({T})"),
     ErrorCase("histogram_quantile(0.9)"),
+    ErrorCase(f"topk({T}, {T})"),
+    ErrorCase(f"{T}[5m:0s]"),
+    ErrorCase(f"{T} @ 1e30"),
     ErrorCase(f"{T}[5m]", "query_range"),
     ErrorCase(f"{T}", "query_range", (("step", "0"),)),
     ErrorCase(f"{T}", "query_range", (("step", "1"),)),  # more than 11,000 points
     ErrorCase(f"{T}", "query", (("time", "yesterday"),)),
-    ErrorCase(f'label_replace({T}, "1bad", "$1", "instance", "(.*)")'),
+    ErrorCase(f'label_replace({T}, "dst", "$1", "instance", "(.*")'),
+    ErrorCase(f'label_replace({T}, "instance", "x", "instance", ".*")'),  # duplicate series
+    ErrorCase(f"{T} + ignoring(instance) {T}"),  # many-to-many
+    ErrorCase(f"{RATE} * on(instance) instance_info + on(job) {T}"),  # many-to-one unmarked
 ]
 
 

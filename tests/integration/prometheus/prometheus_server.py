@@ -37,20 +37,26 @@ def load_openmetrics(binaries: PrometheusBinaries, text: str, data_dir: Path) ->
 
 
 class PrometheusServer:
-    """``prometheus`` with the given config; ``url`` answers once ``start`` returned."""
+    """``prometheus`` with the given config (its ``global`` section merged over ours) on
+    ``port`` (a free one by default); ``url`` answers once ``start`` returned."""
 
     def __init__(
-        self, binaries: PrometheusBinaries, workdir: Path, config: dict[str, Any], name: str
+        self,
+        binaries: PrometheusBinaries,
+        workdir: Path,
+        config: dict[str, Any],
+        name: str,
+        port: int | None = None,
     ) -> None:
         self.binaries = binaries
         self.workdir = workdir
         self.name = name
-        self.port = free_port()
+        self.port = free_port() if port is None else port
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = workdir / "tsdb"
         self.config_path = workdir / f"{name}.yml"
-        base = {"global": {"evaluation_interval": EVALUATION_INTERVAL}}
-        self.config_path.write_text(yaml.safe_dump(base | config))
+        settings = {"evaluation_interval": EVALUATION_INTERVAL, **config.get("global", {})}
+        self.config_path.write_text(yaml.safe_dump({**config, "global": settings}))
 
     def start(self) -> None:
         """Start the process and wait until ``/-/ready`` answers 200."""

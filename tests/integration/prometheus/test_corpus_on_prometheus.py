@@ -14,7 +14,7 @@ import pytest
 from .compare import Result, normalise
 from .corpus import CASES, ERRORS, Case, ErrorCase, evaluations
 from .dataset import GAP_MS, LATE_START_MS, MINUTE_MS, RESET_AT_MS, SHORT_GAP_MS, Dataset
-from .evaluations import WINDOWS, Window
+from .evaluations import Window
 from .peers import success
 
 pytestmark = pytest.mark.prometheus
@@ -47,11 +47,8 @@ def test_prometheus_answers_corpus_query(
 def test_prometheus_refuses_error_case(
     prometheus: httpx.Client, dataset: Dataset, case: ErrorCase
 ) -> None:
-    evaluation: dict[str, str] = (
-        WINDOWS[0].params(dataset) if case.endpoint == "query_range" else {"time": "0"}
-    )
-    params = {"query": case.query, **evaluation, **dict(case.params)}
-    response = _ask(prometheus, case.endpoint, params)
+    path, params = case.request(dataset)
+    response = prometheus.get(path, params=params)
     body: dict[str, Any] = response.json()
     assert response.status_code in {400, 422}, body
     assert body["status"] == "error"

@@ -47,11 +47,7 @@ def test_form_post_answers_like_prometheus(
 def test_bad_request_is_refused_like_prometheus(
     peers: Peers, dataset: Dataset, case: ErrorCase
 ) -> None:
-    evaluation: dict[str, str] = (
-        WINDOWS[0].params(dataset) if case.endpoint == "query_range" else {"time": "0"}
-    )
-    params = {"query": case.query, **evaluation, **dict(case.params)}
-    peers.assert_same_error(f"/api/v1/{case.endpoint}", params)
+    peers.assert_same_error(*case.request(dataset))
 
 
 METADATA: list[tuple[str, dict[str, Any]]] = [
