@@ -51,6 +51,10 @@ ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
         RECIPES / "debian.py",
         lambda t: debian.build_victoria_metrics(t, _pin("victoria-metrics", "package")),
     ),
+    "prometheus": (
+        RECIPES / "debian.py",
+        lambda t: debian.build_prometheus(t, _pin("prometheus", "package"), _pin("prometheus")),
+    ),
     "monitoring-crds": (
         RECIPES / "gomod.py",
         lambda t: gomod.build_monitoring_crds(

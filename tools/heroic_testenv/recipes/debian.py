@@ -1,5 +1,5 @@
 """Programs from Debian's packages, unpacked into the cache (no system install): nginx, runc,
-VictoriaMetrics (the benchmarks' peer)."""
+VictoriaMetrics (the benchmarks' peer), Prometheus (the PromQL tests' reference)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,12 @@ def build_victoria_metrics(target: Path, package: str) -> None:
     target/root/usr/bin/victoria-metrics."""
     binary = unpack("victoria-metrics", target, package) / "usr" / "bin" / "victoria-metrics"
     _check("victoria-metrics", target, [str(binary), "-help"], "-storageDataPath")
+
+
+def build_prometheus(target: Path, package: str, version: str) -> None:
+    """Prometheus and promtool, the reference of the differential PromQL tests; the binaries
+    are target/root/usr/bin/prometheus and target/root/usr/bin/promtool. The check insists on
+    the pinned version, since ``apt-get download`` takes whatever the mirror serves now."""
+    bin_dir = unpack("prometheus", target, package) / "usr" / "bin"
+    _check("prometheus", target, [str(bin_dir / "prometheus"), "--version"], f"version {version}")
+    _check("prometheus", target, [str(bin_dir / "promtool"), "--version"], f"version {version}")
