@@ -106,7 +106,10 @@ class Evaluation:
             elif at.type == pp.AtModifierType.End:
                 moment = self.end
             else:
-                moment = _epoch_ms(at.at)
+                try:
+                    moment = _epoch_ms(at.at)
+                except ValueError:  # the parser cannot represent the time
+                    raise PromQLError("timestamp out of bounds for @ modifier") from None
             base = np.full(len(steps), moment, dtype=np.int64)
         return base - _ms(node.offset)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from heroic_core.promql.errors import PromQLError, PromQLExecutionError
+from heroic_core.promql.errors import PromQLExecutionError
 from heroic_core.promql.names import is_valid_label_name
 from heroic_core.promql.values import Floats, StepSeries, Times, without_name
 
@@ -162,7 +162,7 @@ def label_replace(
     try:
         pattern = re.compile(regex, re.DOTALL)
     except re.error as exc:
-        raise PromQLError(
+        raise PromQLExecutionError(
             f"invalid regular expression in label_replace(): {regex}: {exc}"
         ) from None
     _check_label(dst, "label_replace", legacy)
