@@ -168,15 +168,10 @@ def label_replace(
     _check_label(dst, "label_replace", legacy)
     out = []
     for series in vector:
-        labels = dict(series.labels)
-        match = pattern.fullmatch(labels.get(src, ""))
-        if match is not None:
-            value = _expand(replacement, match)
-            if value:
-                labels[dst] = value
-            else:
-                labels.pop(dst, None)
-        out.append(StepSeries(tuple(sorted(labels.items())), series.values, series.present))
+        match = pattern.fullmatch(dict(series.labels).get(src, ""))
+        out.append(
+            series if match is None else _with_label(series, dst, _expand(replacement, match))
+        )
     return out
 
 
@@ -192,13 +187,18 @@ def label_join(
     out = []
     for series in vector:
         labels = dict(series.labels)
-        value = separator.join(labels.get(s, "") for s in sources)
-        if value:
-            labels[dst] = value
-        else:
-            labels.pop(dst, None)
-        out.append(StepSeries(tuple(sorted(labels.items())), series.values, series.present))
+        out.append(_with_label(series, dst, separator.join(labels.get(s, "") for s in sources)))
     return out
+
+
+def _with_label(series: StepSeries, name: str, value: str) -> StepSeries:
+    """``series`` with label ``name`` set to ``value`` (removed when empty)."""
+    labels = dict(series.labels)
+    if value:
+        labels[name] = value
+    else:
+        labels.pop(name, None)
+    return StepSeries(tuple(sorted(labels.items())), series.values, series.present)
 
 
 def sort_vector(vector: Sequence[StepSeries], descending: bool) -> list[StepSeries]:
