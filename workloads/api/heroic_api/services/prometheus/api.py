@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
 from heroic_api.services.prometheus import params
+from heroic_api.services.prometheus.offload import off_loop
 from heroic_api.services.prometheus.results import metric, render
 from heroic_api.services.prometheus.storage import BackendStorage, metadata_range
 from heroic_api.settings import ApiSettings
@@ -26,7 +27,7 @@ from heroic_core.promql.engine import (
 from heroic_core.promql.errors import PromQLError
 from heroic_core.promql.options import EngineOptions
 from heroic_core.promql.parse import parse
-from heroic_core.promql.selectors import LabelMatcher, to_filter
+from heroic_core.promql.selectors import LabelMatcher, Storage, to_filter
 from heroic_core.promql.values import labels_from
 
 #: Prometheus' answer to buildinfo is the version whose query semantics we follow.
@@ -58,23 +59,32 @@ class PrometheusAPI:
     def escape(self, name: str) -> str:
         return names.escape(name, self.escaping)
 
-    async def _timed(self, work: Any, timeout: str | None) -> Result:
+    async def _evaluate(
+        self, work: Callable[[Storage], Awaitable[Result]], timeout: str | None, *, instant: bool
+    ) -> dict[str, Any]:
+        """Evaluate and render off the event loop, within ``timeout`` (at most 300 s)."""
         limit = MAX_TIMEOUT_MS
         if timeout:
             limit = min(params.parse_duration(timeout, "timeout"), MAX_TIMEOUT_MS)
+
+        async def rendered(storage: Storage) -> dict[str, Any]:
+            return render(await work(storage), self.escape, instant=instant)
+
         try:
-            result: Result = await asyncio.wait_for(work, limit / 1000)
+            return await off_loop(rendered, self.storage, limit / 1000)
         except TimeoutError:
-            raise TimeoutError(
-                f"query timed out in expression evaluation after {limit} ms"
-            ) from None
-        return result
+            message = f"query timed out in expression evaluation after {limit} ms"
+            raise TimeoutError(message) from None
 
     async def query(self, query: str, time: str | None, timeout: str | None) -> dict[str, Any]:
         at = params.optional_time(time, "time", self.now)
         expr = parse(query)
-        work = evaluate_instant(self.storage, expr, time=at, options=self.options)
-        return render(await self._timed(work, timeout), self.escape, instant=True)
+        options = self.options
+        return await self._evaluate(
+            lambda storage: evaluate_instant(storage, expr, time=at, options=options),
+            timeout,
+            instant=True,
+        )
 
     async def query_range(
         self,
@@ -91,10 +101,14 @@ class PrometheusAPI:
         every = params.parse_duration(step, "step")
         params.range_steps(first, last, every)
         expr = parse(query)
-        work = evaluate_range(
-            self.storage, expr, start=first, end=last, step=every, options=self.options
+        options = self.options
+        return await self._evaluate(
+            lambda storage: evaluate_range(
+                storage, expr, start=first, end=last, step=every, options=options
+            ),
+            timeout,
+            instant=False,
         )
-        return render(await self._timed(work, timeout), self.escape, instant=False)
 
     def _window(self, start: str | None, end: str | None) -> tuple[int, int]:
         first = params.optional_time(start, "start", 0)
