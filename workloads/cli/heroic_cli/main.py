@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "heroic_cli.configure",
         "create backend tables, keyspaces, templates, topics and subscriptions",
     ),
+    "shell": ("heroic_cli.shell.cli", "upstream's Heroic shell: profiles, parameters and tasks"),
 }
 
 

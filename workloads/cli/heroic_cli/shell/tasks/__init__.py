@@ -1,0 +1,8 @@
+"""The shell's tasks, by name: each module registers its own with ``base.task``."""
+
+from __future__ import annotations
+
+from heroic_cli.shell.tasks import core
+from heroic_cli.shell.tasks.base import TASKS, Task
+
+__all__ = ["TASKS", "Task", "core"]

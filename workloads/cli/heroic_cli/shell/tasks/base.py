@@ -1,0 +1,57 @@
+"""A task: its name, usage (an argparse parser whose errors are usage errors, not exits) and
+what it does with a ``ShellContext``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import NoReturn
+
+from heroic_cli.shell.context import ShellContext
+from heroic_cli.shell.errors import UsageError
+
+Run = Callable[[ShellContext, argparse.Namespace], Awaitable[int | None]]
+
+
+class TaskParser(argparse.ArgumentParser):
+    """An argument parser that raises ``UsageError`` (naming the task) instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        # --help prints and "exits": the task simply does not run.
+        raise HelpShown(message or "")
+
+
+class HelpShown(Exception):  # noqa: N818 - not an error: help was asked for and printed
+    """``--help`` of a task was printed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    name: str
+    help: str
+    arguments: Callable[[TaskParser], None]
+    run: Run
+
+    def parser(self) -> TaskParser:
+        parser = TaskParser(prog=self.name, description=self.help, add_help=True)
+        self.arguments(parser)
+        return parser
+
+
+TASKS: dict[str, Task] = {}
+
+
+def task(
+    name: str, help: str, arguments: Callable[[TaskParser], None] | None = None
+) -> Callable[[Run], Run]:
+    """Register the decorated coroutine as task ``name``."""
+
+    def register(run: Run) -> Run:
+        TASKS[name] = Task(name, help, arguments or (lambda _: None), run)
+        return run
+
+    return register
