@@ -8,7 +8,7 @@ import pytest
 
 from heroic_core.filters import TRUE
 from heroic_core.model import Series
-from tests.unit.cli.shell.support import (
+from tests.unit.cli.shell.metadata_support import (
     ANY_TIME,
     SERIES,
     context,

@@ -18,7 +18,7 @@ from heroic_cli.shell.tasks.metadata_migrate import KEYS_PER_PAGE
 from heroic_core.backends.base import MetadataBackend
 from heroic_core.filters import TRUE
 from heroic_core.model import DateRange, Series
-from tests.unit.cli.shell.support import (
+from tests.unit.cli.shell.metadata_support import (
     ANY_TIME,
     SERIES,
     captured,

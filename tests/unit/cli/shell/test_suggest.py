@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from heroic_core.model import Series
-from tests.unit.cli.shell.support import SERIES, context, index, memory_groups, run
+from tests.unit.cli.shell.metadata_support import SERIES, context, index, memory_groups, run
 
 pytestmark = pytest.mark.anyio
 
