@@ -230,3 +230,32 @@ async def test_metadata_migrate_failure_prints_a_resume_command_that_finishes(
         == f"{KEYS_PER_PAGE + 3}/{len(series)} ended (nothing was deleted from old)"
     )
     assert await stored(target) == set(series)
+
+
+async def test_metadata_migrate_interrupted_says_where_to_resume(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctx = context(memory_groups("old", "new", default="old"))
+    series = many(KEYS_PER_PAGE * 3)
+    await index(ctx, *series, group="old")
+    target = await memory_metadata(ctx, 1)
+    real, second_page, never = target.write_many, asyncio.Event(), asyncio.Event()
+
+    async def stalls(items: Sequence[tuple[Series, DateRange]]) -> None:
+        if second_page.is_set():
+            await never.wait()
+        second_page.set()
+        await real(items)
+
+    monkeypatch.setattr(target, "write_many", stalls)
+    argv = ("metadata-migrate", "-g", "old", "-t", "new", "--ok", "n", "!=", "x")
+    running = asyncio.ensure_future(run(ctx, *argv))
+    await second_page.wait()
+    await asyncio.sleep(0.05)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    err = captured(ctx.io.err)
+    assert f"interrupted; copied {KEYS_PER_PAGE} series" in err
+    assert resume_argv(err)[-5:] == ["--resume-from", series[KEYS_PER_PAGE].key, "n", "!=", "x"]
+    assert await stored(await memory_metadata(ctx, 0)) == set(series)

@@ -106,6 +106,7 @@ def resume_command(args: argparse.Namespace, line: int) -> str:
 async def metadata_load(ctx: ShellContext, args: argparse.Namespace) -> None:
     if not args.file.is_file():
         raise UsageError(f"-f {args.file}: no such file")
+    only = ingestion_filter(ctx.config)
     backends = await ctx.backends()
     names = backends.metadata.names() | backends.suggest.names()
     if args.target is not None and args.target not in names:
@@ -116,7 +117,6 @@ async def metadata_load(ctx: ShellContext, args: argparse.Namespace) -> None:
     ctx.io.line(f"  rate-limit: {f'{args.rate}/s' if args.rate else 'disabled'}")
     if args.resume_from > 1:
         ctx.io.line(f"  resuming at line: {args.resume_from}")
-    only = ingestion_filter(ctx.config)
     total = max(_total_lines(args.file) - args.resume_from + 1, 0)
     tally = _Tally(loaded_to=args.resume_from - 1)
     with ctx.io.progress("loading", total) as bar:

@@ -1,8 +1,8 @@
 """What the metadata and suggest tasks share, as upstream's ``QueryParamsBase``: a filter from the
 words after the options (HQL; none: every series), the last seven days as the range, ``--limit``
 and ``-g/--group``; choosing a group's backends (an unknown group is a usage error naming the
-valid ones), calling each of them, and indexing series in bulk where a backend can. Prints
-nothing."""
+valid ones), calling each of them, indexing series in bulk where a backend can, and reading a
+series or the ``ingestion.filter`` from their text. Prints nothing."""
 
 from __future__ import annotations
 
@@ -111,7 +111,14 @@ def ids(backends: Sequence[Backend]) -> str:
 
 async def each(backends: Sequence[B], call: Callable[[B], Awaitable[R]]) -> list[R]:
     """``call`` on every backend at once; the first failure names its backend."""
-    return list(await asyncio.gather(*(failing_as(b, call(b)) for b in backends)))
+
+    async def one(backend: B) -> R:
+        # The call is made here, not up front: a call never started (cancelled first) is
+        # then never made, rather than left un-awaited.
+        result: R = await failing_as(backend, call(backend))
+        return result
+
+    return list(await asyncio.gather(*(one(b) for b in backends)))
 
 
 async def index(
@@ -120,16 +127,17 @@ async def index(
     """Index ``items`` in every backend (one bulk request where it takes one); waits for all
     before raising the first failure, so no write is still running when the task reports."""
 
-    async def one(backend: MetadataBackend | SuggestBackend) -> None:
+    async def write(backend: MetadataBackend | SuggestBackend) -> None:
         if isinstance(backend, BulkIndexWriter):
             await backend.write_many(items)
             return
         for series, range_ in items:
             await backend.write(series, range_)
 
-    results = await asyncio.gather(
-        *(failing_as(b, one(b)) for b in backends), return_exceptions=True
-    )
+    async def one(backend: MetadataBackend | SuggestBackend) -> None:
+        await failing_as(backend, write(backend))
+
+    results = await asyncio.gather(*(one(b) for b in backends), return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
             raise result
