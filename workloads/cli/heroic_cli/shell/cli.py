@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from heroic_cli.shell.errors import EXIT_USAGE, UsageError
 
+#: 128 + SIGINT, as shells report a process stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
+
 
 class ShellSettings(BaseSettings):
     """Settings of ``heroic shell`` (flags, else ``HEROIC_SHELL_*`` variables)."""
@@ -71,7 +74,10 @@ def run(settings: ShellSettings) -> int:
         io.note(f"warning: {warning}")
     ctx = ShellContext(built.config, io)
     task = settings.task[1:] if settings.task[:1] == ["--"] else settings.task
-    return asyncio.run(_session(ctx, task))
+    try:
+        return asyncio.run(_session(ctx, task))
+    except KeyboardInterrupt:  # the task said what it did and how to resume
+        return EXIT_INTERRUPTED
 
 
 async def _session(ctx: object, task: Sequence[str]) -> int:
