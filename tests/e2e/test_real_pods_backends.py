@@ -26,6 +26,7 @@ from tests.e2e.realpods import (
     Target,
     adapted,
     apply_ready,
+    exec_in,
     instance,
     pods,
     port_forward,
@@ -209,6 +210,15 @@ def test_points_from_kafka_come_back_from_the_api_pod(namespace: str, onprem: On
     flow.run(ticks=50)
     with port_forward(namespace, f"service/{naming.api_name(onprem.name)}", 8080) as base:
         wait_all_points(namespace, base, flow)
+    # The shell in the pod works with the pod's own heroic.yml: its backends and Secrets.
+    deployment = f"deployment/{naming.api_name(onprem.name)}"
+    listed = exec_in(namespace, deployment, "heroic", "shell", "--", "backends")
+    assert "CassandraMetricBackend" in listed, listed
+    assert "ElasticsearchMetadataBackend" in listed, listed
+    counted = exec_in(
+        namespace, deployment, "heroic-shell", "--", "metadata-count", f'$key = "{flow.key}"'
+    )
+    assert f"Found {flow.hosts} serie(s)" in counted, counted
 
 
 def es_stats(base: str, node: str) -> dict[str, Any]:
