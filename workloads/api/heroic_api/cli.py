@@ -4,12 +4,15 @@ Every option can also come from its ``HEROIC_API_*`` variable (``ApiSettings``).
 ``--config`` the node runs on memory backends (``HeroicConfig.default()``). Logs are
 JSON. On SIGTERM/SIGINT the node answers 503 "Heroic is shutting down" to every new request
 while uvicorn drains in-flight ones (up to the config's ``stopTimeout``), then closes the
-backends. This module only wires the process; the application is ``main.create_app``.
+backends. With ``shellServer:`` in heroic.yml the node also serves its admin endpoint
+(``heroic shell --connect``; ``admin.py``) on that port. This module only wires the process;
+the application is ``main.create_app``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 from types import FrameType
 from typing import Annotated
@@ -18,8 +21,10 @@ import uvicorn
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from heroic_api.admin import start_api_admin
 from heroic_api.context import ApiContext
 from heroic_api.main import create_app
+from heroic_core.admin.server import AdminConfigError
 from heroic_core.config import ConfigError, HeroicConfig
 from heroic_core.logging import LOG_LEVELS, LogLevel, configure_logging
 
@@ -89,5 +94,18 @@ def run(settings: ApiSettings) -> int:
         lifespan="on",
     )
     server = HeroicServer(server_config, context)
-    server.run()
+    try:
+        asyncio.run(_serve(server, config, context))
+    except AdminConfigError as exc:
+        logger.error("Cannot start the admin endpoint: %s", exc)
+        return 2
     return 0 if server.started else 1
+
+
+async def _serve(server: HeroicServer, config: HeroicConfig, context: ApiContext) -> None:
+    admin = await start_api_admin(config.shell_server, context)
+    try:
+        await server.serve()
+    finally:
+        if admin is not None:
+            await admin.close()

@@ -15,6 +15,8 @@ from heroic_api.metrics import RequestMetrics
 from heroic_api.services.status import ConsumerStatusSource
 from heroic_api.settings import ApiSettings
 from heroic_core.backends.group import Backends
+from heroic_core.filters import TRUE, Filter
+from heroic_core.hql import parse_filter
 
 Clock = Callable[[], int]
 
@@ -36,9 +38,13 @@ class ApiContext:
     owns_backends: bool = False
     consumer_status: ConsumerStatusSource | None = None
     write_slots: asyncio.Semaphore = field(init=False)
+    #: ``ingestion.filter`` parsed once; the shell's ``ingestion-filter`` replaces it.
+    ingestion_filter: Filter = field(init=False)
 
     def __post_init__(self) -> None:
         self.write_slots = asyncio.Semaphore(self.settings.ingestion.max_concurrent_writes)
+        text = self.settings.ingestion.filter
+        self.ingestion_filter = parse_filter(text) if text else TRUE
 
     def is_stopping(self) -> bool:
         return self.stopping

@@ -75,7 +75,9 @@ QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]
 
 
 async def get_write_service(context: ContextDep, backends: BackendsDep) -> WriteService:
-    return WriteService(context.settings.ingestion, backends, context.write_slots)
+    return WriteService(
+        context.settings.ingestion, backends, context.write_slots, context.ingestion_filter
+    )
 
 
 WriteServiceDep = Annotated[WriteService, Depends(get_write_service)]

@@ -3,8 +3,10 @@ signal, and serve probes and metrics meanwhile.
 
 ``run_node(options)`` returns the process exit code: 0 when every consumed message was
 committed, 1 when a source failed or messages were left uncommitted (they will be consumed
-again), 2 for a configuration the node cannot run. SIGTERM/SIGINT start a graceful stop:
-no new fetches, open batches finish (up to ``stopTimeout``), the final offsets are committed.
+again), 2 for a configuration the node cannot run. SIGTERM/SIGINT start a graceful stop: no new
+fetches, open batches finish (up to ``stopTimeout``), the final offsets are committed. With
+``shellServer:`` in heroic.yml the node also serves its admin endpoint (``heroic shell
+--connect``: pause, resume, ingestion-filter, statistics, refresh).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from heroic_consumer.admin import start_consumer_admin
 from heroic_consumer.batch_decode import batch_decoder_for
 from heroic_consumer.columns import DEFAULT_SERIES_CACHE_SIZE, SeriesCache
 from heroic_consumer.health import Probes, start_health_server
@@ -169,11 +172,13 @@ class ConsumerNode:
                 except Exception as exc:  # noqa: BLE001 - writes will retry; log and go on
                     log.warning("Configuring backend %s failed: %s", backend.id, exc)
 
-    async def run(self) -> int:
-        """Serve until a signal or a source failure; returns the exit code."""
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._on_signal, sig)
+    async def run(self, *, handle_signals: bool = True) -> int:
+        """Serve until a signal (or ``stop``) or a source failure; returns the exit code.
+        ``handle_signals=False``: the process owns its signals (the shell's ``--server``)."""
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self._on_signal, sig)
         probes = Probes(self.live, self.ready, self.stats.registry)
         server = await start_health_server(probes, self.options.host, self.options.port)
         try:
@@ -230,8 +235,13 @@ async def run_node(options: NodeOptions) -> int:
     try:
         backends = build_backends(options.config)
         node = ConsumerNode(options, backends)
+        admin = await start_consumer_admin(node)
     except (NodeConfigError, HeroicError, ValueError) as exc:
         log.error("Cannot start the consumer: %s", exc)
         return 2
     tune_garbage_collector()
-    return await node.run()
+    try:
+        return await node.run()
+    finally:
+        if admin is not None:
+            await admin.close()

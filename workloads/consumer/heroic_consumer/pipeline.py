@@ -6,8 +6,10 @@ and then handled like written ones. A message is committed only when the ``Commi
 releases it (it and everything before it on its partition are done). At most
 ``max_in_flight`` batches are open; beyond that the source is paused (it stays a live group
 member) until a batch finishes, so a slow or failing backend stops consumption instead of
-growing memory. On stop, open batches get ``stop_timeout`` seconds to finish, then what is
-done is committed. This module does not build sources or backends.
+growing memory. ``hold()`` pauses the same way on request (the shell's ``pause``) until
+``release()``: batches in flight still finish and commit, nothing new is handed out. On stop,
+open batches get ``stop_timeout`` seconds to finish, then what is done is committed. This
+module does not build sources or backends.
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ class Pipeline:
         self._tasks: set[asyncio.Task[None]] = set()
         self._failure: BaseException | None = None
         self._paused = False
+        #: Paused on request (``hold``) rather than by backpressure.
+        self._held = False
+        #: Set, and replaced, on every pause/resume of the source (``hold`` waits for it).
+        self._pause_changed = asyncio.Event()
         self._next_lag = 0.0
 
     async def run(self, stop: asyncio.Event) -> bool:
@@ -83,14 +89,34 @@ class Pipeline:
             raise
         finally:
             self.running = False
+            self._signal_pause_change()
         return await self.drain()
+
+    @property
+    def held(self) -> bool:
+        """Paused on request (``hold``), until ``release``."""
+        return self._held
+
+    async def hold(self, timeout: float = 30.0) -> None:
+        """Pause on request; returns once the source is paused, so that nothing consumed
+        after this returns is handed out (``TimeoutError`` if the loop does not turn)."""
+        self._held = True
+        self.stats.held.set(1)
+        async with asyncio.timeout(timeout):
+            while self.running and not self._paused:
+                await self._pause_changed.wait()
+
+    def release(self) -> None:
+        """Undo ``hold``; the next turn resumes the source unless backpressure keeps it."""
+        self._held = False
+        self.stats.held.set(0)
 
     async def step(self) -> None:
         """One turn: fetch (or wait while paused), dispatch, commit what is done."""
         self.heartbeat = time.monotonic()
         self._raise_failure()
         settings = self.settings
-        if self._saturated():
+        if self._held or self._saturated():
             await self._set_paused(True)
             if self._tasks:
                 await asyncio.wait(
@@ -225,17 +251,24 @@ class Pipeline:
     async def _set_paused(self, paused: bool) -> None:
         if paused == self._paused:
             return
-        self._paused = paused
         self.stats.paused.set(1 if paused else 0)
         if paused:
             await self.source.pause()
+            why = "on request" if self._held else "too many open batches or uncommitted messages"
             log.info(
-                "Paused consumption: too many open batches or uncommitted messages",
+                "Paused consumption: %s", why,
                 extra={"source": self._label, "uncommitted": self.tracker.pending()},
-            )
+            )  # fmt: skip
         else:
             await self.source.resume()
             log.info("Resumed consumption", extra={"source": self._label})
+        # Only now is the source paused (or resumed): what hold() waits for.
+        self._paused = paused
+        self._signal_pause_change()
+
+    def _signal_pause_change(self) -> None:
+        self._pause_changed.set()
+        self._pause_changed = asyncio.Event()
 
     async def _refresh_lag(self) -> None:
         now = time.monotonic()

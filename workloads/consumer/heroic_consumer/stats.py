@@ -88,6 +88,11 @@ class ConsumerStats:
             "1 while consumption is paused (backpressure or outage)",
             registry=reg,
         )
+        self.held = Gauge(
+            f"{_PREFIX}_held",
+            "1 while paused on request (the shell's pause task), until resumed",
+            registry=reg,
+        )
         self.backend_down = Gauge(
             f"{_PREFIX}_backend_failing", "1 while writes to the backend are being retried",
             ["backend"], registry=reg,

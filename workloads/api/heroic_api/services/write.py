@@ -125,12 +125,18 @@ class WriteService:
     """Writes series' points and metadata to the backends of a group."""
 
     def __init__(
-        self, ingestion: IngestionSettings, backends: Backends, slots: asyncio.Semaphore
+        self,
+        ingestion: IngestionSettings,
+        backends: Backends,
+        slots: asyncio.Semaphore,
+        filter: Filter | None = None,
     ) -> None:
         self.ingestion = ingestion
         self.backends = backends
         self.slots = slots
-        self.filter: Filter = TRUE if not ingestion.filter else parse_filter(ingestion.filter)
+        if filter is None:
+            filter = TRUE if not ingestion.filter else parse_filter(ingestion.filter)
+        self.filter: Filter = filter
 
     async def write_raw(self, raw: bytes, group: str | None = None) -> dict[str, Any]:
         """``POST /write`` from the raw body: the typed fast path (``fastwrite``) for the usual

@@ -1,13 +1,14 @@
 """What a task works with: the shell's config, its backends (opened on first use, and the
-``configure: true`` ones configured then, as upstream does at start), and the shell's output."""
+``configure: true`` ones configured then, as upstream does at start; or a running node's), the
+node it controls (``--server``) or forwards task lines to (``--connect``), and its output."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -24,6 +25,7 @@ from rich.progress import (
 from rich.text import Text
 
 from heroic_cli.shell.errors import TaskFailedError
+from heroic_core.admin.control import NodeControl
 from heroic_core.backends.base import Backend
 from heroic_core.backends.group import Backends
 from heroic_core.config import HeroicConfig
@@ -74,13 +76,31 @@ class ShellIO:
             yield bar
 
 
-class ShellContext:
-    """One shell session: config, lazily opened backends, output."""
+class TaskForwarder(Protocol):
+    """Runs every task line elsewhere (``--connect``: on a node's admin endpoint)."""
 
-    def __init__(self, config: HeroicConfig, io: ShellIO | None = None) -> None:
+    async def run(self, io: ShellIO, argv: Sequence[str]) -> int: ...
+
+
+class ShellContext:
+    """One shell session: config, lazily opened backends (or a node's), output."""
+
+    def __init__(
+        self, config: HeroicConfig, io: ShellIO | None = None, backends: Backends | None = None
+    ) -> None:
         self.config = config
         self.io = io or ShellIO()
-        self._backends: Backends | None = None
+        self._backends: Backends | None = backends
+        #: Backends passed in belong to their node: the shell neither configures nor closes them.
+        self._owns_backends = backends is None
+        #: The node the node tasks act on in process (``--server``, or a node's admin endpoint).
+        self.node: NodeControl | None = None
+        #: Where every task line goes instead (``--connect``).
+        self.remote: TaskForwarder | None = None
+
+    def use_node(self, backends: Backends, node: NodeControl) -> None:
+        """Work with a running node's backends and control it (``--server``)."""
+        self._backends, self._owns_backends, self.node = backends, False, node
 
     async def backends(self) -> Backends:
         if self._backends is None:
@@ -106,7 +126,7 @@ class ShellContext:
                 self.io.note(f"configured {backend.id}: {describe(result.to_json())}")
 
     async def close(self) -> None:
-        if self._backends is not None:
+        if self._backends is not None and self._owns_backends:
             backends, self._backends = self._backends, None
             await backends.close()
 

@@ -28,6 +28,12 @@ def help_text(name: str | None = None) -> str:
 
 async def run_task(ctx: ShellContext, argv: Sequence[str]) -> int:
     """Run ``argv`` (a task name and its arguments); the exit code."""
+    if ctx.remote is not None and argv:
+        return await ctx.remote.run(ctx.io, argv)
+    return await _run_here(ctx, argv)
+
+
+async def _run_here(ctx: ShellContext, argv: Sequence[str]) -> int:
     if not argv:
         return 0
     name, *rest = argv
