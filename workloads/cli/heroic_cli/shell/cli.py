@@ -18,14 +18,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from heroic_cli.shell.errors import EXIT_USAGE, UsageError
 
-<<<<<<< HEAD
 #: 128 + SIGINT, as shells report a process stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130
-=======
+
 if TYPE_CHECKING:  # imported on use, to keep ``heroic --help`` light
     from heroic_cli.shell.config import ShellConfig
     from heroic_cli.shell.context import ShellContext
->>>>>>> shell-node
 
 
 class ShellSettings(BaseSettings):
@@ -95,14 +93,10 @@ def run(settings: ShellSettings) -> int:
         io.note(f"warning: {warning}")
     ctx = ShellContext(built.config, io)
     task = settings.task[1:] if settings.task[:1] == ["--"] else settings.task
-<<<<<<< HEAD
     try:
-        return asyncio.run(_session(ctx, task))
+        return asyncio.run(_session(ctx, task, settings))
     except KeyboardInterrupt:  # the task said what it did and how to resume
         return EXIT_INTERRUPTED
-=======
-    return asyncio.run(_session(ctx, task, settings))
->>>>>>> shell-node
 
 
 def _remote_config(settings: ShellSettings) -> ShellConfig:
