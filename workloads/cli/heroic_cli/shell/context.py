@@ -14,17 +14,28 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from heroic_cli.shell.errors import TaskFailedError
 from heroic_core.backends.base import Backend
 from heroic_core.backends.group import Backends
 from heroic_core.config import HeroicConfig
 from heroic_core.errors import HeroicError
+
+
+class RateColumn(ProgressColumn):
+    """Items per second; blank until rich has measured a rate (``task.speed`` is None)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:>8.0f}/s")
 
 
 class ShellIO:
@@ -54,7 +65,7 @@ class ShellIO:
             BarColumn(),
             MofNCompleteColumn(),
             TaskProgressColumn(),
-            TextColumn("{task.speed:>8.0f}/s" if total else ""),
+            RateColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
         ]
