@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heroic_cli.shell.tasks import core
+from heroic_cli.shell.tasks import core, data, generated, keys, migrate
 from heroic_cli.shell.tasks.base import TASKS, Task
 
-__all__ = ["TASKS", "Task", "core"]
+__all__ = ["TASKS", "Task", "core", "data", "generated", "keys", "migrate"]
