@@ -3,6 +3,7 @@ memory backends (keys are series, base 0; no serialized keys), and the key argum
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -71,6 +72,22 @@ async def test_count_data_sums_the_points_of_the_keys() -> None:
     ran = await run(ctx, "count-data", "-k", key(A), "-k", key(C))
     assert ran.code == 0, ran.err
     assert ran.lines[-2:] == ["Finished (resolved: 2, failed: 0, cancelled: 0)", "Total Count: 3"]
+
+
+async def test_count_data_adds_up_counts_that_finish_concurrently(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctx = await seeded()
+    backend = await metric(ctx)
+    real_count = backend.count_key
+
+    async def slow_count(k: BackendKey) -> int:
+        await asyncio.sleep(0.01)  # as a real store: the counts overlap
+        return await real_count(k)
+
+    monkeypatch.setattr(backend, "count_key", slow_count)
+    ran = await run(ctx, "count-data", "-k", key(A), "-k", key(B), "-k", key(C))
+    assert ran.lines[-1] == "Total Count: 6"
 
 
 async def test_count_data_reads_keys_from_a_file(tmp_path: Path) -> None:

@@ -52,7 +52,9 @@ def _fetch_arguments(parser: TaskParser) -> None:
     parser.add_argument(
         "--source", choices=sorted(SOURCES), default="POINT", help="metric type to fetch"
     )
-    parser.add_argument("--start", metavar="<datetime>", help="start (default: an hour ago)")
+    parser.add_argument(
+        "--start", metavar="<datetime>", help="start (default: an hour ago; --start=-60000)"
+    )
     parser.add_argument("--end", metavar="<datetime>", help="end (default: start + 1 hour)")
     parser.add_argument("-g", "--group", metavar="<group>", help="backend group to use")
     parser.add_argument("--tracing", action="store_true", help="accepted; no tracing here")
@@ -109,7 +111,12 @@ def _write_arguments(parser: TaskParser) -> None:
     parser.add_argument("-s", "--series", metavar="<json>", help="series to write to")
     parser.add_argument("-g", "--group", metavar="<group>", help="backend group to use")
     parser.add_argument(
-        "-p", "--point", action="append", default=[], metavar="<time>=<value>", help="a point"
+        "-p",
+        "--point",
+        action="append",
+        default=[],
+        metavar="<time>=<value>",
+        help="a point (repeatable; a time before now with '=': -p=-60000=1.5)",
     )
 
 

@@ -25,7 +25,7 @@ from heroic_core.config.common import Duration
 from heroic_core.model import DateRange, Points, Series
 
 #: Series written per request by ``load-generated``.
-BATCH = 50
+BATCH = 10
 
 
 def _duration(text: str) -> Duration:

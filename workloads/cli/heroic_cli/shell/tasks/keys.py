@@ -126,7 +126,8 @@ async def count_data(ctx: ShellContext, args: argparse.Namespace) -> None:
     async def count(key: BackendKey) -> None:
         nonlocal total
         for scanner in listing:
-            total += await failing_as(scanner, scanner.count_key(key))
+            counted = await failing_as(scanner, scanner.count_key(key))
+            total += counted  # after the await: ``total += await`` loses concurrent counts
 
     tally = await _each(ctx, "Count", wanted, args.parallelism, count)
     ctx.io.line()

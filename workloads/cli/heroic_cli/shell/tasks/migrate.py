@@ -88,11 +88,12 @@ async def data_migrate(ctx: ShellContext, args: argparse.Namespace) -> None:
     started = time.monotonic()
     try:
         total = await _count(ctx, source, bounds)
-        with ctx.io.progress(f"copying {source.id}: 0 series, 0 points", total) as bar:
+        ctx.io.note(f"copying {total} keys from {source.id} to {_ids(targets)}")
+        with ctx.io.progress("0 series, 0 points", total) as bar:
             task_id = bar.task_ids[0]
 
             def advance() -> None:
-                done = f"copying {source.id}: {len(copied.series)} series, {copied.points} points"
+                done = f"{len(copied.series)} series, {copied.points} points"
                 bar.update(task_id, advance=1, description=done)
 
             copier = Copier(
@@ -226,6 +227,10 @@ class Copier:
         self.advance()
 
 
+def _ids(backends: Sequence[MetricBackend]) -> str:
+    return ", ".join(b.id for b in backends)
+
+
 def _report(
     ctx: ShellContext,
     copied: Copied,
@@ -233,10 +238,9 @@ def _report(
     targets: Sequence[MetricBackend],
     how: str,
 ) -> None:
-    names = ", ".join(t.id for t in targets)
     ctx.io.line(
         f"{how}: copied {len(copied.series)} series ({copied.keys} keys, {copied.points} points)"
-        f" from {source.id} to {names}"
+        f" from {source.id} to {_ids(targets)}"
     )
     if copied.skipped or copied.unreadable:
         ctx.io.line(
