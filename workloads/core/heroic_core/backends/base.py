@@ -16,9 +16,10 @@ Conventions shared by every implementation (checked by ``tests/contract``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from heroic_core.backends.keyspace import BackendKey, KeyRange, UnreadableKey
 from heroic_core.backends.results import (
     ConfigureResult,
     CountSeries,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backend",
+    "BackendKey",
     "BatchMetricWriter",
     "BulkIndexWriter",
     "BulkMetricWriter",
@@ -53,6 +55,9 @@ __all__ = [
     "FindKeys",
     "FindSeries",
     "FindTags",
+    "KeyCodec",
+    "KeyRange",
+    "KeyScanner",
     "KeySuggest",
     "KeySuggestion",
     "MatchOptions",
@@ -66,6 +71,7 @@ __all__ = [
     "TagValueSuggest",
     "TagValuesSuggest",
     "TagValuesSuggestion",
+    "UnreadableKey",
 ]
 
 
@@ -156,6 +162,46 @@ class DistributionStore(Protocol):
 
     async def fetch_distributions(self, series: Series, range: DateRange) -> Distributions:
         """Distribution points of exactly ``series`` in ``(range.start, range.end]``, sorted."""
+        ...
+
+
+@runtime_checkable
+class KeyScanner(MetricBackend, Protocol):
+    """A metric backend whose rows can be listed, counted, read and deleted one by one
+    (upstream's ``streamKeys``/``countKey``/``fetchRow``/``deleteKey``: the shell's ``keys``,
+    ``count-data``, ``delete-keys`` and ``data-migrate``). Optional."""
+
+    def scan_keys(self, keys: KeyRange) -> AsyncIterator[BackendKey | UnreadableKey]:
+        """Row keys of points in ``keys``, in the backend's key order; a stored key that does
+        not decode is yielded as ``UnreadableKey``. Bounds it cannot honour (a token where
+        there is no token ring) raise ``RequestError`` before the first key."""
+        ...
+
+    async def count_key(self, key: BackendKey) -> int:
+        """Number of points stored in the row of ``key`` (0 if there is none)."""
+        ...
+
+    async def fetch_key(self, key: BackendKey, range: DateRange) -> Points:
+        """Points of the row of ``key`` that fall in ``(range.start, range.end]``, sorted."""
+        ...
+
+    async def delete_key(self, key: BackendKey) -> None:
+        """Delete every point of the row of ``key``; deleting a missing row is no error."""
+        ...
+
+
+@runtime_checkable
+class KeyCodec(MetricBackend, Protocol):
+    """A metric backend with a byte layout for its row keys (the shell's ``serialize-key``
+    and ``deserialize-key``). Optional: the memory backend keeps no serialized keys."""
+
+    def serialize_key(self, key: BackendKey) -> bytes:
+        """The stored row key of ``key``."""
+        ...
+
+    def deserialize_key(self, data: bytes) -> BackendKey:
+        """The key stored as ``data``; ``SerialError`` (a ``ValueError``) if it does not
+        decode."""
         ...
 
 

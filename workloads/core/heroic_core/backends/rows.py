@@ -1,5 +1,5 @@
 """What the metric stores keeping one row (or partition) per series and period share: how
-many of them one fetch may read.
+many of them one fetch may read, and which part of a range one row holds.
 
 A fetch of ``(start, end]`` reads one row per period the range touches; a range such as
 ``0..2^62`` would plan about 2^30 requests and exhaust memory before the first one is sent.
@@ -26,3 +26,11 @@ def check_rows(range: DateRange, width: int, store: str) -> None:
             f"range ({range.start}, {range.end}] spans {rows} {store} rows of one series; "
             f"at most {MAX_FETCH_ROWS} are read per fetch"
         )
+
+
+def row_window(base: int, width: int, range: DateRange) -> DateRange | None:
+    """The part of ``(range.start, range.end]`` inside the row ``[base, base + width)``, or
+    None when they do not meet."""
+    start = max(range.start, base - 1)
+    end = min(range.end, base + width - 1)
+    return DateRange(start, end) if start < end else None

@@ -2,7 +2,9 @@
 
 Writes ``SetCell``s into the ``points`` family (distribution points: the ``distributionPoints``
 family, raw payload bytes) of ``row_key(series, base)`` rows and reads the exact window
-``(start, end]`` back, so data written by Java Heroic is readable and the other way round. Uses
+``(start, end]`` back, so data written by Java Heroic is readable and the other way round. Its
+rows of points are listed, counted and deleted by key (``keyscan``; upstream's Bigtable backend
+had none of this). Uses
 the asyncio data client; table creation lives in ``admin`` (run in a thread). No metadata.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,14 +31,16 @@ from google.cloud.bigtable.data.row_filters import (
     RowFilterChain,
 )
 
-from heroic_core.backends.bigtable import admin
+from heroic_core.backends.bigtable import admin, keyscan
 from heroic_core.backends.bigtable.connection import convert, credentials_for, emulator_environment
 from heroic_core.backends.bigtable.rowkey import (
     MAX_ROW_KEY_SIZE,
+    PERIOD,
     ColumnWindow,
     base_of,
     decode_double,
     decode_offset,
+    decode_row_key,
     encode_double,
     encode_offset,
     offset_of,
@@ -44,7 +48,9 @@ from heroic_core.backends.bigtable.rowkey import (
     windows,
 )
 from heroic_core.backends.errors import BackendRejectedError
+from heroic_core.backends.keyspace import BackendKey, KeyRange, UnreadableKey
 from heroic_core.backends.results import ConfigureResult
+from heroic_core.backends.rows import row_window
 from heroic_core.config.metrics import BigtableMetricConfig
 from heroic_core.model import DateRange, Distributions, Points, Series
 
@@ -234,6 +240,42 @@ class BigtableMetricBackend:
                 timestamps.append(window.base + decode_offset(cell.qualifier))
                 cells.append(cell.value)
         return timestamps, cells
+
+    async def scan_keys(self, keys: KeyRange) -> AsyncIterator[BackendKey | UnreadableKey]:
+        """Rows holding points, in row-key order, a page of ``keys.page_size`` per request."""
+        keyscan.check_bounds(keys)
+        table = await self._open()
+        try:
+            async for key in keyscan.scan(table, POINTS_FAMILY, keys):
+                yield key
+        except Exception as exc:
+            raise convert(exc, self.config, "list keys") from exc
+
+    async def count_key(self, key: BackendKey) -> int:
+        table = await self._open()
+        try:
+            return await keyscan.count(table, POINTS_FAMILY, key)
+        except Exception as exc:
+            raise convert(exc, self.config, "count key") from exc
+
+    async def fetch_key(self, key: BackendKey, range: DateRange) -> Points:
+        window = row_window(key.base, PERIOD, range)
+        return Points.empty() if window is None else await self.fetch(key.series, window)
+
+    async def delete_key(self, key: BackendKey) -> None:
+        """The row's points; its distribution points stay."""
+        table = await self._open()
+        try:
+            await keyscan.delete(table, POINTS_FAMILY, key)
+        except Exception as exc:
+            raise convert(exc, self.config, "delete key") from exc
+
+    def serialize_key(self, key: BackendKey) -> bytes:
+        return row_key(key.series, key.base)
+
+    def deserialize_key(self, data: bytes) -> BackendKey:
+        series, base = decode_row_key(data)
+        return BackendKey(series, base)
 
 
 def chunk_by_mutations(

@@ -2,9 +2,11 @@
 
 Writes ``(metric_key, data_timestamp_offset, data_value)`` rows with a prepared INSERT (one
 unlogged single-partition batch per row and chunk) and reads ``(start, end]`` back with the
-prepared SELECT, per partition. Driver calls are asynchronous (``execute_async``) or, for the
-blocking connect/prepare/shutdown, run in a worker thread. Creates schema only in
-``configure()``; never drops or alters anything.
+prepared SELECT, per partition. Row keys (``KeyScanner``, ``KeyCodec``) are listed in token
+order with ``SELECT DISTINCT``, counted and deleted per partition. Driver calls are
+asynchronous (``execute_async``) or, for the blocking connect/prepare/shutdown, run in a
+worker thread. Creates schema only in ``configure()``; never drops or alters anything (it
+deletes rows only when ``delete_key`` is called).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,10 +22,21 @@ from cassandra.cluster import Cluster, Session
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
 from heroic_core.backends.cassandra import schema
-from heroic_core.backends.cassandra.connection import all_rows, build_cluster, convert
-from heroic_core.backends.cassandra.keys import base_of, metric_key, offset_of, windows
+from heroic_core.backends.cassandra.connection import all_rows, build_cluster, convert, pages
+from heroic_core.backends.cassandra.keys import (
+    ROW_WIDTH,
+    SerialError,
+    base_of,
+    decode_metric_key,
+    metric_key,
+    offset_of,
+    percentage_token,
+    windows,
+)
 from heroic_core.backends.errors import BackendRejectedError
+from heroic_core.backends.keyspace import BackendKey, KeyRange, UnreadableKey
 from heroic_core.backends.results import ConfigureResult
+from heroic_core.backends.rows import row_window
 from heroic_core.config.metrics import DatastaxMetricConfig
 from heroic_core.model import DateRange, Points, Series
 
@@ -49,6 +63,7 @@ class CassandraMetricBackend:
         self._cluster: Cluster | None = None
         self._session: Session | None = None
         self._statements: _Statements | None = None
+        self._by_text: dict[str, PreparedStatement] = {}
         self._lock = asyncio.Lock()
 
     @property
@@ -126,6 +141,7 @@ class CassandraMetricBackend:
 
     async def close(self) -> None:
         cluster, self._cluster, self._session, self._statements = self._cluster, None, None, None
+        self._by_text.clear()
         if cluster is not None:
             await asyncio.to_thread(cluster.shutdown)
 
@@ -178,3 +194,88 @@ class CassandraMetricBackend:
         ]
         values = [row[1] for rows in results for row in rows]
         return Points(np.array(timestamps, dtype=np.int64), np.array(values, dtype=np.float64))
+
+    async def _prepare(self, cql: str) -> tuple[Session, PreparedStatement]:
+        """``cql`` prepared once per connection (the key statements vary with their bounds)."""
+        session, _ = await self._prepared()
+        statement = self._by_text.get(cql)
+        if statement is None:
+            try:
+                statement = await asyncio.to_thread(session.prepare, cql)
+            except Exception as exc:
+                raise convert(exc, self.config, "prepare statements") from exc
+            self._by_text[cql] = statement
+        return session, statement
+
+    async def scan_keys(self, keys: KeyRange) -> AsyncIterator[BackendKey | UnreadableKey]:
+        """Partitions in token order (``SELECT DISTINCT``), a page of ``page_size`` at a time."""
+        after, after_value = _start_bound(keys)
+        before, before_value = _end_bound(keys)
+        cql = schema.select_keys(self.keyspace, after, before, keys.limit is not None)
+        values = [v for v in (after_value, before_value, keys.limit) if v is not None]
+        session, statement = await self._prepare(cql)
+        bound = statement.bind(values)
+        bound.fetch_size = keys.page_size or self.config.fetch_size
+        try:
+            async for page in pages(session.execute_async(bound)):
+                for raw, token in page:
+                    yield _decoded(bytes(raw), token)
+        except Exception as exc:
+            raise convert(exc, self.config, "list keys") from exc
+
+    async def count_key(self, key: BackendKey) -> int:
+        session, statement = await self._prepare(schema.count_key(self.keyspace))
+        bound = statement.bind((metric_key(key.series, key.base),))
+        try:
+            rows = await all_rows(session.execute_async(bound))
+        except Exception as exc:
+            raise convert(exc, self.config, "count key") from exc
+        return int(rows[0][0]) if rows else 0
+
+    async def fetch_key(self, key: BackendKey, range: DateRange) -> Points:
+        window = row_window(key.base, ROW_WIDTH, range)
+        return Points.empty() if window is None else await self.fetch(key.series, window)
+
+    async def delete_key(self, key: BackendKey) -> None:
+        session, statement = await self._prepare(schema.delete_key(self.keyspace))
+        bound = statement.bind((metric_key(key.series, key.base),))
+        try:
+            await all_rows(session.execute_async(bound))
+        except Exception as exc:
+            raise convert(exc, self.config, "delete key") from exc
+
+    def serialize_key(self, key: BackendKey) -> bytes:
+        return metric_key(key.series, key.base)
+
+    def deserialize_key(self, data: bytes) -> BackendKey:
+        series, base = decode_metric_key(data)
+        return BackendKey(series, base)
+
+
+def _decoded(raw: bytes, token: int) -> BackendKey | UnreadableKey:
+    try:
+        series, base = decode_metric_key(raw)
+    except (SerialError, TypeError) as exc:
+        return UnreadableKey(raw, str(exc))
+    return BackendKey(series, base, token)
+
+
+def _start_bound(keys: KeyRange) -> tuple[str | None, object]:
+    """Upstream's precedence: a token beats a percentage beats a key."""
+    if keys.start_token is not None:
+        return "token", keys.start_token
+    if keys.start_percentage is not None:
+        return "token", percentage_token(keys.start_percentage)
+    if keys.start is not None:
+        return "key", metric_key(keys.start.series, keys.start.base)
+    return None, None
+
+
+def _end_bound(keys: KeyRange) -> tuple[str | None, object]:
+    if keys.end_token is not None:
+        return "token", keys.end_token
+    if keys.end_percentage is not None:
+        return "token", percentage_token(keys.end_percentage)
+    if keys.end is not None:
+        return "key", metric_key(keys.end.series, keys.end.base)
+    return None, None

@@ -7,6 +7,7 @@ The one module that knows the driver's exception types. It runs no schema or dat
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import cassandra
@@ -112,4 +113,27 @@ async def all_rows(future: _ResponseFuture) -> list[Any]:
         out.extend(rows or ())
         if not future.has_more_pages:
             return out
+        future.start_fetching_next_page()
+
+
+async def pages(future: _ResponseFuture) -> AsyncIterator[list[Any]]:
+    """The rows of a statement started with ``execute_async``, a page at a time; the next page
+    is requested only when the caller asks for it (a slow consumer holds no rows back)."""
+    loop = asyncio.get_running_loop()
+    arrived: asyncio.Queue[tuple[list[Any] | None, BaseException | None]] = asyncio.Queue()
+
+    def on_rows(rows: list[Any]) -> None:
+        loop.call_soon_threadsafe(arrived.put_nowait, (list(rows or ()), None))
+
+    def on_error(exc: BaseException) -> None:
+        loop.call_soon_threadsafe(arrived.put_nowait, (None, exc))
+
+    future.add_callbacks(on_rows, on_error)
+    while True:
+        rows, error = await arrived.get()
+        if error is not None:
+            raise error
+        yield rows or []
+        if not future.has_more_pages:
+            return
         future.start_fetching_next_page()

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 
 from heroic_core.backends.rows import check_rows
 from heroic_core.backends.serial import Reader, SerialError, cvarint, sstr, string_map
 from heroic_core.model import DateRange, Series
 
 ROW_WIDTH = (1 << 31) - 1
+#: The Murmur3 partitioner's token ring: Java longs.
+MIN_TOKEN = -(1 << 63)
+MAX_TOKEN = (1 << 63) - 1
 
 __all__ = [
+    "MAX_TOKEN",
+    "MIN_TOKEN",
     "ROW_WIDTH",
     "OffsetWindow",
     "SerialError",
@@ -23,6 +29,7 @@ __all__ = [
     "decode_metric_key",
     "metric_key",
     "offset_of",
+    "percentage_token",
     "windows",
 ]
 
@@ -72,3 +79,10 @@ def windows(range: DateRange) -> Iterator[OffsetWindow]:
         last = offset_of(range.end) if range.end < base + ROW_WIDTH else ROW_WIDTH - 1
         yield OffsetWindow(base, after, last)
         base += ROW_WIDTH
+
+
+def percentage_token(percentage: float) -> int:
+    """The token ``percentage`` (0..100) of the way around the ring, as upstream's
+    ``--start-percentage``/``--end-percentage`` (0 is the lowest token, 100 the highest)."""
+    share = Fraction(min(max(percentage, 0.0), 100.0)) / 100
+    return int(MIN_TOKEN + (MAX_TOKEN - MIN_TOKEN) * share)

@@ -70,3 +70,32 @@ def select(keyspace: str) -> str:
         "WHERE metric_key = ? AND data_timestamp_offset > ? AND data_timestamp_offset <= ? "
         "LIMIT ?"
     )
+
+
+def select_keys(keyspace: str, after: str | None, before: str | None, limit: bool) -> str:
+    """Distinct row keys with their tokens; ``after``/``before`` are ``"key"`` (bound by the
+    token of a bound metric key) or ``"token"`` (a bound token), inclusive and exclusive."""
+    bounds = {"key": "token(?)", "token": "?"}
+    where = []
+    if after is not None:
+        where.append(f"token(metric_key) >= {bounds[after]}")
+    if before is not None:
+        where.append(f"token(metric_key) < {bounds[before]}")
+    text = (
+        "SELECT DISTINCT metric_key, token(metric_key) "  # noqa: S608 - name validated
+        f"FROM {check_keyspace(keyspace)}.{TABLE}"
+    )
+    if where:
+        text += " WHERE " + " AND ".join(where)
+    return text + (" LIMIT ?" if limit else "")
+
+
+def count_key(keyspace: str) -> str:
+    return (
+        f"SELECT count(*) FROM {check_keyspace(keyspace)}.{TABLE} "  # noqa: S608 - validated
+        "WHERE metric_key = ?"
+    )
+
+
+def delete_key(keyspace: str) -> str:
+    return f"DELETE FROM {check_keyspace(keyspace)}.{TABLE} WHERE metric_key = ?"  # noqa: S608

@@ -1,6 +1,9 @@
 """In-memory metric backend (``type: memory``): per series, sorted numpy arrays of points, and
 distribution points (opaque payloads) per timestamp.
 
+Row keys (the shell's ``keys``, ``delete-keys``, ``data-migrate``): one key per series, with
+base 0, as there are no row periods here; keys are in series order and have no token ring.
+
 Keyed by the full series (key, tags and resource) — upstream's memory backend keyed by tags
 only, which mixed series with different keys; we do not copy that. Writes are appended to a
 per-series pending list and merged lazily (last write of a timestamp wins), so that many small
@@ -10,12 +13,13 @@ writes stay cheap. Holds data only in this process; nothing is persisted.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 
 import numpy as np
 import numpy.typing as npt
 
-from heroic_core.backends.base import ConfigureResult
+from heroic_core.backends.base import BackendKey, ConfigureResult, KeyRange, UnreadableKey
+from heroic_core.errors import RequestError
 from heroic_core.model import DateRange, Distributions, Points, Series, SeriesBatch
 
 #: Merge a series' pending chunks once this many wait, so an unread series stays compact.
@@ -158,3 +162,52 @@ class MemoryMetricBackend:
         with self._lock:
             everything = [*self._by_id.values(), *self._collided.values()]
             return sorted(data.series for data in everything)
+
+    async def scan_keys(self, keys: KeyRange) -> AsyncIterator[BackendKey | UnreadableKey]:
+        """One key (base 0) per series with points, in series order, within ``keys``."""
+        if keys.uses_tokens():
+            raise RequestError(
+                "the memory backend has no token ring; bound the keys by start and end key instead"
+            )
+        start = (keys.start.series, keys.start.base) if keys.start else None
+        end = (keys.end.series, keys.end.base) if keys.end else None
+        listed = 0
+        for series in self.series():
+            here = (series, 0)
+            if start is not None and here < start:
+                continue
+            if end is not None and not here < end:
+                return
+            if keys.limit is not None and listed >= keys.limit:
+                return
+            listed += 1
+            yield BackendKey(series, 0)
+
+    async def count_key(self, key: BackendKey) -> int:
+        """Points of the series of ``key`` (all of them: the one row is all time)."""
+        with self._lock:
+            data = self._find(key.series)
+            if data is None:
+                return 0
+            data.merge()
+            return len(data.timestamps)
+
+    async def fetch_key(self, key: BackendKey, range: DateRange) -> Points:
+        return await self.fetch(key.series, range)
+
+    async def delete_key(self, key: BackendKey) -> None:
+        """Forget the series' points and distribution points."""
+        with self._lock:
+            data = self._find(key.series)
+            if data is None:
+                return
+            sid = key.series.id
+            if self._by_id.get(sid) is data:
+                del self._by_id[sid]
+                # A series sharing the id moves up, or _find would no longer see it.
+                other = next((s for s in self._collided if s.id == sid), None)
+                if other is not None:
+                    self._by_id[sid] = self._collided.pop(other)
+            else:
+                del self._collided[key.series]
+            self._distributions.pop(key.series, None)
