@@ -143,3 +143,12 @@ def test_help_lists_profiles_and_their_parameters(capsys: pytest.CaptureFixture[
     text = capsys.readouterr().out
     assert "-X bigtable.project=<project>" in text
     assert "elasticsearch-suggest" in text
+
+
+async def test_upstream_options_without_effect_are_warned_about() -> None:
+    ctx, _, err = _context()
+    assert await run_task(ctx, ["keys", "--tracing", "--limit", "1"]) == 0
+    assert "warning: keys: --tracing has no effect: key scans are not traced" in err.getvalue()
+    ctx2, _, err2 = _context()
+    assert await run_task(ctx2, ["keys", "--limit", "1"]) == 0
+    assert "warning" not in err2.getvalue()

@@ -44,11 +44,14 @@ async def _run_here(ctx: ShellContext, argv: Sequence[str]) -> int:
         found = TASKS.get(name)
         if found is None:
             raise unknown("task", name, [*TASKS, *BUILTINS])
+        parser = found.parser()
         try:
-            args = found.parser().parse_args(rest)
+            args = parser.parse_args(rest)
         except HelpShown:
-            ctx.io.line(found.parser().format_help().rstrip())
+            ctx.io.line(parser.format_help().rstrip())
             return 0
+        for warning in parser.warnings(args):
+            ctx.io.note(f"warning: {name}: {warning}")
         code = await found.run(ctx, args)
     except UsageError as exc:
         ctx.io.note(f"error: {exc}")

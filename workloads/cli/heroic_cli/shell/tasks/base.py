@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from heroic_cli.shell.context import ShellContext
 from heroic_cli.shell.errors import UsageError
@@ -15,7 +15,29 @@ Run = Callable[[ShellContext, argparse.Namespace], Awaitable[int | None]]
 
 
 class TaskParser(argparse.ArgumentParser):
-    """An argument parser that raises ``UsageError`` (naming the task) instead of exiting."""
+    """An argument parser that raises ``UsageError`` (naming the task) instead of exiting.
+
+    Upstream options this implementation has no use for are accepted (scripts pass them) and
+    warned about when given: ``add_ignored``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ignored: dict[str, tuple[str, str]] = {}
+
+    def add_ignored(self, flag: str, why: str, **kwargs: Any) -> None:
+        """Accept upstream's ``flag``; using it prints a warning saying ``why`` it does nothing."""
+        dest = "ignored_" + flag.lstrip("-").replace("-", "_")
+        self.add_argument(
+            flag, dest=dest, default=argparse.SUPPRESS, help=f"no effect: {why}", **kwargs
+        )
+        self.ignored[dest] = (flag, why)
+
+    def warnings(self, args: argparse.Namespace) -> list[str]:
+        return [
+            f"{flag} has no effect: {why}"
+            for dest, (flag, why) in self.ignored.items()
+            if hasattr(args, dest)
+        ]
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")

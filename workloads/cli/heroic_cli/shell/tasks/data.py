@@ -57,8 +57,10 @@ def _fetch_arguments(parser: TaskParser) -> None:
     )
     parser.add_argument("--end", metavar="<datetime>", help="end (default: start + 1 hour)")
     parser.add_argument("-g", "--group", metavar="<group>", help="backend group to use")
-    parser.add_argument("--tracing", action="store_true", help="accepted; no tracing here")
-    parser.add_argument("--sliced-data-fetch", action="store_true", help="accepted; no effect")
+    parser.add_ignored("--tracing", "this node traces no fetches", action="store_true")
+    parser.add_ignored(
+        "--sliced-data-fetch", "fetches are always sliced by the backends", action="store_true"
+    )
 
 
 @task("fetch", "fetch a range of data points", _fetch_arguments)
