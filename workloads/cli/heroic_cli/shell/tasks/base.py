@@ -24,11 +24,13 @@ class TaskParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self.ignored: dict[str, tuple[str, str]] = {}
 
-    def add_ignored(self, flag: str, why: str, **kwargs: Any) -> None:
-        """Accept upstream's ``flag``; using it prints a warning saying ``why`` it does nothing."""
+    def add_ignored(self, *flags: str, why: str, **kwargs: Any) -> None:
+        """Accept upstream's ``flags``; using one prints a warning saying ``why`` it does
+        nothing (named by the last flag, the long one)."""
+        flag = flags[-1]
         dest = "ignored_" + flag.lstrip("-").replace("-", "_")
         self.add_argument(
-            flag, dest=dest, default=argparse.SUPPRESS, help=f"no effect: {why}", **kwargs
+            *flags, dest=dest, default=argparse.SUPPRESS, help=f"no effect: {why}", **kwargs
         )
         self.ignored[dest] = (flag, why)
 

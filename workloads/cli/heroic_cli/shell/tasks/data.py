@@ -57,9 +57,9 @@ def _fetch_arguments(parser: TaskParser) -> None:
     )
     parser.add_argument("--end", metavar="<datetime>", help="end (default: start + 1 hour)")
     parser.add_argument("-g", "--group", metavar="<group>", help="backend group to use")
-    parser.add_ignored("--tracing", "this node traces no fetches", action="store_true")
+    parser.add_ignored("--tracing", why="this node traces no fetches", action="store_true")
     parser.add_ignored(
-        "--sliced-data-fetch", "fetches are always sliced by the backends", action="store_true"
+        "--sliced-data-fetch", why="fetches are always sliced by the backends", action="store_true"
     )
 
 

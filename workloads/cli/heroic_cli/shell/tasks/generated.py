@@ -88,7 +88,7 @@ def _merged(parts: list[Points]) -> Points:
 
 
 def _performance_arguments(parser: TaskParser) -> None:
-    parser.add_ignored("--limit", "every generated point is written", type=int)
+    parser.add_ignored("--limit", why="every generated point is written", type=int)
     parser.add_argument("--series", type=int, default=10, help="number of series to write")
     parser.add_argument("--from", dest="source", required=True, help="group to read data from")
     parser.add_argument(

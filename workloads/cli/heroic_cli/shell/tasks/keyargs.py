@@ -51,7 +51,7 @@ def keyspace_arguments(parser: TaskParser) -> None:
         "--keys-page-size", type=int, metavar="<int>", help="keys per page (with --keys-paged)"
     )
     parser.add_argument("--fetch-size", type=int, metavar="<int>", help="keys per request")
-    parser.add_ignored("--tracing", "key scans are not traced", action="store_true")
+    parser.add_ignored("--tracing", why="key scans are not traced", action="store_true")
 
 
 def key_range(args: argparse.Namespace) -> KeyRange:

@@ -77,7 +77,7 @@ class Tally:
 def _per_key(parser: TaskParser, verb: str) -> None:
     key_inputs(parser, verb)
     _group(parser)
-    parser.add_ignored("--tracing", "key scans are not traced", action="store_true")
+    parser.add_ignored("--tracing", why="key scans are not traced", action="store_true")
     parser.add_argument(
         "--parallelism", type=int, default=20, metavar="<number>", help="keys at once"
     )

@@ -46,7 +46,9 @@ def _arguments(parser: TaskParser) -> None:
     parser.add_argument("--resume-from", dest="start", metavar="<json>", help="same as --start")
     parser.add_argument("--start-time", metavar="<datetime>", help="copy points after this")
     parser.add_argument("--end-time", metavar="<datetime>", help="copy points up to this")
-    parser.add_ignored("--page-limit", "keys are read a page at a time by the backend", type=int)
+    parser.add_ignored(
+        "--page-limit", why="keys are read a page at a time by the backend", type=int
+    )
     parser.add_argument(
         "--parallelism",
         type=int,

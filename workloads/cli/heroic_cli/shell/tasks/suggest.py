@@ -74,7 +74,7 @@ async def suggest_tag(ctx: ShellContext, args: argparse.Namespace) -> None:
 
 def _tag_key_count_arguments(parser: TaskParser) -> None:
     query_arguments(parser)
-    parser.add_argument("-k", "--key", help="accepted as upstream's; ignored there too")
+    parser.add_ignored("-k", "--key", why="upstream's task ignores it too; counts cover every key")
     parser.add_argument(
         "--exact-limit", type=count, default=DEFAULT_TAGKEY_COUNT_EXACT_LIMIT, metavar="<int>",
         help=f"list the values of keys with at most this many ({DEFAULT_TAGKEY_COUNT_EXACT_LIMIT})",
