@@ -42,6 +42,11 @@ class TaskParser(argparse.ArgumentParser):
         ]
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments"):
+            options = sorted(
+                o for a in self._actions for o in a.option_strings if o.startswith("--")
+            )
+            message += f"; valid options: {', '.join(options)}"
         raise UsageError(f"{self.prog}: {message}")
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
