@@ -97,8 +97,11 @@ MetadataServiceDep = Annotated[MetadataService, Depends(get_metadata_service)]
 async def get_remote_write_service(
     context: ContextDep, writes: WriteServiceDep
 ) -> RemoteWriteService:
-    escaping = NameEscaping(context.settings.prometheus.name_escaping)
-    return RemoteWriteService(writes, context.metrics.remote_write, escaping)
+    settings = context.settings
+    escaping = NameEscaping(settings.prometheus.name_escaping)
+    return RemoteWriteService(
+        writes, context.metrics.remote_write, escaping, settings.max_request_body_size
+    )
 
 
 RemoteWriteServiceDep = Annotated[RemoteWriteService, Depends(get_remote_write_service)]

@@ -61,8 +61,20 @@ class ShuttingDownError(HeroicError):
         super().__init__("Heroic is shutting down")
 
 
-class UnsupportedMediaTypeError(HeroicError):
+class RequestBodyError(HeroicError):
+    """A body that cannot be read: too large (413), in a ``Content-Encoding`` we do not decode
+    (415), or not the gzip stream it claims to be (400). Raised while the route reads it."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UnsupportedMediaTypeError(RequestBodyError):
     """The body's content type is not one the endpoint reads (415 ``error``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 415)
 
 
 class BackendCallError(Exception):
@@ -111,8 +123,8 @@ def _describe(exc: BaseException) -> tuple[str, int, dict[str, Any]]:  # noqa: P
         return "authentication-error", 400, {}
     if isinstance(exc, ShuttingDownError):
         return "internal-error", 503, {}
-    if isinstance(exc, UnsupportedMediaTypeError):
-        return "error", 415, {}
+    if isinstance(exc, RequestBodyError):
+        return "error", exc.status, {}
     if isinstance(exc, BackendError):
         if _rejected_as_bad_request(exc):
             return "error", 400, {}

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from heroic_api.context import ApiContext
+from heroic_api.encoding import add_encoding_middleware
 from heroic_api.errors import handle_exception
 from heroic_api.metrics import MetricsMiddleware
 from heroic_api.middleware import HeroicMiddleware
@@ -94,4 +95,5 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
         is_stopping=context.is_stopping,
     )
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
+    add_encoding_middleware(app, context.settings.max_request_body_size)
     return app

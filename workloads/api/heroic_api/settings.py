@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from heroic_api.services.features import Features
 from heroic_api.services.status import ServiceInfo
+from heroic_core.config.heroic import DEFAULT_MAX_REQUEST_BODY_SIZE
 from heroic_core.config.prometheus import PrometheusConfig
 from heroic_core.version import package_version
 
@@ -63,6 +64,7 @@ class ApiSettings:
     limits: QueryLimits = field(default_factory=QueryLimits)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     prometheus: PrometheusConfig = field(default_factory=PrometheusConfig)
+    max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY_SIZE
 
 
 def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
@@ -101,4 +103,5 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
             filter=ingestion.filter,
         ),
         prometheus=config.prometheus,
+        max_request_body_size=int(config.max_request_body_size),
     )

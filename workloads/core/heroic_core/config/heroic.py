@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import AfterValidator, ByteSize, Field, ValidationError
 
 from heroic_core.config.cluster import ClusterConfig
 from heroic_core.config.common import ConfigModel, Duration, duration_default
@@ -39,6 +39,17 @@ from heroic_core.config.node import (
 from heroic_core.config.prometheus import PrometheusConfig
 
 DEFAULT_PORT = 8080
+DEFAULT_MAX_REQUEST_BODY_SIZE = 32 * 1024 * 1024
+
+
+def _positive_size(size: ByteSize) -> ByteSize:
+    if size < 1:
+        raise ValueError("must be at least 1 byte")
+    return size
+
+
+#: A byte count: ``33554432``, or with a unit, ``"32MiB"``, ``"64MB"`` (pydantic's ``ByteSize``).
+BodySize = Annotated[ByteSize, AfterValidator(_positive_size)]
 
 
 class HeroicConfig(ConfigModel):
@@ -52,6 +63,8 @@ class HeroicConfig(ConfigModel):
     connectors: list[dict[str, Any]] | None = None
     enable_cors: bool = True
     cors_allow_origin: str = "*"
+    #: Ours: the largest request body accepted, after gzip decoding (413 beyond).
+    max_request_body_size: BodySize = ByteSize(DEFAULT_MAX_REQUEST_BODY_SIZE)
     start_timeout: Duration = duration_default("5m")
     stop_timeout: Duration = duration_default("1m")
     features: FeatureList = Field(default_factory=list)

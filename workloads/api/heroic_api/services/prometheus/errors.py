@@ -7,7 +7,7 @@ import logging
 from enum import StrEnum
 from typing import Any
 
-from heroic_api.errors import BackendCallError, ShuttingDownError
+from heroic_api.errors import BackendCallError, RequestBodyError, ShuttingDownError
 from heroic_core.backends.errors import BackendError
 from heroic_core.errors import HeroicError
 from heroic_core.promql.errors import PromQLExecutionError
@@ -81,7 +81,7 @@ def describe(exc: BaseException) -> tuple[ErrorType, str]:  # noqa: PLR0911 - on
 def error_body(exc: BaseException) -> tuple[int, dict[str, Any]]:
     """(status, body) for ``exc``; server-side failures are logged with their traceback."""
     kind, message = describe(exc)
-    status = exc.status if isinstance(exc, PromAPIError) else STATUS[kind]
+    status = exc.status if isinstance(exc, PromAPIError | RequestBodyError) else STATUS[kind]
     if status >= 500:
         logger.error("Prometheus API request failed: %s", message, exc_info=exc)
     return status, {"status": "error", "errorType": kind.value, "error": message}

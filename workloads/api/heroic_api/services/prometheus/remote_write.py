@@ -8,9 +8,9 @@ Each step refuses with a Prometheus error body before anything is written:
    Prometheus' own receiver does); remote write 2.0 (``io.prometheus.write.v2.Request``) and
    anything else is 415. ``Content-Encoding: snappy`` (absent is taken as snappy, as Prometheus
    does; anything else is 415). ``X-Prometheus-Remote-Write-Version`` is informational.
-2. Body: at most ``max_bytes`` after Snappy (block format), checked on the length the block
-   declares before anything is allocated, and the compressed body read no further than the
-   largest block of that size (413).
+2. Body: at most ``max_bytes`` (heroic.yml ``maxRequestBodySize``) after Snappy (block
+   format), checked on the length the block declares before anything is allocated, and the
+   compressed body read no further than the largest block of that size (413).
 3. The whole ``WriteRequest`` is parsed and every series validated (``remote_decode``): 400.
 4. Then ``WriteService.write_many``; the answer is 204 once every backend write succeeded. A
    backend failure is 503 (unavailable, timed out) or 500, which Prometheus retries; it may
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import cramjam
 
+from heroic_api.encoding import too_large
 from heroic_api.metrics import RemoteWriteMetrics
 from heroic_api.services.prometheus.errors import ErrorType, PromAPIError
 from heroic_api.services.prometheus.remote_decode import (
@@ -43,13 +44,15 @@ from heroic_api.services.prometheus.remote_proto import (
     parse_write_request,
 )
 from heroic_api.services.write import WriteService
+from heroic_core.config.heroic import DEFAULT_MAX_REQUEST_BODY_SIZE
 from heroic_core.promql.names import NameEscaping
 
 V1_MESSAGE = "prometheus.WriteRequest"
 V2_MESSAGE = "io.prometheus.write.v2.Request"
 SNAPPY = "snappy"
-#: The largest decompressed request accepted (Prometheus sends a few MiB at most).
-MAX_DECOMPRESSED = 32 * 1024 * 1024
+#: The largest decompressed request accepted by default (heroic.yml ``maxRequestBodySize``;
+#: Prometheus sends a few MiB at most).
+MAX_DECOMPRESSED = DEFAULT_MAX_REQUEST_BODY_SIZE
 
 
 class RemoteWriteRejectedError(PromAPIError):
@@ -151,9 +154,7 @@ def decompress(body: bytes, limit: int) -> bytes:
 
 
 def _too_large(limit: int, what: str) -> RemoteWriteRejectedError:
-    return RemoteWriteRejectedError(
-        "too_large", f"{what} exceeds the limit of {limit} bytes ({limit // 2**20} MiB)", 413
-    )
+    return RemoteWriteRejectedError("too_large", too_large(limit, what).message, 413)
 
 
 class RemoteWriteService:
