@@ -44,9 +44,34 @@ def test_arguments_override_host_and_port() -> None:
     assert (args.config, args.host, args.port) == ("h.yml", "127.0.0.1", 9000)
 
 
-def test_without_config_file_the_node_uses_memory_backends() -> None:
-    config = cli.load_config(None)
+def test_without_config_file_the_node_uses_memory_backends_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.INFO, logger=cli.__name__):
+        config = cli.load_config(None)
     assert [b.type for b in config.metrics.backends] == ["memory"]
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "running on memory backends" in caplog.records[0].getMessage()
+
+
+def test_without_config_option_heroic_yml_in_the_working_directory_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "heroic.yml").write_text("port: 9092\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.INFO, logger=cli.__name__):
+        config = cli.load_config(None)
+    assert config.port == 9092
+    assert "Using ./heroic.yml" in caplog.records[0].getMessage()
+
+
+def test_an_invalid_heroic_yml_in_the_working_directory_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "heroic.yml").write_text("port: many\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli.run(_parse()) == 2
 
 
 def test_config_file_is_loaded(tmp_path: Path) -> None:

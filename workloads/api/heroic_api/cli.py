@@ -1,7 +1,8 @@
 """``heroic api [--config FILE] [--host H] [--port N]``: run the API node with uvicorn.
 
 Every option can also come from its ``HEROIC_API_*`` variable (``ApiSettings``). Without
-``--config`` the node runs on memory backends (``HeroicConfig.default()``). Logs are
+``--config`` the node reads ``./heroic.yml`` if it exists, as upstream, and otherwise runs on
+memory backends (``HeroicConfig.default()``), saying so in its log. Logs are
 JSON. On SIGTERM/SIGINT the node answers 503 "Heroic is shutting down" to every new request
 while uvicorn drains in-flight ones (up to the config's ``stopTimeout``), then closes the
 backends. With ``shellServer:`` in heroic.yml the node also serves its admin endpoint
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -31,6 +33,8 @@ from heroic_core.logging import LOG_LEVELS, LogLevel, configure_logging
 logger = logging.getLogger(__name__)
 
 Port = Annotated[int, Field(ge=0, le=65535)]
+#: Read when no ``--config`` is given, relative to the working directory (as upstream).
+DEFAULT_CONFIG = Path("heroic.yml")
 
 
 class ApiSettings(BaseSettings):
@@ -63,15 +67,30 @@ class HeroicServer(uvicorn.Server):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``heroic api``."""
-    parser.add_argument("--config", metavar="FILE", help="heroic.yml (default: memory backends)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="heroic.yml (default: ./heroic.yml if it exists, else memory backends)",
+    )
     parser.add_argument("--host", help="bind address (default: the config's host, 0.0.0.0)")
     parser.add_argument("--port", help="bind port (default: the config's port, 8080)")
     parser.add_argument("--log-level", help=f"log level: {', '.join(LOG_LEVELS)}")
 
 
 def load_config(path: str | None) -> HeroicConfig:
-    """The config file, or memory backends when no file is given."""
-    return HeroicConfig.from_file(path) if path else HeroicConfig.default()
+    """The config file; without one, ``./heroic.yml`` if it exists (as upstream), else memory
+    backends. Says which it used."""
+    if path:
+        return HeroicConfig.from_file(path)
+    if DEFAULT_CONFIG.is_file():
+        where = str(DEFAULT_CONFIG.resolve())
+        logger.info("Using ./heroic.yml (no --config given)", extra={"config": where})
+        return HeroicConfig.from_file(DEFAULT_CONFIG)
+    logger.warning(
+        "No --config given and no ./heroic.yml: running on memory backends, "
+        "whose data is lost when the process stops"
+    )
+    return HeroicConfig.default()
 
 
 def run(settings: ApiSettings) -> int:

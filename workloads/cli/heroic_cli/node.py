@@ -60,7 +60,11 @@ settings_model = NodeSettings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``heroic node``."""
-    parser.add_argument("--config", metavar="FILE", help="heroic.yml (default: memory backends)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="heroic.yml (default: ./heroic.yml if it exists, else memory backends)",
+    )
     parser.add_argument("--host", help="API bind address (default: the config's host)")
     parser.add_argument("--port", help="API port (default: the config's port, 8080)")
     parser.add_argument("--consumer-port", help="consumers' probes and metrics (0: any free port)")
