@@ -350,7 +350,9 @@ def test_deterministic_feature_rejects_an_unbounded_aggregation(two_hosts: TestC
             },
             400,
             "error",
-            "range {1970-01-01 00:00:00.000}-{1970-01-11 00:00:00.000}, size 1",
+            "range {1970-01-01 00:00:00.000}-{1970-01-11 00:00:00.000}, size 1: the aggregation "
+            "would make 864000000 buckets, more than the limit of 100000; use a larger size (at "
+            "least 8640 ms, 9s) or a shorter range (at most 100000 ms at this size)",
         ),
         (
             {"range": {"type": "absolute", "start": 5, "end": 5}},

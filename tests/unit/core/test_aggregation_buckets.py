@@ -153,8 +153,39 @@ def test_bucket_count_error_formats_range_in_utc() -> None:
     with pytest.raises(RequestError) as info:
         make_layout(DateRange(1_600_000_000_123, 1_600_000_000_500), 60_000, 60_000, "end")
     assert str(info.value) == (
-        "range {2020-09-13 12:26:40.123}-{2020-09-13 12:26:40.500}, size 60000"
+        "range {2020-09-13 12:26:40.123}-{2020-09-13 12:26:40.500}, size 60000: the range holds "
+        "no whole bucket of this size; use a smaller size (at most 377 ms) or a longer range"
     )
+
+
+THIRTY_DAYS = DateRange(0, 30 * 86_400_000)
+
+
+@pytest.mark.parametrize("strategy", ["start", "end"])
+def test_too_many_buckets_names_the_count_the_limit_and_the_fix(strategy: str) -> None:
+    with pytest.raises(RequestError) as info:
+        make_layout(THIRTY_DAYS, 1, 1, strategy)
+    assert str(info.value).endswith(
+        ", size 1: the aggregation would make 2592000000 buckets, more than the limit of 100000;"
+        " use a larger size (at least 25920 ms, 26s) or a shorter range (at most 100000 ms at "
+        "this size)"
+    )
+
+
+@pytest.mark.parametrize("strategy", ["start", "end"])
+@pytest.mark.parametrize("span", [100_001, 2_592_000_000, 86_400_000 * 365 + 17])
+def test_the_smallest_size_the_message_suggests_is_the_smallest_that_fits(
+    strategy: str, span: int
+) -> None:
+    range_ = DateRange(1_000, 1_000 + span)
+    with pytest.raises(RequestError) as info:
+        make_layout(range_, 1, 1, strategy)
+    smallest = int(str(info.value).split("at least ")[1].split(" ms")[0])
+    with pytest.raises(RequestError):
+        make_layout(range_, smallest - 1, smallest - 1, strategy)
+    assert make_layout(range_, smallest, smallest, strategy).count <= 100_000
+    shorter = DateRange(range_.start, range_.start + 100_000)  # "at most 100000 ms at this size"
+    assert make_layout(shorter, 1, 1, strategy).count == 100_000
 
 
 def test_exactly_100000_buckets_is_allowed() -> None:

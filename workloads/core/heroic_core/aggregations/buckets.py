@@ -144,10 +144,42 @@ def bucket_count(range_: DateRange, size: int, strategy: str) -> int:
 
 
 def make_layout(range_: DateRange, size: int, extent: int, strategy: str) -> Layout:
-    """Set up buckets, or fail with upstream's ``range <range>, size <s>`` message."""
+    """Set up buckets, or fail with upstream's ``range <range>, size <s>`` message followed by
+    what is wrong and how to fix it."""
     count = bucket_count(range_, size, check_strategy(strategy))
     if count < 1 or count > MAX_BUCKET_COUNT:
-        raise RequestError(f"range {format_range(range_)}, size {size}")
+        why = _too_few(range_, size) if count < 1 else _too_many(range_, size, count)
+        raise RequestError(f"range {format_range(range_)}, size {size}: {why}")
     end = strategy == "end"
     first = range_.start + size if end else range_.start
     return Layout(range_.start, first, size, extent, count, end)
+
+
+def _too_many(range_: DateRange, size: int, count: int) -> str:
+    # Both strategies make floor(range / size) buckets, so this is the smallest size that fits.
+    smallest = (range_.end - range_.start) // (MAX_BUCKET_COUNT + 1) + 1
+    return (
+        f"the aggregation would make {count} buckets, more than the limit of "
+        f"{MAX_BUCKET_COUNT}; use a larger size (at least {smallest} ms, {_rounded_up(smallest)})"
+        f" or a shorter range (at most {MAX_BUCKET_COUNT * size} ms at this size)"
+    )
+
+
+def _too_few(range_: DateRange, size: int) -> str:
+    span = range_.end - range_.start  # the range as shifted to the size: may be empty
+    at_most = f" (at most {span} ms)" if span > 0 else ""
+    return (
+        f"the range holds no whole bucket of this size; use a smaller size{at_most} or a "
+        "longer range"
+    )
+
+
+_UNITS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
+
+
+def _rounded_up(ms: int) -> str:
+    """``ms`` as a duration in the largest unit it reaches, rounded up (``25920`` → ``26s``)."""
+    for suffix, unit in _UNITS:
+        if ms >= unit:
+            return f"{-(-ms // unit)}{suffix}"
+    return f"{ms}ms"
