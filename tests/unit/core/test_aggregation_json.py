@@ -86,6 +86,12 @@ def test_sampling_aggregation_forms_resolve_to_the_same_sizes() -> None:
         ({"unit": "SECONDS", "value": 10}, 1, 10_000, 10_000),  # unit, no extent: extent = size
         ({"unit": "SECONDS", "value": "10m", "extent": 30}, 1, 10_000, 30_000),  # relabels
         ({"extent": "5m"}, 1000, 1000, 300_000),
+        # Grafana's $__interval below a second: the milliseconds it means (upstream: an error).
+        ({"unit": "seconds", "value": 0.5}, 1, 500, 500),
+        ({"unit": "seconds", "value": 0.25, "extent": 1.5}, 1, 250, 1500),
+        ({"unit": "MINUTES", "value": 1.5}, 1, 90_000, 90_000),
+        ({"unit": "MICROSECONDS", "value": 2500.5}, 1, 3, 3),
+        ({"unit": "seconds", "value": 2.0}, 1, 2000, 2000),
     ],
 )
 def test_sampling_query_semantics(
@@ -184,6 +190,16 @@ def test_filter_of_may_be_empty() -> None:
         ({"type": "sum", "extent": -5}, "aggregation.extent", "at least one millisecond"),
         (
             {"type": "sum", "sampling": {"unit": "MICROSECONDS", "value": 10}},
+            "aggregation.sampling.value",
+            "at least one millisecond",
+        ),
+        (
+            {"type": "sum", "sampling": {"unit": "seconds", "value": 0.0004}},
+            "aggregation.sampling.value",
+            "at least one millisecond",
+        ),
+        (
+            {"type": "sum", "sampling": {"value": 0.5}},  # no unit: milliseconds, truncated
             "aggregation.sampling.value",
             "at least one millisecond",
         ),

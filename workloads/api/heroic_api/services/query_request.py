@@ -16,7 +16,12 @@ from typing import Any
 
 from heroic_api.body import TextBody
 from heroic_api.schemas import QueryMetricsBody, QueryOptionsBody, parse_model
-from heroic_core.aggregations import Aggregation, Empty, parse_aggregation
+from heroic_core.aggregations import (
+    Aggregation,
+    Empty,
+    parse_aggregation,
+    parse_aggregation_list,
+)
 from heroic_core.errors import JsonMappingError, join_path
 from heroic_core.filters import TRUE as TRUE_FILTER
 from heroic_core.filters import And, Filter, MatchKey, MatchTag, optimize
@@ -64,8 +69,7 @@ def _json_aggregation(body: QueryMetricsBody, path: str) -> Aggregation:
     if body.aggregation is not None:
         return parse_aggregation(body.aggregation, join_path(path, "aggregation"))
     if body.aggregators:
-        chain = {"type": "chain", "chain": list(body.aggregators)}
-        return parse_aggregation(chain, join_path(path, "aggregators"))
+        return parse_aggregation_list(body.aggregators, join_path(path, "aggregators"))
     return Empty()
 
 

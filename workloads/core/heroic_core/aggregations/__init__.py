@@ -28,7 +28,11 @@ from heroic_core.aggregations.grouping import (
     Options,
     aggregation_or_empty,
 )
-from heroic_core.aggregations.parse import AGGREGATION_TYPES, parse_aggregation
+from heroic_core.aggregations.parse import (
+    AGGREGATION_TYPES,
+    parse_aggregation,
+    parse_aggregation_list,
+)
 from heroic_core.model import DateRange
 
 
@@ -63,5 +67,6 @@ __all__ = [
     "input_key",
     "make_layout",
     "parse_aggregation",
+    "parse_aggregation_list",
     "parse_duration",
 ]

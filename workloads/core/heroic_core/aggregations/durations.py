@@ -56,6 +56,13 @@ class Duration:
         return cls(ms, "MILLISECONDS")
 
 
+def fraction_to_ms(count: float, unit: str) -> int:
+    """``count`` (not a whole number) of ``unit`` in milliseconds, rounded to the nearest."""
+    if unit in _PER_MS:
+        return round(count / _PER_MS[unit])
+    return round(count * _MS_PER_UNIT[unit])
+
+
 def parse_time_unit(obj: object, path: str) -> str:
     """A ``TimeUnit`` name, case-insensitive (``"minutes"`` → ``MINUTES``)."""
     if not isinstance(obj, str):

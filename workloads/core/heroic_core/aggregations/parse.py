@@ -3,19 +3,27 @@
 Strict like upstream's Jackson mapper: unknown types, unknown fields and badly typed values
 fail with a ``JsonMappingError`` naming the JSON path. ``null`` means absent. Trees nested
 deeper than ``limits.MAX_AGGREGATION_DEPTH`` JSON levels are refused before decoding. Durations take
-any form ``durations.parse_duration`` accepts and must be at least one millisecond. This
-module only builds objects; it must not evaluate anything.
+any form ``durations.parse_duration`` accepts and must be at least one millisecond; a sampling
+``value`` with a ``unit`` that is not a whole count (``0.5`` seconds) is the milliseconds it
+means, where upstream truncates it (see docs/compatibility.md). This module only builds objects;
+it must not evaluate anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from heroic_core.aggregations.base import Aggregation
 from heroic_core.aggregations.cardinality import METHODS, Cardinality, CardinalityMethod
 from heroic_core.aggregations.distributions import Tdigest
-from heroic_core.aggregations.durations import Duration, parse_duration, parse_time_unit
+from heroic_core.aggregations.durations import (
+    Duration,
+    fraction_to_ms,
+    parse_duration,
+    parse_time_unit,
+)
 from heroic_core.aggregations.filters import (
     AboveK,
     BelowK,
@@ -109,6 +117,20 @@ def _positive(value: object, path: str) -> Duration | None:
     return None if value is None else _at_least_one_ms(parse_duration(value, path), path)
 
 
+def _sampling_count(fields: _Fields, name: str, unit: str | None) -> Duration | None:
+    """A sampling ``value``/``extent``; with a unit, a count that is not whole is taken as the
+    milliseconds it means (Grafana sends ``$__interval`` under a second as ``0.5`` seconds),
+    where upstream truncates the count (to 0, an error)."""
+    value = fields.get(name)
+    if value is None:
+        return None
+    fraction = isinstance(value, float) and math.isfinite(value) and not value.is_integer()
+    if unit is not None and fraction:
+        return Duration.of_ms(fraction_to_ms(value, unit))
+    duration = parse_duration(value, fields.at(name))
+    return duration if unit is None else duration.with_unit(unit)
+
+
 def _sampling_query(value: object, path: str) -> tuple[Duration | None, Duration | None]:
     """``{"unit"?, "value"?, "extent"?}``: a unit re-labels the counts; no unit → extent=value."""
     if value is None:
@@ -116,19 +138,12 @@ def _sampling_query(value: object, path: str) -> tuple[Duration | None, Duration
     if not isinstance(value, dict):
         raise JsonMappingError("sampling must be an object", path)
     fields = _Fields(value, path, frozenset({"unit", "value", "extent", "size"}))
-    raw = {
-        name: None
-        if fields.get(name) is None
-        else parse_duration(fields.get(name), fields.at(name))
-        for name in ("value", "extent")
-    }
-    size, extent = raw["value"], raw["extent"]
-    if fields.get("unit") is None:
+    raw_unit = fields.get("unit")
+    unit = None if raw_unit is None else parse_time_unit(raw_unit, fields.at("unit"))
+    size = _sampling_count(fields, "value", unit)
+    extent = _sampling_count(fields, "extent", unit)
+    if unit is None:
         extent = extent or size
-    else:
-        unit = parse_time_unit(fields.get("unit"), fields.at("unit"))
-        size = None if size is None else size.with_unit(unit)
-        extent = None if extent is None else extent.with_unit(unit)
     _at_least_one_ms(size, fields.at("value"))
     _at_least_one_ms(extent, fields.at("extent"))
     return fields.duration("size") or size, extent
@@ -280,6 +295,16 @@ def parse_aggregation(obj: object, path: str = "") -> Aggregation:
     if json_depth(obj) > MAX_AGGREGATION_DEPTH:
         raise JsonMappingError(AGGREGATION_TOO_DEEP, path)
     return _decode(obj, path)
+
+
+def parse_aggregation_list(items: Sequence[object], path: str) -> Aggregation:
+    """A legacy ``aggregators`` list: the chain of its items, each named ``<path>[N]`` in
+    errors (the request has no ``chain`` to name)."""
+    if 1 + json_depth(list(items)) > MAX_AGGREGATION_DEPTH:  # as deep as the chain it means
+        raise JsonMappingError(AGGREGATION_TOO_DEEP, path)
+    if not items:
+        raise JsonMappingError("must be a non-empty list of aggregations", path)
+    return Chain(tuple(_decode(v, f"{path}[{i}]") for i, v in enumerate(items)))
 
 
 def _decode(obj: object, path: str) -> Aggregation:
