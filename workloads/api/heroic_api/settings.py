@@ -18,6 +18,7 @@ from heroic_core.version import package_version
 if TYPE_CHECKING:
     from heroic_core.config import HeroicConfig
     from heroic_core.config.node import ConditionalFeatures
+    from heroic_core.config.tracing import TracingConfig
 
 DEFAULT_SERVICE_NAME = "The Heroic Time Series Database"
 
@@ -63,6 +64,7 @@ class ApiSettings:
     limits: QueryLimits = field(default_factory=QueryLimits)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     prometheus: PrometheusConfig = field(default_factory=PrometheusConfig)
+    tracing: TracingConfig | None = None  # off
 
 
 def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
@@ -101,4 +103,5 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
             filter=ingestion.filter,
         ),
         prometheus=config.prometheus,
+        tracing=config.tracing,
     )
