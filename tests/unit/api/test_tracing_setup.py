@@ -3,6 +3,10 @@ its documented precedence, sampling by ``probability`` and the caller's decision
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import Decision
@@ -89,3 +93,22 @@ def test_otel_sdk_disabled_turns_the_tracer_off_again(monkeypatch: pytest.Monkey
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     tracing = build_tracing(TracingConfig(probability=1.0), SERVICE, "node-1")
     assert isinstance(tracing.tracer, NoOpTracer)
+
+
+_OFF_PROBE = """
+import json, sys, threading
+from heroic_api.main import create_app
+create_app()
+print(json.dumps({
+    "exporter": sorted(m for m in sys.modules if m.startswith("opentelemetry.exporter")),
+    "threads": threading.active_count(),
+}))
+"""
+
+
+def test_tracing_off_loads_no_exporter_and_starts_no_thread() -> None:
+    # A fresh interpreter: this one has loaded the exporter for the other tests.
+    done = subprocess.run(
+        [sys.executable, "-c", _OFF_PROBE], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == {"exporter": [], "threads": 1}

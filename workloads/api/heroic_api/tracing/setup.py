@@ -16,7 +16,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import (
     SERVICE_INSTANCE_ID,
     SERVICE_NAME,
@@ -78,6 +77,11 @@ def build_tracing(config: TracingConfig | None, service: ServiceInfo, node_id: s
     """The no-op tracer without ``config``; else a sampling, exporting one."""
     if config is None:
         return Tracing.off()
+    # Imported here: with tracing off the exporter (and requests) is never loaded.
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+        OTLPSpanExporter,
+    )
+
     endpoint = traces_endpoint(config)
     provider = TracerProvider(
         sampler=ParentBased(TraceIdRatioBased(config.probability)),
