@@ -68,7 +68,7 @@ def test_cluster_tags_are_the_result_shard() -> None:
         body = {"range": {"type": "absolute", "start": 0, "end": NOW - 60_000}}
         group = client.post("/query/metrics", json=body, headers={"X-Client-Id": "a"}).json()
         assert group["result"][0]["shard"] == {"site": "lon"}
-        assert group["trace"]["children"][0]["what"]["name"].endswith("query_shard[{site=lon}]")
+        assert group["trace"]["children"][0]["what"]["name"] == "coreQueryManager.shard[{site=lon}]"
 
 
 class _BrokenFetch(MemoryMetricBackend):

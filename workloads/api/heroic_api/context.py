@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from heroic_api.metrics import RequestMetrics
 from heroic_api.services.status import ConsumerStatusSource
 from heroic_api.settings import ApiSettings
+from heroic_api.tracing.setup import Tracing
 from heroic_core.backends.group import Backends
 from heroic_core.filters import TRUE, Filter
 from heroic_core.hql import parse_filter
@@ -37,6 +38,7 @@ class ApiContext:
     stopping: bool = False
     owns_backends: bool = False
     consumer_status: ConsumerStatusSource | None = None
+    tracing: Tracing = field(default_factory=Tracing.off)
     write_slots: asyncio.Semaphore = field(init=False)
     #: ``ingestion.filter`` parsed once; the shell's ``ingestion-filter`` replaces it.
     ingestion_filter: Filter = field(init=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query
+from opentelemetry.trace import Tracer
 from starlette.requests import Request
 
 from heroic_api.context import ApiContext, Clock
@@ -67,8 +68,18 @@ NowDep = Annotated[int, Depends(get_now)]
 RequestMetricsDep = Annotated[RequestMetrics, Depends(get_request_metrics)]
 
 
-async def get_query_engine(settings: SettingsDep, backends: BackendsDep) -> QueryEngine:
-    return QueryEngine(settings, backends)
+async def get_tracer(context: ContextDep) -> Tracer:
+    """The app's tracer (OpenTelemetry's no-op one while tracing is off)."""
+    return context.tracing.tracer
+
+
+TracerDep = Annotated[Tracer, Depends(get_tracer)]
+
+
+async def get_query_engine(
+    settings: SettingsDep, backends: BackendsDep, tracer: TracerDep
+) -> QueryEngine:
+    return QueryEngine(settings, backends, tracer)
 
 
 QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]

@@ -25,6 +25,8 @@ from heroic_api.metrics import MetricsMiddleware
 from heroic_api.middleware import HeroicMiddleware
 from heroic_api.responses import HeroicJSONResponse
 from heroic_api.settings import settings_from_config
+from heroic_api.tracing.middleware import install_tracing
+from heroic_api.tracing.setup import build_tracing
 from heroic_core.backends.group import Backends
 from heroic_core.config import HeroicConfig
 
@@ -51,6 +53,7 @@ def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], 
             yield
         finally:
             context.stopping = True
+            context.tracing.flush()
             if context.owns_backends and context.backends is not None:
                 await context.backends.close()
                 context.backends = None
@@ -75,6 +78,8 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
 
     config = config if config is not None else HeroicConfig.default()
     context = ApiContext(settings=settings_from_config(config), backends=backends)
+    settings = context.settings
+    context.tracing = build_tracing(settings.tracing, settings.service, settings.node_id)
     app = FastAPI(
         title="Heroic",
         description="The Heroic time series database API (upstream-compatible).",
@@ -96,4 +101,5 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
     )
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
     add_encoding_middleware(app, context.settings.max_request_body_size)
+    install_tracing(app, context.tracing)  # outermost: the request span covers everything
     return app

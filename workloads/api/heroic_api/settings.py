@@ -19,6 +19,7 @@ from heroic_core.version import package_version
 if TYPE_CHECKING:
     from heroic_core.config import HeroicConfig
     from heroic_core.config.node import ConditionalFeatures
+    from heroic_core.config.tracing import TracingConfig
 
 DEFAULT_SERVICE_NAME = "The Heroic Time Series Database"
 
@@ -65,6 +66,7 @@ class ApiSettings:
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     prometheus: PrometheusConfig = field(default_factory=PrometheusConfig)
     max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY_SIZE
+    tracing: TracingConfig | None = None  # off
 
 
 def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
@@ -104,4 +106,5 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
         ),
         prometheus=config.prometheus,
         max_request_body_size=int(config.max_request_body_size),
+        tracing=config.tracing,
     )

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from heroic_api.body import read_json, read_json_or_text
-from heroic_api.dependencies import NowDep, QueryEngineDep
+from heroic_api.dependencies import NowDep, QueryEngineDep, TracerDep
 from heroic_api.responses import HeroicJSONResponse
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
@@ -59,12 +59,15 @@ async def query_metrics(
     request: Request,
     engine: QueryEngineDep,
     now: NowDep,
+    tracer: TracerDep,
     group: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    query = decode_query(await read_json_or_text(request), now=now)
+    with tracer.start_as_current_span("queryResource.parse"):
+        query = decode_query(await read_json_or_text(request), now=now)
     client_id = request.headers.get("x-client-id")
     body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
-    return HeroicJSONResponse(body)
+    with tracer.start_as_current_span("queryResource.encode"):
+        return HeroicJSONResponse(body)
 
 
 @router.post("/query/batch", summary="Run several named queries", openapi_extra=_BATCH_BODY)
@@ -72,14 +75,16 @@ async def query_batch(
     request: Request,
     engine: QueryEngineDep,
     now: NowDep,
+    tracer: TracerDep,
     backend: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    batch = parse_model(QueryBatchBody, await read_json(request))
-    fallback = None if batch.range is None else decode_date_range(batch.range, "range")
-    queries = {
-        name: query_from_json(obj, now=now, path=f"queries.{name}", fallback_range=fallback)
-        for name, obj in batch.queries.items()
-    }
+    with tracer.start_as_current_span("queryResource.parse"):
+        batch = parse_model(QueryBatchBody, await read_json(request))
+        fallback = None if batch.range is None else decode_date_range(batch.range, "range")
+        queries = {
+            name: query_from_json(obj, now=now, path=f"queries.{name}", fallback_range=fallback)
+            for name, obj in batch.queries.items()
+        }
     client_id = request.headers.get("x-client-id")
 
     async def run(name: str) -> dict[str, Any]:
@@ -89,7 +94,8 @@ async def query_batch(
             raise JsonMappingError(exc.message, f"queries.{name}") from exc
 
     results = await _timed(_gather(queries, run))
-    return HeroicJSONResponse({"results": results})
+    with tracer.start_as_current_span("queryResource.encode"):
+        return HeroicJSONResponse({"results": results})
 
 
 async def _gather(names: dict[str, Any], run: Any) -> dict[str, Any]:

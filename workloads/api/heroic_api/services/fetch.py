@@ -5,7 +5,8 @@ any backend was or the union exceeds the limit). ``fetch_all`` reads every serie
 metric backend (points, or distribution points from the backends that store them) with at
 most ``parallelism`` fetches in flight and upstream's read quota: once
 the points read reach ``data_limit`` the fetch in progress counts as failed and the fetches not
-yet started as cancelled. No aggregation and no response shaping here.
+yet started as cancelled. The lookup is one span, each metric backend's share of the fetch
+another. No aggregation and no response shaping here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from heroic_api.errors import BackendCallError
+from heroic_api.tracing.spans import Attributes, child_span
 from heroic_core.backends.base import (
     DistributionStore,
     FindSeries,
@@ -50,14 +52,17 @@ async def find_series(
         except Exception as exc:
             raise BackendCallError.wrap(f"backend {backend.id} failed", exc) from exc
 
-    results = await asyncio.gather(*(one(b) for b in backends))
-    merged: set[Series] = set()
-    for result in results:
-        merged.update(result.series)
-    ordered = sorted(merged)
-    limited = any(r.limited for r in results)
-    if limit is not None and len(ordered) > limit:
-        ordered, limited = ordered[:limit], True
+    attributes = {"heroic.metadata.backends": [b.id for b in backends]}
+    with child_span("localMetricsManager.findSeries", attributes=attributes) as span:
+        results = await asyncio.gather(*(one(b) for b in backends))
+        merged: set[Series] = set()
+        for result in results:
+            merged.update(result.series)
+        ordered = sorted(merged)
+        limited = any(r.limited for r in results)
+        if limit is not None and len(ordered) > limit:
+            ordered, limited = ordered[:limit], True
+        span.set_attributes({"heroic.series": len(ordered), "heroic.limited": limited})
     return SeriesLookup(tuple(ordered), limited)
 
 
@@ -134,7 +139,13 @@ async def fetch_all(
 ) -> FetchOutcome:
     """Fetch ``(range.start, range.end]`` of every series from every backend."""
     fetcher = _Fetcher(range, data_limit, parallelism, source)
-    await asyncio.gather(*(fetcher.fetch(b, s) for s in series for b in backends))
+
+    async def from_backend(backend: MetricBackend) -> None:
+        attributes: Attributes = {"heroic.backend.id": backend.id, "heroic.series": len(series)}
+        with child_span("localMetricsManager.fetch", key=backend.id, attributes=attributes):
+            await asyncio.gather(*(fetcher.fetch(backend, s) for s in series))
+
+    await asyncio.gather(*(from_backend(b) for b in backends))
     # Completion order is arbitrary; aggregation output must not depend on it.
     fetcher.outcome.rows.sort(key=lambda row: row[0])
     return fetcher.outcome

@@ -21,6 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from opentelemetry.trace import NoOpTracer, Tracer
+
 from heroic_api.schemas import QueryOptionsBody
 from heroic_api.services import features as feat
 from heroic_api.services.conditions import conditional_features
@@ -28,8 +30,8 @@ from heroic_api.services.fetch import FetchOutcome, fetch_all, find_series
 from heroic_api.services.query_request import MetricsQuery
 from heroic_api.services.ranges import default_cadence, shift_range
 from heroic_api.services.results import SeriesSummary, common_values, result_group
-from heroic_api.services.trace import Trace
 from heroic_api.settings import ApiSettings
+from heroic_api.tracing.spans import child_span, query_span
 from heroic_core.aggregations import Aggregation, ResultGroup, check_buckets
 from heroic_core.aggregations.distributions import percentile_groups, reads_distributions
 from heroic_core.backends.base import DistributionStore
@@ -90,9 +92,12 @@ def _tracing(options: QueryOptionsBody) -> str:
 class QueryEngine:
     """Runs decoded queries against one node's backends."""
 
-    def __init__(self, settings: ApiSettings, backends: Backends) -> None:
+    def __init__(
+        self, settings: ApiSettings, backends: Backends, tracer: Tracer | None = None
+    ) -> None:
         self.settings = settings
         self.backends = backends
+        self.tracer = tracer if tracer is not None else NoOpTracer()
 
     def plan(self, query: MetricsQuery, client_id: str | None, now: int) -> Plan:
         """Reference 3 steps 1-6; raises ``RequestError`` for impossible queries."""
@@ -142,16 +147,16 @@ class QueryEngine:
     ) -> dict[str, Any]:
         """Run ``query`` at ``now`` (the request's, which decoding used too) and return the
         ``QueryMetricsResponse`` JSON."""
-        trace = Trace("com.spotify.heroic.CoreQueryManager#query")
-        plan = self.plan(query, client_id, now)
-        shard_trace = trace.child(
-            f"com.spotify.heroic.CoreQueryManager#query_shard[{self._shard_name()}]"
-        )
-        local_trace = shard_trace.child("com.spotify.heroic.metric.LocalMetricManager#query")
-        shard = await self._run_shard(query, plan, group)
-        for finished in (local_trace, shard_trace, trace):
-            finished.end()
-        return self._response(plan, shard, trace.to_json())
+        # The response's trace is the tree of these spans (heroic_api.tracing.spans).
+        wants_tree = _tracing(query.options) != "NONE"
+        with query_span(self.tracer, "coreQueryManager.query", tree=wants_tree) as tree:
+            plan = self.plan(query, client_id, now)
+            shard_name = self._shard_name()
+            with child_span(
+                "coreQueryManager.shard", key=shard_name, attributes={"heroic.shard": shard_name}
+            ):
+                shard = await self._run_shard(query, plan, group)
+        return self._response(plan, shard, None if tree is None else tree.to_json())
 
     def _shard_name(self) -> str:
         return "{" + ", ".join(f"{k}={v}" for k, v in sorted(self.settings.shard.items())) + "}"
@@ -199,7 +204,8 @@ class QueryEngine:
             parallelism=self.settings.limits.fetch_parallelism,
             source=plan.source,
         )
-        return self._aggregate(plan, outcome, result)
+        with child_span("localMetricsManager.aggregate"):
+            return self._aggregate(plan, outcome, result)
 
     def _aggregate(self, plan: Plan, outcome: FetchOutcome, result: ShardResult) -> ShardResult:
         if outcome.quota_violated:
@@ -255,7 +261,9 @@ class QueryEngine:
                 )
             )
 
-    def _response(self, plan: Plan, shard: ShardResult, trace: dict[str, Any]) -> dict[str, Any]:
+    def _response(
+        self, plan: Plan, shard: ShardResult, trace: dict[str, Any] | None
+    ) -> dict[str, Any]:
         return {
             "queryId": str(uuid.uuid4()),
             "range": plan.range.to_json(),

@@ -1,6 +1,7 @@
 """Upstream's ``QueryTrace`` JSON: ``{"what": {"name"}, "elapsed": µs, "children": [...]}``.
 
-A tiny stopwatch tree; it must not know what is being timed.
+A tiny stopwatch tree; it must not know what is being timed. ``heroic_api.tracing.spans``
+grows it from a query's spans.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ class Trace:
         self.children.append(step)
         return step
 
-    def end(self) -> None:
-        """Stop the clock (idempotent)."""
+    def end(self, elapsed_ns: int | None = None) -> None:
+        """Stop the clock (idempotent); ``elapsed_ns`` when another clock timed the step."""
         if self.elapsed_ns is None:
-            self.elapsed_ns = time.perf_counter_ns() - self.started
+            measured = time.perf_counter_ns() - self.started
+            self.elapsed_ns = measured if elapsed_ns is None else elapsed_ns
 
     def to_json(self) -> dict[str, Any]:
         elapsed = self.elapsed_ns if self.elapsed_ns is not None else 0

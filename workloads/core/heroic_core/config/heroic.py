@@ -4,8 +4,8 @@ The single source of truth for node configuration: the operator renders it with
 ``model_dump(mode="json", by_alias=True, exclude_none=True)`` and the workloads load it with
 ``HeroicConfig.from_file``. Upstream configs load unchanged; unknown keys and wrong types raise
 ``ConfigError`` naming their paths. Sections this implementation does not use (``connectors``,
-``analytics``, ``generator``, ``statistics``, ``queryLogging``, ``tracing``, ``usageTracking``)
-are accepted as opaque values so that upstream files still load. No backend is created here.
+``analytics``, ``generator``, ``statistics``, ``queryLogging``, ``usageTracking``) are accepted
+as opaque values so that upstream files still load. No backend is created here.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from heroic_core.config.node import (
     ShellServerConfig,
 )
 from heroic_core.config.prometheus import PrometheusConfig
+from heroic_core.config.tracing import TracingConfig
 
 DEFAULT_PORT = 8080
 DEFAULT_MAX_REQUEST_BODY_SIZE = 32 * 1024 * 1024
@@ -82,7 +83,7 @@ class HeroicConfig(ConfigModel):
     generator: dict[str, Any] | None = None
     statistics: dict[str, Any] | None = None
     query_logging: dict[str, Any] | None = None
-    tracing: dict[str, Any] | None = None
+    tracing: TracingConfig | None = None  # absent: tracing off
     usage_tracking: dict[str, Any] | None = None
     sentry_dsn: str | None = None
 

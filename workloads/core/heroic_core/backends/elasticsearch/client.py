@@ -15,6 +15,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 from elasticsearch import exceptions as es_exc
 
+from heroic_core.backends.elasticsearch.transport import TraceContextTransport
 from heroic_core.backends.errors import BackendError, BackendRejectedError, BackendUnavailableError
 from heroic_core.config.elasticsearch import (
     ConnectionConfig,
@@ -83,6 +84,7 @@ def build_client(connection: ConnectionConfig) -> AsyncElasticsearch:
             "elasticsearch client type 'transport' is not supported; use {type: rest}"
         )
     options: dict[str, Any] = {"timeout": REQUEST_TIMEOUT, "max_retries": 2}
+    options["transport_class"] = TraceContextTransport  # W3C traceparent on every request
     options |= security_options(client)
     if client.sniff:
         options.update(
