@@ -50,6 +50,7 @@ def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], 
             yield
         finally:
             context.stopping = True
+            await context.query_cache.close()
             if context.owns_backends and context.backends is not None:
                 await context.backends.close()
                 context.backends = None

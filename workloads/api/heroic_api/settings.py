@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from heroic_api.services.features import Features
 from heroic_api.services.status import ServiceInfo
+from heroic_core.config.node import CacheConfig, NoopCacheConfig, QueryLoggingConfig
 from heroic_core.config.prometheus import PrometheusConfig
 from heroic_core.version import package_version
 
@@ -63,6 +64,8 @@ class ApiSettings:
     limits: QueryLimits = field(default_factory=QueryLimits)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     prometheus: PrometheusConfig = field(default_factory=PrometheusConfig)
+    cache: CacheConfig = field(default_factory=NoopCacheConfig)
+    query_logging: QueryLoggingConfig | None = None
 
 
 def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
@@ -101,4 +104,6 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
             filter=ingestion.filter,
         ),
         prometheus=config.prometheus,
+        cache=config.cache,
+        query_logging=config.query_logging,
     )

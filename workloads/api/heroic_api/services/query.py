@@ -10,6 +10,9 @@ Sources: ``points``, and ``distributionPoints`` (from the metric backends that s
 which is also the source whenever the first bucket step is ``tdigest``, as upstream decides;
 ``tdigest`` results leave as P99/P50/P75 point groups (upstream's tdigest combiner).
 
+Answers may come from the result cache (``services.cache``), and every query may be logged
+(``services.query_log``), the batch endpoint's too.
+
 Differences from upstream, on purpose: "Range must be present", "start is greater than now",
 impossible bucket layouts and unsupported sources are 400s instead of 500s; ``groupLimit``
 truncates only when there are *more* groups than the limit (the data-node rule).
@@ -23,8 +26,10 @@ from typing import Any, TypeVar
 
 from heroic_api.schemas import QueryOptionsBody
 from heroic_api.services import features as feat
+from heroic_api.services.cache import CacheTicket, QueryCache, answer_from_cache
 from heroic_api.services.conditions import conditional_features
 from heroic_api.services.fetch import FetchOutcome, fetch_all, find_series
+from heroic_api.services.query_log import QueryLog, QueryLogEntry
 from heroic_api.services.query_request import MetricsQuery
 from heroic_api.services.ranges import default_cadence, shift_range
 from heroic_api.services.results import SeriesSummary, common_values, result_group
@@ -70,6 +75,8 @@ class ShardResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     limits: set[str] = field(default_factory=set)
     sample_size: int = 0
+    series_fetched: int = 0
+    points_fetched: int = 0
 
     def fail(self, message: str, *limits: str) -> ShardResult:
         """Drop every group and report ``message`` as a query error."""
@@ -90,9 +97,17 @@ def _tracing(options: QueryOptionsBody) -> str:
 class QueryEngine:
     """Runs decoded queries against one node's backends."""
 
-    def __init__(self, settings: ApiSettings, backends: Backends) -> None:
+    def __init__(
+        self,
+        settings: ApiSettings,
+        backends: Backends,
+        cache: QueryCache | None = None,
+        query_log: QueryLog | None = None,
+    ) -> None:
         self.settings = settings
         self.backends = backends
+        self.cache = cache or QueryCache()
+        self.query_log = query_log or QueryLog()
 
     def plan(self, query: MetricsQuery, client_id: str | None, now: int) -> Plan:
         """Reference 3 steps 1-6; raises ``RequestError`` for impossible queries."""
@@ -142,8 +157,25 @@ class QueryEngine:
     ) -> dict[str, Any]:
         """Run ``query`` at ``now`` (the request's, which decoding used too) and return the
         ``QueryMetricsResponse`` JSON."""
+        with self.query_log.entry(query, client_id) as log:
+            return await self._answer(query, now, group, client_id, log)
+
+    async def _answer(
+        self,
+        query: MetricsQuery,
+        now: int,
+        group: str | None,
+        client_id: str | None,
+        log: QueryLogEntry,
+    ) -> dict[str, Any]:
         trace = Trace("com.spotify.heroic.CoreQueryManager#query")
         plan = self.plan(query, client_id, now)
+        ticket = self.cache.ticket(plan, query, group, self.settings.shard, now)
+        kept = await self.cache.get(ticket, now)
+        if ticket is not None and kept is not None:
+            trace.end()
+            traced = None if plan.tracing == "NONE" else trace.to_json()
+            return log.answered(answer_from_cache(kept, ticket, traced))
         shard_trace = trace.child(
             f"com.spotify.heroic.CoreQueryManager#query_shard[{self._shard_name()}]"
         )
@@ -151,7 +183,9 @@ class QueryEngine:
         shard = await self._run_shard(query, plan, group)
         for finished in (local_trace, shard_trace, trace):
             finished.end()
-        return self._response(plan, shard, trace.to_json())
+        answer = self._response(plan, shard, trace.to_json(), ticket)
+        await self.cache.put(ticket, answer, now)
+        return log.answered(answer, series=shard.series_fetched, points=shard.points_fetched)
 
     def _shard_name(self) -> str:
         return "{" + ", ".join(f"{k}={v}" for k, v in sorted(self.settings.shard.items())) + "}"
@@ -199,6 +233,7 @@ class QueryEngine:
             parallelism=self.settings.limits.fetch_parallelism,
             source=plan.source,
         )
+        result.series_fetched, result.points_fetched = len(lookup.series), outcome.read
         return self._aggregate(plan, outcome, result)
 
     def _aggregate(self, plan: Plan, outcome: FetchOutcome, result: ShardResult) -> ShardResult:
@@ -255,14 +290,16 @@ class QueryEngine:
                 )
             )
 
-    def _response(self, plan: Plan, shard: ShardResult, trace: dict[str, Any]) -> dict[str, Any]:
+    def _response(
+        self, plan: Plan, shard: ShardResult, trace: dict[str, Any], ticket: CacheTicket | None
+    ) -> dict[str, Any]:
         return {
             "queryId": str(uuid.uuid4()),
             "range": plan.range.to_json(),
             "trace": None if plan.tracing == "NONE" else trace,
             "limits": [name for name in LIMIT_ORDER if name in shard.limits],
             "cached": False,
-            "cache": None,
+            "cache": None if ticket is None else ticket.info(cached=False),
             "commonTags": common_values([s.tags for s in shard.summaries]),
             "commonResource": common_values([s.resource for s in shard.summaries]),
             "result": shard.groups,

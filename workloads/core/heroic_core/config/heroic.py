@@ -4,7 +4,7 @@ The single source of truth for node configuration: the operator renders it with
 ``model_dump(mode="json", by_alias=True, exclude_none=True)`` and the workloads load it with
 ``HeroicConfig.from_file``. Upstream configs load unchanged; unknown keys and wrong types raise
 ``ConfigError`` naming their paths. Sections this implementation does not use (``connectors``,
-``analytics``, ``generator``, ``statistics``, ``queryLogging``, ``tracing``, ``usageTracking``)
+``analytics``, ``generator``, ``statistics``, ``tracing``, ``usageTracking``)
 are accepted as opaque values so that upstream files still load. No backend is created here.
 """
 
@@ -34,6 +34,7 @@ from heroic_core.config.node import (
     FeatureList,
     IngestionConfig,
     NoopCacheConfig,
+    QueryLoggingConfig,
     ShellServerConfig,
 )
 from heroic_core.config.prometheus import PrometheusConfig
@@ -68,7 +69,7 @@ class HeroicConfig(ConfigModel):
     analytics: dict[str, Any] | None = None
     generator: dict[str, Any] | None = None
     statistics: dict[str, Any] | None = None
-    query_logging: dict[str, Any] | None = None
+    query_logging: QueryLoggingConfig | None = None
     tracing: dict[str, Any] | None = None
     usage_tracking: dict[str, Any] | None = None
     sentry_dsn: str | None = None
