@@ -29,12 +29,7 @@ from cachetools import LRUCache
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from heroic_api.services import features as feat
-from heroic_core.config.node import (
-    CacheConfig,
-    MemcachedCacheConfig,
-    MemoryCacheConfig,
-    NoopCacheConfig,
-)
+from heroic_core.config.node import CacheConfig, MemoryCacheConfig, NoopCacheConfig
 
 if TYPE_CHECKING:
     from heroic_api.services.query import Plan
@@ -295,7 +290,6 @@ def build_query_cache(config: CacheConfig, registry: CollectorRegistry) -> Query
     if isinstance(config, MemoryCacheConfig):
         store = MemoryResultStore(int(config.max_bytes), metrics)
     else:
-        assert isinstance(config, MemcachedCacheConfig)  # noqa: S101 - the union is exhausted
         from heroic_api.services.cache_memcached import MemcachedResultStore  # noqa: PLC0415
 
         store = MemcachedResultStore(config.addresses)
