@@ -55,6 +55,10 @@ ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
         RECIPES / "debian.py",
         lambda t: debian.build_prometheus(t, _pin("prometheus", "package"), _pin("prometheus")),
     ),
+    "memcached": (
+        RECIPES / "debian.py",
+        lambda t: debian.build_memcached(t, _pin("memcached", "package"), _pin("memcached")),
+    ),
     "monitoring-crds": (
         RECIPES / "gomod.py",
         lambda t: gomod.build_monitoring_crds(

@@ -30,7 +30,12 @@ from heroic_core.config.metrics import (
     PlainAuthentication,
     ServiceAccountCredentials,
 )
-from heroic_core.config.node import ClientIdCondition, MatchConditionalFeatures
+from heroic_core.config.node import (
+    ClientIdCondition,
+    MatchConditionalFeatures,
+    MemcachedCacheConfig,
+    QueryLoggingConfig,
+)
 
 API_EXAMPLE = """\
 id: heroic-api
@@ -364,7 +369,10 @@ usageTracking: {type: disabled}
     assert config.metrics.default_backends == ["memory"]
     assert config.ingestion.filter == "role = web"
     assert isinstance(config.cluster.discovery, StaticDiscoveryConfig)
-    assert config.query_logging == {"type": "slf4j", "name": "query", "level": "INFO"}
+    assert config.query_logging == QueryLoggingConfig(type="slf4j", name="query", level="INFO")
+    assert config.cache == MemcachedCacheConfig(
+        type="memcached", addresses=["mc:11211"], max_ttl=Duration(1, "h")
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Programs from Debian's packages, unpacked into the cache (no system install): nginx, runc,
-VictoriaMetrics (the benchmarks' peer), Prometheus (the PromQL tests' reference)."""
+VictoriaMetrics (the benchmarks' peer), Prometheus (the PromQL tests' reference), memcached (the
+query cache tests' server)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,10 @@ def build_prometheus(target: Path, package: str, version: str) -> None:
     bin_dir = unpack("prometheus", target, package) / "usr" / "bin"
     _check("prometheus", target, [str(bin_dir / "prometheus"), "--version"], f"version {version}")
     _check("prometheus", target, [str(bin_dir / "promtool"), "--version"], f"version {version}")
+
+
+def build_memcached(target: Path, package: str, version: str) -> None:
+    """memcached; the binary is target/root/usr/bin/memcached. The check also proves that the
+    shared libraries it links (libevent) are on the machine."""
+    binary = unpack("memcached", target, package) / "usr" / "bin" / "memcached"
+    _check("memcached", target, [str(binary), "-V"], f"memcached {version}")

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from heroic_api.metrics import RequestMetrics
+from heroic_api.services.cache import QueryCache, build_query_cache
+from heroic_api.services.query_log import QueryLog, build_query_log
 from heroic_api.services.status import ConsumerStatusSource
 from heroic_api.settings import ApiSettings
 from heroic_api.tracing.setup import Tracing
@@ -42,8 +44,13 @@ class ApiContext:
     write_slots: asyncio.Semaphore = field(init=False)
     #: ``ingestion.filter`` parsed once; the shell's ``ingestion-filter`` replaces it.
     ingestion_filter: Filter = field(init=False)
+    #: heroic.yml ``cache`` and ``queryLogging``, shared by every request's query engine.
+    query_cache: QueryCache = field(init=False)
+    query_log: QueryLog = field(init=False)
 
     def __post_init__(self) -> None:
+        self.query_cache = build_query_cache(self.settings.cache, self.metrics.registry)
+        self.query_log = build_query_log(self.settings.query_logging)
         self.write_slots = asyncio.Semaphore(self.settings.ingestion.max_concurrent_writes)
         text = self.settings.ingestion.filter
         self.ingestion_filter = parse_filter(text) if text else TRUE

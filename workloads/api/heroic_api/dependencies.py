@@ -77,9 +77,9 @@ TracerDep = Annotated[Tracer, Depends(get_tracer)]
 
 
 async def get_query_engine(
-    settings: SettingsDep, backends: BackendsDep, tracer: TracerDep
+    context: ContextDep, backends: BackendsDep, tracer: TracerDep
 ) -> QueryEngine:
-    return QueryEngine(settings, backends, tracer)
+    return QueryEngine(context.settings, backends, tracer, context.query_cache, context.query_log)
 
 
 QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]

@@ -54,6 +54,7 @@ def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], 
         finally:
             context.stopping = True
             context.tracing.flush()
+            await context.query_cache.close()
             if context.owns_backends and context.backends is not None:
                 await context.backends.close()
                 context.backends = None

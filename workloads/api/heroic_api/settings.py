@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from heroic_api.services.features import Features
 from heroic_api.services.status import ServiceInfo
 from heroic_core.config.heroic import DEFAULT_MAX_REQUEST_BODY_SIZE
+from heroic_core.config.node import CacheConfig, NoopCacheConfig, QueryLoggingConfig
 from heroic_core.config.prometheus import PrometheusConfig
 from heroic_core.version import package_version
 
@@ -67,6 +68,8 @@ class ApiSettings:
     prometheus: PrometheusConfig = field(default_factory=PrometheusConfig)
     max_request_body_size: int = DEFAULT_MAX_REQUEST_BODY_SIZE
     tracing: TracingConfig | None = None  # off
+    cache: CacheConfig = field(default_factory=NoopCacheConfig)
+    query_logging: QueryLoggingConfig | None = None
 
 
 def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
@@ -107,4 +110,6 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
         prometheus=config.prometheus,
         max_request_body_size=int(config.max_request_body_size),
         tracing=config.tracing,
+        cache=config.cache,
+        query_logging=config.query_logging,
     )

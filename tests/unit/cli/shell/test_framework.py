@@ -87,7 +87,7 @@ def test_bad_profiles_and_parameters_name_themselves(
 def test_profiles_this_node_does_not_fully_do_warn() -> None:
     built = build(None, ["memory", "memory-cache"], [])
     assert built.warnings == [
-        "memory-cache: results are not cached yet; the section is only validated"
+        "memory-cache: the node's API (--server) caches answers; the query task does not"
     ]
 
 

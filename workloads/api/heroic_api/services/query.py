@@ -10,6 +10,9 @@ Sources: ``points``, and ``distributionPoints`` (from the metric backends that s
 which is also the source whenever the first bucket step is ``tdigest``, as upstream decides;
 ``tdigest`` results leave as P99/P50/P75 point groups (upstream's tdigest combiner).
 
+Answers may come from the result cache (``services.cache``), and every query may be logged
+(``services.query_log``), the batch endpoint's too.
+
 Differences from upstream, on purpose: "Range must be present", "start is greater than now",
 impossible bucket layouts and unsupported sources are 400s instead of 500s; ``groupLimit``
 truncates only when there are *more* groups than the limit (the data-node rule).
@@ -25,8 +28,10 @@ from opentelemetry.trace import NoOpTracer, Tracer
 
 from heroic_api.schemas import QueryOptionsBody
 from heroic_api.services import features as feat
+from heroic_api.services.cache import CacheTicket, QueryCache, answer_from_cache
 from heroic_api.services.conditions import conditional_features
 from heroic_api.services.fetch import FetchOutcome, fetch_all, find_series
+from heroic_api.services.query_log import QueryLog, QueryLogEntry
 from heroic_api.services.query_request import MetricsQuery
 from heroic_api.services.ranges import default_cadence, shift_range
 from heroic_api.services.results import SeriesSummary, common_values, result_group
@@ -72,6 +77,8 @@ class ShardResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     limits: set[str] = field(default_factory=set)
     sample_size: int = 0
+    series_fetched: int = 0
+    points_fetched: int = 0
 
     def fail(self, message: str, *limits: str) -> ShardResult:
         """Drop every group and report ``message`` as a query error."""
@@ -93,11 +100,18 @@ class QueryEngine:
     """Runs decoded queries against one node's backends."""
 
     def __init__(
-        self, settings: ApiSettings, backends: Backends, tracer: Tracer | None = None
+        self,
+        settings: ApiSettings,
+        backends: Backends,
+        tracer: Tracer | None = None,
+        cache: QueryCache | None = None,
+        query_log: QueryLog | None = None,
     ) -> None:
         self.settings = settings
         self.backends = backends
         self.tracer = tracer if tracer is not None else NoOpTracer()
+        self.cache = cache or QueryCache()
+        self.query_log = query_log or QueryLog()
 
     def plan(self, query: MetricsQuery, client_id: str | None, now: int) -> Plan:
         """Reference 3 steps 1-6; raises ``RequestError`` for impossible queries."""
@@ -147,16 +161,39 @@ class QueryEngine:
     ) -> dict[str, Any]:
         """Run ``query`` at ``now`` (the request's, which decoding used too) and return the
         ``QueryMetricsResponse`` JSON."""
+        with self.query_log.entry(query, client_id) as log:
+            return await self._answer(query, now, group, client_id, log)
+
+    async def _answer(
+        self,
+        query: MetricsQuery,
+        now: int,
+        group: str | None,
+        client_id: str | None,
+        log: QueryLogEntry,
+    ) -> dict[str, Any]:
         # The response's trace is the tree of these spans (heroic_api.tracing.spans).
         wants_tree = _tracing(query.options) != "NONE"
+        shard: ShardResult | None = None
         with query_span(self.tracer, "coreQueryManager.query", tree=wants_tree) as tree:
             plan = self.plan(query, client_id, now)
-            shard_name = self._shard_name()
-            with child_span(
-                "coreQueryManager.shard", key=shard_name, attributes={"heroic.shard": shard_name}
-            ):
-                shard = await self._run_shard(query, plan, group)
-        return self._response(plan, shard, None if tree is None else tree.to_json())
+            ticket = self.cache.ticket(plan, query, group, self.settings.shard, now)
+            kept = await self.cache.get(ticket, now)
+            if ticket is None or kept is None:
+                shard_name = self._shard_name()
+                with child_span(
+                    "coreQueryManager.shard",
+                    key=shard_name,
+                    attributes={"heroic.shard": shard_name},
+                ):
+                    shard = await self._run_shard(query, plan, group)
+        traced = None if tree is None else tree.to_json()
+        if shard is None and ticket is not None and kept is not None:  # a cache hit
+            return log.answered(answer_from_cache(kept, ticket, traced))
+        assert shard is not None  # noqa: S101 - computed when the cache did not answer
+        answer = self._response(plan, shard, traced, ticket)
+        await self.cache.put(ticket, answer, now)
+        return log.answered(answer, series=shard.series_fetched, points=shard.points_fetched)
 
     def _shard_name(self) -> str:
         return "{" + ", ".join(f"{k}={v}" for k, v in sorted(self.settings.shard.items())) + "}"
@@ -204,6 +241,7 @@ class QueryEngine:
             parallelism=self.settings.limits.fetch_parallelism,
             source=plan.source,
         )
+        result.series_fetched, result.points_fetched = len(lookup.series), outcome.read
         with child_span("localMetricsManager.aggregate"):
             return self._aggregate(plan, outcome, result)
 
@@ -262,7 +300,11 @@ class QueryEngine:
             )
 
     def _response(
-        self, plan: Plan, shard: ShardResult, trace: dict[str, Any] | None
+        self,
+        plan: Plan,
+        shard: ShardResult,
+        trace: dict[str, Any] | None,
+        ticket: CacheTicket | None,
     ) -> dict[str, Any]:
         return {
             "queryId": str(uuid.uuid4()),
@@ -270,7 +312,7 @@ class QueryEngine:
             "trace": None if plan.tracing == "NONE" else trace,
             "limits": [name for name in LIMIT_ORDER if name in shard.limits],
             "cached": False,
-            "cache": None,
+            "cache": None if ticket is None else ticket.info(cached=False),
             "commonTags": common_values([s.tags for s in shard.summaries]),
             "commonResource": common_values([s.resource for s in shard.summaries]),
             "result": shard.groups,

@@ -11,7 +11,7 @@ backends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from heroic_api.body import TextBody
@@ -40,6 +40,8 @@ class MetricsQuery:
     source: MetricType = MetricType.POINTS
     options: QueryOptionsBody = field(default_factory=QueryOptionsBody)
     features: tuple[str, ...] = ()
+    #: The request's ``clientContext``: any JSON, for the query log only.
+    client_context: Any = None
 
 
 def _source(value: str | None, path: str) -> MetricType:
@@ -95,13 +97,14 @@ def query_from_json(
     features = tuple(body.features or ())
     if body.query is not None:
         parsed = parse_query(body.query, now_ms=now)
-        return _from_parsed(
+        decoded = _from_parsed(
             parsed,
             fallback_range=_range(body.range, path, fallback_range),
             options=options,
             features=features,
             path=join_path(path, "query"),
         )
+        return replace(decoded, client_context=body.client_context)
     return MetricsQuery(
         range=_range(body.range, path, fallback_range),
         filter=_json_filter(body, path),
@@ -109,6 +112,7 @@ def query_from_json(
         source=_source(body.source, join_path(path, "source")),
         options=options,
         features=features,
+        client_context=body.client_context,
     )
 
 

@@ -252,11 +252,10 @@ PROFILES: dict[str, Profile] = {
             (Parameter("name", "logger name", "<name>"),
              Parameter("level", "log level", "<level>")),
             _query_logging,
-            "query-logging: queries are not logged yet; the section is only validated",
         ),
         Profile(
             "memory-cache", "memory-cache", "an in-memory query result cache", (), _memory_cache,
-            "memory-cache: results are not cached yet; the section is only validated",
+            "memory-cache: the node's API (--server) caches answers; the query task does not",
         ),
     )
 }  # fmt: skip

@@ -4,8 +4,8 @@ The single source of truth for node configuration: the operator renders it with
 ``model_dump(mode="json", by_alias=True, exclude_none=True)`` and the workloads load it with
 ``HeroicConfig.from_file``. Upstream configs load unchanged; unknown keys and wrong types raise
 ``ConfigError`` naming their paths. Sections this implementation does not use (``connectors``,
-``analytics``, ``generator``, ``statistics``, ``queryLogging``, ``usageTracking``) are accepted
-as opaque values so that upstream files still load. No backend is created here.
+``analytics``, ``generator``, ``statistics``, ``usageTracking``) are accepted as opaque values
+so that upstream files still load. No backend is created here.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from heroic_core.config.node import (
     FeatureList,
     IngestionConfig,
     NoopCacheConfig,
+    QueryLoggingConfig,
     ShellServerConfig,
 )
 from heroic_core.config.prometheus import PrometheusConfig
@@ -82,7 +83,7 @@ class HeroicConfig(ConfigModel):
     analytics: dict[str, Any] | None = None
     generator: dict[str, Any] | None = None
     statistics: dict[str, Any] | None = None
-    query_logging: dict[str, Any] | None = None
+    query_logging: QueryLoggingConfig | None = None
     tracing: TracingConfig | None = None  # absent: tracing off
     usage_tracking: dict[str, Any] | None = None
     sentry_dsn: str | None = None

@@ -1,11 +1,11 @@
-"""Node-wide sections of heroic.yml: features, conditional features, ingestion, cache and the
-shell server (reference 10, 12). Describes configuration only."""
+"""Node-wide sections of heroic.yml: features, conditional features, ingestion, cache, query
+logging and the shell server (reference 10, 12). Describes configuration only."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, ByteSize, Field
 
 from heroic_core.config.common import ConfigModel, Duration
 
@@ -102,22 +102,57 @@ class IngestionConfig(ConfigModel):
 
 
 class NoopCacheConfig(ConfigModel):
+    """``cache: {type: noop}`` (the default): query results are never cached."""
+
     type: Literal["noop"] = "noop"
 
 
+DEFAULT_MEMORY_CACHE_BYTES = 64 * 1024 * 1024
+
+
 class MemoryCacheConfig(ConfigModel):
+    """``cache: {type: memory}``: answers kept in this process, least recently used first out
+    once ``maxBytes`` (their encoded JSON) is reached; ``maxTtl`` caps upstream's TTL."""
+
     type: Literal["memory"]
+    max_bytes: ByteSize = Field(default=ByteSize(DEFAULT_MEMORY_CACHE_BYTES), gt=0)
+    max_ttl: Duration | None = None
+
+
+def _memcached_address(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        host, port = value, "11211"
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not host:port (e.g. memcached:11211)")
+    return value
 
 
 class MemcachedCacheConfig(ConfigModel):
+    """``cache: {type: memcached}``: answers shared by every node using ``addresses``."""
+
     type: Literal["memcached"]
-    addresses: list[str] = Field(default_factory=lambda: ["localhost:11211"])
+    addresses: list[Annotated[str, AfterValidator(_memcached_address)]] = Field(
+        default_factory=lambda: ["localhost:11211"], min_length=1
+    )
     max_ttl: Duration | None = None
 
 
 CacheConfig = Annotated[
     NoopCacheConfig | MemoryCacheConfig | MemcachedCacheConfig, Field(discriminator="type")
 ]
+
+
+class QueryLoggingConfig(ConfigModel):
+    """``queryLogging: {type: slf4j}``: one JSON line per query to the logger ``name``, at
+    ``level`` (slf4j's names; ``TRACE`` is Python's ``DEBUG``)."""
+
+    type: Literal["slf4j"]
+    name: str = Field(default="com.spotify.heroic.query_logging", min_length=1)
+    level: Annotated[
+        Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"],
+        BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+    ] = "TRACE"
 
 
 class ShellServerConfig(ConfigModel):

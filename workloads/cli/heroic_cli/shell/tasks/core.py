@@ -61,6 +61,7 @@ def _query_arguments(parser: TaskParser) -> None:
 @task("query", "run a query (HQL) and print each result group as JSON", _query_arguments)
 async def query(ctx: ShellContext, args: argparse.Namespace) -> None:
     from heroic_api.services.query import QueryEngine  # noqa: PLC0415 - heavy, on use
+    from heroic_api.services.query_log import build_query_log  # noqa: PLC0415
     from heroic_api.services.query_request import query_from_hql  # noqa: PLC0415
     from heroic_api.settings import settings_from_config  # noqa: PLC0415
 
@@ -69,7 +70,9 @@ async def query(ctx: ShellContext, args: argparse.Namespace) -> None:
         parsed = query_from_hql(" ".join(args.query), now=now)
     except HeroicError as exc:
         raise TaskFailedError(f"query: {exc}") from None
-    engine = QueryEngine(settings_from_config(ctx.config), await ctx.backends())
+    settings = settings_from_config(ctx.config)
+    log = build_query_log(settings.query_logging)
+    engine = QueryEngine(settings, await ctx.backends(), query_log=log)
     answer = await engine.query(parsed, now=now, group=args.group, client_id="heroic-shell")
     for error in answer.get("errors", []):
         ctx.io.note(f"error: {error}")
