@@ -7,8 +7,10 @@ redelivery storms, while a killed consumer's messages come back within one deadl
 simply stops pulling. ``threadsPerSubscription`` sources (one per pipeline) pull the same
 subscription in parallel and share one ``FlowControl``: a pull asks for no more messages than
 ``maxOutstandingElementCount`` leaves room for, and messages beyond
-``maxOutstandingRequestBytes`` are handed back at once (ack deadline 0) for another pull. A pull
-answer larger than ``maxInboundMessageSize`` makes later pulls ask for half as many messages.
+``maxOutstandingRequestBytes`` are handed back at once (ack deadline 0) for another pull. Pulls
+ask for few enough messages that an answer stays within ``maxInboundMessageSize`` (the channel's
+receive limit): the first pull takes one message to learn its size, later ones allow twice the
+largest message seen each; an answer over the limit anyway halves later pulls.
 ``endpoint`` (or ``PUBSUB_EMULATOR_HOST``) selects an emulator: plaintext, no credentials.
 Rejected messages are published to the dead-letter topic with attributes naming the error.
 Client calls run on worker threads; this module never decodes or writes.
@@ -50,6 +52,8 @@ MAX_ACK_IDS = 1000
 MIN_PULL_SECONDS = 2.0
 #: Most messages one pull asks for, before flow control and ``maxInboundMessageSize`` lower it.
 MAX_PULL_MESSAGES = 10_000
+#: What a received message adds to its payload in a pull answer (ack id, ids, time), bounded.
+MESSAGE_OVERHEAD = 1024
 _UNREACHABLE = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError)
 
 
@@ -81,6 +85,8 @@ class PubSubSource:
         self._sizes: dict[str, int] = {}
         #: Most messages one pull asks for (halved when an answer exceeds the inbound limit).
         self._pull_cap = MAX_PULL_MESSAGES
+        #: The largest payload pulled so far (0: none yet, so the next pull takes one).
+        self._largest = 0
         self._lease = ACK_DEADLINE_SECONDS
         self._next_extend = 0.0
 
@@ -160,23 +166,33 @@ class PubSubSource:
         await self._extend_leases()
         if self._paused or max_messages <= 0:
             return Fetched(EMPTY)
-        granted = self.flow.reserve(min(max_messages, self._pull_cap))
+        granted = self.flow.reserve(self._pull_size(max_messages))
         if not granted:
             await self.flow.wait_for_room(timeout)
             return Fetched(EMPTY)
         messages: list[Message] = []
+        sizes: list[int] = []
         try:
             messages = await self._call(lambda: self._pull(granted, timeout))
+            sizes = [len(m.payload) for m in messages]
         finally:  # a failed pull gives its reservation back too
-            admitted = self.flow.admit(granted, [len(m.payload) for m in messages])
+            admitted = self.flow.admit(granted, sizes)
+        self._largest = max(self._largest, *sizes, 0)
         if admitted < len(messages):
             await self._hand_back([m.ack_id for m in messages[admitted:]])
             messages = messages[:admitted]
         now = time.monotonic()
-        for message in messages:
+        for message, size in zip(messages, sizes, strict=False):
             self._outstanding[message.ack_id] = now
-            self._sizes[message.ack_id] = len(message.payload)
+            self._sizes[message.ack_id] = size
         return Fetched(MessageBatch.of(messages))
+
+    def _pull_size(self, wanted: int) -> int:
+        """Messages to ask for so that the answer fits ``maxInboundMessageSize``."""
+        if not self._largest:
+            return min(wanted, 1)
+        fits = self.config.max_inbound_message_size // (2 * (self._largest + MESSAGE_OVERHEAD))
+        return max(1, min(wanted, self._pull_cap, fits))
 
     async def _hand_back(self, ack_ids: list[str]) -> None:
         """Messages beyond the byte bound go back to Pub/Sub now (ack deadline 0), not after
