@@ -42,7 +42,7 @@ import httpx
 import yaml
 from bench_consumer import SPOTIFY100, Topic, memory_backends
 from benchlib import Result, free_port, record
-from google.cloud import pubsub_v1
+from google.cloud import pubsub_v1  # type: ignore[attr-defined, unused-ignore]  # namespace pkg
 
 from heroic_testenv.runner import ensure
 

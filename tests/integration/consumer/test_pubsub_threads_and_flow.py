@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from google.cloud import pubsub_v1
+from google.cloud import pubsub_v1  # type: ignore[attr-defined, unused-ignore]  # namespace pkg
 
 from heroic_consumer.node import ConsumerNode, NodeOptions
 from heroic_consumer.pipeline import PipelineSettings
