@@ -36,7 +36,9 @@ class KafkaTopicCreation(SpecModel):
 
 
 class KafkaSource(SpecModel):
-    """Consume from Kafka"""
+    """Consume from Kafka: each pod is one member of the consumer group (one Python process
+    uses one core), so the group's replicas (or autoscaling) set the parallelism, up to the
+    topics' partition count"""
 
     bootstrap_servers: list[Entry] = Field(min_length=1, max_length=64)
     """Brokers, host:port"""
@@ -46,8 +48,6 @@ class KafkaSource(SpecModel):
     """Consumer group id (default <cluster>-<group>)"""
     schema_: Schema = Field(default="Spotify100", alias="schema")
     """Message schema"""
-    threads_per_topic: int = Field(default=2, ge=1)
-    """Consumer threads per topic"""
     config: dict[str, str] = Field(default_factory=dict)
     """Further client settings (not secrets)"""
     config_from_secrets: list[KafkaSecretSetting] = Field(default_factory=list, max_length=20)
@@ -79,8 +79,13 @@ class PubSubSource(SpecModel):
     """Message schema"""
     endpoint: str | None = Field(default=None, max_length=256)
     """host:port of a Pub/Sub emulator (tests)"""
-    threads_per_subscription: int = Field(default=8, ge=1)
-    """Parallel pulls"""
+    threads_per_subscription: int = Field(default=8, ge=1, le=64)
+    """Pipelines per pod pulling the subscription in parallel (pulls and acknowledgements
+    wait on the network; more pods add cores)"""
+    max_outstanding_element_count: int | None = Field(default=None, ge=1)
+    """Most messages a pod holds unacknowledged, over all its pipelines (default 20000)"""
+    max_outstanding_request_bytes: int | None = Field(default=None, ge=1)
+    """Most message bytes a pod holds unacknowledged (default 1000000000)"""
     credentials_secret_ref: SecretKeyRef | None = None
     """Service account JSON key (else workload identity / application-default credentials)"""
 

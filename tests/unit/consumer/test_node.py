@@ -4,6 +4,7 @@ at-least-once."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,68 @@ def test_a_refused_login_makes_the_node_unready_until_the_client_works() -> None
     source.health.working()
     assert node.ready() == (True, "ok")
     assert node.status()["ok"] is True
+
+
+PUBSUB = {
+    "type": "pubsub",
+    "schema": "com.spotify.heroic.consumer.schemas.Spotify100",
+    "project": "p",
+    "topic": "t",
+    "subscription": "s",
+    "threadsPerSubscription": 3,
+    "maxOutstandingElementCount": 50,
+}
+
+
+def test_pubsub_threads_are_pipelines_sharing_one_flow_control() -> None:
+    node = _node(_config(consumers=[PUBSUB, KAFKA]))
+    assert [len(group) for group in node.groups] == [3, 1]
+    flows = {id(getattr(p.source, "flow", None)) for p in node.groups[0]}
+    assert len(flows) == 1
+    assert getattr(node.groups[0][0].source, "flow").max_messages == 50  # noqa: B009
+
+
+def test_status_counts_consumers_as_available_and_pipelines_as_threads() -> None:
+    node = _node(_config(consumers=[PUBSUB]))
+    for pipeline in node.pipelines[:2]:
+        pipeline.running = True
+    status = node.status()
+    assert (status["available"], status["ready"], status["ok"]) == (1, 0, False)
+    assert (status["consumingThreads"], status["totalThreads"]) == (2, 3)
+    node.pipelines[2].running = True
+    assert node.status()["ready"] == 1
+    assert node.status()["ok"] is True
+
+
+def test_transaction_interval_without_transactional_is_warned_about_by_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    interval = KAFKA | {"transactionCommitInterval": 5000}
+    with caplog.at_level("WARNING", logger="heroic_consumer.node"):
+        _node(_config(consumers=[KAFKA, interval]))
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [
+        "Setting consumers[1].transactionCommitInterval has no effect without transactional: "
+        "true (offsets are then committed after every written batch)"
+    ]
+
+
+def test_transactional_kafka_commits_on_its_interval() -> None:
+    config = _config(consumers=[KAFKA | {"transactional": True, "transactionCommitInterval": 7000}])
+    source = _node(config).pipelines[0].source
+    assert isinstance(source, KafkaSource)
+    assert source.schedule.interval == 7.0
+    plain = _node(_config(consumers=[KAFKA])).pipelines[0].source
+    assert isinstance(plain, KafkaSource)
+    assert plain.schedule.interval == 0.0
+
+
+def test_cli_refuses_threads_per_topic_by_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "heroic.yml"
+    path.write_text(json.dumps(MEMORY | {"consumers": [KAFKA | {"threadsPerTopic": 4}]}))
+    assert cli.run(cli.ConsumerSettings(config=str(path))) == 2
+    logged = json.loads(capsys.readouterr().err.strip().splitlines()[-1])["message"]
+    assert "consumers[0].threadsPerTopic: 4 is not supported" in logged
+    assert "replicas" in logged

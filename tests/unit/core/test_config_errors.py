@@ -94,6 +94,16 @@ def test_kafka_transactional_with_auto_commit_is_rejected() -> None:
     assert "auto.commit.enable" in found["consumers[0]"]
 
 
+def test_kafka_threads_per_topic_above_one_is_refused_with_what_to_do() -> None:
+    found = problems(
+        "consumers: [{type: kafka, schema: com.spotify.heroic.consumer.schemas.Spotify100, "
+        "topics: [t], threadsPerTopic: 2}]"
+    )
+    message = found["consumers[0].threadsPerTopic"]
+    assert message.startswith("2 is not supported")
+    assert "replicas" in message
+
+
 def test_unknown_consumer_schema() -> None:
     found = problems(
         "consumers: [{type: pubsub, schema: com.example.Mine, project: p, topic: t, "

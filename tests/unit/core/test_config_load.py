@@ -296,7 +296,7 @@ consumers:
   - type: kafka
     schema: com.spotify.heroic.consumer.schemas.Spotify100Proto
     topics: [metrics]
-    threadsPerTopic: 2
+    threadsPerTopic: 1
     config: {group.id: heroic, zookeeper.connect: "zk:2181", auto.commit.enable: false,
              fetch.max: 5}
 """

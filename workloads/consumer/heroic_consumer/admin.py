@@ -6,6 +6,7 @@ view of a ``ConsumerNode``: its pipelines, the writer's ingestion filter, its co
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -42,11 +43,12 @@ def _describe(config: ConsumerConfig) -> str:
 
 
 class PipelineControl:
-    """One consumer (one pipeline) of the node."""
+    """One consumer of the node: its pipelines (several for Pub/Sub's
+    ``threadsPerSubscription``), paused and resumed together."""
 
-    def __init__(self, pipeline: Pipeline, number: int, config: ConsumerConfig) -> None:
-        self.pipeline = pipeline
-        self._name = f"{pipeline.source.name} #{number} ({_describe(config)})"
+    def __init__(self, pipelines: Sequence[Pipeline], number: int, config: ConsumerConfig) -> None:
+        self.pipelines = list(pipelines)
+        self._name = f"{self.pipelines[0].source.name} #{number} ({_describe(config)})"
 
     @property
     def name(self) -> str:
@@ -54,11 +56,11 @@ class PipelineControl:
 
     @property
     def held(self) -> bool:
-        return self.pipeline.held
+        return all(p.held for p in self.pipelines)
 
     async def pause(self) -> None:
         try:
-            await self.pipeline.hold(HOLD_TIMEOUT)
+            await asyncio.gather(*(p.hold(HOLD_TIMEOUT) for p in self.pipelines))
         except TimeoutError:
             raise NodeTaskError(
                 f"{self.name} did not pause within {HOLD_TIMEOUT:.0f}s: its loop is not turning "
@@ -66,13 +68,14 @@ class PipelineControl:
             ) from None
 
     async def resume(self) -> None:
-        self.pipeline.release()
+        for pipeline in self.pipelines:
+            pipeline.release()
 
     def counters(self) -> Counters:
         # The registry counts per source type: consumers of one type share these.
-        source = self.pipeline.source.name
-        out = registry_counters(self.pipeline.stats.registry, PREFIX, select={"source": source})
-        out["uncommitted"] = float(self.pipeline.tracker.pending())
+        first = self.pipelines[0]
+        out = registry_counters(first.stats.registry, PREFIX, select={"source": first.source.name})
+        out["uncommitted"] = float(sum(p.tracker.pending() for p in self.pipelines))
         return out
 
 
@@ -83,8 +86,8 @@ class ConsumerNodeControl:
         self.node = node
         consumers = node.options.config.consumers
         self._consumers = [
-            PipelineControl(p, i + 1, c)
-            for i, (p, c) in enumerate(zip(node.pipelines, consumers, strict=True))
+            PipelineControl(group, i + 1, c)
+            for i, (group, c) in enumerate(zip(node.groups, consumers, strict=True))
         ]
 
     @property

@@ -1,18 +1,22 @@
-"""A tiny HTTP server for probes and Prometheus: ``/healthz``, ``/readyz`` and ``/metrics``.
+"""A tiny HTTP server for probes and Prometheus: ``/healthz``, ``/readyz``, ``/status`` and
+``/metrics``.
 
 It runs on the node's event loop (``asyncio.start_server``) so it adds no thread and no
 framework. ``/healthz`` answers 200 while the consumption loop is alive, ``/readyz`` 200 while
-the node consumes and its backends accept writes, ``/metrics`` the text exposition of the
-node's registry. Only GET/HEAD are served; the server never changes the node's state.
+the node consumes and its backends accept writes, ``/status`` upstream's JSON status body
+(``status.py``; 200 or 503), ``/metrics`` the text exposition of the node's registry. Only
+GET/HEAD are served; the server never changes the node's state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -29,6 +33,8 @@ class Probes:
     live: Callable[[], tuple[bool, str]]
     ready: Callable[[], tuple[bool, str]]
     registry: CollectorRegistry
+    #: ``/status``: (HTTP status, JSON body); absent, the path is not served.
+    status: Callable[[], Awaitable[tuple[int, dict[str, Any]]]] | None = None
 
 
 def _response(status: int, body: bytes, content_type: str, head: bool) -> bytes:
@@ -40,13 +46,16 @@ def _response(status: int, body: bytes, content_type: str, head: bool) -> bytes:
     return header.encode("ascii") + (b"" if head else body)
 
 
-def _route(probes: Probes, method: str, path: str) -> bytes:
+async def _route(probes: Probes, method: str, path: str) -> bytes:
     head = method == "HEAD"
     if method not in ("GET", "HEAD"):
         return _response(405, b"method not allowed\n", "text/plain", head)
     path = path.split("?", 1)[0]
     if path == "/metrics":
         return _response(200, generate_latest(probes.registry), CONTENT_TYPE_LATEST, head)
+    if path == "/status" and probes.status is not None:
+        code, body = await probes.status()
+        return _response(code, json.dumps(body).encode(), "application/json", head)
     check = {"/healthz": probes.live, "/readyz": probes.ready}.get(path)
     if check is None:
         return _response(404, b"not found\n", "text/plain", head)
@@ -66,7 +75,7 @@ async def _handle(
         parts = request.decode("latin-1").split()
         if len(parts) < 2:
             return
-        writer.write(_route(probes, parts[0].upper(), parts[1]))
+        writer.write(await _route(probes, parts[0].upper(), parts[1]))
         await writer.drain()
     except (TimeoutError, ConnectionError):
         pass

@@ -1,5 +1,5 @@
 """The consumer node: build backends, sources and pipelines from the config, run them until a
-signal, and serve probes and metrics meanwhile.
+signal, and serve probes, ``/status`` and metrics meanwhile.
 
 ``run_node(options)`` returns the process exit code: 0 when every consumed message was
 committed, 1 when a source failed or messages were left uncommitted (they will be consumed
@@ -19,16 +19,19 @@ import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from heroic_consumer.admin import start_consumer_admin
 from heroic_consumer.batch_decode import batch_decoder_for
 from heroic_consumer.columns import DEFAULT_SERIES_CACHE_SIZE, SeriesCache
+from heroic_consumer.config_warnings import ineffective_settings
 from heroic_consumer.health import Probes, start_health_server
 from heroic_consumer.indexcache import DEFAULT_TTL, IndexCache
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
-from heroic_consumer.sources import build_source
+from heroic_consumer.sources import build_sources
 from heroic_consumer.sources.base import MessageSource
 from heroic_consumer.stats import ConsumerStats
+from heroic_consumer.status import StatusSources, compute_status, service_info
 from heroic_consumer.writer import DEFAULT_CONCURRENCY, BatchWriter, Functions
 from heroic_core.backends.group import Backends
 from heroic_core.config import HeroicConfig
@@ -86,6 +89,8 @@ class ConsumerNode:
         self.options = options
         self.backends = backends
         self.stats = ConsumerStats()
+        for path, why in ineffective_settings(config):
+            log.warning("Setting %s %s", path, why, extra={"setting": path})
         self.writer = BatchWriter(
             backends,
             options.functions or functions_from(config),
@@ -102,20 +107,31 @@ class ConsumerNode:
             )
         self.sources: list[MessageSource] = []
         self.pipelines: list[Pipeline] = []
-        for consumer in config.consumers:
+        #: The pipelines of each ``consumers:`` entry, in config order (several for Pub/Sub's
+        #: ``threadsPerSubscription``).
+        self.groups: list[list[Pipeline]] = []
+        for index, consumer in enumerate(config.consumers):
             try:
-                source = build_source(consumer, options.dead_letter_topic)
-                decoder = batch_decoder_for(
-                    getattr(consumer, "schema_", ""),
-                    SeriesCache(options.series_cache_size),
-                    distributions=self.writer.accepts_distributions,
-                )
+                sources = build_sources(consumer, options.dead_letter_topic)
+                # One series cache per entry: its pipelines decode on this one thread in turn.
+                cache = SeriesCache(options.series_cache_size)
+                decoders = [
+                    batch_decoder_for(
+                        getattr(consumer, "schema_", ""),
+                        cache,
+                        distributions=self.writer.accepts_distributions,
+                    )
+                    for _ in sources
+                ]
             except ValueError as exc:
-                raise NodeConfigError(str(exc)) from None
-            self.sources.append(source)
-            self.pipelines.append(
+                raise NodeConfigError(f"consumers[{index}]: {exc}") from None
+            group = [
                 Pipeline(source, decoder, self.writer, self.stats, options.pipeline)
-            )
+                for source, decoder in zip(sources, decoders, strict=True)
+            ]
+            self.sources += sources
+            self.pipelines += group
+            self.groups.append(group)
         self.stop = asyncio.Event()
 
     def live(self) -> tuple[bool, str]:
@@ -138,22 +154,41 @@ class ConsumerNode:
         return True, "ok"
 
     def status(self) -> dict[str, int | bool]:
-        """Upstream's ``consumers`` object of ``/status``: one "thread" per configured consumer;
-        ``consumingThreads`` counts those whose loop runs, ``ready`` those that also have no
-        client problem (a refused login), ``errors`` the failed backend writes so far; ok while
-        every consumer consumes and the backends accept writes."""
-        total = len(self.pipelines)
-        consuming = sum(1 for p in self.pipelines if p.running)
-        usable = sum(1 for p in self.pipelines if p.running and not p.source.problem())
-        ready = usable if self.writer.healthy and not self.stop.is_set() else 0
+        """Upstream's ``consumers`` object of ``/status``: ``available`` counts the configured
+        consumers, ``ready`` those whose every pipeline runs without a client problem (a
+        refused login) while the backends accept writes; a "thread" is a pipeline
+        (``consumingThreads``: those whose loop runs); ``errors`` counts the failed backend
+        writes so far; ok while every consumer is ready."""
+        usable = self.writer.healthy and not self.stop.is_set()
+        ready = sum(
+            1
+            for group in self.groups
+            if usable and all(p.running and not p.source.problem() for p in group)
+        )
         return {
-            "ok": ready == total,
-            "available": total,
+            "ok": ready == len(self.groups),
+            "available": len(self.groups),
             "ready": ready,
             "errors": self.stats.error_count(),
-            "consumingThreads": consuming,
-            "totalThreads": total,
+            "consumingThreads": sum(1 for p in self.pipelines if p.running),
+            "totalThreads": len(self.pipelines),
         }
+
+    async def full_status(self) -> tuple[int, dict[str, Any]]:
+        """``/status``: upstream's body for this node (``status.compute_status``)."""
+        writer = self.writer
+        return await compute_status(
+            StatusSources(
+                service=service_info(self.options.config),
+                consumers=self.status,
+                backends={
+                    "metrics": writer.metrics,
+                    "metadata": writer.metadata,
+                    "suggest": writer.suggest,
+                },
+                failing=writer.is_failing,
+            )
+        )
 
     async def configure_backends(self) -> None:
         """Configure (idempotently) the used backends whose config says ``configure: true``,
@@ -179,7 +214,7 @@ class ConsumerNode:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self._on_signal, sig)
-        probes = Probes(self.live, self.ready, self.stats.registry)
+        probes = Probes(self.live, self.ready, self.stats.registry, self.full_status)
         server = await start_health_server(probes, self.options.host, self.options.port)
         try:
             await self.configure_backends()

@@ -124,6 +124,8 @@ class BatchWriter:
         )
         self._slots = asyncio.Semaphore(max_concurrent_writes)
         self._failing: set[str] = set()
+        #: ``(backend id, function)`` of the writes being retried (ids repeat across kinds).
+        self._failing_writes: set[tuple[str, str]] = set()
 
     def backend_count(self) -> int:
         """How many backends this writer writes to (zero means the node has nothing to do)."""
@@ -133,6 +135,11 @@ class BatchWriter:
     def healthy(self) -> bool:
         """False while some backend write is being retried."""
         return not self._failing
+
+    def is_failing(self, backend_id: str, function: str) -> bool:
+        """True while ``function`` writes (metrics, metadata, suggest) to backend
+        ``backend_id`` are being retried."""
+        return (backend_id, function) in self._failing_writes
 
     @property
     def accepts_distributions(self) -> bool:
@@ -222,7 +229,7 @@ class BatchWriter:
         self._account(job, written)
         error = next((exc for exc, _, _ in results if exc is not None), None)
         if error is None:
-            self._mark_ok(job.backend.id)
+            self._mark_ok(job.backend.id, job.function)
             return None
         self._mark_failing(job.backend.id, job.function, error, len(failed))
         return _Job(job.backend, job.function, failed, job.distributions)
@@ -240,7 +247,7 @@ class BatchWriter:
         bid = job.backend.id
         self.stats.written.labels(bid, job.function).inc(len(batch.series))
         self.stats.points_written.labels(bid).inc(len(batch))
-        self._mark_ok(bid)
+        self._mark_ok(bid, job.function)
         return None
 
     async def _worker(
@@ -272,6 +279,7 @@ class BatchWriter:
 
     def _mark_failing(self, backend: str, function: str, exc: Exception, failed: int) -> None:
         self.stats.errors.labels(backend, function).inc(failed)
+        self._failing_writes.add((backend, function))
         if backend not in self._failing:
             log.error(
                 "Write to backend %s failed: %s",
@@ -282,8 +290,9 @@ class BatchWriter:
             self._failing.add(backend)
             self.stats.backend_down.labels(backend).set(1)
 
-    def _mark_ok(self, backend: str) -> None:
-        if backend in self._failing:
+    def _mark_ok(self, backend: str, function: str) -> None:
+        self._failing_writes.discard((backend, function))
+        if backend in self._failing and not any(b == backend for b, _ in self._failing_writes):
             self._failing.discard(backend)
             self.stats.backend_down.labels(backend).set(0)
             log.info("Writes to backend %s succeed again", backend, extra={"backend": backend})

@@ -31,7 +31,7 @@ def source_section(
         }
         env = {s.key: naming.env_name("HEROIC_KAFKA", s.key) for s in kafka.config_from_secrets}
         out: dict[str, Any] = {"type": "kafka", "schema": SCHEMAS[kafka.schema_]}
-        out |= {"topics": list(kafka.topics), "threadsPerTopic": kafka.threads_per_topic}
+        out["topics"] = list(kafka.topics)
         out |= {"config": config, "configEnv": env}
         creation = kafka.create_topics if topic_creation else None
         if creation is not None and creation.partitions is not None:
@@ -44,6 +44,10 @@ def source_section(
     out = {"type": "pubsub", "schema": SCHEMAS[pubsub.schema_], "project": pubsub.project}
     out |= {"topic": pubsub.topic, "subscription": pubsub.subscription}
     out["threadsPerSubscription"] = pubsub.threads_per_subscription
+    if pubsub.max_outstanding_element_count is not None:
+        out["maxOutstandingElementCount"] = pubsub.max_outstanding_element_count
+    if pubsub.max_outstanding_request_bytes is not None:
+        out["maxOutstandingRequestBytes"] = pubsub.max_outstanding_request_bytes
     if pubsub.endpoint:
         out["endpoint"] = pubsub.endpoint
     if pubsub.credentials_secret_ref is None:

@@ -4,9 +4,16 @@ As upstream, ``start`` creates the topic and the pull subscription when missing.
 acknowledged only when the pipeline commits them (after their writes); until then their ack
 deadline (the subscription's) is extended at half-life, so a slow backend does not cause
 redelivery storms, while a killed consumer's messages come back within one deadline. Pausing
-simply stops pulling. ``endpoint`` (or ``PUBSUB_EMULATOR_HOST``) selects an emulator: plaintext,
-no credentials. Rejected messages are published to the dead-letter topic with attributes naming
-the error. Client calls run on worker threads; this module never decodes or writes.
+simply stops pulling. ``threadsPerSubscription`` sources (one per pipeline) pull the same
+subscription in parallel and share one ``FlowControl``: a pull asks for no more messages than
+``maxOutstandingElementCount`` leaves room for, and messages beyond
+``maxOutstandingRequestBytes`` are handed back at once (ack deadline 0) for another pull. Pulls
+ask for few enough messages that an answer stays within ``maxInboundMessageSize`` (the channel's
+receive limit): the first pull takes one message to learn its size, later ones allow twice the
+largest message seen each; an answer over the limit anyway halves later pulls.
+``endpoint`` (or ``PUBSUB_EMULATOR_HOST``) selects an emulator: plaintext, no credentials.
+Rejected messages are published to the dead-letter topic with attributes naming the error.
+Client calls run on worker threads; this module never decodes or writes.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from heroic_consumer.sources.base import (
     Released,
     SourceError,
 )
+from heroic_consumer.sources.flow_control import FlowControl
+from heroic_consumer.sources.pubsub_channel import subscriber_transport
 from heroic_core.config import PubSubConsumerConfig
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,10 @@ ACK_DEADLINE_SECONDS = 60
 #: Pub/Sub accepts at most this many ack ids per acknowledge/modifyAckDeadline request.
 MAX_ACK_IDS = 1000
 MIN_PULL_SECONDS = 2.0
+#: Most messages one pull asks for, before flow control and ``maxInboundMessageSize`` lower it.
+MAX_PULL_MESSAGES = 10_000
+#: What a received message adds to its payload in a pull answer (ack id, ids, time), bounded.
+MESSAGE_OVERHEAD = 1024
 _UNREACHABLE = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError)
 
 
@@ -51,9 +64,16 @@ def _chunks(items: list[str]) -> list[list[str]]:
 class PubSubSource:
     """A ``MessageSource`` over one Pub/Sub subscription."""
 
-    def __init__(self, config: PubSubConsumerConfig, dead_letter_topic: str | None = None) -> None:
+    def __init__(
+        self,
+        config: PubSubConsumerConfig,
+        dead_letter_topic: str | None = None,
+        flow: FlowControl | None = None,
+    ) -> None:
         self.config = config
         self.dead_letter_topic = dead_letter_topic
+        #: Shared by the pullers of one subscription (``sources.build_sources``).
+        self.flow = flow or flow_control_for(config)
         self._executor = ThreadPoolExecutor(4, thread_name_prefix="pubsub")
         self._subscriber: Any = None
         self._publisher: Any = None
@@ -61,6 +81,12 @@ class PubSubSource:
         self._paused = False
         #: ack id -> when its deadline was last set; extended at half the lease.
         self._outstanding: dict[str, float] = {}
+        #: ack id -> payload size, released from the flow control on acknowledgement.
+        self._sizes: dict[str, int] = {}
+        #: Most messages one pull asks for (halved when an answer exceeds the inbound limit).
+        self._pull_cap = MAX_PULL_MESSAGES
+        #: The largest payload pulled so far (0: none yet, so the next pull takes one).
+        self._largest = 0
         self._lease = ACK_DEADLINE_SECONDS
         self._next_extend = 0.0
 
@@ -91,7 +117,9 @@ class PubSubSource:
             # The client library switches to plaintext without credentials on this variable.
             os.environ["PUBSUB_EMULATOR_HOST"] = endpoint
         self._publisher = pubsub_v1.PublisherClient()
-        self._subscriber = pubsub_v1.SubscriberClient()
+        self._subscriber = pubsub_v1.SubscriberClient(
+            transport=subscriber_transport(self.config, endpoint)
+        )
         config = self.config
         topic = self._publisher.topic_path(config.project, config.topic)
         self._subscription = self._subscriber.subscription_path(config.project, config.subscription)
@@ -138,11 +166,41 @@ class PubSubSource:
         await self._extend_leases()
         if self._paused or max_messages <= 0:
             return Fetched(EMPTY)
-        messages = await self._call(lambda: self._pull(max_messages, timeout))
+        granted = self.flow.reserve(self._pull_size(max_messages))
+        if not granted:
+            await self.flow.wait_for_room(timeout)
+            return Fetched(EMPTY)
+        messages: list[Message] = []
+        sizes: list[int] = []
+        try:
+            messages = await self._call(lambda: self._pull(granted, timeout))
+            sizes = [len(m.payload) for m in messages]
+        finally:  # a failed pull gives its reservation back too
+            admitted = self.flow.admit(granted, sizes)
+        self._largest = max(self._largest, *sizes, 0)
+        if admitted < len(messages):
+            await self._hand_back([m.ack_id for m in messages[admitted:]])
+            messages = messages[:admitted]
         now = time.monotonic()
-        for message in messages:
+        for message, size in zip(messages, sizes, strict=False):
             self._outstanding[message.ack_id] = now
+            self._sizes[message.ack_id] = size
         return Fetched(MessageBatch.of(messages))
+
+    def _pull_size(self, wanted: int) -> int:
+        """Messages to ask for so that the answer fits ``maxInboundMessageSize``."""
+        if not self._largest:
+            return min(wanted, 1)
+        fits = self.config.max_inbound_message_size // (2 * (self._largest + MESSAGE_OVERHEAD))
+        return max(1, min(wanted, self._pull_cap, fits))
+
+    async def _hand_back(self, ack_ids: list[str]) -> None:
+        """Messages beyond the byte bound go back to Pub/Sub now (ack deadline 0), not after
+        their deadline."""
+        try:
+            await self._call(lambda: self._modify_deadline(ack_ids, 0))
+        except gexc.GoogleAPICallError as exc:
+            log.warning("Handing back messages failed: %s", exc, extra={"count": len(ack_ids)})
 
     def _pull(self, max_messages: int, timeout: float) -> list[Message]:
         try:
@@ -154,6 +212,8 @@ class PubSubSource:
             )
         except gexc.DeadlineExceeded:
             return []
+        except gexc.ResourceExhausted as exc:
+            return self._smaller_pulls(max_messages, exc)
         except _UNREACHABLE as exc:
             log.warning("Pub/Sub pull failed: %s", exc, extra={"subscription": self._subscription})
             return []
@@ -167,14 +227,32 @@ class PubSubSource:
             for r in response.received_messages
         ]  # fmt: skip
 
+    def _smaller_pulls(self, asked: int, exc: Exception) -> list[Message]:
+        """A pull answer exceeded ``maxInboundMessageSize``: ask for half as many from now on;
+        a single message that does not fit can never be received (as upstream: fatal)."""
+        if asked <= 1:
+            raise SourceError(
+                f"a message of {self._subscription} is larger than maxInboundMessageSize "
+                f"({self.config.max_inbound_message_size} bytes); raise it: {exc}"
+            )
+        self._pull_cap = max(1, asked // 2)
+        log.warning(
+            "Pull answer larger than maxInboundMessageSize; pulling fewer messages at a time",
+            extra={"max_messages": self._pull_cap, "subscription": self._subscription},
+        )
+        return []
+
     async def commit(self, released: Released, *, final: bool = False) -> None:
         del final  # acknowledgements are synchronous either way
         ack_ids = [ack_id for ack_id in released.ack_ids if ack_id]
         if not ack_ids:
             return
         await self._call(lambda: self._acknowledge(ack_ids))
+        size = 0
         for ack_id in ack_ids:
             self._outstanding.pop(ack_id, None)
+            size += self._sizes.pop(ack_id, 0)
+        self.flow.release(len(ack_ids), size)
 
     def _acknowledge(self, ack_ids: list[str]) -> None:
         for chunk in _chunks(ack_ids):
@@ -199,11 +277,12 @@ class PubSubSource:
                 self._outstanding[ack_id] = now
 
     def _extend(self, ack_ids: list[str]) -> None:
+        self._modify_deadline(ack_ids, self._lease)
+
+    def _modify_deadline(self, ack_ids: list[str], seconds: int) -> None:
         for chunk in _chunks(ack_ids):
             self._subscriber.modify_ack_deadline(
-                subscription=self._subscription,
-                ack_ids=chunk,
-                ack_deadline_seconds=self._lease,
+                subscription=self._subscription, ack_ids=chunk, ack_deadline_seconds=seconds
             )
 
     # --- flow control, dead letters, lag ---------------------------------------------------
@@ -234,5 +313,11 @@ class PubSubSource:
             future.result(timeout=30)
 
     async def lag(self) -> dict[str, int]:
-        """Pub/Sub's backlog is only visible through Cloud Monitoring: report what we hold."""
-        return {self.config.subscription: len(self._outstanding)}
+        """Pub/Sub's backlog is only visible through Cloud Monitoring: report what the pullers
+        of the subscription hold."""
+        return {self.config.subscription: self.flow.messages}
+
+
+def flow_control_for(config: PubSubConsumerConfig) -> FlowControl:
+    """The flow control the pullers of ``config``'s subscription share."""
+    return FlowControl(config.max_outstanding_element_count, config.max_outstanding_request_bytes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from heroic_core.config.common import ConfigModel
 
@@ -42,23 +42,40 @@ def _stringify_scalars(value: object) -> object:
 StringMap = Annotated[dict[str, str], BeforeValidator(_stringify_scalars)]
 
 
+#: Why ``threadsPerTopic`` above 1 is refused (measured in docs/compatibility.md, "Consumer").
+THREADS_PER_TOPIC_REFUSED = (
+    "a consumer process runs one Kafka consumer: its work is Python under one interpreter lock, "
+    "so more group members in one process add no throughput. Scale with more consumer "
+    "processes (replicas) in the same group.id, and leave threadsPerTopic out (or set it to 1)"
+)
+
+
 class KafkaConsumerConfig(ConfigModel):
     """``type: kafka`` (reference 7.2). ``config`` goes verbatim to the Kafka client;
     ``configEnv`` maps further client settings to environment variable names.
     ``topicPartitions`` and ``topicReplicationFactor`` (extensions) are what ``heroic
-    configure`` creates missing topics with (default: the broker's defaults)."""
+    configure`` creates missing topics with (default: the broker's defaults).
+    ``threadsPerTopic`` accepts only 1 (replicas are the unit of scale); ``transactional``
+    makes the consumer commit at most every ``transactionCommitInterval`` ms."""
 
     type: Literal["kafka"]
     id: str | None = None
     schema_: ConsumerSchema = Field(alias="schema")
     topics: list[str] = Field(min_length=1)
-    threads_per_topic: int = Field(default=2, ge=1)
+    threads_per_topic: int = Field(default=1, ge=1)
     config: StringMap = Field(default_factory=dict)
     config_env: dict[str, str] = Field(default_factory=dict)
     transactional: bool = False
     transaction_commit_interval: int = Field(default=30_000, ge=1)
     topic_partitions: int | None = Field(default=None, ge=1)
     topic_replication_factor: int | None = Field(default=None, ge=1)
+
+    @field_validator("threads_per_topic")
+    @classmethod
+    def _one_thread_per_process(cls, value: int) -> int:
+        if value != 1:
+            raise ValueError(f"{value} is not supported: {THREADS_PER_TOPIC_REFUSED}")
+        return value
 
     @model_validator(mode="after")
     def _transactional_needs_manual_commit(self) -> KafkaConsumerConfig:
@@ -79,7 +96,8 @@ class KafkaConsumerConfig(ConfigModel):
 
 class PubSubConsumerConfig(ConfigModel):
     """``type: pubsub`` (reference 7.3). ``endpoint`` (or ``PUBSUB_EMULATOR_HOST``) selects
-    an emulator."""
+    an emulator. ``threadsPerSubscription`` pipelines pull in parallel; ``maxOutstanding*``
+    bound the messages (and bytes) they hold unacknowledged, together."""
 
     type: Literal["pubsub"]
     id: str | None = None

@@ -1,0 +1,30 @@
+"""Consumer settings that are accepted but have no effect as written, named with their path.
+
+The consumer node logs each at start (``ConsumerNode``), so a setting never does nothing
+silently. Settings that cannot work at all are refused by the config model instead
+(``threadsPerTopic`` above 1). Pure: reads the config, returns ``(path, message)`` pairs.
+"""
+
+from __future__ import annotations
+
+from heroic_core.config import HeroicConfig, KafkaConsumerConfig
+
+
+def ineffective_settings(config: HeroicConfig) -> list[tuple[str, str]]:
+    """``(path, why)`` for every consumer setting that has no effect as configured."""
+    out: list[tuple[str, str]] = []
+    for index, consumer in enumerate(config.consumers):
+        path = f"consumers[{index}]"
+        if (
+            isinstance(consumer, KafkaConsumerConfig)
+            and "transaction_commit_interval" in consumer.model_fields_set
+            and not consumer.transactional
+        ):
+            out.append(
+                (
+                    f"{path}.transactionCommitInterval",
+                    "has no effect without transactional: true (offsets are then committed "
+                    "after every written batch)",
+                )
+            )
+    return out
