@@ -23,11 +23,20 @@ SOURCES = ("workloads/core/heroic_core", "workloads/api/heroic_api",
            "workloads/consumer/heroic_consumer", "workloads/cli/heroic_cli")  # fmt: skip
 #: Discriminators and keys read by pydantic itself.
 STRUCTURAL = {"type"}
-#: ``<model>.<field>`` -> a config that sets it, which loading must refuse.
-REFUSED: dict[str, dict[str, Any]] = {
-    "TracingConfig.lightstep": {"tracing": {"lightstep": {"collectorHost": "x"}}},
-    "TracingConfig.squash": {"tracing": {"squash": {"threshold": 1}}},
-    "TracingConfig.zpages_port": {"tracing": {"zpagesPort": 8080}},
+_KAFKA = {
+    "type": "kafka",
+    "topics": ["t"],
+    "schema": "com.spotify.heroic.consumer.schemas.Spotify100",
+}
+#: ``<model>.<field>`` -> (a config that sets it, which loading must refuse; the path named).
+REFUSED: dict[str, tuple[dict[str, Any], str]] = {
+    "TracingConfig.lightstep": ({"tracing": {"lightstep": {"collectorHost": "x"}}}, "tracing."),
+    "TracingConfig.squash": ({"tracing": {"squash": {"threshold": 1}}}, "tracing.squash"),
+    "TracingConfig.zpages_port": ({"tracing": {"zpagesPort": 8080}}, "tracing.zpagesPort"),
+    "KafkaConsumerConfig.threads_per_topic": (
+        {"consumers": [{**_KAFKA, "threadsPerTopic": 2}]},
+        "consumers[0].threadsPerTopic",
+    ),
 }
 #: Refused when the backend is built (at the node's start), not when the file loads.
 REFUSED_AT_BUILD = {
@@ -96,9 +105,10 @@ def test_the_tables_name_real_fields() -> None:
 
 @pytest.mark.parametrize("key", sorted(REFUSED))
 def test_refused_keys_are_refused_naming_their_path(key: str) -> None:
+    config, path = REFUSED[key]
     with pytest.raises(ConfigError) as raised:
-        HeroicConfig.from_dict(REFUSED[key])
-    assert "tracing." in str(raised.value)
+        HeroicConfig.from_dict(config)
+    assert path in str(raised.value)
 
 
 def test_service_account_credentials_are_refused_when_the_backend_is_built() -> None:

@@ -28,6 +28,7 @@ from heroic_api.context import ApiContext
 from heroic_api.main import create_app
 from heroic_core.admin.server import AdminConfigError
 from heroic_core.config import ConfigError, HeroicConfig
+from heroic_core.config.audit import log_no_effect
 from heroic_core.logging import LOG_LEVELS, LogLevel, configure_logging
 
 logger = logging.getLogger(__name__)
@@ -79,13 +80,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_config(path: str | None) -> HeroicConfig:
     """The config file; without one, ``./heroic.yml`` if it exists (as upstream), else memory
-    backends. Says which it used."""
+    backends. Says which it used, and warns about the keys that have no effect here."""
     if path:
-        return HeroicConfig.from_file(path)
+        config = HeroicConfig.from_file(path)
+        log_no_effect(config, logger)
+        return config
     if DEFAULT_CONFIG.is_file():
         where = str(DEFAULT_CONFIG.resolve())
         logger.info("Using ./heroic.yml (no --config given)", extra={"config": where})
-        return HeroicConfig.from_file(DEFAULT_CONFIG)
+        config = HeroicConfig.from_file(DEFAULT_CONFIG)
+        log_no_effect(config, logger)
+        return config
     logger.warning(
         "No --config given and no ./heroic.yml: running on memory backends, "
         "whose data is lost when the process stops"

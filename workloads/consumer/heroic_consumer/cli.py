@@ -23,6 +23,7 @@ from heroic_consumer.node import NodeOptions, run_node
 from heroic_consumer.pipeline import DEFAULT_BATCH_SIZE, PipelineSettings
 from heroic_consumer.writer import DEFAULT_CONCURRENCY, Functions
 from heroic_core.config import ConfigError, HeroicConfig
+from heroic_core.config.audit import log_no_effect
 from heroic_core.logging import LOG_LEVELS, LogLevel, configure_logging
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def run(settings: ConsumerSettings) -> int:
     except ConfigError as exc:
         logger.error("Invalid configuration: %s", exc)
         return 2
+    log_no_effect(config, logger)
     options = NodeOptions(
         config=config,
         host=settings.host or config.host,

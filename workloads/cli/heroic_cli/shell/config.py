@@ -16,6 +16,7 @@ from heroic_cli.shell.errors import UsageError
 from heroic_cli.shell.params import ExtraParameters
 from heroic_cli.shell.profiles import Profile, known_keys, resolve
 from heroic_core.config import ConfigError, HeroicConfig
+from heroic_core.config.audit import no_effect_warnings
 
 #: Where the operator mounts a node's rendered heroic.yml.
 POD_CONFIG = Path("/etc/heroic/heroic.yml")
@@ -92,4 +93,5 @@ def build(
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     warnings = [p.warning for p in profiles.values() if p.warning]
+    warnings += no_effect_warnings(config)
     return ShellConfig(config, source, warnings)
