@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from heroic_api.admin import start_api_admin
 from heroic_api.context import ApiContext
 from heroic_api.main import create_app
+from heroic_api.tuning import tune_for_serving
 from heroic_core.admin.server import AdminConfigError
 from heroic_core.config import ConfigError, HeroicConfig
 from heroic_core.logging import LOG_LEVELS, LogLevel, configure_logging
@@ -84,6 +85,7 @@ def run(settings: ApiSettings) -> int:
         return 2
     app = create_app(config)
     context: ApiContext = app.state.heroic
+    tune_for_serving()
     server_config = uvicorn.Config(
         app,
         host=settings.host or config.host,

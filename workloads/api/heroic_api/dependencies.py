@@ -67,8 +67,8 @@ NowDep = Annotated[int, Depends(get_now)]
 RequestMetricsDep = Annotated[RequestMetrics, Depends(get_request_metrics)]
 
 
-async def get_query_engine(settings: SettingsDep, backends: BackendsDep) -> QueryEngine:
-    return QueryEngine(settings, backends)
+async def get_query_engine(context: ContextDep, backends: BackendsDep) -> QueryEngine:
+    return QueryEngine(context.settings, backends, context.admission)
 
 
 QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]

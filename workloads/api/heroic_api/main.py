@@ -44,12 +44,15 @@ def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await open_backends(context, config)
+        if context.backends is not None:
+            await context.readiness.start(context.backends)
         context.stopping = False
         logger.info("Startup finished, hello!")
         try:
             yield
         finally:
             context.stopping = True
+            await context.readiness.stop()
             if context.owns_backends and context.backends is not None:
                 await context.backends.close()
                 context.backends = None

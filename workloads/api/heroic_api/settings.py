@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from heroic_api.services.admission import AdmissionSettings
 from heroic_api.services.features import Features
 from heroic_api.services.status import ServiceInfo
 from heroic_core.config.prometheus import PrometheusConfig
@@ -63,6 +64,7 @@ class ApiSettings:
     limits: QueryLimits = field(default_factory=QueryLimits)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     prometheus: PrometheusConfig = field(default_factory=PrometheusConfig)
+    admission: AdmissionSettings = field(default_factory=AdmissionSettings)
 
 
 def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
@@ -101,4 +103,9 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
             filter=ingestion.filter,
         ),
         prometheus=config.prometheus,
+        admission=AdmissionSettings(
+            limit=metrics.concurrent_queries_backoff,
+            small_threshold=metrics.small_query_threshold,
+            wait=metrics.concurrent_queries_wait.seconds,
+        ),
     )

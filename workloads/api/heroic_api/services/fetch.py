@@ -5,15 +5,20 @@ any backend was or the union exceeds the limit). ``fetch_all`` reads every serie
 metric backend (points, or distribution points from the backends that store them) with at
 most ``parallelism`` fetches in flight and upstream's read quota: once
 the points read reach ``data_limit`` the fetch in progress counts as failed and the fetches not
-yet started as cancelled. No aggregation and no response shaping here.
+yet started as cancelled. With a ``Gate``, no fetch starts while the gate says the query must
+wait for admission: the fetches in flight finish, then the query waits (without a task per
+fetch) and goes on, or, when refused, the rest counts as cancelled. No aggregation and no
+response shaping here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from heroic_api.errors import BackendCallError
 from heroic_core.backends.base import (
@@ -79,29 +84,58 @@ class FetchOutcome:
         return None
 
 
+class Gate(Protocol):
+    """Admission of a query that turns out large (``services.admission``)."""
+
+    def must_wait(self, read: int) -> bool:
+        """With ``read`` points read so far, whether no further fetch may start before
+        :meth:`wait` admitted the query."""
+        ...
+
+    async def wait(self) -> bool:
+        """Wait until admitted (``True``) or refused (``False``)."""
+        ...
+
+
 class _Fetcher:
+    """``parallelism`` workers taking (backend, series) pairs from one queue."""
+
     def __init__(
-        self, range: DateRange, data_limit: int | None, parallelism: int, source: MetricType
+        self, range: DateRange, data_limit: int | None, source: MetricType, gate: Gate | None
     ) -> None:
         self.range = range
         self.source = source
         self.data_limit = data_limit
-        self.semaphore = asyncio.Semaphore(max(parallelism, 1))
+        self.gate = gate
         self.outcome = FetchOutcome()
 
+    def may_start(self) -> bool:
+        outcome = self.outcome
+        return not outcome.quota_violated and not (
+            self.gate is not None and self.gate.must_wait(outcome.read)
+        )
+
+    async def run(self, pending: deque[tuple[MetricBackend, Series]], parallelism: int) -> None:
+        """Fetch until the queue is empty or no fetch may start."""
+        workers = min(max(parallelism, 1), len(pending))
+        await asyncio.gather(*(self.work(pending) for _ in range(workers)))
+
+    async def work(self, pending: deque[tuple[MetricBackend, Series]]) -> None:
+        while pending and self.may_start():
+            backend, series = pending.popleft()
+            await self.fetch(backend, series)
+            # A memory backend answers without suspending: let other requests in between.
+            await asyncio.sleep(0)
+
     async def fetch(self, backend: MetricBackend, series: Series) -> None:
-        async with self.semaphore:
-            if self.outcome.quota_violated:
-                self.outcome.cancelled += 1
-                return
-            try:
-                points = await self._read(backend, series)
-            except Exception as exc:  # noqa: BLE001 - reported as a failed fetch
-                logger.warning("Fetch of %s from %s failed: %s", series, backend.id, exc)
-                self.outcome.failed += 1
-                self.outcome.causes.append(exc)
-                return
-            self._accept(series, points)
+        try:
+            points = await self._read(backend, series)
+        except Exception as exc:  # noqa: BLE001 - reported as a failed fetch
+            logger.warning("Fetch of %s from %s failed: %s", series, backend.id, exc)
+            self.outcome.failed += 1
+            self.outcome.causes.append(exc)
+            return
+        self._accept(series, points)
 
     async def _read(self, backend: MetricBackend, series: Series) -> Points | Distributions:
         if self.source is MetricType.DISTRIBUTION_POINTS:
@@ -131,10 +165,18 @@ async def fetch_all(
     data_limit: int | None,
     parallelism: int,
     source: MetricType = MetricType.POINTS,
+    gate: Gate | None = None,
 ) -> FetchOutcome:
     """Fetch ``(range.start, range.end]`` of every series from every backend."""
-    fetcher = _Fetcher(range, data_limit, parallelism, source)
-    await asyncio.gather(*(fetcher.fetch(b, s) for s in series for b in backends))
+    fetcher = _Fetcher(range, data_limit, source, gate)
+    pending = deque((b, s) for s in series for b in backends)
+    while pending and not fetcher.outcome.quota_violated:
+        await fetcher.run(pending, parallelism)
+        # The workers stopped before the queue ran out: the query must be admitted first.
+        waiting = pending and gate is not None and not fetcher.outcome.quota_violated
+        if waiting and gate is not None and not await gate.wait():
+            break
+    fetcher.outcome.cancelled += len(pending)
     # Completion order is arbitrary; aggregation output must not depend on it.
     fetcher.outcome.rows.sort(key=lambda row: row[0])
     return fetcher.outcome

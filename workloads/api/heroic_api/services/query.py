@@ -13,6 +13,10 @@ which is also the source whenever the first bucket step is ``tdigest``, as upstr
 Differences from upstream, on purpose: "Range must be present", "start is greater than now",
 impossible bucket layouts and unsupported sources are 400s instead of 500s; ``groupLimit``
 truncates only when there are *more* groups than the limit (the data-node rule).
+
+Load: a query that reads more than ``smallQueryThreshold`` points waits for a large-query slot
+(``services.admission``); aggregation and shaping of the result run on a worker thread, so
+the event loop keeps answering other requests and probes meanwhile.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from heroic_api.offload import off_loop
 from heroic_api.schemas import QueryOptionsBody
 from heroic_api.services import features as feat
+from heroic_api.services.admission import QueryAdmission, Ticket
 from heroic_api.services.conditions import conditional_features
 from heroic_api.services.fetch import FetchOutcome, fetch_all, find_series
 from heroic_api.services.query_request import MetricsQuery
@@ -90,9 +96,12 @@ def _tracing(options: QueryOptionsBody) -> str:
 class QueryEngine:
     """Runs decoded queries against one node's backends."""
 
-    def __init__(self, settings: ApiSettings, backends: Backends) -> None:
+    def __init__(
+        self, settings: ApiSettings, backends: Backends, admission: QueryAdmission | None = None
+    ) -> None:
         self.settings = settings
         self.backends = backends
+        self.admission = admission
 
     def plan(self, query: MetricsQuery, client_id: str | None, now: int) -> Plan:
         """Reference 3 steps 1-6; raises ``RequestError`` for impossible queries."""
@@ -148,7 +157,7 @@ class QueryEngine:
             f"com.spotify.heroic.CoreQueryManager#query_shard[{self._shard_name()}]"
         )
         local_trace = shard_trace.child("com.spotify.heroic.metric.LocalMetricManager#query")
-        shard = await self._run_shard(query, plan, group)
+        shard = await self._admitted_shard(query, plan, group)
         for finished in (local_trace, shard_trace, trace):
             finished.end()
         return self._response(plan, shard, trace.to_json())
@@ -156,7 +165,17 @@ class QueryEngine:
     def _shard_name(self) -> str:
         return "{" + ", ".join(f"{k}={v}" for k, v in sorted(self.settings.shard.items())) + "}"
 
-    async def _run_shard(self, query: MetricsQuery, plan: Plan, group: str | None) -> ShardResult:
+    async def _admitted_shard(
+        self, query: MetricsQuery, plan: Plan, group: str | None
+    ) -> ShardResult:
+        if self.admission is None:
+            return await self._run_shard(query, plan, group, None)
+        async with self.admission.ticket() as ticket:
+            return await self._run_shard(query, plan, group, ticket)
+
+    async def _run_shard(
+        self, query: MetricsQuery, plan: Plan, group: str | None, ticket: Ticket | None
+    ) -> ShardResult:
         result = ShardResult()
         if plan.features.has(feat.DETERMINISTIC_AGGREGATIONS) and (
             plan.aggregation.estimate(plan.range) < 0
@@ -198,8 +217,12 @@ class QueryEngine:
             data_limit=plan.data_limit,
             parallelism=self.settings.limits.fetch_parallelism,
             source=plan.source,
+            gate=ticket,
         )
-        return self._aggregate(plan, outcome, result)
+        if ticket is not None:
+            ticket.check()
+        # CPU-bound (numpy, then a Python list per group): off the event loop.
+        return await off_loop(self._aggregate, plan, outcome, result)
 
     def _aggregate(self, plan: Plan, outcome: FetchOutcome, result: ShardResult) -> ShardResult:
         if outcome.quota_violated:
