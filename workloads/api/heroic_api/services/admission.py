@@ -1,11 +1,12 @@
 """Admission of large queries: ``metrics.concurrentQueriesBackoff`` and ``smallQueryThreshold``.
 
-A query is *small* while the points it has read stay within ``smallQueryThreshold`` (upstream's
-measure of a small query: its pre-aggregation sample size); small queries never wait. A query
-that reads more becomes *large* and must hold one of ``concurrentQueriesBackoff`` slots before
-it fetches any further, and until it has been aggregated. It waits for a slot up to ``wait``;
-then it is refused with ``TooManyQueriesError`` (503 with ``Retry-After``). Counting points as
-they arrive needs no estimate, so a query is never misjudged by its range or series count.
+A query is *small* while the points it reads, projected over all its fetches from the first
+ones (``fetch.fetch_all``), stay within ``smallQueryThreshold`` (upstream's measure of a small
+query: its pre-aggregation sample size); small queries never wait. A query projected to read
+more is *large* and must hold one of ``concurrentQueriesBackoff`` slots before it fetches any
+further, and until it has been aggregated. It waits for a slot up to ``wait``; then it is
+refused with ``TooManyQueriesError`` (503 with ``Retry-After``). The projection comes from the
+query's own data, so no guess about the density of series is needed.
 
 Upstream refuses at once (its ``GoAwayException`` lets the frontend try another node); a node
 of ours has no peer to try, so a short wait serves the client better. Gauges of running and
@@ -51,6 +52,7 @@ class AdmissionMetrics:
     """``heroic_query_large_running``, ``heroic_query_large_queued``, ``heroic_query_rejected``."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
         self.running = Gauge(
             "heroic_query_large_running",
             "Large queries (more points read than smallQueryThreshold) holding a slot.",
@@ -124,9 +126,9 @@ class Ticket:
     def held(self) -> bool:
         return self._held
 
-    def must_wait(self, read: int) -> bool:
-        """Whether the query, with ``read`` points read, must hold a slot before going on."""
-        return not self._held and read > self._admission.settings.small_threshold
+    def must_wait(self, points: int) -> bool:
+        """Whether a query of ``points`` must hold a slot before going on."""
+        return not self._held and points > self._admission.settings.small_threshold
 
     async def wait(self) -> bool:
         """Wait for a slot: ``True`` once held, ``False`` when refused (:meth:`check` raises)."""

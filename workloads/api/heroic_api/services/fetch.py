@@ -5,9 +5,12 @@ any backend was or the union exceeds the limit). ``fetch_all`` reads every serie
 metric backend (points, or distribution points from the backends that store them) with at
 most ``parallelism`` fetches in flight and upstream's read quota: once
 the points read reach ``data_limit`` the fetch in progress counts as failed and the fetches not
-yet started as cancelled. With a ``Gate``, no fetch starts while the gate says the query must
-wait for admission: the fetches in flight finish, then the query waits (without a task per
-fetch) and goes on, or, when refused, the rest counts as cancelled. No aggregation and no
+yet started as cancelled.
+
+With a ``Gate`` (the large-query admission), the first fetch runs alone, and the points read so
+far, scaled to every fetch, project the size of the query; no fetch starts while the gate says
+a query of that size must wait: the fetches in flight finish, the query waits (without a task
+per fetch), then goes on or, when refused, counts the rest as cancelled. No aggregation and no
 response shaping here.
 """
 
@@ -87,9 +90,9 @@ class FetchOutcome:
 class Gate(Protocol):
     """Admission of a query that turns out large (``services.admission``)."""
 
-    def must_wait(self, read: int) -> bool:
-        """With ``read`` points read so far, whether no further fetch may start before
-        :meth:`wait` admitted the query."""
+    def must_wait(self, points: int) -> bool:
+        """With ``points`` projected for the whole query, whether no further fetch may start
+        before :meth:`wait` admitted the query."""
         ...
 
     async def wait(self) -> bool:
@@ -101,19 +104,33 @@ class _Fetcher:
     """``parallelism`` workers taking (backend, series) pairs from one queue."""
 
     def __init__(
-        self, range: DateRange, data_limit: int | None, source: MetricType, gate: Gate | None
+        self,
+        range: DateRange,
+        data_limit: int | None,
+        source: MetricType,
+        gate: Gate | None,
+        total: int,
     ) -> None:
         self.range = range
         self.source = source
         self.data_limit = data_limit
         self.gate = gate
+        self.total = total
+        self.finished = 0
         self.outcome = FetchOutcome()
 
+    def projected(self) -> int:
+        """The points the whole query will read: those read, scaled to every fetch."""
+        read = self.outcome.read
+        if self.finished == 0:
+            return read
+        return max(read, -(-read * self.total // self.finished))
+
+    def must_wait(self) -> bool:
+        return self.gate is not None and self.gate.must_wait(self.projected())
+
     def may_start(self) -> bool:
-        outcome = self.outcome
-        return not outcome.quota_violated and not (
-            self.gate is not None and self.gate.must_wait(outcome.read)
-        )
+        return not self.outcome.quota_violated and not self.must_wait()
 
     async def run(self, pending: deque[tuple[MetricBackend, Series]], parallelism: int) -> None:
         """Fetch until the queue is empty or no fetch may start."""
@@ -135,6 +152,8 @@ class _Fetcher:
             self.outcome.failed += 1
             self.outcome.causes.append(exc)
             return
+        finally:
+            self.finished += 1
         self._accept(series, points)
 
     async def _read(self, backend: MetricBackend, series: Series) -> Points | Distributions:
@@ -168,14 +187,15 @@ async def fetch_all(
     gate: Gate | None = None,
 ) -> FetchOutcome:
     """Fetch ``(range.start, range.end]`` of every series from every backend."""
-    fetcher = _Fetcher(range, data_limit, source, gate)
     pending = deque((b, s) for s in series for b in backends)
+    fetcher = _Fetcher(range, data_limit, source, gate, len(pending))
+    if gate is not None and pending:
+        # The first fetch alone: its points, times the fetches, tell how large the query is.
+        await fetcher.fetch(*pending.popleft())
     while pending and not fetcher.outcome.quota_violated:
-        await fetcher.run(pending, parallelism)
-        # The workers stopped before the queue ran out: the query must be admitted first.
-        waiting = pending and gate is not None and not fetcher.outcome.quota_violated
-        if waiting and gate is not None and not await gate.wait():
+        if fetcher.must_wait() and gate is not None and not await gate.wait():
             break
+        await fetcher.run(pending, parallelism)
     fetcher.outcome.cancelled += len(pending)
     # Completion order is arbitrary; aggregation output must not depend on it.
     fetcher.outcome.rows.sort(key=lambda row: row[0])
