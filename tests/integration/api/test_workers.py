@@ -124,5 +124,4 @@ def test_two_workers_serve_one_port_and_stop_on_sigterm(tmp_path: Path) -> None:
 def _drop_indices(name: str) -> None:
     es = os.environ["ELASTICSEARCH_URL"]
     httpx.delete(f"{es}/{name}-*", timeout=30)
-    for kind in ("m", "s"):
-        httpx.delete(f"{es}/_template/{name}-{kind}", timeout=30)
+    httpx.delete(f"{es}/_template/{name}-*", timeout=30)
