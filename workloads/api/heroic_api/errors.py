@@ -166,7 +166,7 @@ def error_response(exc: BaseException) -> Response:
         kind, status, extra = _describe(exc)
     message = _message(exc)
     if isinstance(exc, TooManyQueriesError):  # expected under load, and counted
-        logger.warning("Request refused: %s", message)
+        logger.info("Request refused: %s", message)
     elif status >= 500:
         logger.error("Request failed: %s", message, exc_info=exc)
     with_headers = isinstance(exc, StarletteHTTPException | TooManyQueriesError)

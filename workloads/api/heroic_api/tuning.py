@@ -66,6 +66,7 @@ def tune_for_serving() -> None:
     out of the garbage collector's full scans, which pause every thread; the fixed mmap
     threshold."""
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    gc.collect()
     gc.freeze()
     if _libc is not None and not _libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES):
         logger.warning("mallopt(M_MMAP_THRESHOLD) failed; freed memory may stay with the process")
