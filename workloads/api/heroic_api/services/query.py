@@ -14,9 +14,9 @@ Differences from upstream, on purpose: "Range must be present", "start is greate
 impossible bucket layouts and unsupported sources are 400s instead of 500s; ``groupLimit``
 truncates only when there are *more* groups than the limit (the data-node rule).
 
-Load: a query that reads more than ``smallQueryThreshold`` points waits for a large-query slot
-(``services.admission``); aggregation and shaping of the result run on a worker thread, so
-the event loop keeps answering other requests and probes meanwhile.
+Load: a query projected to read more than ``smallQueryThreshold`` points waits for a
+large-query slot (``services.admission``); aggregation and shaping of the result run on a
+worker thread (``offload``), so the event loop keeps answering other requests and probes.
 """
 
 from __future__ import annotations
