@@ -16,6 +16,8 @@ import gc
 import logging
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 
 from heroic_api.offload import submit
 
@@ -44,17 +46,21 @@ def _glibc() -> ctypes.CDLL | None:
 class _Trimmer:
     """``malloc_trim`` at most once per ``TRIM_INTERVAL_SECONDS``."""
 
-    def __init__(self, libc: ctypes.CDLL | None) -> None:
+    def __init__(
+        self, libc: ctypes.CDLL | None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.libc = libc
-        self.last = 0.0
+        self.clock = clock
+        self.last = -TRIM_INTERVAL_SECONDS
 
-    def request(self) -> None:
-        now = time.monotonic()
+    def request(self) -> Future[object] | None:
+        """The trim submitted to the CPU worker, or ``None`` when it is not due."""
+        now = self.clock()
         if self.libc is None or now - self.last < TRIM_INTERVAL_SECONDS:
-            return
+            return None
         self.last = now
         trim = self.libc.malloc_trim
-        submit(lambda: trim(0))
+        return submit(lambda: trim(0))
 
 
 _libc = _glibc()
