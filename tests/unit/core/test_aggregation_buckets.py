@@ -3,6 +3,7 @@ BucketAggregationTest) and the default cadence (reference 3 step 2)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,12 @@ def run(agg: dict[str, Any], points: list[tuple[int, float]], start: int, end: i
         [(SERIES, Points.of(points))], DateRange(start, end), strategy
     )
     assert len(result.groups) == 1
-    return result.groups[0].data
+    return as_json(result.groups[0].data)
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as a client reads it (pairs may be tuples inside, arrays on the wire)."""
+    return json.loads(json.dumps(value))
 
 
 # upstream BucketStrategyTest: range [10, 30], size = extent = 10

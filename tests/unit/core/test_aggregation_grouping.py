@@ -3,6 +3,7 @@ counters and checks the query engine uses (cadence, estimate, retained, sample s
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -38,7 +39,12 @@ def apply(agg: dict[str, Any] | None, rows: list[tuple[Series, list[tuple[int, f
 
 
 def by_key(result: AggregationResult) -> dict[tuple[tuple[str, str], ...], list[Any]]:
-    return {tuple(sorted(g.key.items())): g.data for g in result.groups}
+    return {tuple(sorted(g.key.items())): as_json(g.data) for g in result.groups}
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as a client reads it (pairs may be tuples inside, arrays on the wire)."""
+    return json.loads(json.dumps(value))
 
 
 SUM20 = {"type": "sum", "size": 20}
@@ -108,7 +114,7 @@ def test_empty_merges_series_with_the_same_key_in_time_order() -> None:
     assert len(result.groups) == 1
     group = result.groups[0]
     assert group.key == {"host": "a", "pod": "p"}
-    assert group.data == [[10, 1.0], [20, 2.0], [30, 3.0], [30, None]]
+    assert as_json(group.data) == [[10, 1.0], [20, 2.0], [30, 3.0], [30, None]]
     assert len(group.series) == 2
     assert group.metric_type is MetricType.POINTS
     assert result.sample_size is None  # no bucket aggregation ran

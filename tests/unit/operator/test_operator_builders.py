@@ -295,8 +295,8 @@ def test_probes_use_the_paths_each_role_serves(cluster: Callable[..., Cluster]) 
         return out
 
     api, consumer = container("mem-heroic-api"), container("mem-heroic-consumer-main")
-    assert api["readinessProbe"]["httpGet"] == {"path": "/status", "port": "http"}
-    assert api["livenessProbe"]["tcpSocket"] == {"port": "http"}
+    assert api["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert api["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert consumer["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert consumer["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
 

@@ -7,7 +7,7 @@ JSON. On SIGTERM/SIGINT the node answers 503 "Heroic is shutting down" to every 
 while uvicorn drains in-flight ones (up to the config's ``stopTimeout``), then closes the
 backends. With ``shellServer:`` in heroic.yml the node also serves its admin endpoint
 (``heroic shell --connect``; ``admin.py``) on that port. This module only wires the process;
-the application is ``main.create_app``.
+the application is ``main.create_app``. ``--workers N`` runs N processes instead (``workers``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from heroic_api.admin import start_api_admin
 from heroic_api.context import ApiContext
 from heroic_api.main import create_app
+from heroic_api.tuning import tune_for_serving
+from heroic_api.workers import serve_workers
 from heroic_core.admin.server import AdminConfigError
 from heroic_core.config import ConfigError, HeroicConfig
 from heroic_core.config.audit import log_no_effect
@@ -47,6 +49,7 @@ class ApiSettings(BaseSettings):
     host: str | None = None
     port: Port | None = None
     log_level: LogLevel = "INFO"
+    workers: int = Field(default=1, ge=1)
 
 
 settings_model = ApiSettings
@@ -76,6 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="bind address (default: the config's host, 0.0.0.0)")
     parser.add_argument("--port", help="bind port (default: the config's port, 8080)")
     parser.add_argument("--log-level", help=f"log level: {', '.join(LOG_LEVELS)}")
+    parser.add_argument(
+        "--workers", help="processes serving the port (not with memory backends or shellServer)"
+    )
 
 
 def load_config(path: str | None) -> HeroicConfig:
@@ -106,8 +112,11 @@ def run(settings: ApiSettings) -> int:
     except ConfigError as exc:
         logger.error("Invalid configuration: %s", exc)
         return 2
+    if settings.workers > 1:
+        return serve_workers(settings, config)
     app = create_app(config)
     context: ApiContext = app.state.heroic
+    tune_for_serving()
     server_config = uvicorn.Config(
         app,
         host=settings.host or config.host,

@@ -12,11 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from heroic_api.metrics import RequestMetrics
+from heroic_api.services.admission import QueryAdmission
 from heroic_api.services.cache import QueryCache, build_query_cache
 from heroic_api.services.query_log import QueryLog, build_query_log
+from heroic_api.services.readiness import ReadinessMonitor
 from heroic_api.services.status import ConsumerStatusSource
 from heroic_api.settings import ApiSettings
 from heroic_api.tracing.setup import Tracing
+from heroic_api.tuning import release_memory_soon
 from heroic_core.backends.group import Backends
 from heroic_core.filters import TRUE, Filter
 from heroic_core.hql import parse_filter
@@ -41,12 +44,16 @@ class ApiContext:
     owns_backends: bool = False
     consumer_status: ConsumerStatusSource | None = None
     tracing: Tracing = field(default_factory=Tracing.off)
+    #: Backend readiness as the probes see it, checked in the background.
+    readiness: ReadinessMonitor = field(default_factory=ReadinessMonitor)
     write_slots: asyncio.Semaphore = field(init=False)
     #: ``ingestion.filter`` parsed once; the shell's ``ingestion-filter`` replaces it.
     ingestion_filter: Filter = field(init=False)
     #: heroic.yml ``cache`` and ``queryLogging``, shared by every request's query engine.
     query_cache: QueryCache = field(init=False)
     query_log: QueryLog = field(init=False)
+    #: The large-query slots of this process (``concurrentQueriesBackoff``).
+    admission: QueryAdmission = field(init=False)
 
     def __post_init__(self) -> None:
         self.query_cache = build_query_cache(self.settings.cache, self.metrics.registry)
@@ -54,6 +61,9 @@ class ApiContext:
         self.write_slots = asyncio.Semaphore(self.settings.ingestion.max_concurrent_writes)
         text = self.settings.ingestion.filter
         self.ingestion_filter = parse_filter(text) if text else TRUE
+        self.admission = QueryAdmission(
+            self.settings.admission, self.metrics.registry, on_release=release_memory_soon
+        )
 
     def is_stopping(self) -> bool:
         return self.stopping

@@ -79,7 +79,14 @@ TracerDep = Annotated[Tracer, Depends(get_tracer)]
 async def get_query_engine(
     context: ContextDep, backends: BackendsDep, tracer: TracerDep
 ) -> QueryEngine:
-    return QueryEngine(context.settings, backends, tracer, context.query_cache, context.query_log)
+    return QueryEngine(
+        context.settings,
+        backends,
+        tracer,
+        context.query_cache,
+        context.query_log,
+        admission=context.admission,
+    )
 
 
 QueryEngineDep = Annotated[QueryEngine, Depends(get_query_engine)]

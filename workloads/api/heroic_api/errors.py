@@ -91,6 +91,14 @@ class BackendCallError(Exception):
         return cls(f"{what}: {exc or type(exc).__name__}", 503 if unreachable else 500)
 
 
+class TooManyQueriesError(BackendCallError):
+    """Too many large queries at once (503 ``internal-error`` with ``Retry-After``)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, 503)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 def reason_phrase(status: int) -> str:
     """The HTTP reason phrase upstream puts in ``reason`` (``"Bad Request"``)."""
     try:
@@ -169,9 +177,12 @@ def error_response(exc: BaseException) -> Response:
     else:
         kind, status, extra = _describe(exc)
     message = _message(exc)
-    if status >= 500:
+    if isinstance(exc, TooManyQueriesError):  # expected under load, and counted
+        logger.info("Request refused: %s", message)
+    elif status >= 500:
         logger.error("Request failed: %s", message, exc_info=exc)
-    headers = getattr(exc, "headers", None) if isinstance(exc, StarletteHTTPException) else None
+    with_headers = isinstance(exc, StarletteHTTPException | TooManyQueriesError)
+    headers = getattr(exc, "headers", None) if with_headers else None
     return HeroicJSONResponse(error_body(kind, message, status, **extra), status, headers=headers)
 
 

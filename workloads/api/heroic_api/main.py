@@ -47,6 +47,8 @@ def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await open_backends(context, config)
+        if context.backends is not None:
+            await context.readiness.start(context.backends)
         context.stopping = False
         logger.info("Startup finished, hello!")
         try:
@@ -55,6 +57,7 @@ def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], 
             context.stopping = True
             context.tracing.flush()
             await context.query_cache.close()
+            await context.readiness.stop()
             if context.owns_backends and context.backends is not None:
                 await context.backends.close()
                 context.backends = None

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from heroic_api.services.admission import AdmissionSettings
 from heroic_api.services.features import Features
 from heroic_api.services.status import ServiceInfo
 from heroic_core.config.heroic import DEFAULT_MAX_REQUEST_BODY_SIZE
@@ -70,6 +71,7 @@ class ApiSettings:
     tracing: TracingConfig | None = None  # off
     cache: CacheConfig = field(default_factory=NoopCacheConfig)
     query_logging: QueryLoggingConfig | None = None
+    admission: AdmissionSettings = field(default_factory=AdmissionSettings)
 
 
 def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
@@ -112,4 +114,9 @@ def settings_from_config(config: HeroicConfig, commit: str = "") -> ApiSettings:
         tracing=config.tracing,
         cache=config.cache,
         query_logging=config.query_logging,
+        admission=AdmissionSettings(
+            limit=metrics.concurrent_queries_backoff,
+            small_threshold=metrics.small_query_threshold,
+            wait=metrics.concurrent_queries_wait.seconds,
+        ),
     )

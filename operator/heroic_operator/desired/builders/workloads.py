@@ -2,7 +2,8 @@
 
 The pod template carries ``heroic.dev/config-hash`` (the rendered heroic.yml) and
 ``heroic.dev/secrets-hash`` (the referenced Secrets' contents), so either change rolls the pods
-once. ``replicas`` is left out when an HPA owns it.
+once. ``replicas`` is left out when an HPA owns it. The API runs one worker process per whole
+CPU of its container (``heroic api --workers``).
 """
 
 from __future__ import annotations
@@ -20,13 +21,28 @@ from heroic_operator.desired.builders.common import (
     with_env_and_resources,
 )
 from heroic_operator.desired.components import Component
+from heroic_operator.desired.diff import parse_quantity
 from heroic_operator.desired.render import HEROIC_PORT
 from heroic_operator.spec import Cluster
 
 
 def workload_command(component: Component) -> list[str]:
     role = "api" if component.group is None else "consumer"
-    return ["heroic", role, "--config", naming.CONFIG_FILE]
+    command = ["heroic", role, "--config", naming.CONFIG_FILE]
+    workers = api_workers(component) if component.group is None else 1
+    return [*command, "--workers", str(workers)] if workers > 1 else command
+
+
+def api_workers(component: Component) -> int:
+    """One API process per whole CPU of the container's limit (else its request): a process
+    computes on one core. One without a CPU figure, and with memory backends, whose data lives
+    inside one process."""
+    resources = component.tier.resources
+    cpu = resources.limits.get("cpu", resources.requests.get("cpu"))
+    amount = None if cpu is None else parse_quantity(cpu)
+    if amount is None or component.rendered.config.memory_backends():
+        return 1
+    return max(1, int(amount))
 
 
 def service_account_for(cluster: Cluster, component: Component) -> str:
@@ -36,12 +52,13 @@ def service_account_for(cluster: Cluster, component: Component) -> str:
 def probes(component: Component) -> dict[str, Any]:
     """Readiness and liveness of one role, on the paths its process serves.
 
-    API: ready while ``/status`` answers 200 (every backend ready), alive while it accepts
-    connections. Consumer (a small health server, no ``/status``): ``/readyz`` (consuming, and
-    its backends accept writes) and ``/healthz`` (the consumption loop is alive)."""
+    API: ``/readyz`` (the answer of ``/status``: every backend ready) and ``/healthz`` (its
+    event loop answers; a process that accepts connections but never answers is restarted).
+    Consumer (a small health server, no ``/status``): ``/readyz`` (consuming, and its backends
+    accept writes) and ``/healthz`` (the consumption loop is alive)."""
     if component.group is None:
-        ready: dict[str, Any] = {"httpGet": {"path": "/status", "port": "http"}}
-        alive: dict[str, Any] = {"tcpSocket": {"port": "http"}}
+        ready: dict[str, Any] = {"httpGet": {"path": "/readyz", "port": "http"}}
+        alive: dict[str, Any] = {"httpGet": {"path": "/healthz", "port": "http"}}
     else:
         ready = {"httpGet": {"path": "/readyz", "port": "http"}}
         alive = {"httpGet": {"path": "/healthz", "port": "http"}}

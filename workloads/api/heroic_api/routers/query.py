@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from heroic_api.body import read_json, read_json_or_text
 from heroic_api.dependencies import NowDep, QueryEngineDep, TracerDep
-from heroic_api.responses import HeroicJSONResponse
+from heroic_api.offload import encoded_off_loop
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
 from heroic_api.services.query_request import decode_query, query_from_json
@@ -67,7 +67,7 @@ async def query_metrics(
     client_id = request.headers.get("x-client-id")
     body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
     with tracer.start_as_current_span("queryResource.encode"):
-        return HeroicJSONResponse(body)
+        return await encoded_off_loop(body)
 
 
 @router.post("/query/batch", summary="Run several named queries", openapi_extra=_BATCH_BODY)
@@ -95,7 +95,7 @@ async def query_batch(
 
     results = await _timed(_gather(queries, run))
     with tracer.start_as_current_span("queryResource.encode"):
-        return HeroicJSONResponse({"results": results})
+        return await encoded_off_loop({"results": results})
 
 
 async def _gather(names: dict[str, Any], run: Any) -> dict[str, Any]:

@@ -5,16 +5,23 @@ any backend was or the union exceeds the limit). ``fetch_all`` reads every serie
 metric backend (points, or distribution points from the backends that store them) with at
 most ``parallelism`` fetches in flight and upstream's read quota: once
 the points read reach ``data_limit`` the fetch in progress counts as failed and the fetches not
-yet started as cancelled. The lookup is one span, each metric backend's share of the fetch
-another. No aggregation and no response shaping here.
+yet started as cancelled. Each metric backend's share of the fetch is a span of its own.
+
+With a ``Gate`` (the large-query admission), the first fetch runs alone, and the points read so
+far, scaled to every fetch, project the size of the query; no fetch starts while the gate says
+a query of that size must wait: the fetches in flight finish, the query waits (without a task
+per fetch), then goes on or, when refused, counts the rest as cancelled. No aggregation and no
+response shaping here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from heroic_api.errors import BackendCallError
 from heroic_api.tracing.spans import Attributes, child_span
@@ -84,29 +91,77 @@ class FetchOutcome:
         return None
 
 
+Pair = tuple[MetricBackend, Series]
+
+
+class Gate(Protocol):
+    """Admission of a query that turns out large (``services.admission``)."""
+
+    def must_wait(self, points: int) -> bool:
+        """With ``points`` projected for the whole query, whether no further fetch may start
+        before :meth:`wait` admitted the query."""
+        ...
+
+    async def wait(self) -> bool:
+        """Wait until admitted (``True``) or refused (``False``)."""
+        ...
+
+
 class _Fetcher:
+    """``parallelism`` workers taking (backend, series) pairs from one queue."""
+
     def __init__(
-        self, range: DateRange, data_limit: int | None, parallelism: int, source: MetricType
+        self,
+        range: DateRange,
+        data_limit: int | None,
+        source: MetricType,
+        gate: Gate | None,
+        total: int,
     ) -> None:
         self.range = range
         self.source = source
         self.data_limit = data_limit
-        self.semaphore = asyncio.Semaphore(max(parallelism, 1))
+        self.gate = gate
+        self.total = total
+        self.finished = 0
         self.outcome = FetchOutcome()
 
+    def projected(self) -> int:
+        """The points the whole query will read: those read, scaled to every fetch."""
+        read = self.outcome.read
+        if self.finished == 0:
+            return read
+        return max(read, -(-read * self.total // self.finished))
+
+    def must_wait(self) -> bool:
+        return self.gate is not None and self.gate.must_wait(self.projected())
+
+    def may_start(self) -> bool:
+        return not self.outcome.quota_violated and not self.must_wait()
+
+    async def run(self, pending: deque[tuple[MetricBackend, Series]], parallelism: int) -> None:
+        """Fetch until the queue is empty or no fetch may start."""
+        workers = min(max(parallelism, 1), len(pending))
+        await asyncio.gather(*(self.work(pending) for _ in range(workers)))
+
+    async def work(self, pending: deque[tuple[MetricBackend, Series]]) -> None:
+        while pending and self.may_start():
+            backend, series = pending.popleft()
+            await self.fetch(backend, series)
+            # A memory backend answers without suspending: let other requests in between.
+            await asyncio.sleep(0)
+
     async def fetch(self, backend: MetricBackend, series: Series) -> None:
-        async with self.semaphore:
-            if self.outcome.quota_violated:
-                self.outcome.cancelled += 1
-                return
-            try:
-                points = await self._read(backend, series)
-            except Exception as exc:  # noqa: BLE001 - reported as a failed fetch
-                logger.warning("Fetch of %s from %s failed: %s", series, backend.id, exc)
-                self.outcome.failed += 1
-                self.outcome.causes.append(exc)
-                return
-            self._accept(series, points)
+        try:
+            points = await self._read(backend, series)
+        except Exception as exc:  # noqa: BLE001 - reported as a failed fetch
+            logger.warning("Fetch of %s from %s failed: %s", series, backend.id, exc)
+            self.outcome.failed += 1
+            self.outcome.causes.append(exc)
+            return
+        finally:
+            self.finished += 1
+        self._accept(series, points)
 
     async def _read(self, backend: MetricBackend, series: Series) -> Points | Distributions:
         if self.source is MetricType.DISTRIBUTION_POINTS:
@@ -136,16 +191,29 @@ async def fetch_all(
     data_limit: int | None,
     parallelism: int,
     source: MetricType = MetricType.POINTS,
+    gate: Gate | None = None,
 ) -> FetchOutcome:
     """Fetch ``(range.start, range.end]`` of every series from every backend."""
-    fetcher = _Fetcher(range, data_limit, parallelism, source)
+    pairs = [(b, s) for s in series for b in backends]
+    fetcher = _Fetcher(range, data_limit, source, gate, len(pairs))
+    if gate is not None and pairs:
+        # The first fetch alone: its points, times the fetches, tell how large the query is.
+        await fetcher.fetch(*pairs.pop(0))
 
-    async def from_backend(backend: MetricBackend) -> None:
+    async def from_backend(
+        backend: MetricBackend, pending: deque[tuple[MetricBackend, Series]]
+    ) -> None:
         attributes: Attributes = {"heroic.backend.id": backend.id, "heroic.series": len(series)}
         with child_span("localMetricsManager.fetch", key=backend.id, attributes=attributes):
-            await asyncio.gather(*(fetcher.fetch(backend, s) for s in series))
+            while pending and not fetcher.outcome.quota_violated:
+                if fetcher.must_wait() and gate is not None and not await gate.wait():
+                    break
+                await fetcher.run(pending, max(parallelism // max(len(backends), 1), 1))
+            fetcher.outcome.cancelled += len(pending)
 
-    await asyncio.gather(*(from_backend(b) for b in backends))
+    queues = {b.id: deque(p for p in pairs if p[0] is b) for b in backends}
+    # A task per backend: each span is a child of the caller's, not of its sibling's.
+    await asyncio.gather(*(from_backend(b, queues[b.id]) for b in backends))
     # Completion order is arbitrary; aggregation output must not depend on it.
     fetcher.outcome.rows.sort(key=lambda row: row[0])
     return fetcher.outcome

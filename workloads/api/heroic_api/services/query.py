@@ -16,6 +16,10 @@ Answers may come from the result cache (``services.cache``), and every query may
 Differences from upstream, on purpose: "Range must be present", "start is greater than now",
 impossible bucket layouts and unsupported sources are 400s instead of 500s; ``groupLimit``
 truncates only when there are *more* groups than the limit (the data-node rule).
+
+Load: a query projected to read more than ``smallQueryThreshold`` points waits for a
+large-query slot (``services.admission``); aggregation and shaping of the result run on a
+worker thread (``offload``), so the event loop keeps answering other requests and probes.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from typing import Any, TypeVar
 
 from opentelemetry.trace import NoOpTracer, Tracer
 
+from heroic_api.offload import off_loop
 from heroic_api.schemas import QueryOptionsBody
 from heroic_api.services import features as feat
+from heroic_api.services.admission import QueryAdmission, Ticket
 from heroic_api.services.cache import CacheTicket, QueryCache, answer_from_cache
 from heroic_api.services.conditions import conditional_features
 from heroic_api.services.fetch import FetchOutcome, fetch_all, find_series
@@ -106,12 +112,15 @@ class QueryEngine:
         tracer: Tracer | None = None,
         cache: QueryCache | None = None,
         query_log: QueryLog | None = None,
+        *,
+        admission: QueryAdmission | None = None,
     ) -> None:
         self.settings = settings
         self.backends = backends
         self.tracer = tracer if tracer is not None else NoOpTracer()
         self.cache = cache or QueryCache()
         self.query_log = query_log or QueryLog()
+        self.admission = admission
 
     def plan(self, query: MetricsQuery, client_id: str | None, now: int) -> Plan:
         """Reference 3 steps 1-6; raises ``RequestError`` for impossible queries."""
@@ -186,7 +195,7 @@ class QueryEngine:
                     key=shard_name,
                     attributes={"heroic.shard": shard_name},
                 ):
-                    shard = await self._run_shard(query, plan, group)
+                    shard = await self._admitted_shard(query, plan, group)
         traced = None if tree is None else tree.to_json()
         if shard is None and ticket is not None and kept is not None:  # a cache hit
             return log.answered(answer_from_cache(kept, ticket, traced))
@@ -198,7 +207,17 @@ class QueryEngine:
     def _shard_name(self) -> str:
         return "{" + ", ".join(f"{k}={v}" for k, v in sorted(self.settings.shard.items())) + "}"
 
-    async def _run_shard(self, query: MetricsQuery, plan: Plan, group: str | None) -> ShardResult:
+    async def _admitted_shard(
+        self, query: MetricsQuery, plan: Plan, group: str | None
+    ) -> ShardResult:
+        if self.admission is None:
+            return await self._run_shard(query, plan, group, None)
+        async with self.admission.ticket() as ticket:
+            return await self._run_shard(query, plan, group, ticket)
+
+    async def _run_shard(
+        self, query: MetricsQuery, plan: Plan, group: str | None, ticket: Ticket | None
+    ) -> ShardResult:
         result = ShardResult()
         if plan.features.has(feat.DETERMINISTIC_AGGREGATIONS) and (
             plan.aggregation.estimate(plan.range) < 0
@@ -240,10 +259,14 @@ class QueryEngine:
             data_limit=plan.data_limit,
             parallelism=self.settings.limits.fetch_parallelism,
             source=plan.source,
+            gate=ticket,
         )
+        if ticket is not None:
+            ticket.check()
         result.series_fetched, result.points_fetched = len(lookup.series), outcome.read
         with child_span("localMetricsManager.aggregate"):
-            return self._aggregate(plan, outcome, result)
+            # CPU-bound (numpy, then a Python list per group): off the event loop.
+            return await off_loop(self._aggregate, plan, outcome, result)
 
     def _aggregate(self, plan: Plan, outcome: FetchOutcome, result: ShardResult) -> ShardResult:
         if outcome.quota_violated:

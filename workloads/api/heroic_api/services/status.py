@@ -77,6 +77,21 @@ def _consumer_status(source: ConsumerStatusSource | None) -> dict[str, Any]:
         return {**NO_CONSUMERS, "ok": False}
 
 
+@dataclass(frozen=True, slots=True)
+class BackendReadiness:
+    """``backends`` and ``metadataBackend`` of ``/status``."""
+
+    metrics: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+async def check_backends(backends: Backends, timeout: float = 5.0) -> BackendReadiness:
+    """Ask every backend whether it is ready (each answer within ``timeout`` seconds)."""
+    metrics = await _readiness(backends.metrics.members, timeout)
+    metadata = await _readiness((*backends.metadata.members, *backends.suggest.members), timeout)
+    return BackendReadiness(metrics, metadata)
+
+
 async def compute_status(
     service: ServiceInfo,
     backends: Backends,
@@ -84,8 +99,17 @@ async def compute_status(
     consumers_source: ConsumerStatusSource | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body): 200 when every part is ok, else 503 with the same body."""
-    metrics = await _readiness(backends.metrics.members, timeout)
-    metadata = await _readiness((*backends.metadata.members, *backends.suggest.members), timeout)
+    readiness = await check_backends(backends, timeout)
+    return status_of(service, readiness, consumers_source)
+
+
+def status_of(
+    service: ServiceInfo,
+    readiness: BackendReadiness,
+    consumers_source: ConsumerStatusSource | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body) from backend readiness already known and the consumers' now."""
+    metrics, metadata = readiness.metrics, readiness.metadata
     consumers = _consumer_status(consumers_source)
     cluster = {"ok": True, **LOCAL_CLUSTER_NODES}
     ok = bool(consumers["ok"] and metrics["ok"] and metadata["ok"] and cluster["ok"])

@@ -88,6 +88,21 @@ class HeroicConfig(ConfigModel):
     usage_tracking: dict[str, Any] | None = None
     sentry_dsn: str | None = None
 
+    def memory_backends(self) -> list[str]:
+        """Where ``type: memory`` backends are (``metrics.backends[0]``): their data lives in
+        one process, so processes serving the same config do not share it."""
+        types: dict[str, list[str]] = {
+            "metrics": [b.type for b in self.metrics.backends],
+            "metadata": [b.type for b in self.metadata.backends],
+            "suggest": [b.type for b in self.suggest.backends],
+        }
+        return [
+            f"{name}.backends[{i}]"
+            for name, kinds in types.items()
+            for i, kind in enumerate(kinds)
+            if kind == "memory"
+        ]
+
     @classmethod
     def default(cls) -> Self:
         """Memory metric, metadata and suggest backends, port 8080."""

@@ -222,6 +222,8 @@ class MetricsConfig(ConfigModel):
     fetch_parallelism: int = Field(default=100, ge=1)
     fail_on_limits: bool = False
     small_query_threshold: int = Field(default=200_000, ge=0)
+    #: Ours: how long a large query waits for a ``concurrentQueriesBackoff`` slot (then 503).
+    concurrent_queries_wait: Duration = duration_default("5s")
     mutate_rpc_timeout_ms: int | None = Field(default=None, ge=0)
     read_rows_rpc_timeout_ms: int | None = Field(default=None, ge=0)
     short_rpc_timeout_ms: int | None = Field(default=None, ge=0)
