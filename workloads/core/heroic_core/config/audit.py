@@ -33,8 +33,6 @@ NO_EFFECT: dict[str, str] = {
     "BigtableMetricConfig.disable_bulk_mutations": "writes always use MutateRows batches",
     "BigtableMetricConfig.flush_interval_seconds": "writes are sent when a request is complete, not on a timer",
     "BigtableMetricConfig.max_scan_timeout_retries": "the Python client retries scans with its own policy",
-    "MetricsConfig.concurrent_queries_backoff": "queries are not queued or refused by concurrency yet",
-    "MetricsConfig.small_query_threshold": "queries are not queued or refused by concurrency yet",
     "MetricsConfig.max_scan_timeout_retries": "the Python Bigtable client retries scans with its own policy",
     "DatastaxMetricConfig.retry_policy": "the Python Cassandra driver's default retry policy applies",
     "DatastaxMetricConfig.pooling_options": _POOLING,
