@@ -127,7 +127,9 @@ def test_sigkill_mid_stream_and_restart_loses_no_good_point(
     backends: Backends, pubsub: PubSub, tmp_path: Path
 ) -> None:
     workload = Workload()
-    pubsub.publish(workload.build(6000, malformed_every=97))
+    # Large enough that the kill lands mid-stream although pulls are now sized to the messages
+    # (a consumer takes thousands at a time once it has seen how small they are).
+    pubsub.publish(workload.build(30000, malformed_every=97))
     config = backends.config(pubsub_consumer(pubsub))
     args = ("--batch-size", "200", "--max-in-flight", "2")
     first = ConsumerProcess(config, tmp_path, *args)
