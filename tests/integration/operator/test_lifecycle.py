@@ -364,4 +364,5 @@ def test_removed_parts_are_pruned(
     configmap = get_object(client, "v1", "ConfigMap", "prune-heroic-config", namespace)
     data = configmap.to_dict().get("data") or {}
     assert set(data) == {"api.yml"}
-    wait_condition(client, namespace, "prune")
+    # The rollout after pruning can take longer than 30 s on a loaded machine.
+    wait_condition(client, namespace, "prune", timeout=90)
