@@ -155,4 +155,3 @@ def test_the_compatibility_doc_lists_every_key_without_effect() -> None:
     section = text.split("## Keys accepted without effect", 1)[1]
     for key in NO_EFFECT:
         assert f"| `{key.split('.')[0]}` |" in section, key
-
