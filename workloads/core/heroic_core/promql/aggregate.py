@@ -15,7 +15,15 @@ import numpy as np
 from heroic_core.promql.errors import PromQLError, PromQLExecutionError, PromQLUnsupportedError
 from heroic_core.promql.names import NAME_LABEL, is_valid_label_name
 from heroic_core.promql.stats import quantile_rows, stdvar_rows
-from heroic_core.promql.values import Floats, Labels, Mask, StepSeries, drop, keep_only
+from heroic_core.promql.values import (
+    Floats,
+    Labels,
+    Mask,
+    StepSeries,
+    drop,
+    format_value,
+    keep_only,
+)
 
 
 def group_labels(labels: Labels, grouping: Sequence[str], without: bool) -> Labels:
@@ -101,15 +109,6 @@ def _count_values(
             key = group_labels(tuple(sorted(base.items())), grouped, without)
             counts.setdefault(key, np.zeros(steps))[step] += 1
     return [StepSeries(k, v, v > 0) for k, v in counts.items()]
-
-
-def format_value(value: float) -> str:
-    """Go's ``strconv.FormatFloat(v, 'f', -1, 64)``, as Prometheus writes sample values."""
-    if np.isnan(value):
-        return "NaN"
-    if np.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return np.format_float_positional(value, trim="-")
 
 
 def aggregate(

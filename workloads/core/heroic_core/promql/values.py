@@ -8,6 +8,7 @@ at every step. Arrays are numpy so that an operation runs once per series, not o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -47,6 +48,20 @@ def keep_only(labels: Labels, names: Iterable[str]) -> Labels:
 def drop(labels: Labels, names: Iterable[str]) -> Labels:
     unwanted = set(names)
     return tuple(item for item in labels if item[0] not in unwanted)
+
+
+def format_value(value: float) -> str:
+    """Go's ``strconv.FormatFloat(v, 'f', -1, 64)``, as Prometheus writes sample values and
+    ``count_values`` labels (``1``, ``0.5``, ``+Inf``, ``NaN``). ``repr`` gives the shortest
+    round-trip digits fast; only its exponent form needs numpy's positional rendering."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    text = repr(value)
+    if "e" in text:
+        return np.format_float_positional(value, trim="-")
+    return text[:-2] if text.endswith(".0") else text
 
 
 @dataclass(slots=True)

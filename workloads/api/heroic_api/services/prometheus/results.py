@@ -3,28 +3,15 @@ times as Unix seconds, values as strings in Go's shortest fixed-point form, name
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from heroic_core.promql.engine import Result
-from heroic_core.promql.values import Labels, Matrix, Scalar, String, Vector
+from heroic_core.promql.values import Labels, Matrix, Scalar, String, Vector, format_value
 
 Escape = Callable[[str], str]
-
-
-def format_value(value: float) -> str:
-    """Go's ``strconv.FormatFloat(v, 'f', -1, 64)`` (``1``, ``0.5``, ``+Inf``, ``NaN``)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    text = repr(value)
-    if "e" in text:
-        return np.format_float_positional(value, trim="-")
-    return text[:-2] if text.endswith(".0") else text
 
 
 def format_time(ms: int) -> float | int:
