@@ -68,6 +68,9 @@ def test_memory_cluster_serves_points_through_a_port_forward_and_the_cluster_ip(
     real: Target, namespace: str, operator: str
 ) -> None:
     doc = adapted("memory.yaml", real)
+    # spec.api's query settings reach the pod's heroic.yml and do what they say there
+    doc["spec"]["api"]["resultCache"] = {"type": "memory", "maxSize": "16Mi"}
+    doc["spec"]["api"]["queryLogging"] = {"enabled": True}
     name = doc["metadata"]["name"]
     apply_ready(namespace, doc)
     api_pods = pods(namespace, f"{instance(name)},{naming.LABEL_COMPONENT}=api")
@@ -91,8 +94,20 @@ def test_memory_cluster_serves_points_through_a_port_forward_and_the_cluster_ip(
         }
         httpx.post(f"{base}/write", json=write, timeout=30).raise_for_status()
         assert query_count(base, "e2e-mem", now - HOUR, now + HOUR) == 10
+        hourly = {
+            "range": {"type": "absolute", "start": now - HOUR, "end": now + HOUR},
+            "filter": ["key", "e2e-mem"],
+            "aggregation": {"type": "sum", "sampling": {"unit": "hours", "value": 1}},
+        }
+        answers = [
+            httpx.post(f"{base}/query/metrics", json=hourly, timeout=30).json() for _ in range(2)
+        ]
+    assert [a["cached"] for a in answers] == [False, True]
+    assert answers[1]["result"] == answers[0]["result"]
     logs = kubectl("logs", "-n", namespace, f"deployment/{api}")
     assert logs.strip(), "the API pod logged nothing"
+    logged = [json.loads(line) for line in logs.splitlines() if '"Query answered"' in line]
+    assert [entry["cached"] for entry in logged[-2:]] == [False, True]
     # Another pod reaches the API through the Service's ClusterIP, by its DNS name.
     url = f"http://{api}.{namespace}.svc.cluster.local:8080/query/metrics"
     argv = ["python", "-c", COUNT_SCRIPT, url, "e2e-mem", str(now - HOUR), str(now + HOUR)]

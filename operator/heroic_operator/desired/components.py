@@ -16,10 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from heroic_operator import naming
+from heroic_operator.desired.api_settings import api_settings_section
 from heroic_operator.desired.backends.metrics import metrics_section
 from heroic_operator.desired.backends.search import SEARCH_SECTIONS, search_sections
 from heroic_operator.desired.backends.sources import source_section
-from heroic_operator.desired.render import HEROIC_PORT, Rendered, Section, combine, render
+from heroic_operator.desired.render import (
+    HEROIC_PORT,
+    Rendered,
+    Section,
+    combine,
+    deep_merge,
+    render,
+)
 from heroic_operator.spec import Cluster, ConsumerGroup, SecretKeyRef, Tier
 
 CONDITION_TYPES = {
@@ -90,8 +98,12 @@ def _backends(cluster: Cluster, writes: tuple[str, ...]) -> Section:
 
 def api_component(cluster: Cluster) -> Component:
     writes = ("metrics", *SEARCH_SECTIONS)
-    node = _backends(cluster, writes)
-    rendered = render(cluster, {"port": HEROIC_PORT, **node.config}, node, "API config")
+    backends = _backends(cluster, writes)
+    settings = api_settings_section(cluster.spec.api, cluster.spec.config)
+    # deep: the settings add keys inside ``metrics``, beside the backends
+    data = deep_merge({"port": HEROIC_PORT, **backends.config}, settings.config)
+    node = Section(data, backends.secrets + settings.secrets, backends.env + settings.env)
+    rendered = render(cluster, data, node, "API config")
     return Component(
         naming.COMPONENT_API, cluster.spec.api, rendered, tuple(_backend_targets(cluster, writes))
     )

@@ -3,6 +3,14 @@ one source of the CRD (``spec/schema.py`` generates its schema; ``make generate`
 ``crds/``, the chart's copies and the reference in docs/).
 """
 
+from heroic_operator.spec.api import (
+    ApiSpec,
+    QueryConcurrencySpec,
+    QueryLoggingSpec,
+    ResultCacheSpec,
+    ServiceSpec,
+    TracingSpec,
+)
 from heroic_operator.spec.backends import (
     Backends,
     BigtableBackend,
@@ -15,14 +23,12 @@ from heroic_operator.spec.backends import (
     SearchBackend,
 )
 from heroic_operator.spec.cluster import (
-    ApiSpec,
     Cluster,
     ClusterRef,
     ConfigureSpec,
     HeroicClusterSpec,
     MonitoringSpec,
     PodMonitorSpec,
-    ServiceSpec,
     describe_validation_error,
     parse_cluster,
     ref_of,
@@ -74,11 +80,15 @@ __all__ = [
     "PodMonitorSpec",
     "PodOverrides",
     "PubSubSource",
+    "QueryConcurrencySpec",
+    "QueryLoggingSpec",
     "Resources",
+    "ResultCacheSpec",
     "SearchBackend",
     "SecretKeyRef",
     "ServiceSpec",
     "Tier",
+    "TracingSpec",
     "Write",
     "describe_validation_error",
     "parse_cluster",

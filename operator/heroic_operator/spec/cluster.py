@@ -13,13 +13,13 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from heroic_operator.errors import InvalidSpec
+from heroic_operator.spec.api import ApiSpec
 from heroic_operator.spec.backends import Backends, ElasticsearchCluster
 from heroic_operator.spec.common import (
     LocalObjectReference,
     PodOverrides,
     Resources,
     SpecModel,
-    Tier,
 )
 from heroic_operator.spec.consumers import ConsumerGroup
 from heroic_operator.spec.markers import (
@@ -34,31 +34,6 @@ from heroic_operator.spec.markers import (
 #: heroic.yml keys the operator renders from the spec; ``spec.config`` must not set them.
 RESERVED_CONFIG_KEYS = ("consumers", "port", "host", "shellServer")
 RESERVED_SECTION_KEYS = {"metrics": "backends", "metadata": "backends", "suggest": "backends"}
-
-ServiceType = Literal["ClusterIP", "NodePort", "LoadBalancer"]
-
-
-class ServiceSpec(SpecModel):
-    """The API Service"""
-
-    type: ServiceType = "ClusterIP"
-    """Service type"""
-    port: int = Field(default=8080, ge=1, le=65535)
-    """Service port"""
-    annotations: dict[str, str] = Field(default_factory=dict)
-    """Service annotations"""
-    labels: dict[str, str] = Field(default_factory=dict)
-    """Extra Service labels"""
-
-
-class ApiSpec(Tier):
-    """The API (query) tier"""
-
-    replicas: int = Field(default=2, ge=0)
-    """Pods (ignored while autoscaling is set)"""
-    pod_template: PodOverrides = Field(default_factory=PodOverrides)
-    """Overrides merged into the API pod template"""
-    service: ServiceSpec = Field(default_factory=ServiceSpec)
 
 
 class ConfigureSpec(SpecModel):
@@ -148,11 +123,37 @@ def _clusterref_rule(section: str) -> Keywords:
     )
 
 
+WORKERS_NEED_SHARED_BACKENDS = (
+    "api.workers above 1 needs metric, metadata and suggest backends outside the process: "
+    "each API process would hold its own memory backend and answer from it"
+)
+
+
+def _memory(backends: Backends, section: str) -> bool:
+    return bool(getattr(backends, section).type == "memory")
+
+
+def _workers_rule() -> Keywords:
+    memory = " || ".join(
+        f"(has(self.backends.{s}) && self.backends.{s}.type == 'memory')"
+        for s in ("metrics", "metadata", "suggest")
+    )
+    return rule(
+        f"!has(self.api) || !has(self.api.workers) || self.api.workers <= 1 || "
+        f"(has(self.backends) && !({memory}))",
+        WORKERS_NEED_SHARED_BACKENDS,
+        field_path=".api.workers",
+        reason="FieldValueForbidden",
+    )
+
+
 class HeroicClusterSpec(SpecModel):
     """Desired state of the Heroic cluster"""
 
     model_config = ConfigDict(
-        json_schema_extra=validations(_clusterref_rule("metadata"), _clusterref_rule("suggest"))
+        json_schema_extra=validations(
+            _clusterref_rule("metadata"), _clusterref_rule("suggest"), _workers_rule()
+        )
     )
 
     image: str = Field(min_length=1, max_length=512)
@@ -199,6 +200,10 @@ class HeroicClusterSpec(SpecModel):
                     "entry of spec.elasticsearchClusters"
                 )
         _check_config(self.config)
+        _check_api_settings(self.api, self.config)
+        memory = [s for s in ("metrics", "metadata", "suggest") if _memory(self.backends, s)]
+        if (self.api.workers or 1) > 1 and memory:
+            raise ValueError(f"{WORKERS_NEED_SHARED_BACKENDS} (memory: {', '.join(memory)})")
         return self
 
 
@@ -218,6 +223,43 @@ def _check_config(config: Mapping[str, Any]) -> None:
             raise ValueError(
                 f"config.{section}.{key} is managed by the operator; use spec.backends.{section}"
             )
+
+
+#: heroic.yml keys each ``spec.api`` setting renders, as (field, path in the file).
+API_SETTING_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("resultCache", ("cache",)),
+    ("queryConcurrency.limit", ("metrics", "concurrentQueriesBackoff")),
+    ("queryConcurrency.smallQueryThreshold", ("metrics", "smallQueryThreshold")),
+    ("queryConcurrency.wait", ("metrics", "concurrentQueriesWait")),
+    ("queryLogging", ("queryLogging",)),
+    ("tracing", ("tracing",)),
+    ("maxRequestBodySize", ("maxRequestBodySize",)),
+)
+
+
+def _check_api_settings(api: ApiSpec, config: Mapping[str, Any]) -> None:
+    """Refuse a heroic.yml key set both by a ``spec.api`` field and through ``spec.config``:
+    which one wins would be a guess."""
+    for field_path, keys in API_SETTING_KEYS:
+        if not _api_field_set(api, field_path):
+            continue
+        section: Any = config
+        for key in keys:
+            section = section.get(key) if isinstance(section, Mapping) else None
+        if section is not None:
+            raise ValueError(
+                f"config.{'.'.join(keys)} and api.{field_path} set the same thing; "
+                f"keep api.{field_path} and remove it from spec.config"
+            )
+
+
+def _api_field_set(api: ApiSpec, field_path: str) -> bool:
+    if field_path == "queryLogging":
+        return api.query_logging.enabled
+    value: Any = api.model_dump(by_alias=True)
+    for part in field_path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value is not None
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,25 @@ def test_transaction_interval_without_transactional_is_warned_about_by_path(
     ]
 
 
+def test_query_serving_sections_are_warned_about_by_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = _config(
+        consumers=[KAFKA],
+        cache={"type": "memory"},
+        queryLogging={"type": "slf4j"},
+        tracing={"probability": 1.0},
+    )
+    with caplog.at_level("WARNING", logger="heroic_consumer.node"):
+        _node(config)
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [
+        "Setting cache has no effect on a consumer node, which answers no queries",
+        "Setting queryLogging has no effect on a consumer node, which answers no queries",
+        "Setting tracing has no effect: the consumer node does not trace",
+    ]
+
+
 def test_transactional_kafka_commits_on_its_interval() -> None:
     config = _config(consumers=[KAFKA | {"transactional": True, "transactionCommitInterval": 7000}])
     source = _node(config).pipelines[0].source

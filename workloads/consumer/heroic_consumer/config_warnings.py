@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from heroic_core.config import HeroicConfig, KafkaConsumerConfig
 
+_ANSWERS_NO_QUERIES = "has no effect on a consumer node, which answers no queries"
+
 
 def ineffective_settings(config: HeroicConfig) -> list[tuple[str, str]]:
     """``(path, why)`` for every consumer setting that has no effect as configured."""
@@ -27,4 +29,11 @@ def ineffective_settings(config: HeroicConfig) -> list[tuple[str, str]]:
                     "after every written batch)",
                 )
             )
+    # A heroic.yml shared by every node carries the API's sections; say they do nothing here.
+    if config.cache.type != "noop":
+        out.append(("cache", _ANSWERS_NO_QUERIES))
+    if config.query_logging is not None:
+        out.append(("queryLogging", _ANSWERS_NO_QUERIES))
+    if config.tracing is not None:
+        out.append(("tracing", "has no effect: the consumer node does not trace"))
     return out

@@ -23,7 +23,7 @@ from heroic_operator.desired.builders.common import (
 from heroic_operator.desired.components import Component
 from heroic_operator.desired.diff import parse_quantity
 from heroic_operator.desired.render import HEROIC_PORT
-from heroic_operator.spec import Cluster
+from heroic_operator.spec import ApiSpec, Cluster
 
 
 def workload_command(component: Component) -> list[str]:
@@ -34,9 +34,11 @@ def workload_command(component: Component) -> list[str]:
 
 
 def api_workers(component: Component) -> int:
-    """One API process per whole CPU of the container's limit (else its request): a process
-    computes on one core. One without a CPU figure, and with memory backends, whose data lives
-    inside one process."""
+    """``spec.api.workers``, else one API process per whole CPU of the container's limit (else
+    its request): a process computes on one core. One without a CPU figure, and with memory
+    backends, whose data lives inside one process (admission refuses more)."""
+    if isinstance(component.tier, ApiSpec) and component.tier.workers is not None:
+        return component.tier.workers
     resources = component.tier.resources
     cpu = resources.limits.get("cpu", resources.requests.get("cpu"))
     amount = None if cpu is None else parse_quantity(cpu)
