@@ -277,7 +277,7 @@ def run_pod(real: Target, namespace: str, prefix: str, command: list[str]) -> st
         phase = kubectl_json("get", "pod", name, "-n", namespace)["status"].get("phase")
         if phase == "Failed":
             pytest.fail(f"pod {name} failed:\n{diagnose(namespace)}")
-        return phase == "Succeeded"
+        return bool(phase == "Succeeded")
 
     wait_or_diagnose(f"pod {name} to finish", done, namespace, timeout=120)
     log = kubectl("logs", "-n", namespace, name)

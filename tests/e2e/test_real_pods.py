@@ -99,9 +99,13 @@ def test_memory_cluster_serves_points_through_a_port_forward_and_the_cluster_ip(
             "filter": ["key", "e2e-mem"],
             "aggregation": {"type": "sum", "sampling": {"unit": "hours", "value": 1}},
         }
-        answers = [
-            httpx.post(f"{base}/query/metrics", json=hourly, timeout=30).json() for _ in range(2)
-        ]
+        answers = []
+        for _ in range(2):
+            response = httpx.post(
+                f"{base}/query/metrics", json=hourly, headers={"x-client-id": "e2e"}, timeout=30
+            )
+            assert response.status_code == 200, response.text[:500]
+            answers.append(response.json())
     assert [a["cached"] for a in answers] == [False, True]
     assert answers[1]["result"] == answers[0]["result"]
     logs = kubectl("logs", "-n", namespace, f"deployment/{api}")
