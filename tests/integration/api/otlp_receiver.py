@@ -52,18 +52,20 @@ def _attributes(pairs: Any) -> dict[str, Any]:
 
 
 class OtlpReceiver:
-    """The spans received so far, and the paths requests were posted to."""
+    """The spans received so far, and the paths and headers requests were posted with."""
 
     def __init__(self) -> None:
         self.spans: list[ReceivedSpan] = []
         self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self.url = ""
 
-    def accept(self, path: str, body: bytes) -> None:
+    def accept(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         request = ExportTraceServiceRequest.FromString(body)
         with self._lock:
             self.paths.append(path)
+            self.headers.append({k.lower(): v for k, v in (headers or {}).items()})
             for resource_spans in request.resource_spans:
                 resource = _attributes(resource_spans.resource.attributes)
                 for scope_spans in resource_spans.scope_spans:
@@ -108,7 +110,7 @@ def _handler(receiver: OtlpReceiver) -> type[BaseHTTPRequestHandler]:
             if self.path != TRACES_PATH:
                 self.send_error(404)
                 return
-            receiver.accept(self.path, body)
+            receiver.accept(self.path, body, dict(self.headers.items()))
             answer = ExportTraceServiceResponse().SerializeToString()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")

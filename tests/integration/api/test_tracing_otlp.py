@@ -230,6 +230,19 @@ def test_otlp_endpoint_variable_is_used_when_the_section_names_none(
     assert {s.name for s in receiver.wait_for(_has_query)} >= QUERY_SPANS
 
 
+def test_otlp_headers_variable_is_sent_with_every_export(
+    receiver: OtlpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the operator sets from spec.api.tracing.headersSecretRef
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer s3cret,x-tenant=ops")
+    _run_query(_config({"probability": 1.0, "otlp": {"endpoint": receiver.url}}))
+    receiver.wait_for(_has_query)
+    assert receiver.headers
+    for headers in receiver.headers:
+        assert headers["authorization"] == "Bearer s3cret"
+        assert headers["x-tenant"] == "ops"
+
+
 def test_config_endpoint_wins_over_the_variable(
     receiver: OtlpReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
