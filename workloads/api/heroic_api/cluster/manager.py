@@ -5,7 +5,8 @@ A refresh finds addresses (static nodes first, then discovery), asks each new ad
 metadata, re-asks the known ones and replaces a node whose metadata changed, drops the nodes
 no longer found, and swaps in a new ``Registry``. A node whose id is this node's is served in
 process (``useLocal``); with ``useLocal`` and nothing found, this node alone is the cluster.
-Refreshes run one at a time: at start, every ``refreshInterval``, and on request
+Refreshes run one at a time: at start (in the background), every ``refreshInterval`` (sooner,
+backing off from half a second, while some address fails), and on request
 (``/cluster/refresh``, adding or removing a static node). Failures are logged per address and
 never stop the node.
 """
@@ -26,6 +27,7 @@ from heroic_core.config.cluster import HTTP_SCHEMES
 logger = logging.getLogger(__name__)
 
 Connect = Callable[[str], Awaitable[ClusterNode]]
+RETRY_SECONDS = 0.5
 
 
 class ClusterManager:
@@ -55,8 +57,7 @@ class ClusterManager:
         self._refreshes = 0
 
     async def start(self) -> None:
-        """First refresh, then the periodic one in the background."""
-        await self.refresh()
+        """Refresh in the background from now on (the first one right away)."""
         self._task = asyncio.create_task(self._periodically(), name="cluster-refresh")
 
     async def stop(self) -> None:
@@ -70,12 +71,18 @@ class ClusterManager:
         await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
 
     async def _periodically(self) -> None:
+        # While some address fails, look again soon (doubling up to the interval): peers
+        # start in any order, and this node's own address answers only once it listens.
+        delay = RETRY_SECONDS
         while True:
-            await asyncio.sleep(self.refresh_interval)
             try:
-                await self.refresh()
+                registry = await self.refresh()
             except Exception:
                 logger.exception("Cluster refresh failed")
+            else:
+                delay = min(delay * 2, self.refresh_interval) if registry.offline else 0.0
+            await asyncio.sleep(delay or self.refresh_interval)
+            delay = delay or RETRY_SECONDS
 
     async def add_static_node(self, uri: str) -> None:
         if uri not in self.static_nodes:
