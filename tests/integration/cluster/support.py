@@ -22,7 +22,7 @@ import httpx
 import yaml
 
 HEROIC = str(Path(sys.executable).with_name("heroic"))
-TOKEN = "s3cret-node-token"  # noqa: S105 - a test token, written to a file like a Secret
+TOKEN = "s3cret-node-token"  # a test token, written to a file as a Secret would be
 CLIENT = {"x-client-id": "cluster-test"}
 START = 1_700_000_040_000  # a whole minute: buckets of 1m line up with the points
 MINUTE = 60_000

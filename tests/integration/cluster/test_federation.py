@@ -177,9 +177,14 @@ def test_distributed_aggregation_reduces_across_sites(
     average = {"type": "group", "of": ["role"], "each": {"type": "average", "size": "1m"}}
     body = {**QUERY, "aggregation": average}
     plain = sites[0].nodes[0].post("/query/metrics", body).json()
-    distributed = sites[0].nodes[0].post(
-        "/query/metrics", {**body, "features": ["com.spotify.heroic.distributed_aggregations"]}
-    ).json()
+    distributed = (
+        sites[0]
+        .nodes[0]
+        .post(
+            "/query/metrics", {**body, "features": ["com.spotify.heroic.distributed_aggregations"]}
+        )
+        .json()
+    )
     assert distributed["errors"] == []
     # without the feature: one group per role and site; with it: one per role, across sites
     assert len(plain["result"]) == 6
@@ -196,9 +201,7 @@ def _fresh(tmp_path: Path, keyspace: str, **kwargs: Any) -> tuple[list[Site], li
     return _build(tmp_path, keyspace, **kwargs)
 
 
-def test_a_stopped_node_of_a_two_node_shard_costs_nothing(
-    tmp_path: Path, keyspace: str
-) -> None:
+def test_a_stopped_node_of_a_two_node_shard_costs_nothing(tmp_path: Path, keyspace: str) -> None:
     sites, nodes = _fresh(tmp_path, keyspace)
     try:
         sites[1].nodes[0].stop()  # b0; b1 still serves site b, and the registry still has b0
@@ -211,9 +214,7 @@ def test_a_stopped_node_of_a_two_node_shard_costs_nothing(
             node.stop()
 
 
-def test_a_stopped_site_costs_its_series_and_one_shard_error(
-    tmp_path: Path, keyspace: str
-) -> None:
+def test_a_stopped_site_costs_its_series_and_one_shard_error(tmp_path: Path, keyspace: str) -> None:
     sites, nodes = _fresh(tmp_path, keyspace, b_nodes=1)
     try:
         stopped = sites[2].nodes[0]

@@ -4,7 +4,8 @@ federated query and metadata services, and the node-protocol token.
 ``node_token`` is read once at start (a missing file or variable stops the node with the
 source named). ``build_federation`` returns ``None`` unless ``cluster.discovery`` is set and
 an ``http`` protocol is configured (it warns when only the first is): the node then answers
-from its own shard only, as before, and still serves the node protocol when it has a token. Wiring only; the behaviour lives in the modules it wires.
+from its own shard only, as before, and still serves the node protocol when it has a token.
+Wiring only; the behaviour lives in the modules it wires.
 """
 
 from __future__ import annotations
