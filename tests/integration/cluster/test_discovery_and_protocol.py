@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dns.asyncresolver
 import dns.nameserver
@@ -18,6 +19,7 @@ from heroic_testenv.builds import artifact
 from heroic_testenv.procs import ComponentError
 from tests.integration.cluster.support import (
     RANGE,
+    START,
     TOKEN,
     Node,
     Site,
@@ -33,7 +35,7 @@ from tests.integration.cluster.support import (
 
 RECORD = "_heroic._tcp.fed.test"
 QUERY = {"range": RANGE, "filter": ["key", "requests"]}
-POINTS = [[RANGE["start"] + 60_000, 1.0]]
+POINTS = [[START + 60_000, 1.0]]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,9 @@ def sites(tmp_path_factory: pytest.TempPathFactory, coredns_binary: Path) -> Ite
         federating = {"discovery": srv, "protocols": [http_protocol(token)],
                       "refreshInterval": "1h"}  # fmt: skip
         serving = {"protocols": [http_protocol(token)]}  # answers peers, does not federate
-        layout = [("a", a_port, federating), ("b", b_port, serving), ("c", c_port, {})]
+        layout: list[tuple[str, int, dict[str, Any]]] = [
+            ("a", a_port, federating), ("b", b_port, serving), ("c", c_port, {}),
+        ]  # fmt: skip
         sites = []
         for name, port, cluster in layout:
             config = write_config(tmp / f"{name}.yml", {"site": name}, memory_backends(), cluster)
@@ -134,15 +138,19 @@ def test_static_nodes_are_added_and_removed_at_run_time(sites: list[Site]) -> No
 
 @pytest.mark.parametrize(
     ("headers", "status"),
-    [({}, 401), ({"authorization": "Bearer wrong"}, 401), ({"authorization": f"Basic {TOKEN}"}, 401),
-     ({"authorization": f"Bearer {TOKEN}"}, 200)],
-)  # fmt: skip
+    [
+        ({}, 401),
+        ({"authorization": "Bearer wrong"}, 401),
+        ({"authorization": f"Basic {TOKEN}"}, 401),
+        ({"authorization": f"Bearer {TOKEN}"}, 200),
+    ],
+)
 def test_the_node_protocol_needs_the_token(
     sites: list[Site], headers: dict[str, str], status: int
 ) -> None:
     b = sites[1].nodes[0]
     assert httpx.get(f"{b.url}/internal/v1/metadata", headers=headers).status_code == status
-    body = {"request": {}, "group": None}
+    body: dict[str, Any] = {"request": {}, "group": None}
     answer = httpx.post(f"{b.url}/internal/v1/metadata/series", json=body, headers=headers)
     assert answer.status_code == status
 
