@@ -118,7 +118,7 @@ def test_what_cannot_distribute_makes_nodes_send_raw_data(obj: dict[str, Any]) -
 
 
 def test_chain_runs_up_to_the_first_step_that_does_not_distribute_on_the_nodes() -> None:
-    obj = {
+    obj: dict[str, Any] = {
         "type": "chain",
         "chain": [
             {"type": "group", "of": ["host"], "each": {"type": "average", "size": SIZE}},
