@@ -54,7 +54,7 @@ def _canonical(result: AggregationResult) -> list[tuple[Any, ...]]:
     return sorted(out, key=repr)
 
 
-DISTRIBUTABLE = [
+DISTRIBUTABLE: list[dict[str, Any]] = [
     {"type": "sum", "size": SIZE},
     {"type": "sum2", "size": SIZE},
     {"type": "count", "size": SIZE},
@@ -73,7 +73,7 @@ DISTRIBUTABLE = [
         ],
     },
 ]
-NOT_DISTRIBUTABLE = [
+NOT_DISTRIBUTABLE: list[dict[str, Any]] = [
     {"type": "quantile", "size": SIZE, "q": 0.9},
     {"type": "group", "of": ["site"], "each": {"type": "ratePerSecond", "size": SIZE}},
     {"type": "chain", "chain": [{"type": "delta"}, {"type": "sum", "size": SIZE}]},
