@@ -48,8 +48,8 @@ def test_there_are_no_static_nodes() -> None:
 )
 def test_changing_the_node_registry_is_refused_saying_why(method: str, path: str) -> None:
     with _client() as client:
-        response = client.request(method, path, json="grpc://other:9698")
+        response = client.request(method, path, json="http://other:8080")
     assert response.status_code == 400
     body = response.json()
     assert body["type"] == "error"
-    assert body["message"].startswith("federation is not supported")
+    assert body["message"].startswith("federation is off: heroic.yml has no cluster.discovery")

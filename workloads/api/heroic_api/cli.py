@@ -114,7 +114,11 @@ def run(settings: ApiSettings) -> int:
         return 2
     if settings.workers > 1:
         return serve_workers(settings, config)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ConfigError as exc:  # e.g. the node-protocol token's file or variable is missing
+        logger.error("Invalid configuration: %s", exc)
+        return 2
     context: ApiContext = app.state.heroic
     tune_for_serving()
     server_config = uvicorn.Config(

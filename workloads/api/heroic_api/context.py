@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from heroic_api.cluster.federation import Federation
 from heroic_api.metrics import RequestMetrics
 from heroic_api.services.admission import QueryAdmission
 from heroic_api.services.cache import QueryCache, build_query_cache
@@ -54,6 +55,10 @@ class ApiContext:
     query_log: QueryLog = field(init=False)
     #: The large-query slots of this process (``concurrentQueriesBackoff``).
     admission: QueryAdmission = field(init=False)
+    #: The node-protocol token (``None``: the node protocol is off) and, with
+    #: ``cluster.discovery``, the federation this node fans queries out to.
+    node_token: str | None = None
+    federation: Federation | None = None
 
     def __post_init__(self) -> None:
         self.query_cache = build_query_cache(self.settings.cache, self.metrics.registry)

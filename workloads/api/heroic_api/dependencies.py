@@ -14,6 +14,9 @@ from fastapi import Depends, Query
 from opentelemetry.trace import Tracer
 from starlette.requests import Request
 
+from heroic_api.cluster.federated_metadata import FederatedMetadataService
+from heroic_api.cluster.federation import Federation
+from heroic_api.cluster.protocol import FEDERATED_HEADER
 from heroic_api.context import ApiContext, Clock
 from heroic_api.errors import BackendCallError, ShuttingDownError
 from heroic_api.metrics import RequestMetrics
@@ -76,9 +79,18 @@ async def get_tracer(context: ContextDep) -> Tracer:
 TracerDep = Annotated[Tracer, Depends(get_tracer)]
 
 
+def _federation(context: ApiContext, request: Request) -> Federation | None:
+    """The federation to fan out to; ``None`` for a request a federating peer sent, which
+    this node answers from its own shard (a federated query never fans out again)."""
+    if FEDERATED_HEADER in request.headers:
+        return None
+    return context.federation
+
+
 async def get_query_engine(
-    context: ContextDep, backends: BackendsDep, tracer: TracerDep
+    context: ContextDep, backends: BackendsDep, tracer: TracerDep, request: Request
 ) -> QueryEngine:
+    federation = _federation(context, request)
     return QueryEngine(
         context.settings,
         backends,
@@ -86,6 +98,7 @@ async def get_query_engine(
         context.query_cache,
         context.query_log,
         admission=context.admission,
+        shards=None if federation is None else federation.queries.run,
     )
 
 
@@ -102,10 +115,15 @@ WriteServiceDep = Annotated[WriteService, Depends(get_write_service)]
 
 
 async def get_metadata_service(
+    context: ContextDep,
     backends: BackendsDep,
     now: NowDep,
+    request: Request,
     group: Annotated[str | None, Query(description="backend group")] = None,
 ) -> MetadataService:
+    federation = _federation(context, request)
+    if federation is not None:
+        return FederatedMetadataService(federation.fanout, now, group)
     return MetadataService(backends, now, group)
 
 

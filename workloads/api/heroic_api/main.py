@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from heroic_api.cluster.wiring import install_federation
 from heroic_api.context import ApiContext
 from heroic_api.encoding import add_encoding_middleware
 from heroic_api.errors import handle_exception
@@ -49,12 +50,16 @@ def _lifespan(context: ApiContext, config: HeroicConfig) -> Callable[[FastAPI], 
         await open_backends(context, config)
         if context.backends is not None:
             await context.readiness.start(context.backends)
+        if context.federation is not None:
+            await context.federation.start()
         context.stopping = False
         logger.info("Startup finished, hello!")
         try:
             yield
         finally:
             context.stopping = True
+            if context.federation is not None:
+                await context.federation.stop()
             context.tracing.flush()
             await context.query_cache.close()
             await context.readiness.stop()
@@ -71,6 +76,7 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
     from heroic_api.routers import (  # noqa: PLC0415
         cluster,
         metadata,
+        node_protocol,
         parser,
         prometheus,
         query,
@@ -84,6 +90,7 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
     context = ApiContext(settings=settings_from_config(config), backends=backends)
     settings = context.settings
     context.tracing = build_tracing(settings.tracing, settings.service, settings.node_id)
+    install_federation(context, config.cluster)
     app = FastAPI(
         title="Heroic",
         description="The Heroic time series database API (upstream-compatible).",
@@ -92,7 +99,10 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
         default_response_class=HeroicJSONResponse,
     )
     app.state.heroic = context
-    modules = (status, query, write, metadata, parser, cluster, render, prometheus, remote_write)
+    modules = (
+        status, query, write, metadata, parser, cluster, node_protocol, render, prometheus,
+        remote_write,
+    )  # fmt: skip
     for module in modules:
         app.include_router(module.router)
     for exc_type in (StarletteHTTPException, RequestValidationError, Exception):

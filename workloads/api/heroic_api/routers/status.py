@@ -29,7 +29,9 @@ async def service_info(settings: SettingsDep) -> dict[str, Any]:
 @router.get("/status", summary="Health: 200 when every backend (and consumer) is ready, else 503")
 async def status(settings: SettingsDep, backends: BackendsDep, context: ContextDep) -> Response:
     readiness = context.readiness.last or await check_backends(backends)
-    code, body = status_of(settings.service, readiness, context.consumer_status)
+    federation = context.federation
+    nodes = None if federation is None else federation.manager.registry.statistics()
+    code, body = status_of(settings.service, readiness, context.consumer_status, nodes)
     return HeroicJSONResponse(body, status_code=code)
 
 

@@ -25,6 +25,7 @@ worker thread (``offload``), so the event loop keeps answering other requests an
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -85,6 +86,8 @@ class ShardResult:
     sample_size: int = 0
     series_fetched: int = 0
     points_fetched: int = 0
+    #: The aggregation's groups before shaping (a peer reducing them needs keys and series).
+    raw_groups: list[ResultGroup] = field(default_factory=list)
 
     def fail(self, message: str, *limits: str) -> ShardResult:
         """Drop every group and report ``message`` as a query error."""
@@ -92,6 +95,11 @@ class ShardResult:
         self.errors.append({"type": "query", "error": message})
         self.limits.update(limits)
         return self
+
+
+#: Runs a planned query on every shard of a federation (``heroic_api.cluster``) instead of on
+#: this node's backends alone.
+ShardsRunner = Callable[[MetricsQuery, Plan, str | None], Awaitable[ShardResult]]
 
 
 def _tracing(options: QueryOptionsBody) -> str:
@@ -114,6 +122,7 @@ class QueryEngine:
         query_log: QueryLog | None = None,
         *,
         admission: QueryAdmission | None = None,
+        shards: ShardsRunner | None = None,
     ) -> None:
         self.settings = settings
         self.backends = backends
@@ -121,6 +130,7 @@ class QueryEngine:
         self.cache = cache or QueryCache()
         self.query_log = query_log or QueryLog()
         self.admission = admission
+        self.shards = shards
 
     def plan(self, query: MetricsQuery, client_id: str | None, now: int) -> Plan:
         """Reference 3 steps 1-6; raises ``RequestError`` for impossible queries."""
@@ -188,7 +198,9 @@ class QueryEngine:
             plan = self.plan(query, client_id, now)
             ticket = self.cache.ticket(plan, query, group, self.settings.shard, now)
             kept = await self.cache.get(ticket, now)
-            if ticket is None or kept is None:
+            if (ticket is None or kept is None) and self.shards is not None:
+                shard = await self.shards(query, plan, group)
+            elif ticket is None or kept is None:
                 shard_name = self._shard_name()
                 with child_span(
                     "coreQueryManager.shard",
@@ -206,6 +218,12 @@ class QueryEngine:
 
     def _shard_name(self) -> str:
         return "{" + ", ".join(f"{k}={v}" for k, v in sorted(self.settings.shard.items())) + "}"
+
+    async def run_local_shard(
+        self, query: MetricsQuery, plan: Plan, group: str | None
+    ) -> ShardResult:
+        """This node's part of a query planned elsewhere (a federating peer's request)."""
+        return await self._admitted_shard(query, plan, group)
 
     async def _admitted_shard(
         self, query: MetricsQuery, plan: Plan, group: str | None
@@ -308,6 +326,7 @@ class QueryEngine:
         }
 
     def _add_groups(self, plan: Plan, groups: list[ResultGroup], result: ShardResult) -> None:
+        result.raw_groups.extend(groups)
         for g in groups:
             summary = SeriesSummary.of(g.series)
             result.summaries.append(summary)

@@ -32,8 +32,8 @@ NO_CONSUMERS: dict[str, Any] = {
     "totalThreads": 0,
 }
 
-#: Node counts of this cluster: a node serves its local shard only (no federation), so it is
-#: always the one online node. Shared by ``/status`` and ``/cluster/status``.
+#: Node counts of a node that does not federate: it is the one online node. Shared by
+#: ``/status`` and ``/cluster/status``.
 LOCAL_CLUSTER_NODES: dict[str, int] = {"onlineNodes": 1, "offlineNodes": 0}
 
 #: Returns the ``consumers`` object for the consumers running in this process.
@@ -107,11 +107,16 @@ def status_of(
     service: ServiceInfo,
     readiness: BackendReadiness,
     consumers_source: ConsumerStatusSource | None = None,
+    cluster_nodes: dict[str, int] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, body) from backend readiness already known and the consumers' now."""
+    """(HTTP status, body) from backend readiness already known and the consumers' now;
+    ``cluster_nodes`` (online/offline) of a federating node, else this node alone."""
     metrics, metadata = readiness.metrics, readiness.metadata
     consumers = _consumer_status(consumers_source)
-    cluster = {"ok": True, **LOCAL_CLUSTER_NODES}
+    nodes = LOCAL_CLUSTER_NODES if cluster_nodes is None else cluster_nodes
+    # upstream: ok unless every known node is offline
+    cluster_ok = nodes["offlineNodes"] == 0 or nodes["onlineNodes"] > 0
+    cluster = {"ok": cluster_ok, **nodes}
     ok = bool(consumers["ok"] and metrics["ok"] and metadata["ok"] and cluster["ok"])
     body = {
         "service": service.to_json(),

@@ -245,7 +245,7 @@ PROFILES: dict[str, Profile] = {
              Parameter("port", "port of looked-up nodes", "<port>"),
              Parameter("useLocal", "also query the local node", "<bool>")),
             _cluster,
-            "cluster: nodes are not federated yet; tasks use this node's backends only",
+            "cluster: shell tasks use this node's backends only (the API node federates)",
         ),
         Profile(
             "query-logging", "query-logging", "log every query",

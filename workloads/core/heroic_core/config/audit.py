@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-_FEDERATION = "nodes are not federated yet (issue 16): this node serves its own backends only"
+_NOT_SERVED = "the node protocol is HTTP here (protocols: [{type: http}]); this one is not served"
 _POOLING = (
     "the Python Cassandra driver sizes its own pools; upstream's Java pool options do not map"
 )
@@ -26,10 +26,10 @@ NO_EFFECT: dict[str, str] = {
     "HeroicConfig.analytics": "the analytics module (series hit counting) is not implemented",
     "HeroicConfig.generator": "the generator module is not implemented; use the shell's load-generated",
     "HeroicConfig.statistics": "statistics are exported as Prometheus metrics on /metrics, not configured here",
-    "ClusterConfig.use_local": _FEDERATION,
-    "ClusterConfig.discovery": _FEDERATION,
-    "ClusterConfig.protocols": _FEDERATION,
-    "ClusterConfig.topology": _FEDERATION,
+    "GrpcProtocolConfig.host": _NOT_SERVED,
+    "GrpcProtocolConfig.port": _NOT_SERVED,
+    "GrpcProtocolConfig.max_frame_size": _NOT_SERVED,
+    "JvmProtocolConfig.bind_name": _NOT_SERVED,
     "BigtableMetricConfig.disable_bulk_mutations": "writes always use MutateRows batches",
     "BigtableMetricConfig.flush_interval_seconds": "writes are sent when a request is complete, not on a timer",
     "BigtableMetricConfig.max_scan_timeout_retries": "the Python client retries scans with its own policy",
