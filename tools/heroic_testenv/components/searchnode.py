@@ -128,6 +128,8 @@ class SearchNode:
             "node.name": f"{self.name}-0",
             "cluster.routing.allocation.disk.threshold_enabled": "false",
             "action.auto_create_index": "true",
+            # tests clean up their indices by pattern (refused by default since 8.0)
+            "action.destructive_requires_name": "false",
             **self.settings(base, home),
         }
         proc = spawn(
