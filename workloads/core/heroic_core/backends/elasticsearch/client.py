@@ -67,6 +67,11 @@ class ApiError(Exception):
         super().__init__(f"{status}: {reason(body)}")
 
     @property
+    def status_code(self) -> int:
+        """The status under the name the API's error mapping reads (a 400 is the client's)."""
+        return self.status
+
+    @property
     def error_type(self) -> str:
         error = self.body.get("error") if isinstance(self.body, dict) else None
         return str(error.get("type", "")) if isinstance(error, dict) else ""
