@@ -29,6 +29,9 @@ class SearchEngine:
     url_variable: str
     suggest: bool = True
 
+    def url(self) -> str:
+        return os.environ[self.url_variable]
+
     def client(self) -> dict[str, Any]:
         """The ``client:`` block of a connection to it."""
         client: dict[str, Any] = {"type": "rest", "seeds": [os.environ[self.url_variable]]}

@@ -234,3 +234,33 @@ async def test_someone_elses_template_winning_over_ours_fails_configure(
         await admin.close()
         await backend.close()
         await drop(engine, prefix, [*templates(prefix), other])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_sniffing_finds_the_node_and_serves_writes_and_searches(
+    anyio_backend: str, engine: SearchEngine
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    connection = engine.connection(prefix)
+    # seeded by name: the node publishes its IP, so a node at 127.0.0.1 comes from sniffing
+    seed = engine.url().replace("127.0.0.1", "localhost")
+    connection["client"] |= {"seeds": [seed], "sniff": True, "sniffInterval": "1s"}
+    backend = ElasticsearchMetadataBackend(
+        ElasticsearchMetadataConfig.model_validate(
+            {"type": "elasticsearch", "connection": connection, "templateName": prefix}
+        )
+    )
+    series = Series("sniffed", {"a": "b"})
+    try:
+        await backend.configure()
+        await backend.write(series, DateRange(0, 0))
+        await backend.refresh()
+        found = await backend.find_series(MatchKey("sniffed"), DateRange(0, 0))
+        assert found.series == (series,)
+        pool = backend.connection.client.transport.node_pool
+        port = int(engine.url().rsplit(":", 1)[1])
+        assert ("127.0.0.1", port) in {(n.config.host, n.config.port) for n in pool.all()}
+    finally:
+        await backend.close()
+        await drop(engine, prefix, templates(prefix))
