@@ -83,7 +83,10 @@ def test_configure_and_metadata_over_https_with_basic_auth(
         finally:
             await backend.close()
 
-    assert asyncio.run(round_trip()) == (series,)
+    try:
+        assert asyncio.run(round_trip()) == (series,)
+    finally:
+        drop_prefix(os.environ["ELASTICSEARCH_URL"], prefix)
 
 
 def test_a_wrong_password_is_a_permanent_failure(
