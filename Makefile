@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 COMPONENTS ?= all
 TESTENV := $(PY) -m heroic_testenv
 
-.PHONY: generate chart-sync docs help venv run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status
+.PHONY: generate chart-sync docs help venv run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status deps-check
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -56,7 +56,20 @@ image:  ## build the container image: docker build where a Docker engine answers
 		$(MAKE) --no-print-directory venv && $(TESTENV) image heroic --tag $(IMAGE); \
 	fi
 
-lint: venv  ## ruff (check and format), mypy --strict, import contracts
+# Every extra must install from binary wheels on each Python we support, even where only one
+# interpreter is at hand: pip resolves (without installing) for the other versions.
+DEPS_PYTHONS ?= 3.11 3.12 3.13
+deps-check: venv  ## resolve the project with every extra for Python $(DEPS_PYTHONS), binary wheels only
+	@for v in $(DEPS_PYTHONS); do \
+		target=$$(mktemp -d) && \
+		$(PY) -m pip install -q --dry-run --ignore-installed --only-binary=:all: \
+			--python-version $$v --target $$target '.[backends,operator,render,dev]' \
+			&& echo "deps-check: Python $$v resolves from wheels" \
+			|| { rm -rf $$target; echo "deps-check: Python $$v does not resolve" >&2; exit 1; }; \
+		rm -rf $$target; \
+	done
+
+lint: venv deps-check  ## ruff (check and format), mypy --strict, import contracts, deps-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports

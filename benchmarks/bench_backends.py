@@ -23,13 +23,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import httpx
 import numpy as np
 from benchlib import Result, record
-from elasticsearch import AsyncElasticsearch
 
 from heroic_core.backends.base import MetricBackend
 from heroic_core.backends.bigtable.backend import BigtableMetricBackend
 from heroic_core.backends.cassandra.backend import CassandraMetricBackend
+from heroic_core.backends.elasticsearch.client import build_client
 from heroic_core.backends.elasticsearch.documents import metadata_document
 from heroic_core.backends.elasticsearch.metadata import ElasticsearchMetadataBackend
 from heroic_core.backends.elasticsearch.suggest import ElasticsearchSuggestBackend
@@ -39,6 +40,7 @@ from heroic_core.config import (
     ElasticsearchMetadataConfig,
     ElasticsearchSuggestConfig,
 )
+from heroic_core.config.elasticsearch import ConnectionConfig
 from heroic_core.model import DateRange, Points, Series
 from heroic_testenv.runner import ensure
 
@@ -96,7 +98,9 @@ def index_series(count: int) -> list[Series]:
 
 async def bare_bulk(index: str, series: list[Series], concurrency: int) -> float:
     """Documents per second of plain ``_bulk`` create requests of our metadata documents."""
-    client = AsyncElasticsearch([os.environ["ELASTICSEARCH_URL"]])
+    client = build_client(
+        ConnectionConfig.model_validate({"client": {"seeds": [os.environ["ELASTICSEARCH_URL"]]}})
+    )
     try:
         chunks = [series[i : i + BULK] for i in range(0, len(series), BULK)]
 
@@ -107,7 +111,7 @@ async def bare_bulk(index: str, series: list[Series], concurrency: int) -> float
                     {"create": {"_index": index, "_id": s.id}},
                     metadata_document(s, index_resource=True),
                 ]
-            response = await client.bulk(body=body)
+            response = await client.bulk(body)
             if response.get("errors"):
                 raise SystemExit("bare _bulk loop: some documents failed")
 
@@ -198,7 +202,6 @@ def cleanup(run: str, only: str | None) -> None:
     import warnings  # noqa: PLC0415
 
     from cassandra.cluster import Cluster  # noqa: PLC0415
-    from elasticsearch import Elasticsearch  # noqa: PLC0415
     from google.cloud.bigtable import Client  # noqa: PLC0415
 
     if only in (None, "bigtable"):
@@ -211,9 +214,11 @@ def cleanup(run: str, only: str | None) -> None:
         cluster.connect().execute(f"DROP KEYSPACE IF EXISTS bench_{run}")
         cluster.shutdown()
     if only in (None, "elasticsearch"):
-        es = Elasticsearch([os.environ["ELASTICSEARCH_URL"]])
-        es.indices.delete(index=f"bench-{run}-*", ignore=[404])
-        es.indices.delete_template(name=f"bench-{run}-*", ignore=[404])
+        url = os.environ["ELASTICSEARCH_URL"]
+        httpx.delete(f"{url}/bench-{run}-*", params={"ignore_unavailable": "true"})
+        for kind in ("_index_template", "_template"):
+            for name in ("metadata", "series", "tag"):
+                httpx.delete(f"{url}/{kind}/bench-{run}-{name}")
 
 
 if __name__ == "__main__":

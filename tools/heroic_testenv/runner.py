@@ -13,11 +13,11 @@ from pathlib import Path
 
 from heroic_testenv import procs
 from heroic_testenv.builds import fetch_all
-from heroic_testenv.components.elasticsearch import Elasticsearch
+from heroic_testenv.components.searchnode import SearchNode
 from heroic_testenv.paths import run_dir, versions
 from heroic_testenv.registry import COMPONENTS, PROVIDED_BY, REQUIRES
 
-JVMS = ("cassandra", "elasticsearch", "kafka")
+JVMS = ("cassandra", "elasticsearch", "opensearch", "opensearch3", "elasticsearch9", "kafka")
 JVM_STAGGER_SECONDS = 4.0
 
 
@@ -174,8 +174,10 @@ def down(names: list[str] | None = None, run: Path | None = None) -> list[str]:
         for leftover in procs.recorded_names(run):
             if procs.stop(run, leftover):
                 stopped.append(leftover)
-    if "elasticsearch" in stopping:
-        Elasticsearch.cleanup(run)
+    for name in stopping:
+        component = COMPONENTS[name]
+        if isinstance(component, SearchNode):
+            component.cleanup(run)
     for name in stopping:
         data = run / name
         if data.exists():

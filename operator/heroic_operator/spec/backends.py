@@ -131,7 +131,7 @@ class ElasticsearchAuthentication(SpecModel):
 
 
 class ElasticsearchBackend(SpecModel):
-    """An Elasticsearch cluster"""
+    """An Elasticsearch or OpenSearch cluster"""
 
     model_config = ConfigDict(
         json_schema_extra=validations(
@@ -139,9 +139,21 @@ class ElasticsearchBackend(SpecModel):
                 "has(self.clusterRef) != has(self.seeds)",
                 "set exactly one of clusterRef (an entry of spec.elasticsearchClusters) "
                 "and seeds (external hosts)",
-            )
+            ),
+            rule(
+                "!(has(self.authentication) && has(self.apiKeySecretRef))",
+                "set at most one of authentication and apiKeySecretRef",
+            ),
+            rule(
+                "!(has(self.apiKeySecretRef) && has(self.engine) && self.engine == 'opensearch')",
+                "OpenSearch has no API keys: use authentication",
+            ),
         )
     )
+
+    engine: Literal["auto", "elasticsearch", "opensearch"] | None = None
+    """The search engine the cluster must be: elasticsearch or opensearch (default auto: detected
+    at start; either way an unsupported version is refused)"""
 
     cluster_ref: str | None = Field(default=None, pattern=SHORT_NAME)
     """Name of an entry in spec.elasticsearchClusters (sniffing on)"""
@@ -156,6 +168,9 @@ class ElasticsearchBackend(SpecModel):
     scheme: Literal["http", "https"] | None = None
     """http, or https for a cluster with TLS"""
     authentication: ElasticsearchAuthentication | None = None
+    api_key_secret_ref: SecretKeyRef | None = None
+    """An Elasticsearch API key (the encoded value that POST /_security/api_key returns), in
+    place of authentication"""
     ca_secret_ref: SecretKeyRef | None = None
     """PEM CA bundle that signed the cluster's certificate (https); default: the image's trust
     store"""
@@ -164,6 +179,10 @@ class ElasticsearchBackend(SpecModel):
     def _one_source(self) -> ElasticsearchBackend:
         if (self.cluster_ref is None) == (self.seeds is None):
             raise ValueError("set exactly one of clusterRef and seeds")
+        if self.authentication is not None and self.api_key_secret_ref is not None:
+            raise ValueError("set at most one of authentication and apiKeySecretRef")
+        if self.api_key_secret_ref is not None and self.engine == "opensearch":
+            raise ValueError("OpenSearch has no API keys: use authentication")
         return self
 
 

@@ -14,12 +14,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
-from elasticsearch import AsyncElasticsearch
 from fastapi.testclient import TestClient
 
 from heroic_api.main import create_app
 from heroic_core.config import HeroicConfig
+from tests.integration.backends.search_engines import drop_prefix
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -39,15 +40,11 @@ def _backend(prefix: str) -> dict[str, Any]:
 
 
 async def _es(prefix: str, *, drop: bool) -> None:
-    client = AsyncElasticsearch([os.environ["ELASTICSEARCH_URL"]])
-    try:
-        if drop:
-            await client.indices.delete(index=f"{prefix}*", params={"ignore_unavailable": "true"})
-            await client.indices.delete_template(name=f"{prefix}*", ignore=[404])
-        else:
-            await client.indices.refresh(index=f"{prefix}*")
-    finally:
-        await client.close()
+    url = os.environ["ELASTICSEARCH_URL"]
+    if drop:
+        drop_prefix(url, prefix)
+    else:
+        httpx.post(f"{url}/{prefix}*/_refresh").raise_for_status()
 
 
 @pytest.fixture(scope="module")

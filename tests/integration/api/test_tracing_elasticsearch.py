@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 
 from heroic_api.main import create_app
 from heroic_core.config import HeroicConfig
+from tests.integration.backends.search_engines import drop_prefix
 
 from .otlp_receiver import ReceivedSpan, otlp_receiver
 
@@ -133,8 +134,7 @@ def test_elasticsearch_requests_of_a_query_carry_its_traceparent() -> None:
                 lambda got: any(s.name == "localMetricsManager.findSeries" for s in got)
             )
     finally:
-        _es("DELETE", f"/{prefix}-*")
-        _es("DELETE", f"/_template/{prefix}*")
+        drop_prefix(os.environ["ELASTICSEARCH_URL"], prefix)
     lookup: ReceivedSpan = next(s for s in spans if s.name == "localMetricsManager.findSeries")
     assert lookup.trace_id == CALLER_TRACE_ID
     searches = [headers for path, headers in seen if "_search" in path]

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.integration.backends.search_engines import drop_prefix
 from tests.integration.backends.test_metric_contract import drop_keyspace
 
 pytestmark = [pytest.mark.cassandra, pytest.mark.elasticsearch]
@@ -122,6 +123,4 @@ def test_two_workers_serve_one_port_and_stop_on_sigterm(tmp_path: Path) -> None:
 
 
 def _drop_indices(name: str) -> None:
-    es = os.environ["ELASTICSEARCH_URL"]
-    httpx.delete(f"{es}/{name}-*", timeout=30)
-    httpx.delete(f"{es}/_template/{name}-*", timeout=30)
+    drop_prefix(os.environ["ELASTICSEARCH_URL"], f"{name}-")

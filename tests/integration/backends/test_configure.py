@@ -24,6 +24,7 @@ from heroic_core.backends.elasticsearch.metadata import ElasticsearchMetadataBac
 from heroic_core.config import HeroicConfig
 from heroic_core.filters import MatchKey
 from heroic_core.model import DateRange, Points, Series
+from tests.integration.backends.search_engines import SearchEngine, drop, engine_params
 
 SPOTIFY100 = "com.spotify.heroic.consumer.schemas.Spotify100"
 POINTS = Points.of([(1000, 1.0), (2000, 2.0)])
@@ -175,32 +176,41 @@ def test_cassandra_unreachable_is_retryable(tmp_path: Path) -> None:
 # --- Elasticsearch ------------------------------------------------------------------------
 
 
-def es_config(prefix: str, seed: str | None = None) -> dict[str, Any]:
+def es_config(
+    prefix: str,
+    seed: str | None = None,
+    *,
+    client: dict[str, Any] | None = None,
+    suggest: bool = True,
+) -> dict[str, Any]:
     connection = {
         "index": {"type": "rotating", "pattern": f"{prefix}-%s"},
-        "client": {"type": "rest", "seeds": [seed or os.environ["ELASTICSEARCH_URL"]]},
+        "client": client or {"type": "rest", "seeds": [seed or os.environ["ELASTICSEARCH_URL"]]},
     }
-    return {
+    config: dict[str, Any] = {
         "metadata": {
             "backends": [
                 {"type": "elasticsearch", "templateName": f"{prefix}-m", "connection": connection}
             ]
         },
-        "suggest": {
-            "backends": [
-                {"type": "elasticsearch", "templateName": f"{prefix}-s", "connection": connection}
-            ]
-        },
     }
+    if suggest:
+        backend = {"type": "elasticsearch", "templateName": f"{prefix}-s", "connection": connection}
+        config["suggest"] = {"backends": [backend]}
+    return config
 
 
-@pytest.mark.elasticsearch
-def test_elasticsearch_configure_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", engine_params())
+def test_elasticsearch_configure_is_idempotent_and_keeps_data(
+    tmp_path: Path, engine: SearchEngine
+) -> None:
     prefix = f"cfg-{name()}"
-    config = es_config(prefix)
+    config = es_config(prefix, client=engine.client(), suggest=engine.suggest)
     code, output = heroic_configure(config, tmp_path)
     assert code == 0, output
-    for template in (f"{prefix}-m-metadata", f"{prefix}-s-series", f"{prefix}-s-tag"):
+    templates = [f"{prefix}-m-metadata"]
+    templates += [f"{prefix}-s-series", f"{prefix}-s-tag"] if engine.suggest else []
+    for template in templates:
         assert f"created elasticsearch template {template}" in output
     backend_config = HeroicConfig.from_dict(config).metadata.backends[0]
     assert backend_config.type == "elasticsearch"
@@ -220,6 +230,29 @@ def test_elasticsearch_configure_is_idempotent_and_keeps_data(tmp_path: Path) ->
     asyncio.run(write())
     assert_second_run_has_nothing_to_do(config, tmp_path)
     assert asyncio.run(find()) == (SERIES,)
+    asyncio.run(drop(engine, prefix, templates))
+
+
+@pytest.mark.parametrize("engine", engine_params())
+def test_elasticsearch_mapping_conflict_is_a_permanent_failure_naming_index_and_field(
+    tmp_path: Path, engine: SearchEngine
+) -> None:
+    prefix = f"cfg-{name()}"
+    index = f"{prefix}-metadata-0"
+
+    async def someone_elses_index() -> None:
+        admin = engine.admin()
+        body = {"mappings": {"properties": {"tag_keys": {"type": "integer"}}}}
+        await admin.request("PUT", f"/{index}", body=body)
+        await admin.close()
+
+    asyncio.run(someone_elses_index())
+    config = es_config(prefix, client=engine.client(), suggest=False)
+    code, output = heroic_configure(config, tmp_path)
+    asyncio.run(drop(engine, prefix, [f"{prefix}-m-metadata"]))
+    assert code == 78, output
+    assert f"existing index {index}" in output
+    assert "field 'tag_keys' has type 'integer', heroic needs 'keyword'" in output
 
 
 @pytest.mark.elasticsearch

@@ -26,6 +26,7 @@ from heroic_operator.desired.components import configure_targets
 from heroic_operator.spec import parse_cluster
 from heroic_testenv.paths import run_dir
 from heroic_testenv.tlsproxy import TlsProxy, start_tls_proxy
+from tests.integration.backends.search_engines import drop_prefix
 from tests.integration.backends.test_configure import heroic_configure
 
 pytestmark = pytest.mark.elasticsearch
@@ -82,7 +83,10 @@ def test_configure_and_metadata_over_https_with_basic_auth(
         finally:
             await backend.close()
 
-    assert asyncio.run(round_trip()) == (series,)
+    try:
+        assert asyncio.run(round_trip()) == (series,)
+    finally:
+        drop_prefix(os.environ["ELASTICSEARCH_URL"], prefix)
 
 
 def test_a_wrong_password_is_a_permanent_failure(
@@ -109,16 +113,20 @@ def test_an_untrusted_certificate_is_a_permanent_failure(
 def test_the_operators_rendered_config_for_a_secured_cluster(
     secured: TlsProxy, tmp_path: Path
 ) -> None:
+    name = f"tls-op-{uuid.uuid4().hex[:8]}"
     search = {
         "seeds": [secured.hostport],
         "sniff": False,
+        # its own indices: a composable template of the default pattern would collide with
+        # every other cluster's (same priority, overlapping patterns)
+        "index": {"type": "rotating", "pattern": f"{name}-%s"},
         "scheme": "https",
         "caSecretRef": {"name": "es-ca", "key": "ca.crt"},
         "authentication": {
             "username": secured.username,
             "passwordSecretRef": {"name": "es-credentials", "key": "password"},
         },
-        "templateName": f"tls-op-{uuid.uuid4().hex[:8]}",
+        "templateName": name,
     }
     body = {
         "metadata": {"name": "secured", "namespace": "ns", "uid": "u", "generation": 1},
@@ -143,5 +151,6 @@ def test_the_operators_rendered_config_for_a_secured_cluster(
             env[use.env] = secured.password
     rendered = yaml.safe_load(text)
     code, output = heroic_configure(rendered, tmp_path, env=env)
+    drop_prefix(os.environ["ELASTICSEARCH_URL"], name)
     assert code == 0, output
     assert f"created elasticsearch template {search['templateName']}" in output

@@ -23,6 +23,7 @@ from heroic_core.backends.cassandra.keys import ROW_WIDTH
 from heroic_core.backends.keyspace import BackendKey, KeyRange
 from heroic_core.config import HeroicConfig
 from heroic_core.model import DateRange, Points, Series
+from tests.integration.backends.search_engines import drop_prefix
 from tests.integration.backends.test_metric_contract import drop_keyspace
 from tests.unit.cli.shell.data_support import key_json, pairs, run, shell
 
@@ -75,14 +76,10 @@ class Stores:
         )
 
     def drop(self) -> None:
-        from elasticsearch import Elasticsearch  # noqa: PLC0415 - only with the env up
         from google.cloud.bigtable import Client  # noqa: PLC0415
 
         drop_keyspace(self.keyspace)
-        es = Elasticsearch([os.environ["ELASTICSEARCH_URL"]])
-        es.indices.delete(index=f"{self.prefix}-*", params={"ignore_unavailable": "true"})
-        for suffix in ("metadata", "suggest"):
-            es.indices.delete_template(name=f"{self.prefix}-{suffix}", ignore=[404])
+        drop_prefix(os.environ["ELASTICSEARCH_URL"], f"{self.prefix}-")
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Connecting to Bigtable emulator")
             client = Client(project="heroic-test", admin=True)  # type: ignore[no-untyped-call]

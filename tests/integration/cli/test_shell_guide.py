@@ -20,6 +20,7 @@ import pytest
 from heroic_core.backends.bigtable.backend import BigtableMetricBackend
 from heroic_core.config import HeroicConfig
 from heroic_core.model import DateRange, Points, Series
+from tests.integration.backends.search_engines import template_names
 
 PROMPT = "heroic>"  # prompt_toolkit draws the space with a cursor move, not a character
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1b[()][AB0-2]|[\r\x08]")
@@ -115,8 +116,6 @@ def test_cassandra_guide_command() -> None:
 
 @pytest.mark.elasticsearch
 def test_elasticsearch_guide_command() -> None:
-    from elasticsearch import Elasticsearch  # noqa: PLC0415 - only with Elasticsearch up
-
     seeds = os.environ["ELASTICSEARCH_URL"].removeprefix("http://")
     child = shell(
         "-P", "elasticsearch-suggest", "-P", "elasticsearch-metadata",
@@ -125,11 +124,7 @@ def test_elasticsearch_guide_command() -> None:
     output = run_at_prompt(child, "configure", r"(already there: [^\r\n]*\r[^\r]*){2}")
     leave(child)
     assert output.count("already there") == 2, output
-    client = Elasticsearch([os.environ["ELASTICSEARCH_URL"]])
-    try:
-        templates = client.indices.get_template()
-    finally:
-        client.close()
+    templates = template_names(os.environ["ELASTICSEARCH_URL"], "*")
     assert any(name.startswith("heroic-metadata") for name in templates), sorted(templates)
     assert any(name.startswith("heroic-suggest") for name in templates), sorted(templates)
 

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from elasticsearch import AsyncElasticsearch
 
 from heroic_cli.shell.context import ShellContext
 from heroic_core.backends.elasticsearch.metadata import ElasticsearchMetadataBackend
 from heroic_core.backends.elasticsearch.suggest import ElasticsearchSuggestBackend
 from heroic_core.filters import TRUE
 from heroic_core.model import Series
+from tests.integration.backends.search_engines import drop_prefix
 from tests.unit.cli.shell.metadata_support import ANY_TIME, SERIES, Result, context, index, run
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.anyio]
@@ -70,12 +70,7 @@ async def shell() -> AsyncIterator[ShellContext]:
     await ctx.backends()
     yield ctx
     await ctx.close()
-    client = AsyncElasticsearch([os.environ["ELASTICSEARCH_URL"]])
-    try:
-        await client.indices.delete(index=f"{prefix}-*", params={"ignore_unavailable": "true"})
-        await client.indices.delete_template(name=f"{prefix}-*", ignore=[404])
-    finally:
-        await client.close()
+    drop_prefix(os.environ["ELASTICSEARCH_URL"], f"{prefix}-")
 
 
 async def settle(ctx: ShellContext) -> None:

@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 
 from heroic_api.main import create_app
 from heroic_core.config import HeroicConfig
+from tests.integration.backends.search_engines import drop_prefix
 
 SPOTIFY100 = "com.spotify.heroic.consumer.schemas.Spotify100"
 HOSTS = ("h0", "h1", "h2", "h3")
@@ -109,13 +110,9 @@ class Backends:
         return backends_config(self.table, self.es_prefix) | {"consumers": [consumer]}
 
     def cleanup(self) -> None:
-        from elasticsearch import Elasticsearch  # noqa: PLC0415 - only with the env up
         from google.cloud.bigtable import Client  # noqa: PLC0415
 
-        es = Elasticsearch([os.environ["ELASTICSEARCH_URL"]])
-        es.indices.delete(index=f"{self.es_prefix}-*", params={"ignore_unavailable": "true"})
-        for suffix in ("metadata", "suggest"):
-            es.indices.delete_template(name=f"{self.es_prefix}-{suffix}", ignore=[404])
+        drop_prefix(os.environ["ELASTICSEARCH_URL"], f"{self.es_prefix}-")
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Connecting to Bigtable emulator")
             table = Client(project="heroic-test", admin=True).instance("heroic").table(self.table)

@@ -19,6 +19,7 @@ from kubernetes.dynamic import DynamicClient
 
 from heroic_operator import naming
 from heroic_operator.process.app import Operator
+from tests.integration.backends.search_engines import drop_prefix, template_names
 from tests.integration.operator.support import (
     apply_cluster,
     list_kind,
@@ -138,13 +139,13 @@ def test_cassandra_and_elasticsearch_jobs_create_keyspace_and_templates(
     client: DynamicClient, namespace: str, operator: Operator, tmp_path: Path
 ) -> None:
     from cassandra.cluster import Cluster as CassandraCluster  # noqa: PLC0415
-    from elasticsearch import Elasticsearch  # noqa: PLC0415
 
     run = uuid.uuid4().hex[:8]
     keyspace, template = f"op_{run}", f"op-{run}"
     seed = os.environ["CASSANDRA_CONTACT_POINTS"]
     es_url = os.environ["ELASTICSEARCH_URL"]
-    search = {"seeds": [hostport(es_url)], "templateName": template}
+    index = {"type": "rotating", "pattern": f"{template}-%s"}  # not the shared default
+    search = {"seeds": [hostport(es_url)], "templateName": template, "index": index}
     backends = {
         "metrics": {
             "type": "cassandra",
@@ -172,7 +173,8 @@ def test_cassandra_and_elasticsearch_jobs_create_keyspace_and_templates(
 
     output = run_job_command(configure_job(client, namespace, "durable", "elasticsearch"), tmp_path)
     assert template in output
-    templates = Elasticsearch([es_url]).indices.get_template(name=f"{template}*")
+    templates = template_names(es_url, f"{template}*")
+    drop_prefix(es_url, template)
     assert templates, f"no index template named {template}*"
     wait_condition(client, namespace, "durable", timeout=60)
 

@@ -1,22 +1,27 @@
-"""Elasticsearch with the analysis modules Heroic's suggest mappings need."""
+"""Every search engine that serves suggest has the analysis modules its mappings need."""
 
 from __future__ import annotations
 
 import os
 import uuid
 
+import httpx
 import pytest
-from elasticsearch import Elasticsearch
 
-pytestmark = pytest.mark.elasticsearch
+from tests.integration.backends.search_engines import ENGINES, SearchEngine
+
+WITH_ANALYSIS = [
+    pytest.param(e, marks=getattr(pytest.mark, e.name), id=e.name) for e in ENGINES if e.suggest
+]
 
 
-def test_edge_ngram_analyzer_indexes_and_finds_by_prefix() -> None:
-    client = Elasticsearch([os.environ["ELASTICSEARCH_URL"]])
+@pytest.mark.parametrize("engine", WITH_ANALYSIS)
+def test_edge_ngram_analyzer_indexes_and_finds_by_prefix(engine: SearchEngine) -> None:
+    client = httpx.Client(base_url=os.environ[engine.url_variable])
     index = f"smoke-{uuid.uuid4().hex[:8]}"
-    client.indices.create(
-        index=index,
-        body={
+    client.put(
+        f"/{index}",
+        json={
             "settings": {
                 "analysis": {
                     "analyzer": {
@@ -37,11 +42,13 @@ def test_edge_ngram_analyzer_indexes_and_finds_by_prefix() -> None:
                 }
             },
         },
-    )
+    ).raise_for_status()
     try:
-        client.index(index=index, id="1", body={"key": "cpu-usage"}, refresh=True)
-        client.index(index=index, id="2", body={"key": "memory"}, refresh=True)
-        hits = client.search(index=index, body={"query": {"match": {"key": "us"}}})["hits"]
+        for doc_id, key in (("1", "cpu-usage"), ("2", "memory")):
+            client.put(f"/{index}/_doc/{doc_id}?refresh=true", json={"key": key}).raise_for_status()
+        query = {"query": {"match": {"key": "us"}}}
+        hits = client.post(f"/{index}/_search", json=query).json()["hits"]
         assert [h["_id"] for h in hits["hits"]] == ["1"]
     finally:
-        client.indices.delete(index=index)
+        client.delete(f"/{index}")
+        client.close()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from cassandra import AuthenticationFailed, InvalidRequest, OperationTimedOut, Unauthorized
 from cassandra.cluster import NoHostAvailable
-from elasticsearch import exceptions as es_exc
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout
 from google.api_core import exceptions as gexc
 
 from heroic_core.backends.cassandra import connection as cassandra
@@ -67,13 +68,13 @@ def test_cassandra_errors(exc: Exception, expected: type[Exception]) -> None:
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (es_exc.ConnectionError("N/A", "refused", None), BackendUnavailableError),
-        (es_exc.ConnectionTimeout("TIMEOUT", "slow", None), BackendUnavailableError),
-        (es_exc.TransportError(503, "unavailable", {}), BackendUnavailableError),
-        (es_exc.TransportError(429, "too many requests", {}), BackendUnavailableError),
-        (es_exc.AuthorizationException(403, "security_exception", {}), BackendRejectedError),
-        (es_exc.AuthenticationException(401, "security_exception", {}), BackendRejectedError),
-        (es_exc.RequestError(400, "mapper_parsing_exception", {}), BackendRejectedError),
+        (TransportConnectionError("refused"), BackendUnavailableError),
+        (ConnectionTimeout("slow"), BackendUnavailableError),
+        (es.ApiError(503, {"error": {"type": "unavailable"}}), BackendUnavailableError),
+        (es.ApiError(429, "too many requests"), BackendUnavailableError),
+        (es.ApiError(403, {"error": {"type": "security_exception"}}), BackendRejectedError),
+        (es.ApiError(401, {"error": {"type": "security_exception"}}), BackendRejectedError),
+        (es.ApiError(400, {"error": {"type": "mapper_parsing_exception"}}), BackendRejectedError),
     ],
 )
 def test_elasticsearch_errors(exc: Exception, expected: type[Exception]) -> None:
@@ -124,7 +125,9 @@ def test_elasticsearch_sniffing_follows_config() -> None:
         {"client": {"type": "rest", "seeds": ["es"], "sniff": True, "sniffInterval": "10s"}}
     )
     transport = es.build_client(connection).transport
-    assert transport.sniff_on_start is True
-    assert transport.sniff_on_connection_fail is True
-    assert transport.sniffer_timeout == 10.0
-    assert es.build_client(ConnectionConfig()).transport.sniffer_timeout is None
+    assert transport._sniff_on_start is True
+    assert transport._sniff_on_node_failure is True
+    assert transport._sniff_before_requests is True  # every sniffInterval
+    assert transport._min_delay_between_sniffing == 10.0
+    assert transport._sniff_callback is es.sniff_nodes
+    assert es.build_client(ConnectionConfig()).transport._sniff_on_start is False

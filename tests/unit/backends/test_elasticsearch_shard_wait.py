@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from elasticsearch import exceptions as es_exc
 
 from heroic_core.backends.elasticsearch import connection as es_connection
+from heroic_core.backends.elasticsearch.client import ApiError
 from heroic_core.backends.elasticsearch.connection import Connection
+from heroic_core.backends.elasticsearch.engines import Engine
 from heroic_core.backends.errors import BackendRejectedError, BackendUnavailableError
 from heroic_core.config.elasticsearch import ConnectionConfig
 
@@ -23,13 +24,13 @@ def anyio_backend() -> str:
 
 
 class ScriptedClient:
-    """Stands in for ``AsyncElasticsearch.search``: raises the scripted errors, then answers."""
+    """Stands in for ``SearchClient.search``: raises the scripted errors, then answers."""
 
     def __init__(self, *errors: Exception) -> None:
         self.errors = list(errors)
         self.calls = 0
 
-    async def search(self, **_: Any) -> dict[str, Any]:
+    async def search(self, *_: Any) -> dict[str, Any]:
         self.calls += 1
         if self.errors:
             raise self.errors.pop(0)
@@ -39,13 +40,14 @@ class ScriptedClient:
         return None
 
 
-def _unavailable() -> es_exc.TransportError:
-    return es_exc.TransportError(503, "search_phase_execution_exception", {})
+def _unavailable() -> ApiError:
+    return ApiError(503, {"error": {"type": "search_phase_execution_exception"}})
 
 
 def _connection(client: ScriptedClient) -> Connection:
     connection = Connection(ConnectionConfig(), "heroic-metadata", {"metadata": {}})
     connection._client = client  # type: ignore[assignment]
+    connection.engine = Engine("elasticsearch", (7, 10, 2))  # as detected on first use
     return connection
 
 
@@ -64,7 +66,7 @@ async def test_a_lasting_outage_still_fails_as_unavailable(monkeypatch: pytest.M
 
 
 async def test_other_errors_are_not_retried() -> None:
-    client = ScriptedClient(es_exc.RequestError(400, "search_phase_execution_exception", {}))
+    client = ScriptedClient(ApiError(400, {"error": {"type": "search_phase_execution_exception"}}))
     with pytest.raises(BackendRejectedError):
         await _connection(client).search("metadata", {})
     assert client.calls == 1

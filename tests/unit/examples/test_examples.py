@@ -67,6 +67,7 @@ def test_examples_cover_every_documented_backend_combination() -> None:
     assert [p.name for p in EXAMPLES] == [
         "bigtable-elasticsearch-pubsub.yaml",
         "cassandra-elasticsearch-kafka.yaml",
+        "cassandra-opensearch-kafka.yaml",
         "memory.yaml",
         "split-consumers.yaml",
     ]

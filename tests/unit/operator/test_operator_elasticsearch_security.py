@@ -8,10 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import jmespath
+import pytest
 import yaml
 
 from heroic_operator.desired.components import components, configure_targets
 from heroic_operator.desired.render import SecretUse
+from heroic_operator.errors import InvalidSpec
 from heroic_operator.spec import Cluster, SecretKeyRef
 from tests.unit.operator.test_operator_builders import SECRETS, build
 
@@ -90,3 +92,43 @@ def test_api_pod_reads_the_password_from_the_secret_and_mounts_the_ca(
     assert volumes == ["es-ca"]
     mounts = jmespath.search("containers[0].volumeMounts[].mountPath", pod)
     assert SecretUse(CA).path.rsplit("/", 1)[0] in mounts
+
+
+API_KEY = SecretKeyRef(name="es-api-key", key="encoded")
+
+
+def test_an_api_key_and_the_engine_are_rendered_from_a_secret_reference(
+    cluster: Callable[..., Cluster],
+) -> None:
+    backend = {
+        "type": "elasticsearch",
+        "elasticsearch": {
+            "seeds": ["es.example.com:9243"],
+            "engine": "elasticsearch",
+            "scheme": "https",
+            "apiKeySecretRef": API_KEY.model_dump(),
+        },
+    }
+    built = cluster("memory", backends={"metrics": {"type": "memory"}, "metadata": backend})
+    api = next(c for c in components(built) if c.name == "api")
+    client = yaml.safe_load(api.rendered.text)["metadata"]["backends"][0]["connection"]["client"]
+    env = "HEROIC_ELASTICSEARCH_METADATA_API_KEY"
+    assert client["engine"] == "elasticsearch"
+    assert client["authentication"] == {"type": "apiKey", "apiKeyEnv": env}
+    assert SecretUse(API_KEY, env=env) in api.rendered.secrets
+
+
+def test_an_api_key_with_opensearch_or_beside_a_password_is_refused(
+    cluster: Callable[..., Cluster],
+) -> None:
+    for extra in (
+        {"engine": "opensearch"},
+        {"authentication": {"passwordSecretRef": PASSWORD.model_dump()}},
+    ):
+        backend = {
+            "type": "elasticsearch",
+            "elasticsearch": {"seeds": ["os:9200"], "apiKeySecretRef": API_KEY.model_dump()}
+            | extra,
+        }
+        with pytest.raises(InvalidSpec, match=r"API keys|at most one"):
+            cluster("memory", backends={"metrics": {"type": "memory"}, "metadata": backend})

@@ -1,4 +1,4 @@
-"""Small helpers for the JVM components (Kafka, Elasticsearch, Cassandra)."""
+"""Small helpers for the JVM components (Kafka, Elasticsearch, OpenSearch, Cassandra)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-JDK17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+JVM_DIR = Path("/usr/lib/jvm")
+JDK17 = JVM_DIR / "java-17-openjdk-amd64"
 
 
 def java_home() -> Path:
@@ -20,6 +21,21 @@ def java_home() -> Path:
     if java is None:
         raise FileNotFoundError("no java found: install a JDK 17 or set TESTENV_JAVA_HOME")
     return Path(java).resolve().parent.parent
+
+
+def recent_java_home() -> Path:
+    """A JDK 21 or newer (Elasticsearch 9, OpenSearch 3): ``$TESTENV_JAVA25_HOME``, else the
+    Temurin JDK beside Debian's."""
+    explicit = os.environ.get("TESTENV_JAVA25_HOME")
+    if explicit:
+        return Path(explicit)
+    found = sorted(JVM_DIR.glob("temurin-2[1-9]-jdk*"), reverse=True)
+    found = [p for p in found if (p / "bin" / "java").exists()]
+    if not found:
+        raise FileNotFoundError(
+            f"no JDK 21+ under {JVM_DIR}: install a Temurin 25 JDK or set TESTENV_JAVA25_HOME"
+        )
+    return found[0]
 
 
 def java() -> str:

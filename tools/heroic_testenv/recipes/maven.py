@@ -66,35 +66,69 @@ def build_cassandra(target: Path, version: str) -> None:
     _classpath("cassandra", target, [f"org.apache.cassandra:cassandra-all:{version}"])
 
 
-ANALYSIS_DESCRIPTOR = """description=Adds "built in" analyzers to Elasticsearch.
+# analysis-common (edge_ngram, word_delimiter: the suggest mappings) as a module folder, for the
+# integ-test zips that leave it out. Without lang-painless beside it, it extends nothing: its
+# painless extension is only looked up by painless itself.
+ANALYSIS_DESCRIPTOR = """description=Adds "built in" analyzers.
 version={v}
 name=analysis-common
-classname=org.elasticsearch.analysis.common.CommonAnalysisPlugin
-java.version=1.8
-elasticsearch.version={v}
+classname={classname}
+java.version={java}
+{product}.version={v}
 extended.plugins=
 has.native.controller=false
 """
+ELASTICSEARCH_ANALYSIS = "org.elasticsearch.analysis.common.CommonAnalysisPlugin"
+OPENSEARCH_ANALYSIS = "org.opensearch.analysis.common.CommonAnalysisPlugin"  # 2.x name
 
 
-def build_elasticsearch(target: Path, version: str) -> None:
-    """The integ-test distribution plus the analysis-common module it leaves out."""
-    _classpath(
-        "elasticsearch",
-        target,
-        [
-            f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip",
-            f"org.codelibs.elasticsearch.module:analysis-common:{version}",
-        ],
-    )
-    libs = target / "libs"
-    with zipfile.ZipFile(libs / f"elasticsearch-{version}.zip") as archive:
+def _distribution(target: Path, product: str, version: str, extra: list[str]) -> Path:
+    """Unpack ``<product>``'s integ-test zip of ``version`` (with ``extra`` artifacts beside it
+    in ``libs``); returns the unpacked home."""
+    group = f"org.{product}.distribution.integ-test-zip"
+    _classpath(product, target, [f"{group}:{product}:{version}:zip", *extra])
+    with zipfile.ZipFile(target / "libs" / f"{product}-{version}.zip") as archive:
         archive.extractall(target)
-    home = target / f"elasticsearch-{version}"
+    home = target / f"{product}-{version}"
     for script in (home / "bin").iterdir():
         script.chmod(0o755)
+    return home
+
+
+def _add_analysis_module(home: Path, jar: Path, descriptor: str) -> None:
     module = home / "modules" / "analysis-common"
     module.mkdir()
-    shutil.copy(libs / f"analysis-common-{version}.jar", module)
-    (module / "plugin-descriptor.properties").write_text(ANALYSIS_DESCRIPTOR.format(v=version))
-    shutil.rmtree(libs)
+    shutil.copy(jar, module)
+    (module / "plugin-descriptor.properties").write_text(descriptor)
+
+
+def build_elasticsearch(target: Path, version: str, *, analysis_common: bool = True) -> None:
+    """The integ-test distribution, plus (7.10) the analysis-common module it leaves out, which
+    codelibs republishes on Maven Central only up to 7.10. Elasticsearch 8 and 9 get none."""
+    extra = [f"org.codelibs.elasticsearch.module:analysis-common:{version}"]
+    home = _distribution(target, "elasticsearch", version, extra if analysis_common else [])
+    if analysis_common:
+        descriptor = ANALYSIS_DESCRIPTOR.format(
+            v=version, classname=ELASTICSEARCH_ANALYSIS, java="1.8", product="elasticsearch"
+        )
+        _add_analysis_module(home, target / "libs" / f"analysis-common-{version}.jar", descriptor)
+    shutil.rmtree(target / "libs")
+
+
+def build_opensearch(target: Path, version: str) -> None:
+    """OpenSearch's integ-test distribution; where it leaves analysis-common out (2.x ships only
+    transport-netty4), the module's jar from ``org.opensearch.plugin`` is added."""
+    zip_only = _distribution(target, "opensearch", version, [])
+    if not (zip_only / "modules" / "analysis-common").exists():
+        _classpath(
+            "opensearch-analysis",
+            target,
+            [f"org.opensearch.plugin:analysis-common:{version}"],
+        )
+        descriptor = ANALYSIS_DESCRIPTOR.format(
+            v=version, classname=OPENSEARCH_ANALYSIS, java="11", product="opensearch"
+        )
+        _add_analysis_module(
+            zip_only, target / "libs" / f"analysis-common-{version}.jar", descriptor
+        )
+    shutil.rmtree(target / "libs")

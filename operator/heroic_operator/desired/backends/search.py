@@ -19,6 +19,11 @@ def elasticsearch_password_env(section: str) -> str:
     return f"HEROIC_ELASTICSEARCH_{section.upper()}_PASSWORD"
 
 
+def elasticsearch_api_key_env(section: str) -> str:
+    """The variable holding the metadata or suggest backend's Elasticsearch API key."""
+    return f"HEROIC_ELASTICSEARCH_{section.upper()}_API_KEY"
+
+
 def elasticsearch_seeds(cluster: Cluster, es: ElasticsearchBackend) -> tuple[list[str], bool]:
     """Seeds and sniffing: a referenced in-cluster ES goes through its headless Service."""
     if es.cluster_ref is not None:
@@ -50,6 +55,8 @@ def search_section(cluster: Cluster, section: str, *, configure: bool = False) -
         }
         index |= {k: v for k, v in optional.items() if v is not None}
     client: dict[str, Any] = {"type": "rest", "seeds": seeds, "sniff": sniff}
+    if es.engine is not None:
+        client["engine"] = es.engine
     if es.scheme is not None:
         client["scheme"] = es.scheme
     uses: list[SecretUse] = []
@@ -61,6 +68,10 @@ def search_section(cluster: Cluster, section: str, *, configure: bool = False) -
             "passwordEnv": env,
         }
         uses.append(SecretUse(es.authentication.password_secret_ref, env=env))
+    if es.api_key_secret_ref is not None:
+        env = elasticsearch_api_key_env(section)
+        client["authentication"] = {"type": "apiKey", "apiKeyEnv": env}
+        uses.append(SecretUse(es.api_key_secret_ref, env=env))
     if es.ca_secret_ref is not None:
         ca = SecretUse(es.ca_secret_ref)
         client["caCertsFile"] = ca.path

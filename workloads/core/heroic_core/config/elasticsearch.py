@@ -4,9 +4,11 @@ Elasticsearch backend module, not here."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from heroic_core.config.common import BackendConfig, ConfigModel, Duration, duration_default
 from heroic_core.config.metrics import NoAuthentication, PlainAuthentication
@@ -45,20 +47,59 @@ class ElasticsearchPlainAuthentication(PlainAuthentication):
     username: str = Field(default="elastic", min_length=1)
 
 
+class ElasticsearchApiKeyAuthentication(ConfigModel):
+    """An Elasticsearch API key (``Authorization: ApiKey``), the ``encoded`` value that
+    ``POST /_security/api_key`` returns; from ``apiKey``, ``apiKeyEnv`` or ``apiKeyFile``
+    (exactly one). OpenSearch has no API keys."""
+
+    type: Literal["apiKey"]
+    api_key: str | None = Field(default=None, repr=False)
+    api_key_env: str | None = None
+    api_key_file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ElasticsearchApiKeyAuthentication:
+        given = [x for x in (self.api_key, self.api_key_env, self.api_key_file) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of apiKey, apiKeyEnv or apiKeyFile")
+        return self
+
+    def resolve_api_key(self) -> str:
+        """The key from whichever source is configured."""
+        if self.api_key is not None:
+            return self.api_key
+        if self.api_key_env is not None:
+            value = os.environ.get(self.api_key_env)
+            if value is None:
+                raise ValueError(f"environment variable {self.api_key_env} is not set")
+            return value
+        assert self.api_key_file is not None  # noqa: S101 - guaranteed by the validator
+        return Path(self.api_key_file).read_text(encoding="utf-8").strip()
+
+
 ElasticsearchAuthentication = Annotated[
-    NoAuthentication | ElasticsearchPlainAuthentication, Field(discriminator="type")
+    NoAuthentication | ElasticsearchPlainAuthentication | ElasticsearchApiKeyAuthentication,
+    Field(discriminator="type"),
 ]
+
+#: The search engine a connection expects; ``auto`` takes whichever answers (both are detected
+#: and checked against the supported versions at start either way).
+Engine = Literal["auto", "elasticsearch", "opensearch"]
+#: Which index templates ``configure`` puts: ``auto`` = composable where the server has them.
+TemplateApi = Literal["auto", "composable", "legacy"]
 
 
 class RestClientConfig(ConfigModel):
     """``client: {type: rest}``: seeds are ``host[:port]`` (port 9200).
 
-    ``scheme``, ``authentication``, ``caCertsFile`` and ``verifyCerts`` are our extension
-    (upstream's REST client spoke plain HTTP without credentials): a secured cluster is reached
-    over HTTPS with basic authentication, its certificate checked against ``caCertsFile`` (a
-    PEM bundle; default: the system's trust store)."""
+    ``engine``, ``scheme``, ``authentication``, ``caCertsFile`` and ``verifyCerts`` are our
+    extension (upstream's REST client spoke plain HTTP without credentials to Elasticsearch): a
+    secured cluster is reached over HTTPS with basic authentication or an API key, its
+    certificate checked against ``caCertsFile`` (a PEM bundle; default: the system's trust
+    store)."""
 
     type: Literal["rest"] = "rest"
+    engine: Engine = "auto"
     seeds: list[str] = Field(default_factory=lambda: ["localhost"], min_length=1)
     sniff: bool = False
     sniff_interval: Duration = duration_default("30s")
@@ -84,10 +125,12 @@ ClientConfig = Annotated[RestClientConfig | TransportClientConfig, Field(discrim
 
 
 class ConnectionConfig(ConfigModel):
-    """``connection:``; ``templateName`` overrides the backend's template name."""
+    """``connection:``; ``templateName`` overrides the backend's template name; ``templates``
+    (our extension) picks composable or legacy index templates (``auto``: composable)."""
 
     index: IndexConfig = Field(default_factory=RotatingIndexConfig)
     template_name: str | None = None
+    templates: TemplateApi = "auto"
     client: ClientConfig = Field(default_factory=RestClientConfig)
 
 

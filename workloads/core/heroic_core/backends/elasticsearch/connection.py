@@ -1,33 +1,38 @@
 """``Connection``: what the metadata and suggest backends share — the lazily created client,
-index naming on the current clock, templates, readiness, refresh and closing.
+the engine detected on first use, index naming on the current clock, templates, readiness,
+refresh and closing.
 
 Holds no document logic. The client is created on first use, inside the running event loop
-(aiohttp sessions belong to one loop).
+(aiohttp sessions belong to one loop); the first operation also asks the server which engine
+and version it is, logs it, and refuses an unsupported one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from elasticsearch import AsyncElasticsearch
-
+from heroic_core.backends.elasticsearch import engines
 from heroic_core.backends.elasticsearch.client import (
     SEARCH_OPTIONS,
+    ApiError,
+    SearchClient,
     build_client,
     convert,
-    ensure_templates,
     shards_unavailable,
 )
 from heroic_core.backends.elasticsearch.indices import IndexScheme
 from heroic_core.backends.elasticsearch.mappings import templates
+from heroic_core.backends.elasticsearch.templates import ensure_templates
 from heroic_core.backends.errors import BackendUnavailableError
 from heroic_core.backends.results import ConfigureResult
 from heroic_core.config.elasticsearch import ConnectionConfig
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 MAX_INDEX_LIST = 2000
 #: Seconds a search waits for the shards of a just-created index to start.
 SHARD_START_WAIT = 5.0
@@ -56,7 +61,9 @@ class Connection:
         self.types = types
         self.analysis = analysis
         self.clock = clock
-        self._client: AsyncElasticsearch | None = None
+        self._client: SearchClient | None = None
+        self.engine: engines.Engine | None = None
+        self._detect_lock: asyncio.Lock | None = None
         # configure: true puts the templates once, before any other operation; the lock makes
         # concurrent first operations wait, so no index is created before its template.
         self._auto_configure = auto_configure
@@ -64,7 +71,7 @@ class Connection:
         self._configure_lock: asyncio.Lock | None = None
 
     @property
-    def client(self) -> AsyncElasticsearch:
+    def client(self) -> SearchClient:
         if self._client is None:
             self._client = build_client(self.config)
         return self._client
@@ -81,9 +88,43 @@ class Connection:
 
     async def _call_raw(self, action: str, operation: Callable[[], Awaitable[T]]) -> T:
         try:
+            await self.detect()
             return await operation()
         except Exception as exc:
             raise convert(exc, self.config, action) from exc
+
+    async def detect(self) -> engines.Engine:
+        """The server's engine and version, asked once, logged, and checked against what we
+        support and what the connection names."""
+        if self.engine is not None:
+            return self.engine
+        if self._detect_lock is None:
+            self._detect_lock = asyncio.Lock()
+        async with self._detect_lock:
+            if self.engine is None:
+                engine = engines.check_supported(await self._ask_engine(), self._expected())
+                log.info(
+                    "Connected to %s",
+                    engine,
+                    extra={"seeds": self.config.client.seeds, "product": engine.product},
+                )
+                self.engine = engine
+        return self.engine
+
+    def _expected(self) -> str:
+        return str(getattr(self.config.client, "engine", "auto"))
+
+    async def _ask_engine(self) -> engines.Engine:
+        try:
+            return engines.from_root(await self.client.request("GET", "/"))
+        except ApiError as exc:
+            if exc.status not in (404, 405):
+                raise
+        # Elasticsearch 9's integ-test distribution has no root endpoint (rest-root module)
+        _, headers, nodes = await self.client.exchange(
+            "GET", "/_nodes/_local", params={"filter_path": "nodes.*.version"}
+        )
+        return engines.from_nodes(nodes, headers.get("x-elastic-product"))
 
     async def _configure_once(self) -> None:
         """Put the templates before any first operation; concurrent first calls wait for it,
@@ -124,7 +165,7 @@ class Connection:
         delay, waited = 0.05, 0.0
         while True:
             try:
-                return await self.client.search(index=target, body=body, params=options)
+                return await self.client.search(target, body, options)
             except Exception as exc:
                 if not shards_unavailable(exc) or waited >= SHARD_START_WAIT:
                     raise
@@ -135,16 +176,25 @@ class Connection:
     async def configure(self) -> ConfigureResult:
         """Put the index template of every document type that has none yet."""
         wanted = templates(self.template_name, self.scheme, self.types, self.analysis)
-        created, existing = await self._call_raw(
-            "configure", lambda: ensure_templates(self.client, wanted)
-        )
+        samples = {
+            f"{self.template_name}-{t}": self.scheme.write_indices(t, self.clock())[0]
+            for t in self.types
+        }
+
+        async def put() -> tuple[list[str], list[str]]:
+            engine = await self.detect()
+            return await ensure_templates(
+                self.client, engine, wanted, samples, self.config.templates
+            )
+
+        created, existing = await self._call_raw("configure", put)
         self._configured = True
         label = "elasticsearch template {}".format
         return ConfigureResult(tuple(map(label, created)), tuple(map(label, existing)))
 
     async def is_ready(self) -> bool:
         try:
-            return bool(await self.client.ping())
+            return await self.client.ping()
         except Exception:  # noqa: BLE001 - readiness is a yes/no probe
             return False
 
@@ -153,7 +203,7 @@ class Connection:
         indices = sorted({i for t in self.types for i in self.write_indices(t)})
         await self.call(
             "refresh",
-            lambda: self.client.indices.refresh(index=",".join(indices), params=SEARCH_OPTIONS),
+            lambda: self.client.refresh(",".join(indices), SEARCH_OPTIONS),
         )
 
     async def close(self) -> None:
@@ -162,12 +212,10 @@ class Connection:
             await client.close()
 
 
-async def create_documents(
-    client: AsyncElasticsearch, actions: list[dict[str, Any]], what: str
-) -> None:
+async def create_documents(client: SearchClient, actions: list[dict[str, Any]], what: str) -> None:
     """One ``_bulk`` of ``create`` actions; a document that exists already (409) is fine, any
     other failed item fails the call, naming how many failed and the first reason."""
-    response = await client.bulk(body=actions)
+    response = await client.bulk(actions)
     if not response.get("errors"):
         return
     failures = [

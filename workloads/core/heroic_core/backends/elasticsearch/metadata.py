@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from elasticsearch import exceptions as es_exc
-
 from heroic_core.backends.elasticsearch.cache import RateLimiter, WriteCache
 from heroic_core.backends.elasticsearch.connection import Connection, create_documents
 from heroic_core.backends.elasticsearch.documents import (
@@ -121,10 +119,8 @@ class ElasticsearchMetadataBackend:
                 raise
 
     async def _create(self, index: str, doc_id: str, doc: dict[str, Any]) -> None:
-        try:
-            await self.connection.client.create(index=index, id=doc_id, body=doc)
-        except es_exc.ConflictError:
-            return  # already indexed: upstream counts this as a duplicate, not a failure
+        # False when already indexed: upstream counts this as a duplicate, not a failure
+        await self.connection.client.create(index, doc_id, doc)
 
     def _start(self, range: DateRange) -> int | None:
         return range.start if self._dynamic else None
@@ -209,7 +205,7 @@ class ElasticsearchMetadataBackend:
             return
         actions = [{"delete": {"_index": h["_index"], "_id": h["_id"]}} for h in hits]
         response = await self.connection.call(
-            "delete", partial(self.connection.client.bulk, body=actions)
+            "delete", partial(self.connection.client.bulk, actions)
         )
         failed = [
             i["delete"] for i in response["items"] if i["delete"].get("status") not in (200, 404)
