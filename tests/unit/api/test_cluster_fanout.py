@@ -165,3 +165,49 @@ def test_addresses_of_other_protocols_are_offline(uri: str) -> None:
     manager = _manager({uri: StandIn(uri, {"site": "b"})}, _local(), use_local=False)
     registry = asyncio.run(manager.refresh())
     assert registry.statistics() == {"onlineNodes": 0, "offlineNodes": 1}
+
+
+def test_a_refresh_on_request_cancels_the_quick_retry_it_made_needless(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A peer still starting makes the background loop retry soon; once a requested refresh
+    # has found every node, that pending retry must not run (it would drop a node stopped
+    # since, before the next refreshInterval).
+    monkeypatch.setattr("heroic_api.cluster.manager.RETRY_SECONDS", 0.05)
+    starting = StandIn("http://b0", {"site": "b"}, fail=True)
+    manager = _manager({"http://b0": starting}, _local(), refresh_interval=3600)
+
+    async def run() -> tuple[int, int]:
+        await manager.start()
+        await asyncio.sleep(0.02)  # the first background refresh: b0 offline
+        starting.fail = False
+        await manager.refresh()  # /cluster/refresh: b0 online
+        after_request = manager._refreshes
+        await asyncio.sleep(0.3)  # several retry periods
+        await manager.stop()
+        return after_request, manager._refreshes
+
+    after_request, at_end = asyncio.run(run())
+    assert at_end == after_request
+    assert [str(n) for n in manager.registry.nodes] == ["http://b0"]
+
+
+def test_the_background_loop_retries_while_an_address_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("heroic_api.cluster.manager.RETRY_SECONDS", 0.02)
+    starting = StandIn("http://b0", {"site": "b"}, fail=True)
+    manager = _manager({"http://b0": starting}, _local(), refresh_interval=3600)
+
+    async def run() -> None:
+        await manager.start()
+        await asyncio.sleep(0.05)
+        starting.fail = False  # it comes up: a retry finds it, nobody asked
+        for _ in range(100):
+            if manager.registry.offline == 0:
+                break
+            await asyncio.sleep(0.02)
+        await manager.stop()
+
+    asyncio.run(run())
+    assert [str(n) for n in manager.registry.nodes] == ["http://b0"]

@@ -81,7 +81,14 @@ class ClusterManager:
                 logger.exception("Cluster refresh failed")
             else:
                 delay = min(delay * 2, self.refresh_interval) if registry.offline else 0.0
-            await asyncio.sleep(delay or self.refresh_interval)
+            # A refresh made meanwhile (/cluster/refresh, a node added) re-plans the wait from
+            # its own outcome: a quick retry it made needless must not drop a node later.
+            while True:
+                seen = self._refreshes
+                await asyncio.sleep(delay or self.refresh_interval)
+                if self._refreshes == seen:
+                    break
+                delay = min(delay * 2, self.refresh_interval) if self.registry.offline else 0.0
             delay = delay or RETRY_SECONDS
 
     async def add_static_node(self, uri: str) -> None:

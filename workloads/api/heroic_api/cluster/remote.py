@@ -97,7 +97,7 @@ class RemoteNode:
             except httpx.TimeoutException as exc:
                 raise NodeError(f"{self._uri}: timed out ({type(exc).__name__})") from exc
             except httpx.HTTPError as exc:
-                raise NodeError(f"{self._uri}: {exc or type(exc).__name__}") from exc
+                raise NodeError(f"{self._uri}: {str(exc) or type(exc).__name__}") from exc
         if response.status_code in (401, 403):
             raise NodeError(f"{self._uri}: refused the node-protocol token")
         if response.status_code != 200:
