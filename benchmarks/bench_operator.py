@@ -338,14 +338,21 @@ def main() -> int:
         help="then add this many clusters and report the operator's memory (the goal names 1000)",
     )
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="run the operator under cProfile and write its profile here when it stops",
+    )
     args = parser.parse_args()
     ensure(["kubernetes"])
     client = DynamicClient(kube_config.new_client_from_config(config_file=os.environ["KUBECONFIG"]))
     namespace = setup(client)
     port = free_port()
+    profiler = ["-m", "cProfile", "-o", args.profile] if args.profile else []
     operator = subprocess.Popen(
         [
             sys.executable,
+            *profiler,
             "-m",
             "heroic_cli.main",
             "operator",
