@@ -1,7 +1,8 @@
 """``status.federation``: the shards an API pod sees, from its ``/cluster/status`` answer.
 
 The answer is validated here (``ClusterStatusAnswer``), grouped into shards by tags, compared
-with ``spec.federation.topology`` and summarised for the ``Shards`` column. A failed read gives
+with ``spec.federation.topology`` and summarised for the ``Shards`` column, in tag order (the
+same shards always read the same). A failed read gives
 a status that says why and nothing else. Not part of ``Ready``: an API that cannot be read
 (pods starting, a network policy, kwok's pods that answer nothing) never flips the cluster.
 Pure.
@@ -69,10 +70,12 @@ def federation_status(spec: FederationSpec, reading: FederationReading) -> dict[
     for node in answer.nodes:
         shard = shards.setdefault(_key(node.tags), {"tags": dict(node.tags), "nodes": 0})
         shard["nodes"] += 1
+    # sorted: the API lists nodes in discovery order, which DNS answers may shuffle
+    seen = [shards[key] for key in sorted(shards)]
     missing = [dict(t) for t in spec.topology or () if _key(t) not in shards]
     out: dict[str, Any] = {
-        "summary": summary([s["tags"] for s in shards.values()], missing),
-        "shards": list(shards.values()),
+        "summary": summary([s["tags"] for s in seen], missing),
+        "shards": seen,
         "onlineNodes": answer.statistics.online_nodes,
         "offlineNodes": answer.statistics.offline_nodes,
         "lastChecked": checked,

@@ -67,6 +67,14 @@ def test_an_answer_becomes_the_shards_seen_with_their_nodes(federated: Federated
     }
 
 
+def test_shards_are_listed_in_tag_order_whatever_order_the_nodes_come_in(
+    federated: Federated,
+) -> None:
+    shuffled = {**TWO_SITES, "nodes": list(reversed(TWO_SITES["nodes"]))}  # type: ignore[call-overload]
+    status = federation_status(_spec(federated()), FederationReading(NOW, answer=shuffled))
+    assert status == federation_status(_spec(federated()), FederationReading(NOW, answer=TWO_SITES))
+
+
 def test_expected_shards_no_node_serves_are_named(federated: Federated) -> None:
     topology = [{"site": "lon"}, {"site": "sto"}, {"site": "par"}]
     status = federation_status(
