@@ -75,7 +75,7 @@ class ShardStatus(SpecModel):
 
 class FederationStatus(SpecModel):
     """What the API pods see of the federation: one API pod's /cluster/status, read through
-    the API server's service proxy every few minutes (never part of Ready)"""
+    the API server's service proxy (every minute by default; never part of Ready)"""
 
     summary: str | None = None
     """Shards seen (the Shards column)"""
