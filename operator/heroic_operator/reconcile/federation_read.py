@@ -82,6 +82,8 @@ class FederationReader:
 
 def _why(service: str, exc: ApiRequestError) -> str:
     what = f"cannot read /cluster/status of Service {service} through the API server's proxy"
-    if exc.status == 403:
+    # the API server's own refusal is a Status with reason Forbidden; a bare 403 came from
+    # behind the proxy (the pod, or something between the API server and the pod)
+    if exc.status == 403 and exc.reason == "Forbidden":
         return f"{what}: the operator's RBAC does not allow services/proxy ({exc.message})"
     return f"{what}: {exc.status} {exc.message}" if exc.status else f"{what}: {exc.message}"

@@ -246,7 +246,11 @@ def test_without_a_ready_api_pod_nothing_is_asked(federated: Federated) -> None:
     ("error", "fragment"),
     [
         (ApiRequestError(503, 'no endpoints available for service "mem-heroic-api"'), "503 no"),
-        (ApiRequestError(403, "services/proxy is forbidden"), "RBAC does not allow services"),
+        (
+            ApiRequestError(403, "services/proxy is forbidden", "Forbidden"),
+            "RBAC does not allow services",
+        ),
+        (ApiRequestError(403, "GET ...: denied destination"), "403 GET ...: denied destination"),
         (ApiRequestError(0, "GET /api/v1/...: TimeoutError"), "TimeoutError"),
     ],
 )
