@@ -100,6 +100,12 @@ def test_log_level_port_workers_and_resync_reach_the_arguments() -> None:
     assert {"--log-level=DEBUG", "--port=8181", "--workers=8", "--resync-seconds=60"} <= set(args)
 
 
+def test_the_federation_status_period_reaches_the_arguments() -> None:
+    assert "--federation-status-seconds=60" in _args({})
+    args = _args({"operator": {"federationStatusSeconds": 15}})
+    assert "--federation-status-seconds=15" in args
+
+
 @pytest.mark.parametrize(
     "values",
     [

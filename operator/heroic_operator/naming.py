@@ -38,6 +38,10 @@ COMPONENT_API = "api"
 COMPONENT_CONFIG = "config"
 COMPONENT_CONFIGURE = "configure"
 COMPONENT_MONITORING = "monitoring"
+#: Name suffix of the headless Service of a federated cluster's API pods, and its port's name
+#: (which names the SRV record).
+API_NODES = "api-nodes"
+API_NODES_PORT = "http"
 
 CONFIG_DIR = "/etc/heroic"
 CONFIG_FILE = f"{CONFIG_DIR}/heroic.yml"
@@ -82,6 +86,18 @@ def consumer_component(group: str) -> str:
 
 def api_name(cluster: str) -> str:
     return fullname(cluster, COMPONENT_API)
+
+
+def api_nodes_name(cluster: str) -> str:
+    """The headless Service through which a federated cluster's API pods find each other."""
+    return fullname(cluster, API_NODES)
+
+
+def api_nodes_srv_record(cluster: str, namespace: str, cluster_domain: str) -> str:
+    """The DNS SRV record of a federated cluster's ready API pods (its headless Service's
+    named port): ``_http._tcp.<cluster>-heroic-api-nodes.<namespace>.svc.<domain>``."""
+    service = api_nodes_name(cluster)
+    return f"_{API_NODES_PORT}._tcp.{service}.{namespace}.svc.{cluster_domain}"
 
 
 def consumer_name(cluster: str, group: str) -> str:

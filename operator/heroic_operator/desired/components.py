@@ -20,6 +20,7 @@ from heroic_operator.desired.api_settings import api_settings_section
 from heroic_operator.desired.backends.metrics import metrics_section
 from heroic_operator.desired.backends.search import SEARCH_SECTIONS, search_sections
 from heroic_operator.desired.backends.sources import source_section
+from heroic_operator.desired.federation import federation_section
 from heroic_operator.desired.render import (
     HEROIC_PORT,
     Rendered,
@@ -99,7 +100,9 @@ def _backends(cluster: Cluster, writes: tuple[str, ...]) -> Section:
 def api_component(cluster: Cluster) -> Component:
     writes = ("metrics", *SEARCH_SECTIONS)
     backends = _backends(cluster, writes)
-    settings = api_settings_section(cluster.spec.api, cluster.spec.config)
+    settings = combine(
+        [api_settings_section(cluster.spec.api, cluster.spec.config), federation_section(cluster)]
+    )
     # deep: the settings add keys inside ``metrics``, beside the backends
     data = deep_merge({"port": HEROIC_PORT, **backends.config}, settings.config)
     node = Section(data, backends.secrets + settings.secrets, backends.env + settings.env)

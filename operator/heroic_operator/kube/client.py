@@ -54,6 +54,7 @@ class Kube:
         query: Mapping[str, Any] | None = None,
         body: Any = None,
         content_type: str = JSON,
+        timeout: float = REQUEST_TIMEOUT_SECONDS,
     ) -> dict[str, Any]:
         headers = {"Accept": JSON, "Content-Type": content_type}
         try:
@@ -65,7 +66,7 @@ class Kube:
                 body=body,
                 auth_settings=["BearerToken"],
                 _preload_content=False,
-                _request_timeout=REQUEST_TIMEOUT_SECONDS,
+                _request_timeout=timeout,
             )
             raw = await response.read()
         except aio_client.ApiException as exc:
@@ -74,7 +75,11 @@ class Kube:
             raise ApiRequestError(0, f"{method} {path}: {exc or type(exc).__name__}") from None
         if not 200 <= response.status < 300:
             raise _error(response.status, raw, f"{method} {path}")
-        return orjson.loads(raw) if raw else {}
+        try:
+            return orjson.loads(raw) if raw else {}
+        except orjson.JSONDecodeError:
+            # only a proxied answer can be other than JSON
+            raise ApiRequestError(response.status, f"{method} {path}: not JSON") from None
 
     # --- verbs ----------------------------------------------------------------------------
 
@@ -103,6 +108,14 @@ class Kube:
             item["kind"] = res.kind
             item["apiVersion"] = res.api_version
         return list(items)
+
+    async def proxy_get(
+        self, service: str, namespace: str, port: str, path: str, *, timeout: float
+    ) -> dict[str, Any]:
+        """GET ``path`` of one of a Service's pods through the API server's service proxy (the
+        answer must be JSON); needs RBAC ``services/proxy`` get."""
+        base = resource("Service").path(namespace, f"{service}:{port}")
+        return await self.request("GET", f"{base}/proxy/{path.lstrip('/')}", timeout=timeout)
 
     async def apply(self, obj: Mapping[str, Any], *, subresource: str = "") -> dict[str, Any]:
         """Server-side apply of ``obj`` with our field manager and ``force``: we own exactly the

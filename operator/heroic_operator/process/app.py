@@ -35,6 +35,8 @@ class OperatorConfig:
     kubeconfig: str | None = None
     workers: int = 8
     resync_seconds: float = 300.0
+    #: Seconds between reads of a federated cluster's /cluster/status (status.federation).
+    federation_status_seconds: float = 60.0
     host: str = "0.0.0.0"  # noqa: S104 - probes and Prometheus reach the pod from outside
     port: int | None = 8080
     leader_election: bool = False
@@ -70,7 +72,12 @@ class Operator:
         self._kopf_ready = asyncio.Event()
         kube = self.kube = await connect(self.config.kubeconfig, naming.FIELD_MANAGER)
         changes, store = ChangeFilter(), Store()
-        self.reconciler = Reconciler(kube, store=store, on_written=changes.written)
+        self.reconciler = Reconciler(
+            kube,
+            store=store,
+            on_written=changes.written,
+            federation_interval=self.config.federation_status_seconds,
+        )
         controller = self.controller = Controller(
             self.reconciler, workers=self.config.workers, resync=self.config.resync_seconds
         )

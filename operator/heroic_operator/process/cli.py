@@ -56,6 +56,7 @@ class OperatorSettings(BaseSettings):
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     workers: PositiveInt = 8
     resync_seconds: float = Field(300.0, gt=0)
+    federation_status_seconds: float = Field(60.0, gt=0)
     leader_elect: bool = False
     lease_namespace: str | None = Field(
         None, validation_alias=_env("LEASE_NAMESPACE", "POD_NAMESPACE")
@@ -88,6 +89,7 @@ class OperatorSettings(BaseSettings):
             kubeconfig=self.kubeconfig,
             workers=self.workers,
             resync_seconds=self.resync_seconds,
+            federation_status_seconds=self.federation_status_seconds,
             port=self.port,
             leader_election=self.leader_elect,
             lease_namespace=self.lease_namespace,
@@ -124,6 +126,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", help="port of /healthz, /readyz and /metrics")
     parser.add_argument("--workers", help="parallel reconciles")
     parser.add_argument("--resync-seconds", help="periodic full reconcile of every cluster")
+    parser.add_argument(
+        "--federation-status-seconds",
+        help="how often a federated cluster's /cluster/status is read into status.federation",
+    )
     parser.add_argument(
         "--leader-elect",
         action="store_true",

@@ -2,8 +2,9 @@
 
 The HeroicCluster, every child of every managed kind (selected by our instance and managed-by
 labels), a content hash of each referenced Secret key, the pods of configure Jobs that failed
-(their exit codes say whether to retry), and the installed CRD's status schema (re-read every few
-minutes). All reads happen here and nowhere else; an API failure is a ``KubernetesError``.
+(their exit codes say whether to retry), the installed CRD's status schema (re-read every few
+minutes), and for a federated cluster, when due, what its API sees (``federation_read``). All
+reads happen here and nowhere else; an API failure is a ``KubernetesError``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from heroic_operator import naming, timestamps
 from heroic_operator.desired.components import render_cluster
 from heroic_operator.errors import DependencyNotReady, KubernetesError
 from heroic_operator.kube import ApiRequestError, Kube, Store
+from heroic_operator.reconcile.federation_read import DEFAULT_INTERVAL_SECONDS, FederationReader
 from heroic_operator.reconcile.snapshot import Children, Object, Snapshot
 from heroic_operator.spec import Cluster, SecretKeyRef
 
@@ -76,11 +78,13 @@ class Observer:
         clock: Callable[[], datetime] = utc_now,
         store: Store | None = None,
         max_age: float = 300.0,
+        federation_interval: float = DEFAULT_INTERVAL_SECONDS,
     ) -> None:
         self.kube = kube
         self.clock = clock
         self.store = store
         self.max_age = max_age
+        self.federation = FederationReader(kube, clock, federation_interval)
         self._schema: tuple[float, Object | None] | None = None
         self._unavailable: dict[tuple[str, str], dict[str, str]] = {}
         #: Clusters created after this (API server time, with a margin for clock skew and for
@@ -109,6 +113,7 @@ class Observer:
         hashes = await self.secret_hashes(cluster.namespace, render_cluster(cluster).secrets)
         failed = [name for name, job in children.of_kind("Job").items() if needs_pods(job)]
         pods = await asyncio.gather(*(self.job_pods(cluster.namespace, n) for n in failed))
+        federation, due = await self.federation.observe(cluster, children)
         return Snapshot(
             cluster,
             children,
@@ -116,6 +121,8 @@ class Observer:
             secret_hashes=hashes,
             job_pods=dict(zip(failed, pods, strict=True)),
             status_schema=schema,
+            federation=federation,
+            federation_due=due,
         )
 
     async def children(self, cluster: Cluster) -> Children:

@@ -3,8 +3,9 @@
 ``plan_cluster`` decides the desired children (rendered heroic.yml gated by configure targets,
 built objects), which of them differ from what is live, which an operator upgrade holds back,
 which children are no longer desired, each configure target's Job step, the Events to post and
-the status to store. ``plan_paused`` is the status-only plan of a paused cluster, ``plan_error``
-the status of a reconcile that stopped early. No API calls, no clock: ``snapshot.now`` is the time.
+the status to store (with what the API sees of a federation, when it was read).
+``plan_paused`` is the status-only plan of a paused cluster, ``plan_error`` the status of a
+reconcile that stopped early. No API calls, no clock: ``snapshot.now`` is the time.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from heroic_operator.desired.builders import BuildContext, build_all
 from heroic_operator.desired.builders.jobs import build_configure_job
 from heroic_operator.desired.components import Component, creates_topics, render_cluster
 from heroic_operator.desired.diff import annotation, drifted_fields, is_subset, needs_apply
+from heroic_operator.reconcile.federation_status import federation_status
 from heroic_operator.reconcile.pruning import prune
 from heroic_operator.reconcile.snapshot import Children, Object, Snapshot
 from heroic_operator.reconcile.status import (
@@ -148,9 +150,14 @@ def plan_cluster(snapshot: Snapshot, version: str) -> Plan:
         error=unavailable,
     )
     status = compute_status(inputs, cluster.status, timestamps.seconds(snapshot.now))
+    federation = federation_block(cluster, snapshot)
+    if federation is not None:
+        status["federation"] = federation
     requeues = [p.requeue_after for p in targets if p.requeue_after is not None]
     if unavailable is not None:
         requeues.append(UNAVAILABLE_RETRY_SECONDS)
+    if snapshot.federation_due is not None:
+        requeues.append(max(snapshot.federation_due, 1.0))
     return Plan(
         first=tuple(w for w in writes if w.obj["kind"] in FIRST_PHASE),
         rest=tuple(w for w in writes if w.obj["kind"] not in FIRST_PHASE),
@@ -164,7 +171,8 @@ def plan_cluster(snapshot: Snapshot, version: str) -> Plan:
 
 
 def plan_paused(snapshot: Snapshot) -> Plan:
-    """Status only: conditions say paused, Configured conditions and records are kept."""
+    """Status only: conditions say paused; Configured conditions, the configure and operator
+    records and the federation's last reading are kept."""
     cluster = snapshot.cluster
     inputs = status_inputs(
         cluster,
@@ -177,7 +185,7 @@ def plan_paused(snapshot: Snapshot) -> Plan:
     status = compute_status(inputs, cluster.status, timestamps.seconds(snapshot.now))
     old = cluster.status.get("conditions") or []
     status["conditions"] += [c for c in old if kept_while_paused(str(c.get("type", "")))]
-    for key in ("configure", "operator"):
+    for key in ("configure", "operator", "federation"):
         if key in cluster.status:
             status[key] = cluster.status[key]
     return Plan(paused=True, **status_writes(cluster, status, snapshot.status_schema))
@@ -190,6 +198,18 @@ def plan_error(ref: ClusterRef, reason: str, message: str, now: datetime) -> dic
 
 
 # --- pieces (pure, each unit-testable) ----------------------------------------------------
+
+
+def federation_block(cluster: Cluster, snapshot: Snapshot) -> Mapping[str, Any] | None:
+    """``status.federation``: from this pass's reading, else as stored; none without
+    ``spec.federation`` (turning it off removes the block)."""
+    spec = cluster.spec.federation
+    if spec is None:
+        return None
+    if snapshot.federation is not None:
+        return federation_status(spec, snapshot.federation)
+    stored = cluster.status.get("federation")
+    return stored if isinstance(stored, Mapping) else None
 
 
 def status_writes(

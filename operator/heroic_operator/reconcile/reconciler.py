@@ -26,6 +26,7 @@ from heroic_operator.errors import (
 )
 from heroic_operator.kube import Kube, Store
 from heroic_operator.reconcile.apply import Applier
+from heroic_operator.reconcile.federation_read import DEFAULT_INTERVAL_SECONDS
 from heroic_operator.reconcile.observe import Observer, utc_now
 from heroic_operator.reconcile.plan import Event, Plan, plan_cluster, plan_error, plan_paused
 from heroic_operator.reconcile.upgrade import operator_version
@@ -46,7 +47,8 @@ class Result:
 class Reconciler:
     """Reconciles clusters through one ``Kube``; ``clock`` is injectable for tests, ``version``
     is the operator version recorded in ``status.operator`` (see ``upgrade``), ``store`` the
-    watch cache reads go to (without one every reconcile reads from the API)."""
+    watch cache reads go to (without one every reconcile reads from the API),
+    ``federation_interval`` the seconds between reads of a federated cluster's API."""
 
     def __init__(
         self,
@@ -55,8 +57,10 @@ class Reconciler:
         version: str | None = None,
         store: Store | None = None,
         on_written: Callable[[Mapping[str, Any]], None] | None = None,
+        *,
+        federation_interval: float = DEFAULT_INTERVAL_SECONDS,
     ) -> None:
-        self.observer = Observer(kube, clock, store)
+        self.observer = Observer(kube, clock, store, federation_interval=federation_interval)
         self.applier = Applier(kube, store, on_written)
         self.clock = clock
         self.version = version or operator_version()

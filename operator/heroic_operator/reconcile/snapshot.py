@@ -46,6 +46,15 @@ class Children:
 
 
 @dataclass(frozen=True)
+class FederationReading:
+    """One read of an API pod's ``/cluster/status``: its ``answer``, or why it failed."""
+
+    checked: datetime
+    answer: Mapping[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything a plan may look at; built by ``Observer`` or, in tests, by hand."""
 
@@ -57,3 +66,7 @@ class Snapshot:
     job_pods: Mapping[str, Sequence[Object]] = field(default_factory=dict)
     #: The installed CRD's schema of ``status`` (``None``: unknown, store everything).
     status_schema: Object | None = None
+    #: This pass's read of the federation (``None``: not due; the stored status stands).
+    federation: FederationReading | None = None
+    #: Seconds until the federation is due to be read again (``None``: no federation).
+    federation_due: float | None = None

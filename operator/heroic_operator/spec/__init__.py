@@ -52,6 +52,7 @@ from heroic_operator.spec.consumers import (
     PubSubSource,
     Write,
 )
+from heroic_operator.spec.federation import FederationPeer, FederationSpec, HeroicClusterPeer
 
 __all__ = [
     "ALL_WRITES",
@@ -70,6 +71,9 @@ __all__ = [
     "ElasticsearchBackend",
     "ElasticsearchCluster",
     "ElasticsearchIndex",
+    "FederationPeer",
+    "FederationSpec",
+    "HeroicClusterPeer",
     "HeroicClusterSpec",
     "KafkaSecretSetting",
     "KafkaSource",

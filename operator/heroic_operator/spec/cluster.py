@@ -22,6 +22,7 @@ from heroic_operator.spec.common import (
     SpecModel,
 )
 from heroic_operator.spec.consumers import ConsumerGroup
+from heroic_operator.spec.federation import FederationSpec
 from heroic_operator.spec.markers import (
     Keywords,
     Opaque,
@@ -186,6 +187,7 @@ class HeroicClusterSpec(SpecModel):
     monitoring: MonitoringSpec = Field(
         default_factory=MonitoringSpec, json_schema_extra=crd_default({})
     )
+    federation: FederationSpec | None = None
 
     @model_validator(mode="after")
     def _cross_field(self) -> HeroicClusterSpec:
@@ -201,6 +203,8 @@ class HeroicClusterSpec(SpecModel):
                 )
         _check_config(self.config)
         _check_api_settings(self.api, self.config)
+        if self.federation is not None and "cluster" in self.config:
+            raise ValueError(FEDERATION_OWNS_CLUSTER)
         memory = [s for s in ("metrics", "metadata", "suggest") if _memory(self.backends, s)]
         if (self.api.workers or 1) > 1 and memory:
             raise ValueError(f"{WORKERS_NEED_SHARED_BACKENDS} (memory: {', '.join(memory)})")
@@ -224,6 +228,12 @@ def _check_config(config: Mapping[str, Any]) -> None:
                 f"config.{section}.{key} is managed by the operator; use spec.backends.{section}"
             )
 
+
+# CEL cannot see inside spec.config (unknown fields are invisible to it): the operator refuses.
+FEDERATION_OWNS_CLUSTER = (
+    "config.cluster and spec.federation both set heroic.yml's cluster section; keep "
+    "spec.federation and remove cluster from spec.config"
+)
 
 #: heroic.yml keys each ``spec.api`` setting renders, as (field, path in the file).
 API_SETTING_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (

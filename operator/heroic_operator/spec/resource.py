@@ -49,6 +49,12 @@ class HeroicCluster(SpecModel):
             "jsonPath": ".status.consumerReplicas",
             "description": "ready/desired consumer replicas over all groups",
         },
+        {
+            "name": "Shards",
+            "type": "string",
+            "jsonPath": ".status.federation.summary",
+            "description": "shards the API sees (spec.federation)",
+        },
         {"name": "Paused", "type": "boolean", "jsonPath": ".spec.paused", "priority": 1},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
     )

@@ -64,6 +64,35 @@ class OperatorRecord(SpecModel):
     """Generation applied"""
 
 
+class ShardStatus(SpecModel):
+    """A shard the API sees"""
+
+    tags: dict[str, str]
+    """Its tags"""
+    nodes: int
+    """Its nodes online"""
+
+
+class FederationStatus(SpecModel):
+    """What the API pods see of the federation: one API pod's /cluster/status, read through
+    the API server's service proxy (every minute by default; never part of Ready)"""
+
+    summary: str | None = None
+    """Shards seen (the Shards column)"""
+    shards: list[ShardStatus] | None = None
+    """Shards seen, with their nodes online"""
+    missing_shards: list[dict[str, str]] | None = None
+    """Shards of spec.federation.topology no node serves"""
+    online_nodes: int | None = None
+    """Nodes that answered the API pod's last refresh"""
+    offline_nodes: int | None = None
+    """Addresses found that did not answer"""
+    last_checked: datetime | None = None
+    """When the operator last asked"""
+    error: str | None = None
+    """Why the API could not be read (the other fields are then absent)"""
+
+
 class HeroicClusterStatus(SpecModel):
     """Observed state, written by the operator"""
 
@@ -79,3 +108,4 @@ class HeroicClusterStatus(SpecModel):
     """Configure Jobs per target (bigtable, cassandra, elasticsearch, pubsub-<group>,
     kafka-<group>)"""
     operator: OperatorRecord | None = None
+    federation: FederationStatus | None = None

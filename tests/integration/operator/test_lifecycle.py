@@ -307,7 +307,7 @@ def test_printer_columns(client: DynamicClient, namespace: str, operator: Operat
         text=True,
         check=True,
     ).stdout.split("\n")
-    assert out[0].split() == ["NAME", "READY", "REASON", "API", "CONSUMERS", "AGE"]
+    assert out[0].split() == ["NAME", "READY", "REASON", "API", "CONSUMERS", "SHARDS", "AGE"]
     assert out[1].split()[:5] == ["columns", "True", "Ready", "2/2", "1/1"]
 
 

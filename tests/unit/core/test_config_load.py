@@ -368,7 +368,8 @@ usageTracking: {type: disabled}
     assert config.metrics.fail_on_limits is True
     assert config.metrics.default_backends == ["memory"]
     assert config.ingestion.filter == "role = web"
-    assert isinstance(config.cluster.discovery, StaticDiscoveryConfig)
+    assert config.cluster.discovery is not None
+    assert isinstance(config.cluster.discovery[0], StaticDiscoveryConfig)
     assert config.query_logging == QueryLoggingConfig(type="slf4j", name="query", level="INFO")
     assert config.cache == MemcachedCacheConfig(
         type="memcached", addresses=["mc:11211"], max_ttl=Duration(1, "h")

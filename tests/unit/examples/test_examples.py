@@ -68,16 +68,19 @@ def test_examples_cover_every_documented_backend_combination() -> None:
         "bigtable-elasticsearch-pubsub.yaml",
         "cassandra-elasticsearch-kafka.yaml",
         "cassandra-opensearch-kafka.yaml",
+        "federated-sites.yaml",
         "memory.yaml",
         "split-consumers.yaml",
     ]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_example_holds_exactly_one_heroiccluster_of_the_served_version(path: Path) -> None:
-    (cluster,) = _clusters(path)
-    assert cluster["apiVersion"] == naming.API_VERSION
-    assert "namespace" not in cluster["metadata"], "examples apply to the current namespace"
+def test_example_holds_heroicclusters_of_the_served_version(path: Path) -> None:
+    clusters = _clusters(path)
+    assert len(clusters) == (2 if path.name == "federated-sites.yaml" else 1)
+    for cluster in clusters:
+        assert cluster["apiVersion"] == naming.API_VERSION
+        assert "namespace" not in cluster["metadata"], "examples apply to the current namespace"
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -154,6 +157,25 @@ def test_split_consumers_divide_the_three_writes_between_two_groups() -> None:
     assert writes == {"metrics": {"metrics"}, "metadata": {"metadata", "suggest"}}
     group_ids = {g.source.kafka.group_id for g in groups if g.source.kafka}
     assert len(group_ids) == 2, "each group needs its own Kafka consumer group id"
+
+
+def test_federated_sites_name_each_other_and_share_the_token() -> None:
+    clusters = [
+        parse_cluster(b) for b in _clusters(REPO_ROOT / "examples" / "federated-sites.yaml")
+    ]
+    names = {c.name for c in clusters}
+    tokens = set()
+    for cluster in clusters:
+        federation = cluster.spec.federation
+        assert federation is not None
+        assert federation.tags == {"site": cluster.name}
+        peers = {p.heroic_cluster.name for p in federation.peers if p.heroic_cluster}
+        assert peers == names - {cluster.name}
+        assert {tuple(t.items()) for t in federation.topology or []} == {
+            (("site", n),) for n in names
+        }
+        tokens.add(federation.token_secret_ref)
+    assert len(tokens) == 1
 
 
 def test_in_cluster_elasticsearch_example_references_a_declared_cluster() -> None:

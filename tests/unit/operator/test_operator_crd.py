@@ -33,7 +33,15 @@ def test_examples_validate_against_the_schema(path: Path) -> None:
 
 def test_printer_columns() -> None:
     columns = build_crd()["spec"]["versions"][0]["additionalPrinterColumns"]
-    assert [c["name"] for c in columns] == ["Ready", "Reason", "API", "Consumers", "Paused", "Age"]
+    assert [c["name"] for c in columns] == [
+        "Ready",
+        "Reason",
+        "API",
+        "Consumers",
+        "Shards",
+        "Paused",
+        "Age",
+    ]
 
 
 def test_printer_columns_name_declared_fields() -> None:

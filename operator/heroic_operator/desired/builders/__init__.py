@@ -1,9 +1,9 @@
 """Pure builders: a cluster's desired children as dicts, in apply order.
 
-``build_all(context)`` returns ServiceAccounts, the config ConfigMap, Services, Deployments,
-PodDisruptionBudgets, HPAs and the optional PodMonitor, each stamped with
-``heroic.dev/desired-hash``. Configure Jobs are built separately (``builders.jobs``) because
-they are created once, never re-applied.
+``build_all(context)`` returns ServiceAccounts, the config ConfigMap, Services (the API's, and
+with federation the API pods' headless one), Deployments, PodDisruptionBudgets, HPAs and the
+optional PodMonitor, each stamped with ``heroic.dev/desired-hash``. Configure Jobs are built
+separately (``builders.jobs``) because they are created once, never re-applied.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from heroic_operator import naming
 from heroic_operator.desired.builders.configmap import build_config_map
 from heroic_operator.desired.builders.monitoring import build_pod_monitor
 from heroic_operator.desired.builders.policy import build_hpa, build_pdb, build_service_account
-from heroic_operator.desired.builders.services import build_api_service, build_elasticsearch_service
+from heroic_operator.desired.builders.services import (
+    build_api_nodes_service,
+    build_api_service,
+    build_elasticsearch_service,
+)
 from heroic_operator.desired.builders.workloads import build_deployment, service_account_for
 from heroic_operator.desired.components import Component
 from heroic_operator.desired.diff import with_desired_hash
@@ -89,6 +93,7 @@ def build_all(context: BuildContext) -> list[dict[str, Any]]:
         build_config_map(cluster, context.config_data),
         *(build_elasticsearch_service(cluster, es) for es in cluster.spec.elasticsearch_clusters),
         build_api_service(cluster),
+        build_api_nodes_service(cluster),
         *_deployments(context),
     ]
     for component in context.components:

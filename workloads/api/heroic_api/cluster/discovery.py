@@ -1,5 +1,6 @@
 """Node discovery (upstream's ``discovery/simple``): a static list of addresses, or the targets
-of DNS SRV records, each ``<protocol>://<target>:<port>``.
+of DNS SRV records, each ``<protocol>://<target>:<port>``; or (ours) several such sources, whose
+addresses are joined in order without repeats.
 
 SRV lookups go through dnspython's asyncio resolver, to the system's nameservers or to the
 ``nameservers`` the config names (``host`` or ``host:port``). A record that does not resolve is
@@ -88,6 +89,17 @@ class SrvDiscovery:
         return [uri for uris in found for uri in uris]
 
 
+class JoinedDiscovery:
+    """Every source's addresses, in the sources' order, each address once."""
+
+    def __init__(self, sources: Sequence[Discovery]) -> None:
+        self.sources = list(sources)
+
+    async def find(self) -> list[str]:
+        found = await asyncio.gather(*(s.find() for s in self.sources))
+        return list(dict.fromkeys(uri for uris in found for uri in uris))
+
+
 class NoDiscovery:
     """No discovery configured: only the nodes added at run time."""
 
@@ -95,10 +107,15 @@ class NoDiscovery:
         return []
 
 
-def build_discovery(config: DiscoveryConfig | None) -> Discovery:
-    """The discovery ``cluster.discovery`` describes."""
+def build_discovery(sources: Sequence[DiscoveryConfig] | None) -> Discovery:
+    """The discovery ``cluster.discovery`` describes (its sources joined when several)."""
+    built = [_source(config) for config in sources or ()]
+    if not built:
+        return NoDiscovery()
+    return built[0] if len(built) == 1 else JoinedDiscovery(built)
+
+
+def _source(config: DiscoveryConfig) -> Discovery:
     if isinstance(config, StaticDiscoveryConfig):
         return StaticDiscovery(config.nodes)
-    if isinstance(config, SrvDiscoveryConfig):
-        return SrvDiscovery(config)
-    return NoDiscovery()
+    return SrvDiscovery(config)

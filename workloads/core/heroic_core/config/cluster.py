@@ -13,11 +13,19 @@ asked (``HttpProtocolConfig.resolve_token``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    model_validator,
+)
 
 from heroic_core.config.common import ConfigModel, Duration, duration_default
 
@@ -48,6 +56,18 @@ class SrvDiscoveryConfig(ConfigModel):
 
 
 DiscoveryConfig = Annotated[StaticDiscoveryConfig | SrvDiscoveryConfig, Field(discriminator="type")]
+
+
+def _as_sources(value: object) -> object:
+    """Upstream's one discovery source is a list of one."""
+    return [value] if isinstance(value, Mapping | BaseModel) else value
+
+
+#: ``discovery``: one source (upstream's form) or a list of them (ours), whose addresses are
+#: joined; e.g. the SRV records of a site's own pods beside static peer URLs.
+DiscoverySources = Annotated[
+    list[DiscoveryConfig], BeforeValidator(_as_sources), Field(min_length=1)
+]
 
 
 class GrpcProtocolConfig(ConfigModel):
@@ -122,16 +142,26 @@ class ClusterConfig(ConfigModel):
     queries, batches, ``/metadata/*`` and suggest calls then go to one node of every shard (the
     local node among them when ``useLocal``).
     ``topology`` names shards that must answer: one without a node is a ``shard`` error.
-    ``refreshInterval`` (ours; upstream: one minute) paces the re-discovery.
+    ``refreshInterval`` (ours; upstream: one minute) paces the re-discovery. ``discovery`` may
+    be a list of sources (ours), e.g. ``srv`` for a site's own pods and ``static`` for its
+    peers: every source is asked and the addresses joined. It is kept as a list either way and
+    written back as one source when there is one.
     """
 
     id: UUID | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     use_local: bool = True
-    discovery: DiscoveryConfig | None = None
+    discovery: DiscoverySources | None = None
     protocols: list[ProtocolConfig] = Field(default_factory=list)
     topology: list[dict[str, str]] | None = None
     refresh_interval: Duration = duration_default("1m")
+
+    @field_serializer("discovery", mode="wrap")
+    def _one_source_as_upstream(
+        self, sources: list[DiscoveryConfig] | None, handler: SerializerFunctionWrapHandler
+    ) -> Any:
+        out = handler(sources)
+        return out[0] if isinstance(out, list) and len(out) == 1 else out
 
     def http_protocol(self) -> HttpProtocolConfig | None:
         """The ``type: http`` protocol entry, if any (the first one)."""
