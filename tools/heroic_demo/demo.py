@@ -128,8 +128,15 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 def start_system(env: dict[str, str]) -> tuple[int, str, DemoProducer]:
     run = run_dir()
     say("installing the HeroicCluster CRD")
+    # forced: make run installs this checkout's CRD over whatever version another tool applied
     kubectl(
-        env, "apply", "--server-side", "--field-manager=heroic-demo", "-f", str(REPO_ROOT / "crds")
+        env,
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "--field-manager=heroic-demo",
+        "-f",
+        str(REPO_ROOT / "crds"),
     )
     wait_established([CRD_NAME], kubectl=env["KUBECTL"], env=env)
     kubectl(env, "create", "namespace", NAMESPACE, "--dry-run=client", "-o", "yaml")

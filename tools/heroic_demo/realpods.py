@@ -121,8 +121,15 @@ def start(
     """Install the chart and the demo cluster as pods; returns the local port that forwards to
     the API Service once the cluster is Ready (waited for by the caller)."""
     image = load_image(env, say)
+    # forced: make run installs this checkout's CRD over whatever version another tool applied
     kubectl(
-        env, "apply", "--server-side", "--field-manager=heroic-demo", "-f", str(REPO_ROOT / "crds")
+        env,
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "--field-manager=heroic-demo",
+        "-f",
+        str(REPO_ROOT / "crds"),
     )
     wait_established([CRD_NAME], kubectl=env["KUBECTL"], env=env)
     namespace_json = restricted_namespace(namespace, real_node_namespace_annotations())

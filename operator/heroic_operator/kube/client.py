@@ -57,16 +57,19 @@ class Kube:
         timeout: float = REQUEST_TIMEOUT_SECONDS,
     ) -> dict[str, Any]:
         headers = {"Accept": JSON, "Content-Type": content_type}
+        params = list((query or {}).items())
         try:
-            response = await self.api.call_api(
-                path,
+            # kubernetes 37+ (OpenAPI generator 7): the request is serialised, then sent
+            request = await self.api.param_serialize(
                 method,
-                query_params=list((query or {}).items()),
+                path,
+                query_params=params,
                 header_params=headers,
                 body=body,
                 auth_settings=["BearerToken"],
-                _preload_content=False,
-                _request_timeout=timeout,
+            )
+            response = await self.api.call_api(
+                *request, _request_timeout=timeout, _preload_content=False
             )
             raw = await response.read()
         except aio_client.ApiException as exc:

@@ -139,7 +139,7 @@ def aggregate(
             continue
         values, present = _stack(members)
         result = _reduce(op, values, present, param)
-        any_present = present.any(axis=0)
+        any_present = cast(Mask, present.any(axis=0))  # numpy 2's stubs: bool | array
         if any_present.any():
             out.append(StepSeries(labels, result, any_present))
     return out

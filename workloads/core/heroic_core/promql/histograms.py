@@ -6,10 +6,11 @@ Heroic's data model."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
-from heroic_core.promql.values import Floats, Labels, StepSeries, drop
+from heroic_core.promql.values import Floats, Labels, Mask, StepSeries, drop
 
 BUCKET_LABEL = "le"
 
@@ -74,7 +75,7 @@ def histogram_quantile(q: Floats, vector: Sequence[StepSeries]) -> list[StepSeri
         present = np.stack([s.present for _, s in members])
         steps = values.shape[1]
         result = np.full(steps, np.nan)
-        any_present = present.any(axis=0)
+        any_present = cast(Mask, present.any(axis=0))  # numpy 2's stubs: bool | array
         for step in np.flatnonzero(any_present):
             here = present[:, step]
             result[step] = bucket_quantile(float(q[step]), bounds[here], values[here, step])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 
@@ -97,7 +96,8 @@ def _prefix(indicator: Floats) -> Floats:
 def _between_neighbours(w: Windows, per_pair: Floats) -> Floats:
     """Sum of ``per_pair[j]`` (a property of samples j-1 and j) over pairs inside each window."""
     p = _prefix(np.concatenate(([0.0], per_pair)))
-    return cast(Floats, p[w.hi] - p[np.minimum(w.lo + 1, w.hi)])
+    out: Floats = p[w.hi] - p[np.minimum(w.lo + 1, w.hi)]
+    return out
 
 
 def _extrapolated(w: Windows, *, counter: bool, rate: bool) -> tuple[Floats, Mask]:
