@@ -13,6 +13,7 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import kopf
 
@@ -45,6 +46,10 @@ class OperatorConfig:
     identity: str = field(default_factory=socket.gethostname)
 
 
+class OperatorFailedError(RuntimeError):
+    """A part of the operator the rest depends on stopped with an error."""
+
+
 class Operator:
     def __init__(self, config: OperatorConfig) -> None:
         self.config = config
@@ -55,6 +60,7 @@ class Operator:
         self.controller: Controller | None = None
         self.reconciler: Reconciler | None = None
         self._kopf_ready: asyncio.Event | None = None
+        self._failure: BaseException | None = None
 
     def ready(self) -> bool:
         kopf_ready = self._kopf_ready is not None and self._kopf_ready.is_set()
@@ -82,7 +88,10 @@ class Operator:
             self.reconciler, workers=self.config.workers, resync=self.config.resync_seconds
         )
         controller.start()
-        tasks = [asyncio.create_task(self._lead(kube, controller))]
+        lead = asyncio.create_task(self._lead(kube, controller), name="leader-election")
+        main = asyncio.current_task()
+        lead.add_done_callback(lambda task: self._stop_if_failed(task, main))
+        tasks = [lead]
         runner = None
         if self.config.port is not None:
             runner = await start_server(
@@ -91,17 +100,13 @@ class Operator:
             self.port = bound_port(runner)
         self.started.set()
         try:
-            await kopf.operator(
-                registry=build_registry(
-                    controller, make_login(self.config.kubeconfig), changes, store
-                ),
-                settings=configure_settings(kopf.OperatorSettings()),
-                clusterwide=not self.config.namespaces,
-                namespaces=self.config.namespaces,
-                standalone=True,
-                stop_flag=stop_flag,
-                ready_flag=self._kopf_ready,
-            )
+            await self._run_kopf(controller, changes, store, stop_flag)
+        except asyncio.CancelledError:
+            if self._failure is None:
+                raise
+            raise OperatorFailedError(
+                f"leader election failed: {self._failure!r}"
+            ) from self._failure
         finally:
             for task in tasks:
                 task.cancel()
@@ -110,6 +115,33 @@ class Operator:
             if runner is not None:
                 await runner.cleanup()
             await kube.close()
+
+    async def _run_kopf(
+        self,
+        controller: Controller,
+        changes: ChangeFilter,
+        store: Store,
+        stop_flag: threading.Event | asyncio.Event | None,
+    ) -> None:
+        await kopf.operator(
+            registry=build_registry(controller, make_login(self.config.kubeconfig), changes, store),
+            settings=configure_settings(kopf.OperatorSettings()),
+            clusterwide=not self.config.namespaces,
+            namespaces=self.config.namespaces,
+            standalone=True,
+            stop_flag=stop_flag,
+            ready_flag=self._kopf_ready,
+        )
+
+    def _stop_if_failed(self, task: asyncio.Task[None], main: asyncio.Task[Any] | None) -> None:
+        """A leader-election task that died must stop the process: left alone, the operator
+        would answer its probes and never reconcile (or reconcile without the Lease)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        self._failure = task.exception()
+        logger.error("Leader election failed; stopping", exc_info=self._failure)
+        if main is not None:
+            main.cancel()
 
     async def _lead(self, kube: Kube, controller: Controller) -> None:
         if not self.config.leader_election:

@@ -3,13 +3,15 @@ the other takes over."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 
 import pytest
 from kubernetes.dynamic import DynamicClient
 
-from heroic_operator.process.app import Operator, OperatorConfig
+from heroic_operator.process.app import Operator, OperatorConfig, OperatorFailedError
+from heroic_operator.process.leader import LeaseElector
 from tests.integration.operator.conftest import make_namespace
 from tests.integration.operator.support import (
     apply_cluster,
@@ -75,3 +77,20 @@ def test_only_the_lease_holder_reconciles_and_a_standby_takes_over(
     finally:
         if first_cm is not None:
             first_cm.__exit__(None, None, None)
+
+
+def test_a_failed_leader_election_stops_the_operator_with_its_error(
+    lease_namespace: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Left running, an operator whose election died answers its probes and reconciles nothing.
+    async def broken(self: object) -> bool:
+        raise TypeError("call_api() got an unexpected keyword argument")
+
+    monkeypatch.setattr(LeaseElector, "_acquire_or_renew", broken)
+    operator = Operator(_config(lease_namespace, "replica-broken"))
+    with (
+        caplog.at_level("ERROR", logger="heroic_operator.process.app"),
+        pytest.raises(OperatorFailedError, match="leader election failed: TypeError"),
+    ):
+        asyncio.run(asyncio.wait_for(operator.run(), timeout=30))
+    assert "Leader election failed; stopping" in caplog.text
