@@ -143,6 +143,10 @@ class Aggregation(ABC):
     def _evaluate(self, chunks: list[Chunk], env: Env) -> list[Chunk]:
         """Feed the chunks through this step and return its outputs."""
 
+    def _evaluate_parts(self, parts: list[list[Chunk]], env: Env) -> list[list[Chunk]]:
+        """``_evaluate`` of each part (the chunks of one group); a step may do all at once."""
+        return [self._evaluate(part, env) for part in parts]
+
     def _cadence(self) -> int:
         return -1
 
