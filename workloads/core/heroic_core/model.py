@@ -90,7 +90,9 @@ class Series:
         """The hash without resource, upstream's write-cache key."""
         return self._digest(include_resource=False)
 
-    def _sort_key(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    def sort_key(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """What series sort by (key, tags, resource); ``sorted(..., key=Series.sort_key)``
+        compares these in C instead of calling ``__lt__``."""
         # Built once: sorting a query's series compares each many times.
         try:
             return self._order
@@ -104,13 +106,13 @@ class Series:
             return True
         if not isinstance(other, Series):
             return NotImplemented
-        return self._id == other._id and self._sort_key() == other._sort_key()
+        return self._id == other._id and self.sort_key() == other.sort_key()
 
     def __hash__(self) -> int:
         return hash(self._id)
 
     def __lt__(self, other: Series) -> bool:
-        return self._sort_key() < other._sort_key()
+        return self.sort_key() < other.sort_key()
 
     def __repr__(self) -> str:
         return f"Series(key={self.key!r}, tags={self.tags!r}, resource={self.resource!r})"

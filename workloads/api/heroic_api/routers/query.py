@@ -21,6 +21,7 @@ from heroic_api.offload import encoded_off_loop
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
 from heroic_api.services.query_request import decode_query, query_from_json
+from heroic_api.services.results import answer_values
 from heroic_core.errors import JsonMappingError, RequestError
 from heroic_core.ranges import decode_date_range
 
@@ -67,7 +68,7 @@ async def query_metrics(
     client_id = request.headers.get("x-client-id")
     body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
     with tracer.start_as_current_span("queryResource.encode"):
-        return await encoded_off_loop(body)
+        return await encoded_off_loop(body, values=answer_values(body))
 
 
 @router.post("/query/batch", summary="Run several named queries", openapi_extra=_BATCH_BODY)
@@ -94,8 +95,9 @@ async def query_batch(
             raise JsonMappingError(exc.message, f"queries.{name}") from exc
 
     results = await _timed(_gather(queries, run))
+    values = sum(answer_values(answer) for answer in results.values())
     with tracer.start_as_current_span("queryResource.encode"):
-        return await encoded_off_loop({"results": results})
+        return await encoded_off_loop({"results": results}, values=values)
 
 
 async def _gather(names: dict[str, Any], run: Any) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from opentelemetry.trace import NoOpTracer, Tracer
 
-from heroic_api.offload import off_loop
+from heroic_api.offload import is_small, off_loop
 from heroic_api.schemas import QueryOptionsBody
 from heroic_api.services import features as feat
 from heroic_api.services.admission import QueryAdmission, Ticket
@@ -265,7 +265,9 @@ class QueryEngine:
             ticket.check()
         result.series_fetched, result.points_fetched = len(lookup.series), outcome.read
         with child_span("localMetricsManager.aggregate"):
-            # CPU-bound (numpy, then a Python list per group): off the event loop.
+            # CPU-bound (numpy, then a Python list per group): off the event loop unless small.
+            if is_small(outcome.read, len(lookup.series)):
+                return self._aggregate(plan, outcome, result)
             return await off_loop(self._aggregate, plan, outcome, result)
 
     def _aggregate(self, plan: Plan, outcome: FetchOutcome, result: ShardResult) -> ShardResult:

@@ -107,6 +107,11 @@ def common_values(per_group: Sequence[Mapping[str, set[str]]]) -> dict[str, list
     return {n: sorted(set().union(*(g[n] for g in per_group))) for n in sorted(names)}
 
 
+def answer_values(answer: Mapping[str, Any]) -> int:
+    """The values of every result group of a ``QueryMetricsResponse`` (what encoding costs)."""
+    return sum(len(group["values"]) for group in answer["result"])
+
+
 def finite_or_none(value: float) -> float | None:
     """Upstream writes non-finite doubles as ``null``."""
     return value if math.isfinite(value) else None

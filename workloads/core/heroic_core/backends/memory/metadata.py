@@ -106,7 +106,7 @@ class MemoryMetadataBackend:
         with self._lock:
             candidates = self._candidates(filter)
             snapshot = list(self._series if candidates is None else candidates)
-        return sorted(s for s in snapshot if filter.matches(s))
+        return sorted((s for s in snapshot if filter.matches(s)), key=Series.sort_key)
 
     async def find_series(
         self, filter: Filter, range: DateRange, limit: int | None = None

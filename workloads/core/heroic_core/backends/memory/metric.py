@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterable
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,7 @@ MAX_PENDING = 1024
 
 Int64s = npt.NDArray[np.int64]
 Float64s = npt.NDArray[np.float64]
+A = TypeVar("A", Int64s, Float64s)
 
 
 class _SeriesData:
@@ -54,6 +56,13 @@ class _SeriesData:
         self.values = vs[::-1][first]
 
 
+def _frozen(view: A) -> A:
+    """A read-only view: stored arrays are only ever replaced (``merge``), never changed, so a
+    reader may keep a view of them instead of a copy, as long as it cannot write into it."""
+    view.flags.writeable = False
+    return view
+
+
 class MemoryMetricBackend:
     """Metric backend keeping every series in process memory."""
 
@@ -75,6 +84,10 @@ class MemoryMetricBackend:
     @property
     def groups(self) -> frozenset[str]:
         return self._groups
+
+    @property
+    def reads_in_process(self) -> bool:
+        return True
 
     async def is_ready(self) -> bool:
         return True
@@ -139,9 +152,9 @@ class MemoryMetricBackend:
                 return Points.empty()
             data.merge()
             ts, vs = data.timestamps, data.values
-        lo = int(np.searchsorted(ts, range.start, side="right"))
-        hi = int(np.searchsorted(ts, range.end, side="right"))
-        return Points(ts[lo:hi].copy(), vs[lo:hi].copy())
+        lo = int(ts.searchsorted(range.start, side="right"))
+        hi = int(ts.searchsorted(range.end, side="right"))
+        return Points(_frozen(ts[lo:hi]), _frozen(vs[lo:hi]))
 
     async def write_distributions(self, series: Series, points: Distributions) -> None:
         """Store distribution points; a timestamp written again takes the new payload."""
@@ -161,7 +174,7 @@ class MemoryMetricBackend:
         """Every series that has points (sorted), for tests and tools."""
         with self._lock:
             everything = [*self._by_id.values(), *self._collided.values()]
-            return sorted(data.series for data in everything)
+            return sorted((data.series for data in everything), key=Series.sort_key)
 
     async def scan_keys(self, keys: KeyRange) -> AsyncIterator[BackendKey | UnreadableKey]:
         """One key (base 0) per series with points, in series order, within ``keys``."""
