@@ -2,9 +2,11 @@
 
 A ``group`` aggregation hands its inner statistic every group's chunks together; reduced one
 group at a time, a group of one series costs some thirty numpy calls whatever its size, so a
-hundred small groups spend most of their time in call overhead. Here every chunk's bucket
-edges are found by binary search (one call per chunk), and each statistic is one ``reduceat``
-over all the chunks' values, added into ``groups x buckets`` accumulators in chunk order.
+hundred small groups spend most of their time in call overhead. Here each chunk costs a few
+calls (its bucket edges by binary search, one ``reduceat`` per statistic), and one ``ufunc.at``
+per statistic adds every chunk's buckets into ``groups x buckets`` accumulators, in chunk
+order. No array as large as all the chunks together is made: the API process maps such arrays
+afresh each time (``heroic_api.tuning``), and touching new pages cost more than the sums.
 
 The sums are added in the same order as ``kernels.accumulate`` adds them, so the answers are
 the same to the last bit; where that cannot be promised (non-finite values, unsorted or
@@ -21,9 +23,6 @@ import numpy as np
 from heroic_core.aggregations.buckets import Layout
 from heroic_core.aggregations.data import Accumulators, Chunk, Floats, Ints, PointsData
 from heroic_core.aggregations.kernels import DIRECT_POINTS
-
-#: After the last chunk: ``reduceat`` needs every segment start inside the array.
-_PAD = np.zeros(1, dtype=np.float64)
 
 
 def row(acc: Accumulators, index: int) -> Accumulators:
@@ -56,21 +55,63 @@ def _points_of(layout: Layout, parts: Sequence[Sequence[Chunk]]) -> list[list[Po
     return out
 
 
-def _edges(layout: Layout, datas: Sequence[PointsData]) -> Ints | None:
-    """Per chunk, the positions of the bucket edges in the concatenated samples (a row of
-    ``count + 1``); ``None`` when a chunk is not sorted by time."""
-    base = layout.offset + 1 if layout.end else layout.offset
-    edges = base + layout.size * np.arange(layout.count + 1, dtype=np.int64)
-    positions = np.empty((len(datas), layout.count + 1), dtype=np.int64)
-    offset = 0
-    for i, data in enumerate(datas):
-        ts = data.ts
+class _Segments:
+    """Per chunk, the reductions of its filled buckets and where they go (``group * count +
+    bucket``), collected before one ``ufunc.at`` per statistic adds them in chunk order."""
+
+    def __init__(self, layout: Layout, fields: frozenset[str]) -> None:
+        base = layout.offset + 1 if layout.end else layout.offset
+        self.edges = base + layout.size * np.arange(layout.count + 1, dtype=np.int64)
+        self.count = layout.count
+        self.fields = fields
+        self.targets: list[Ints] = []
+        self.counts: list[Ints] = []
+        self.reduced: dict[str, list[Floats]] = {name: [] for name in _REDUCERS if name in fields}
+
+    def add(self, data: PointsData, group: int) -> bool:
+        """Reduce one chunk; False when it is not sorted by time or holds a non-finite value
+        (``kernels`` would take another path, or drop samples first)."""
+        ts, vs = data.ts, data.vs
         if ts.shape[0] > 1 and not (ts[1:] >= ts[:-1]).all():
-            return None
-        positions[i] = ts.searchsorted(edges)
-        positions[i] += offset
-        offset += ts.shape[0]
-    return positions
+            return False
+        if not np.isfinite(vs).all():
+            return False
+        pos = ts.searchsorted(self.edges)
+        counts = pos[1:] - pos[:-1]
+        filled = counts.nonzero()[0]
+        if filled.shape[0] == 0:
+            return True
+        lo = pos[0]
+        inside = vs[lo : pos[-1]]
+        starts = pos[filled] - lo
+        self.targets.append(filled + group * self.count)
+        self.counts.append(counts[filled])
+        for name, reduced in self.reduced.items():
+            ufunc, squared = _REDUCERS[name]
+            reduced.append(ufunc.reduceat(inside * inside if squared else inside, starts))
+        return True
+
+    def into(self, acc: Accumulators) -> None:
+        """Add every chunk's reductions into flat accumulators, in chunk order."""
+        if not self.targets:
+            return
+        target = np.concatenate(self.targets)
+        counts = np.concatenate(self.counts)
+        np.add.at(acc.n, target, counts)
+        if acc.cnt is not None:
+            np.add.at(acc.cnt, target, counts)
+        for name, reduced in self.reduced.items():
+            ufunc, _ = _REDUCERS[name]
+            ufunc.at(acc.get(name), target, np.concatenate(reduced))
+
+
+#: Statistic -> the ufunc that reduces a bucket and adds it in, and whether it squares first.
+_REDUCERS: dict[str, tuple[np.ufunc, bool]] = {
+    "sum": (np.add, False),
+    "sum2": (np.add, True),
+    "min": (np.minimum, False),
+    "max": (np.maximum, False),
+}
 
 
 def accumulate_parts(
@@ -81,39 +122,17 @@ def accumulate_parts(
     grouped = _points_of(layout, parts)
     if grouped is None:
         return None
-    datas = [d for datas in grouped for d in datas]
-    owner = np.repeat(np.arange(len(grouped)), [len(d) for d in grouped])
-    values = np.concatenate([*(d.vs for d in datas), _PAD])
-    if not bool(np.isfinite(values).all()):
-        return None  # kernels drop such samples first: its positions would differ
-    positions = _edges(layout, datas)
-    if positions is None:
-        return None
-    count = layout.count
-    counts = np.diff(positions, axis=1)
-    filled = counts > 0
-    # Segment starts: each chunk's filled buckets, then its end (whose reduction is dropped).
-    starts = np.concatenate((filled, np.ones((len(datas), 1), dtype=np.bool_)), axis=1)
-    chunk_of, bucket_of = np.nonzero(starts)
-    indices = positions[chunk_of, bucket_of]
-    real = bucket_of < count
-    target = owner[chunk_of[real]] * count + bucket_of[real]
-    acc = _stacked(len(grouped) * count, fields)
-    added = counts[filled]
-    np.add.at(acc.n, target, added)
-    if acc.cnt is not None:
-        np.add.at(acc.cnt, target, added)
+    segments = _Segments(layout, fields)
+    samples: list[int] = []
     with np.errstate(over="ignore", invalid="ignore"):  # sums may overflow to inf: dropped
-        if acc.sum is not None:
-            np.add.at(acc.sum, target, np.add.reduceat(values, indices)[real])
-        if acc.sum2 is not None:
-            np.add.at(acc.sum2, target, np.add.reduceat(values * values, indices)[real])
-    if acc.min is not None:
-        np.minimum.at(acc.min, target, np.minimum.reduceat(values, indices)[real])
-    if acc.max is not None:
-        np.maximum.at(acc.max, target, np.maximum.reduceat(values, indices)[real])
-    samples = [sum(d.ts.shape[0] for d in datas) for datas in grouped]
-    return _reshaped(acc, (len(grouped), count)), samples
+        for group, datas in enumerate(grouped):
+            for data in datas:
+                if not segments.add(data, group):
+                    return None
+            samples.append(sum(d.ts.shape[0] for d in datas))
+        acc = _stacked(len(grouped) * layout.count, fields)
+        segments.into(acc)
+    return _reshaped(acc, (len(grouped), layout.count)), samples
 
 
 def _stacked(size: int, fields: frozenset[str]) -> Accumulators:
