@@ -5,13 +5,14 @@ promise that, it leaves the groups to the one-by-one path."""
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heroic_core.aggregations import parse_aggregation
+from heroic_core.aggregations import parse_aggregation, sampling
 from heroic_core.aggregations.buckets import make_layout
 from heroic_core.aggregations.data import Chunk, PointsData
 from heroic_core.aggregations.kernels import DIRECT_POINTS
@@ -55,14 +56,16 @@ def _bits(result: Any) -> list[tuple[Any, ...]]:
 def _one_by_one(
     inner: dict[str, Any], rows: list[tuple[Series, Points]], range_: DateRange
 ) -> list[tuple[Any, ...]]:
-    """Each group through the statistic alone (its single-group path), keyed as ``group``."""
+    """Each group through the statistic alone on ``kernels.accumulate`` (the stacked path
+    declined), keyed as ``group`` keys it."""
     out = []
-    for name in dict.fromkeys(s.tags["g"] for s, _ in rows):
-        mine = [(s, p) for s, p in rows if s.tags["g"] == name]
-        result = parse_aggregation(inner).apply(mine, range_, "end")
-        (group,) = result.groups
-        group.key = {"g": name}
-        out.extend(_bits(result))
+    with mock.patch.object(sampling, "accumulate_parts", return_value=None):
+        for name in dict.fromkeys(s.tags["g"] for s, _ in rows):
+            mine = [(s, p) for s, p in rows if s.tags["g"] == name]
+            result = parse_aggregation(inner).apply(mine, range_, "end")
+            (group,) = result.groups
+            group.key = {"g": name}
+            out.extend(_bits(result))
     return out
 
 
@@ -85,8 +88,29 @@ def test_grouped_statistics_equal_each_group_reduced_alone(
     grouped = parse_aggregation({"type": "group", "of": ["g"], "each": inner})
     result = grouped.apply(rows, range_, "end")
     assert _bits(result) == _one_by_one(inner, rows, range_)
-    alone = [parse_aggregation(inner).apply([r], range_, "end") for r in rows]
+    with mock.patch.object(sampling, "accumulate_parts", return_value=None):
+        alone = [parse_aggregation(inner).apply([r], range_, "end") for r in rows]
     assert result.sample_size == sum(a.sample_size or 0 for a in alone)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    stat=st.sampled_from(STATS),
+    lengths=st.lists(st.integers(0, 40), min_size=1, max_size=3),
+    nan=st.booleans(),
+)
+def test_one_group_stacked_equals_the_kernels(
+    *, seed: int, stat: str, lengths: list[int], nan: bool
+) -> None:
+    rows = _rows(seed, 1, lengths, nan=nan)
+    range_ = DateRange(START, START + STEP * 130)
+    aggregation = parse_aggregation({"type": stat, "size": 70})
+    stacked = aggregation.apply(rows, range_, "end")
+    with mock.patch.object(sampling, "accumulate_parts", return_value=None):
+        kernels = aggregation.apply(rows, range_, "end")
+    assert _bits(stacked) == _bits(kernels)
+    assert stacked.sample_size == kernels.sample_size
 
 
 @pytest.mark.parametrize("stat", STATS)

@@ -50,7 +50,8 @@ _BATCH_BODY: dict[str, Any] = {
 
 async def _timed(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
     try:
-        return await asyncio.wait_for(work, QUERY_TIMEOUT_SECONDS)
+        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):  # in this task: no task per query
+            return await work
     except TimeoutError:
         raise TimeoutError(f"query timed out after {QUERY_TIMEOUT_SECONDS:.0f} s") from None
 
