@@ -40,7 +40,12 @@ from heroic_api.services.fetch import FetchOutcome, fetch_all, find_series
 from heroic_api.services.query_log import QueryLog, QueryLogEntry
 from heroic_api.services.query_request import MetricsQuery
 from heroic_api.services.ranges import default_cadence, shift_range
-from heroic_api.services.results import SeriesSummary, common_values, result_group
+from heroic_api.services.results import (
+    GroupHasher,
+    SeriesSummary,
+    common_values,
+    result_group,
+)
 from heroic_api.settings import ApiSettings
 from heroic_api.tracing.spans import child_span, query_span
 from heroic_core.aggregations import Aggregation, ResultGroup, check_buckets
@@ -310,6 +315,7 @@ class QueryEngine:
         }
 
     def _add_groups(self, plan: Plan, groups: list[ResultGroup], result: ShardResult) -> None:
+        hasher = GroupHasher(self.settings.shard)
         for g in groups:
             summary = SeriesSummary.of(g.series)
             result.summaries.append(summary)
@@ -321,6 +327,7 @@ class QueryEngine:
                     metric_type=g.metric_type.value,
                     cadence=plan.cadence,
                     values=g.data,
+                    hasher=hasher,
                 )
             )
 

@@ -26,13 +26,25 @@ def group_hash(shard: Mapping[str, str], key: Mapping[str, str]) -> str:
     Entries are hashed in sorted order (upstream iterates a ``HashMap`` for multi-entry keys,
     reference 13.7; only uniqueness matters to clients).
     """
+    return GroupHasher(shard).hash(key)
+
+
+def _entries(entries: Mapping[str, str]) -> list[bytes]:
     parts: list[bytes] = []
-    for k, v in sorted(shard.items()):
+    for k, v in sorted(entries.items()):
         parts += (_ZERO, k.encode(), _ZERO, v.encode())
-    parts.append(_ZERO)
-    for k, v in sorted(key.items()):
-        parts += (_ZERO, k.encode(), _ZERO, v.encode())
-    return format(mmh3.hash(b"".join(parts), 0, signed=False), "x")
+    return parts
+
+
+class GroupHasher:
+    """``group_hash`` for one shard, its part of the hashed bytes made once per query."""
+
+    def __init__(self, shard: Mapping[str, str]) -> None:
+        self.prefix = b"".join([*_entries(shard), _ZERO])
+
+    def hash(self, key: Mapping[str, str]) -> str:
+        data = b"".join([self.prefix, *_entries(key)]) if key else self.prefix
+        return format(mmh3.hash(data, 0, signed=False), "x")
 
 
 @dataclass(slots=True)
@@ -44,7 +56,14 @@ class SeriesSummary:
     resource: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, series: Iterable[Series]) -> SeriesSummary:
+    def of(cls, series: Sequence[Series]) -> SeriesSummary:
+        if len(series) == 1:  # the usual group of a grouped query
+            (one,) = series
+            return cls(
+                {one.key},
+                {k: {v} for k, v in one.tags.items()},
+                {k: {v} for k, v in one.resource.items()},
+            )
         summary = cls()
         for s in series:
             summary.keys.add(s.key)
@@ -87,11 +106,12 @@ def result_group(
     metric_type: str,
     cadence: int,
     values: list[Any],
+    hasher: GroupHasher | None = None,
 ) -> dict[str, Any]:
-    """One ``ShardedResultGroup`` in upstream field order."""
+    """One ``ShardedResultGroup`` in upstream field order (``hasher``: made for ``shard``)."""
     return {
         "type": metric_type,
-        "hash": group_hash(shard, key),
+        "hash": (hasher or GroupHasher(shard)).hash(key),
         "shard": dict(shard),
         "cadence": cadence,
         "values": values,
