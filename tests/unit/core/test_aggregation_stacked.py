@@ -146,3 +146,27 @@ def test_groups_are_left_to_the_one_by_one_path_when_the_sums_could_differ(case:
                  unsorted=case == "unsorted series")  # fmt: skip
     parts = _parts(rows, 2 if case == "short series sharing a group" else 1)
     assert accumulate_parts(layout, parts, frozenset({"sum"})) is None
+
+
+@pytest.mark.parametrize("fields", [frozenset({"sum"}), frozenset({"min"}), frozenset({"max"})])
+@pytest.mark.parametrize(("where", "value"), [(0, np.nan), (5, np.inf), (-1, -np.inf)])
+def test_a_non_finite_value_anywhere_in_a_chunk_declines(
+    fields: frozenset[str], where: int, value: float
+) -> None:
+    # Buckets cover (START + 20, START + 200]: index 0 lies before them, -1 after them.
+    layout = make_layout(DateRange(START + 20, START + 200), 20, 20, "end")
+    ts = START + 10 * np.arange(1, 31, dtype=np.int64)
+    vs = np.arange(30, dtype=np.float64)
+    vs[where] = value
+    chunk = Chunk({}, (Series("k"),), PointsData(ts, vs, sorted_by_time=True))
+    assert accumulate_parts(layout, [[chunk]], fields) is None
+
+
+def test_points_known_sorted_are_not_checked_again() -> None:
+    layout = make_layout(DateRange(START, START + 2000), 100, 100, "end")
+    ts = np.array([START + 500, START + 100], dtype=np.int64)
+    vs = np.array([1.0, 2.0])
+    claimed = Chunk({}, (Series("k"),), PointsData(ts, vs, sorted_by_time=True))
+    unknown = Chunk({}, (Series("k"),), PointsData(ts, vs))
+    assert accumulate_parts(layout, [[unknown]], frozenset({"sum"})) is None
+    assert accumulate_parts(layout, [[claimed]], frozenset({"sum"})) is not None

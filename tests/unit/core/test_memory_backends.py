@@ -80,6 +80,17 @@ async def test_memory_metric_fetch_cannot_change_stored_points() -> None:
 
 
 @pytest.mark.anyio
+async def test_memory_metric_fetch_promises_points_sorted_by_time() -> None:
+    backend = MemoryMetricBackend()
+    series = Series("k")
+    await backend.write(series, Points.of([(3, 3.0), (1, 1.0)]))
+    await backend.write(series, Points.of([(2, 2.0)]))
+    fetched = await backend.fetch(series, RANGE)
+    assert fetched.sorted_by_time
+    assert fetched.timestamps.tolist() == [1, 2, 3]
+
+
+@pytest.mark.anyio
 async def test_memory_metric_fetch_keeps_what_it_read_when_more_is_written() -> None:
     backend = MemoryMetricBackend()
     series = Series("k")

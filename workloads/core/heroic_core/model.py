@@ -6,7 +6,7 @@ Pure values only: nothing here talks to a backend or knows about HTTP.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -153,10 +153,14 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class Points:
-    """Points of one series as two parallel numpy arrays, sorted by timestamp."""
+    """Points of one series as two parallel numpy arrays, sorted by timestamp.
+
+    ``sorted_by_time`` is the maker's promise that they are (a backend that stores them
+    sorted); without it, readers that depend on the order check it first."""
 
     timestamps: npt.NDArray[np.int64]
     values: npt.NDArray[np.float64]
+    sorted_by_time: bool = field(default=False, compare=False)
 
     @classmethod
     def empty(cls) -> Points:

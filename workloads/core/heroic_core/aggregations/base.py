@@ -126,7 +126,7 @@ def _input_chunk(series: Series, points: Points | Distributions) -> Chunk:
         )
     ts = np.asarray(points.timestamps, dtype=np.int64)
     vs = np.asarray(points.values, dtype=np.float64)
-    return Chunk(input_key(series), (series,), PointsData(ts, vs))
+    return Chunk(input_key(series), (series,), PointsData(ts, vs, points.sorted_by_time))
 
 
 class Aggregation(ABC):

@@ -16,6 +16,7 @@ declines and the caller reduces group by group. It computes accumulators only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,32 +64,39 @@ class _Segments:
         base = layout.offset + 1 if layout.end else layout.offset
         self.edges = base + layout.size * np.arange(layout.count + 1, dtype=np.int64)
         self.count = layout.count
-        self.fields = fields
         self.targets: list[Ints] = []
         self.counts: list[Ints] = []
-        self.reduced: dict[str, list[Floats]] = {name: [] for name in _REDUCERS if name in fields}
+        self.reducers = {name: _REDUCERS[name] for name in _REDUCERS if name in fields}
+        self.reduced: dict[str, list[Floats]] = {name: [] for name in self.reducers}
 
     def add(self, data: PointsData, group: int) -> bool:
         """Reduce one chunk; False when it is not sorted by time or holds a non-finite value
         (``kernels`` would take another path, or drop samples first)."""
         ts, vs = data.ts, data.vs
-        if ts.shape[0] > 1 and not (ts[1:] >= ts[:-1]).all():
-            return False
-        if not np.isfinite(vs).all():
+        if not data.sorted_by_time and ts.shape[0] > 1 and not (ts[1:] >= ts[:-1]).all():
             return False
         pos = ts.searchsorted(self.edges)
+        lo, hi = int(pos[0]), int(pos[-1])
+        if not (_finite(vs[:lo]) and _finite(vs[hi:])):
+            return False
         counts = pos[1:] - pos[:-1]
         filled = counts.nonzero()[0]
         if filled.shape[0] == 0:
             return True
-        lo = pos[0]
-        inside = vs[lo : pos[-1]]
+        inside = vs[lo:hi]
         starts = pos[filled] - lo
+        reduced = {
+            name: ufunc.reduceat(inside * inside if squared else inside, starts)
+            for name, (ufunc, squared) in self.reducers.items()
+        }
+        # A sum is finite only if every value it adds is: then no second pass over them.
+        checked = reduced.get("sum", reduced.get("sum2"))
+        if not _finite(inside if checked is None else checked):
+            return False
         self.targets.append(filled + group * self.count)
         self.counts.append(counts[filled])
-        for name, reduced in self.reduced.items():
-            ufunc, squared = _REDUCERS[name]
-            reduced.append(ufunc.reduceat(inside * inside if squared else inside, starts))
+        for name, values in reduced.items():
+            self.reduced[name].append(values)
         return True
 
     def into(self, acc: Accumulators) -> None:
@@ -103,6 +111,11 @@ class _Segments:
         for name, reduced in self.reduced.items():
             ufunc, _ = _REDUCERS[name]
             ufunc.at(acc.get(name), target, np.concatenate(reduced))
+
+
+def _finite(values: Floats) -> bool:
+    """Whether every value is finite (their sum is, then; an overflow only says no)."""
+    return values.shape[0] == 0 or math.isfinite(np.add.reduce(values))
 
 
 #: Statistic -> the ufunc that reduces a bucket and adds it in, and whether it squares first.

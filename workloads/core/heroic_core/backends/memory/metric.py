@@ -154,7 +154,7 @@ class MemoryMetricBackend:
             ts, vs = data.timestamps, data.values
         lo = int(ts.searchsorted(range.start, side="right"))
         hi = int(ts.searchsorted(range.end, side="right"))
-        return Points(_frozen(ts[lo:hi]), _frozen(vs[lo:hi]))
+        return Points(_frozen(ts[lo:hi]), _frozen(vs[lo:hi]), sorted_by_time=True)
 
     async def write_distributions(self, series: Series, points: Distributions) -> None:
         """Store distribution points; a timestamp written again takes the new payload."""
