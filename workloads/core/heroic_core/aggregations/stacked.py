@@ -3,10 +3,12 @@
 A ``group`` aggregation hands its inner statistic every group's chunks together; reduced one
 group at a time, a group of one series costs some thirty numpy calls whatever its size, so a
 hundred small groups spend most of their time in call overhead. Here each chunk costs a few
-calls (its bucket edges by binary search, one ``reduceat`` per statistic), and one ``ufunc.at``
-per statistic adds every chunk's buckets into ``groups x buckets`` accumulators, in chunk
-order. No array as large as all the chunks together is made: the API process maps such arrays
-afresh each time (``heroic_api.tuning``), and touching new pages cost more than the sums.
+calls (its bucket edges by binary search, one ``reduceat`` per statistic), and what follows is
+done for all chunks at once: one ``ufunc.at`` per statistic adds every chunk's filled buckets
+into ``groups x buckets`` accumulators, in chunk order. No array as large as all the chunks
+together is made: the API process maps such arrays afresh each time (``heroic_api.tuning``),
+and touching new pages cost more than the sums. Each value is read once: points the memory
+backend promises sorted are not checked again, and a bucket's sum proves its values finite.
 
 The sums are added in the same order as ``kernels.accumulate`` adds them, so the answers are
 the same to the last bit; where that cannot be promised (non-finite values, unsorted or
@@ -57,60 +59,66 @@ def _points_of(layout: Layout, parts: Sequence[Sequence[Chunk]]) -> list[list[Po
 
 
 class _Segments:
-    """Per chunk, the reductions of its filled buckets and where they go (``group * count +
-    bucket``), collected before one ``ufunc.at`` per statistic adds them in chunk order."""
+    """Each chunk's bucket edges (a row of positions) and bucket reductions (a row per
+    statistic, one ``reduceat`` over its values); then, for every chunk at once, what the
+    filled buckets add and where (``group * count + bucket``), in chunk order."""
 
-    def __init__(self, layout: Layout, fields: frozenset[str]) -> None:
+    def __init__(self, layout: Layout, fields: frozenset[str], chunks: int) -> None:
         base = layout.offset + 1 if layout.end else layout.offset
         self.edges = base + layout.size * np.arange(layout.count + 1, dtype=np.int64)
         self.count = layout.count
-        self.targets: list[Ints] = []
-        self.counts: list[Ints] = []
+        self.positions = np.zeros((chunks, layout.count + 1), dtype=np.int64)
         self.reducers = {name: _REDUCERS[name] for name in _REDUCERS if name in fields}
-        self.reduced: dict[str, list[Floats]] = {name: [] for name in self.reducers}
+        self.reduced = {name: np.empty((chunks, layout.count)) for name in self.reducers}
+        # Without a sum to prove them finite, each chunk's values are summed for that alone.
+        self.totals = None if {"sum", "sum2"} & set(self.reducers) else np.zeros(chunks)
+        self.added = 0
 
-    def add(self, data: PointsData, group: int) -> bool:
+    def add(self, data: PointsData) -> bool:
         """Reduce one chunk; False when it is not sorted by time or holds a non-finite value
-        (``kernels`` would take another path, or drop samples first)."""
+        outside the buckets (``kernels`` would take another path)."""
         ts, vs = data.ts, data.vs
         if not data.sorted_by_time and ts.shape[0] > 1 and not (ts[1:] >= ts[:-1]).all():
             return False
-        pos = ts.searchsorted(self.edges)
+        i = self.added
+        self.added += 1
+        pos = self.positions[i]
+        pos[:] = ts.searchsorted(self.edges)
         lo, hi = int(pos[0]), int(pos[-1])
         if not (_finite(vs[:lo]) and _finite(vs[hi:])):
             return False
-        counts = pos[1:] - pos[:-1]
-        filled = counts.nonzero()[0]
-        if filled.shape[0] == 0:
+        if self.totals is not None:
+            self.totals[i] = np.add.reduce(vs[lo:hi])
+        if lo == hi:
             return True
-        inside = vs[lo:hi]
-        starts = pos[filled] - lo
-        reduced = {
-            name: ufunc.reduceat(inside * inside if squared else inside, starts)
-            for name, (ufunc, squared) in self.reducers.items()
-        }
-        # A sum is finite only if every value it adds is: then no second pass over them.
-        checked = reduced.get("sum", reduced.get("sum2"))
-        if not _finite(inside if checked is None else checked):
-            return False
-        self.targets.append(filled + group * self.count)
-        self.counts.append(counts[filled])
-        for name, values in reduced.items():
-            self.reduced[name].append(values)
+        # Buckets up to the last one starting before ``hi``: the later ones are empty, and a
+        # segment start at ``hi`` would lie past the values reduced.
+        starts = pos[: pos[:-1].searchsorted(hi)]
+        inside = vs[:hi]
+        for name, (ufunc, squared) in self.reducers.items():
+            row = self.reduced[name][i]
+            row[: starts.shape[0]] = ufunc.reduceat(inside * inside if squared else inside, starts)
         return True
 
-    def into(self, acc: Accumulators) -> None:
-        """Add every chunk's reductions into flat accumulators, in chunk order."""
-        if not self.targets:
-            return
-        target = np.concatenate(self.targets)
-        counts = np.concatenate(self.counts)
-        np.add.at(acc.n, target, counts)
+    def into(self, acc: Accumulators, owner: Ints) -> bool:
+        """Add the filled buckets of every chunk (chunk ``c`` of group ``owner[c]``) into
+        flat accumulators, in chunk order; False when a value was not finite."""
+        counts = np.diff(self.positions, axis=1)
+        filled = counts > 0
+        chunk_of, bucket_of = filled.nonzero()
+        target = owner[chunk_of] * self.count + bucket_of
+        reduced = {name: rows[filled] for name, rows in self.reduced.items()}
+        # A sum is finite only if every value it adds is (an overflow only says no).
+        proof = self.totals if self.totals is not None else reduced.get("sum", reduced.get("sum2"))
+        if proof is not None and not _finite(proof):
+            return False
+        added = counts[filled]
+        np.add.at(acc.n, target, added)
         if acc.cnt is not None:
-            np.add.at(acc.cnt, target, counts)
-        for name, reduced in self.reduced.items():
-            ufunc, _ = _REDUCERS[name]
-            ufunc.at(acc.get(name), target, np.concatenate(reduced))
+            np.add.at(acc.cnt, target, added)
+        for name, values in reduced.items():
+            self.reducers[name][0].at(acc.get(name), target, values)
+        return True
 
 
 def _finite(values: Floats) -> bool:
@@ -135,16 +143,17 @@ def accumulate_parts(
     grouped = _points_of(layout, parts)
     if grouped is None:
         return None
-    segments = _Segments(layout, fields)
-    samples: list[int] = []
+    owner = np.repeat(np.arange(len(grouped)), [len(datas) for datas in grouped])
+    segments = _Segments(layout, fields, owner.shape[0])
+    acc = _stacked(len(grouped) * layout.count, fields)
     with np.errstate(over="ignore", invalid="ignore"):  # sums may overflow to inf: dropped
-        for group, datas in enumerate(grouped):
+        for datas in grouped:
             for data in datas:
-                if not segments.add(data, group):
+                if not segments.add(data):
                     return None
-            samples.append(sum(d.ts.shape[0] for d in datas))
-        acc = _stacked(len(grouped) * layout.count, fields)
-        segments.into(acc)
+        if not segments.into(acc, owner):
+            return None
+    samples = [sum(d.ts.shape[0] for d in datas) for datas in grouped]
     return _reshaped(acc, (len(grouped), layout.count)), samples
 
 
