@@ -54,15 +54,18 @@ class SeriesSummary:
     keys: set[str] = field(default_factory=set)
     tags: dict[str, set[str]] = field(default_factory=dict)
     resource: dict[str, set[str]] = field(default_factory=dict)
+    #: The series when there is just one (the usual group of a grouped query).
+    one: Series | None = None
 
     @classmethod
     def of(cls, series: Sequence[Series]) -> SeriesSummary:
-        if len(series) == 1:  # the usual group of a grouped query
+        if len(series) == 1:
             (one,) = series
             return cls(
                 {one.key},
                 {k: {v} for k, v in one.tags.items()},
                 {k: {v} for k, v in one.resource.items()},
+                one,
             )
         summary = cls()
         for s in series:
@@ -75,6 +78,10 @@ class SeriesSummary:
 
     def to_json(self) -> dict[str, Any]:
         """``key``, ``tags``, ``tagCounts``, ``resource``, ``resourceCounts`` of a group."""
+        one = self.one
+        if one is not None:  # a series keeps its tags and resource sorted by name
+            return {"key": one.key, "tags": dict(one.tags), "tagCounts": {},
+                    "resource": dict(one.resource), "resourceCounts": {}}  # fmt: skip
         tags, tag_counts = _split(self.tags)
         resource, resource_counts = _split(self.resource)
         return {

@@ -28,7 +28,8 @@ Key = dict[str, str]
 
 def _json_floats(values: Floats) -> list[float | None]:
     out: list[float | None] = values.tolist()
-    if not bool(np.isfinite(values).all()):
+    # A finite sum means every value is finite (one call; an overflow only means a closer look).
+    if not math.isfinite(np.add.reduce(values)):
         out = [v if math.isfinite(v) else None for v in out]  # type: ignore[arg-type]
     return out
 
