@@ -41,6 +41,10 @@ async def get_settings(context: ContextDep) -> ApiSettings:
 
 async def get_backends(context: ContextDep) -> Backends:
     """The open backends; 503 while they are not open (starting or stopped)."""
+    return _open_backends(context)
+
+
+def _open_backends(context: ApiContext) -> Backends:
     if context.backends is None:
         if context.stopping:
             raise ShuttingDownError()
@@ -76,13 +80,14 @@ async def get_tracer(context: ContextDep) -> Tracer:
 TracerDep = Annotated[Tracer, Depends(get_tracer)]
 
 
-async def get_query_engine(
-    context: ContextDep, backends: BackendsDep, tracer: TracerDep
-) -> QueryEngine:
+async def get_query_engine(context: ContextDep) -> QueryEngine:
+    """The query engine over the open backends (503 while they are not open); its tracer is
+    the app's. It depends on the context alone: every dependency costs a query some tens of
+    microseconds to solve."""
     return QueryEngine(
         context.settings,
-        backends,
-        tracer,
+        _open_backends(context),
+        context.tracing.tracer,
         context.query_cache,
         context.query_log,
         admission=context.admission,

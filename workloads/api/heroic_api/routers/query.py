@@ -16,12 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from heroic_api.body import read_json, read_json_or_text
-from heroic_api.dependencies import NowDep, QueryEngineDep, TracerDep
+from heroic_api.dependencies import NowDep, QueryEngineDep
 from heroic_api.offload import encoded_off_loop
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
 from heroic_api.services.query_request import decode_query, query_from_json
 from heroic_api.services.results import answer_values
+from heroic_api.tracing.spans import current_span
 from heroic_core.errors import JsonMappingError, RequestError
 from heroic_core.ranges import decode_date_range
 
@@ -61,14 +62,13 @@ async def query_metrics(
     request: Request,
     engine: QueryEngineDep,
     now: NowDep,
-    tracer: TracerDep,
     group: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    with tracer.start_as_current_span("queryResource.parse"):
+    with current_span(engine.tracer, "queryResource.parse"):
         query = decode_query(await read_json_or_text(request), now=now)
     client_id = request.headers.get("x-client-id")
     body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
-    with tracer.start_as_current_span("queryResource.encode"):
+    with current_span(engine.tracer, "queryResource.encode"):
         return await encoded_off_loop(body, values=answer_values(body))
 
 
@@ -77,10 +77,9 @@ async def query_batch(
     request: Request,
     engine: QueryEngineDep,
     now: NowDep,
-    tracer: TracerDep,
     backend: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    with tracer.start_as_current_span("queryResource.parse"):
+    with current_span(engine.tracer, "queryResource.parse"):
         batch = parse_model(QueryBatchBody, await read_json(request))
         fallback = None if batch.range is None else decode_date_range(batch.range, "range")
         queries = {
@@ -97,7 +96,7 @@ async def query_batch(
 
     results = await _timed(_gather(queries, run))
     values = sum(answer_values(answer) for answer in results.values())
-    with tracer.start_as_current_span("queryResource.encode"):
+    with current_span(engine.tracer, "queryResource.encode"):
         return await encoded_off_loop({"results": results}, values=values)
 
 
