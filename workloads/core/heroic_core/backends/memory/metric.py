@@ -136,7 +136,7 @@ class MemoryMetricBackend:
         with self._lock:
             by_id = self._by_id
             for i, series in enumerate(batch.series):
-                data = by_id.get(series._id)
+                data = by_id.get(series.id)
                 if data is None or data.series is not series:
                     data = self._slot(series)
                 pending = data.pending
