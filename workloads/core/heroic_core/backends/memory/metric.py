@@ -29,6 +29,10 @@ MAX_PENDING = 1024
 Int64s = npt.NDArray[np.int64]
 Float64s = npt.NDArray[np.float64]
 A = TypeVar("A", Int64s, Float64s)
+_NO_TIMESTAMPS: Int64s = np.empty(0, dtype=np.int64)
+_NO_TIMESTAMPS.flags.writeable = False
+_NO_VALUES: Float64s = np.empty(0, dtype=np.float64)
+_NO_VALUES.flags.writeable = False
 
 
 class _SeriesData:
@@ -40,8 +44,9 @@ class _SeriesData:
 
     def __init__(self, series: Series) -> None:
         self.series = series
-        self.timestamps: Int64s = np.empty(0, dtype=np.int64)
-        self.values: Float64s = np.empty(0, dtype=np.float64)
+        # Shared, read-only: a new series (a consumer may see 100,000 at once) allocates none.
+        self.timestamps: Int64s = _NO_TIMESTAMPS
+        self.values: Float64s = _NO_VALUES
         self.pending: list[tuple[Int64s, Float64s, int, int]] = []
 
     def merge(self) -> None:
