@@ -157,8 +157,7 @@ class MemoryMetricBackend:
                 return Points.empty()
             data.merge()
             ts, vs = data.timestamps, data.values
-        lo = int(ts.searchsorted(range.start, side="right"))
-        hi = int(ts.searchsorted(range.end, side="right"))
+        lo, hi = ts.searchsorted((range.start, range.end), side="right").tolist()
         return Points(_frozen(ts[lo:hi]), _frozen(vs[lo:hi]), sorted_by_time=True)
 
     async def write_distributions(self, series: Series, points: Distributions) -> None:
