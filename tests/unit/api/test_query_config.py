@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from heroic_api.main import create_app
+from heroic_api.routers import query as query_router
 from heroic_core.backends.factory import build_backends
 from heroic_core.backends.group import BackendGroup, Backends
 from heroic_core.backends.memory import MemoryMetricBackend
@@ -99,3 +102,25 @@ def test_failed_fetches_become_a_shard_error_in_a_200() -> None:
                 "caused by tablet server unavailable",
             }
         ]
+
+
+class _SlowFetch(MemoryMetricBackend):
+    async def fetch(self, series: Series, range: DateRange) -> Points:
+        await asyncio.sleep(5)
+        return await super().fetch(series, range)
+
+
+def test_a_query_past_its_time_is_a_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(query_router, "QUERY_TIMEOUT_SECONDS", 0.05)
+    default = build_backends(HeroicConfig.from_dict(MEMORY))
+    backends = Backends(
+        metrics=BackendGroup.build([_SlowFetch("slow", ("memory",))]),
+        metadata=default.metadata,
+        suggest=default.suggest,
+    )
+    with _client({}, backends) as client:
+        client.put("/metadata/series", json={"key": "cpu", "tags": {"host": "a"}})
+        body = {"range": {"type": "absolute", "start": 0, "end": NOW - 60_000}}
+        response = client.post("/query/metrics", json=body, headers={"X-Client-Id": "a"})
+    assert response.status_code == 503
+    assert "query timed out after 0 s" in response.text

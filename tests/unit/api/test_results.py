@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import mmh3
 
-from heroic_api.services.results import SeriesSummary, common_values, group_hash, result_group
+from heroic_api.services.results import (
+    SeriesSummary,
+    common_values,
+    group_hash,
+    result_group,
+)
 from heroic_core.model import Series
 
 Z = b"\0\0\0\0"
@@ -84,3 +89,12 @@ def test_common_values_intersects_names_and_unions_values() -> None:
 
 def test_common_values_of_no_groups_is_empty() -> None:
     assert common_values([]) == {}
+
+
+def test_a_one_series_summary_is_what_the_general_summary_says() -> None:
+    series = Series("cpu", {"site": "x", "host": "a", "dc": "b"}, {"pod": "p", "az": "1"})
+    one = SeriesSummary.of([series])
+    assert one.to_json() == SeriesSummary.of([series, series]).to_json()
+    assert list(one.to_json()["tags"]) == ["dc", "host", "site"]
+    assert (one.tags, one.resource) == ({"dc": {"b"}, "host": {"a"}, "site": {"x"}},
+                                        {"az": {"1"}, "pod": {"p"}})  # fmt: skip

@@ -66,13 +66,39 @@ class TestMemorySuggestBackend(SuggestBackendContract):
 
 
 @pytest.mark.anyio
-async def test_memory_metric_fetch_returns_independent_arrays() -> None:
+async def test_memory_metric_fetch_cannot_change_stored_points() -> None:
+    # Fetches are read-only views of the stored arrays (no copy per read).
     backend = MemoryMetricBackend()
     series = Series("k")
     await backend.write(series, Points.of([(1, 1.0)]))
     fetched = await backend.fetch(series, RANGE)
-    fetched.values[0] = 99.0
+    with pytest.raises(ValueError, match="read-only"):
+        fetched.values[0] = 99.0
+    with pytest.raises(ValueError, match="read-only"):
+        fetched.timestamps[0] = 2
     assert (await backend.fetch(series, RANGE)).values[0] == 1.0
+
+
+@pytest.mark.anyio
+async def test_memory_metric_fetch_promises_points_sorted_by_time() -> None:
+    backend = MemoryMetricBackend()
+    series = Series("k")
+    await backend.write(series, Points.of([(3, 3.0), (1, 1.0)]))
+    await backend.write(series, Points.of([(2, 2.0)]))
+    fetched = await backend.fetch(series, RANGE)
+    assert fetched.sorted_by_time
+    assert fetched.timestamps.tolist() == [1, 2, 3]
+
+
+@pytest.mark.anyio
+async def test_memory_metric_fetch_keeps_what_it_read_when_more_is_written() -> None:
+    backend = MemoryMetricBackend()
+    series = Series("k")
+    await backend.write(series, Points.of([(1, 1.0), (2, 2.0)]))
+    fetched = await backend.fetch(series, RANGE)
+    await backend.write(series, Points.of([(1, 10.0), (3, 3.0)]))
+    assert (await backend.fetch(series, RANGE)).values.tolist() == [10.0, 2.0, 3.0]
+    assert (fetched.timestamps.tolist(), fetched.values.tolist()) == ([1, 2], [1.0, 2.0])
 
 
 @pytest.mark.anyio

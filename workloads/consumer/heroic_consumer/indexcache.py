@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 
 #: Seconds an indexed series is not re-sent to the same backend (``0`` disables the cache).
 DEFAULT_TTL = 600.0
@@ -43,7 +44,17 @@ class IndexCache:
         if self.ttl <= 0:
             return list(range(len(series_ids)))
         now = self._clock() if now is None else now
-        get = self._expiry.get(backend, {}).get
+        entries = self._expiry.get(backend, {})
+        if len(series_ids) > 1:
+            try:  # every series known: the expiries read and compared in C
+                expiries = itemgetter(*series_ids)(entries)
+            except KeyError:
+                pass
+            else:
+                if min(expiries) > now:
+                    return []
+                return [i for i, expiry in enumerate(expiries) if expiry <= now]
+        get = entries.get
         return [i for i, series_id in enumerate(series_ids) if get(series_id, 0.0) <= now]
 
     def remember(self, backend: str, series_ids: Sequence[str]) -> None:

@@ -24,6 +24,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from heroic_consumer.columns import Columns, Grouped, columns_of
@@ -43,6 +44,7 @@ from heroic_core.model import DateRange, Series, SeriesBatch
 log = logging.getLogger(__name__)
 
 FUNCTIONS = ("metrics", "metadata", "suggest")
+_ID = attrgetter("id")
 #: Worker coroutines per backend and batch (each writes its share of the series in turn).
 DEFAULT_CONCURRENCY = 16
 #: Series per ``write_many`` request of a bulk-capable metric backend.
@@ -167,7 +169,7 @@ class BatchWriter:
         if not (self.metadata or self.suggest):
             return jobs
         series, first, last = grouped.spans()
-        ids = [s.id for s in series]
+        ids = list(map(_ID, series))
         now = time.monotonic()
         for function, backends in (("metadata", self.metadata), ("suggest", self.suggest)):
             for backend in backends:

@@ -6,7 +6,7 @@ Pure values only: nothing here talks to a backend or knows about HTTP.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -29,16 +29,18 @@ def _sorted_map(values: Mapping[str, str] | None, what: str) -> dict[str, str]:
 class Series:
     """A time series: key, indexed tags and unindexed resource identifiers.
 
-    Immutable and hashable. ``id`` is upstream's ``Series.hash()``: Murmur3 x64 128 over the
-    UTF-8 of key, sorted tags and sorted resource, concatenated without separators.
+    Immutable and hashable. ``id`` (32 hex chars, also the Elasticsearch document id) is
+    upstream's ``Series.hash()``: Murmur3 x64 128 over the UTF-8 of key, sorted tags and sorted
+    resource, concatenated without separators; a plain attribute, read per point and series by
+    the consumer's writes (``operator.attrgetter("id")`` reads it without a Python call).
     """
 
-    __slots__ = ("_id", "_order", "key", "resource", "tags")
+    __slots__ = ("_order", "id", "key", "resource", "tags")
 
     key: str
     tags: dict[str, str]
     resource: dict[str, str]
-    _id: str
+    id: str
     _order: tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
 
     def __init__(
@@ -52,7 +54,7 @@ class Series:
         object.__setattr__(self, "key", key)
         object.__setattr__(self, "tags", _sorted_map(tags, "tags"))
         object.__setattr__(self, "resource", _sorted_map(resource, "resource"))
-        object.__setattr__(self, "_id", self._digest(include_resource=True))
+        object.__setattr__(self, "id", self._digest(include_resource=True))
 
     @classmethod
     def of_strings(
@@ -65,7 +67,7 @@ class Series:
         setattr_(series, "key", key)
         setattr_(series, "tags", dict(sorted(tags.items())) if tags else {})
         setattr_(series, "resource", dict(sorted(resource.items())) if resource else {})
-        setattr_(series, "_id", series._digest(include_resource=True))
+        setattr_(series, "id", series._digest(include_resource=True))
         return series
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -81,16 +83,13 @@ class Series:
         data = "".join(parts).encode("utf-8")
         return mmh3.hash_bytes(data).hex()
 
-    @property
-    def id(self) -> str:
-        """The series hash (32 hex chars), also the Elasticsearch document id."""
-        return self._id
-
     def tag_hash(self) -> str:
         """The hash without resource, upstream's write-cache key."""
         return self._digest(include_resource=False)
 
-    def _sort_key(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    def sort_key(self) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """What series sort by (key, tags, resource); ``sorted(..., key=Series.sort_key)``
+        compares these in C instead of calling ``__lt__``."""
         # Built once: sorting a query's series compares each many times.
         try:
             return self._order
@@ -104,13 +103,13 @@ class Series:
             return True
         if not isinstance(other, Series):
             return NotImplemented
-        return self._id == other._id and self._sort_key() == other._sort_key()
+        return self.id == other.id and self.sort_key() == other.sort_key()
 
     def __hash__(self) -> int:
-        return hash(self._id)
+        return hash(self.id)
 
     def __lt__(self, other: Series) -> bool:
-        return self._sort_key() < other._sort_key()
+        return self.sort_key() < other.sort_key()
 
     def __repr__(self) -> str:
         return f"Series(key={self.key!r}, tags={self.tags!r}, resource={self.resource!r})"
@@ -151,10 +150,14 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class Points:
-    """Points of one series as two parallel numpy arrays, sorted by timestamp."""
+    """Points of one series as two parallel numpy arrays, sorted by timestamp.
+
+    ``sorted_by_time`` is the maker's promise that they are (a backend that stores them
+    sorted); without it, readers that depend on the order check it first."""
 
     timestamps: npt.NDArray[np.int64]
     values: npt.NDArray[np.float64]
+    sorted_by_time: bool = field(default=False, compare=False)
 
     @classmethod
     def empty(cls) -> Points:
@@ -202,18 +205,21 @@ class SeriesBatch:
         """Points in arrival order: ``codes[j]`` indexes ``table`` for point ``j``. Of points
         with the same series and timestamp the last one wins, as a later write would."""
         c = np.asarray(codes, dtype=np.int64)
-        return cls.group_points(lambda j: table[int(c[j])], c, timestamps, values)
+        return cls.group_points(
+            lambda js: [table[code] for code in c[js].tolist()], c, timestamps, values
+        )
 
     @classmethod
     def group_points(
         cls,
-        series_of: Callable[[int], Series],
+        series_of: Callable[[list[int]], Iterable[Series]],
         codes: npt.ArrayLike,
         timestamps: npt.ArrayLike,
         values: npt.ArrayLike,
     ) -> SeriesBatch:
-        """Points in arrival order, point ``j`` of series ``series_of(j)``; ``codes[j]`` is any
-        integer that is equal for two points exactly when their series are."""
+        """Points in arrival order; ``series_of(js)`` gives the series of points ``js`` (one
+        call for all, so that the caller can map them in C); ``codes[j]`` is any integer that
+        is equal for two points exactly when their series are."""
         c = np.asarray(codes, dtype=np.int64)
         t = np.asarray(timestamps, dtype=np.int64)
         v = np.asarray(values, dtype=np.float64)
@@ -228,7 +234,7 @@ class SeriesBatch:
                 c, t, v, order = c[keep], t[keep], v[keep], order[keep]
         starts = np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1]))) if len(c) else c
         bounds = np.append(starts, len(c)).astype(np.int64)
-        return cls(tuple(map(series_of, order[starts].tolist())), bounds, t, v)
+        return cls(tuple(series_of(order[starts].tolist())), bounds, t, v)
 
     @classmethod
     def of_items(cls, items: Sequence[tuple[Series, Points]]) -> SeriesBatch:

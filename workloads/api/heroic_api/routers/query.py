@@ -16,11 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from heroic_api.body import read_json, read_json_or_text
-from heroic_api.dependencies import NowDep, QueryEngineDep, TracerDep
+from heroic_api.dependencies import NowDep, QueryEngineDep
 from heroic_api.offload import encoded_off_loop
 from heroic_api.routing import heroic_router
 from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
 from heroic_api.services.query_request import decode_query, query_from_json
+from heroic_api.services.results import answer_values
+from heroic_api.tracing.spans import current_span
 from heroic_core.errors import JsonMappingError, RequestError
 from heroic_core.ranges import decode_date_range
 
@@ -49,7 +51,8 @@ _BATCH_BODY: dict[str, Any] = {
 
 async def _timed(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
     try:
-        return await asyncio.wait_for(work, QUERY_TIMEOUT_SECONDS)
+        async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):  # in this task: no task per query
+            return await work
     except TimeoutError:
         raise TimeoutError(f"query timed out after {QUERY_TIMEOUT_SECONDS:.0f} s") from None
 
@@ -59,15 +62,14 @@ async def query_metrics(
     request: Request,
     engine: QueryEngineDep,
     now: NowDep,
-    tracer: TracerDep,
     group: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    with tracer.start_as_current_span("queryResource.parse"):
+    with current_span(engine.tracer, "queryResource.parse"):
         query = decode_query(await read_json_or_text(request), now=now)
     client_id = request.headers.get("x-client-id")
     body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
-    with tracer.start_as_current_span("queryResource.encode"):
-        return await encoded_off_loop(body)
+    with current_span(engine.tracer, "queryResource.encode"):
+        return await encoded_off_loop(body, values=answer_values(body))
 
 
 @router.post("/query/batch", summary="Run several named queries", openapi_extra=_BATCH_BODY)
@@ -75,10 +77,9 @@ async def query_batch(
     request: Request,
     engine: QueryEngineDep,
     now: NowDep,
-    tracer: TracerDep,
     backend: str | None = Query(default=None, description="backend group"),
 ) -> Response:
-    with tracer.start_as_current_span("queryResource.parse"):
+    with current_span(engine.tracer, "queryResource.parse"):
         batch = parse_model(QueryBatchBody, await read_json(request))
         fallback = None if batch.range is None else decode_date_range(batch.range, "range")
         queries = {
@@ -94,8 +95,9 @@ async def query_batch(
             raise JsonMappingError(exc.message, f"queries.{name}") from exc
 
     results = await _timed(_gather(queries, run))
-    with tracer.start_as_current_span("queryResource.encode"):
-        return await encoded_off_loop({"results": results})
+    values = sum(answer_values(answer) for answer in results.values())
+    with current_span(engine.tracer, "queryResource.encode"):
+        return await encoded_off_loop({"results": results}, values=values)
 
 
 async def _gather(names: dict[str, Any], run: Any) -> dict[str, Any]:

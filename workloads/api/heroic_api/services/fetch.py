@@ -3,7 +3,8 @@
 ``find_series`` asks every metadata backend of the group and merges (sorted union, limited if
 any backend was or the union exceeds the limit). ``fetch_all`` reads every series from every
 metric backend (points, or distribution points from the backends that store them) with at
-most ``parallelism`` fetches in flight and upstream's read quota: once
+most ``parallelism`` fetches in flight (one after another in one task for a backend that reads
+in process: ``InProcessReads``) and upstream's read quota: once
 the points read reach ``data_limit`` the fetch in progress counts as failed and the fetches not
 yet started as cancelled. Each metric backend's share of the fetch is a span of its own.
 
@@ -19,15 +20,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from heroic_api.errors import BackendCallError
 from heroic_api.tracing.spans import Attributes, child_span
 from heroic_core.backends.base import (
     DistributionStore,
     FindSeries,
+    InProcessReads,
     MetadataBackend,
     MetricBackend,
 )
@@ -61,11 +63,11 @@ async def find_series(
 
     attributes = {"heroic.metadata.backends": [b.id for b in backends]}
     with child_span("localMetricsManager.findSeries", attributes=attributes) as span:
-        results = await asyncio.gather(*(one(b) for b in backends))
+        results = await _each(one, backends)
         merged: set[Series] = set()
         for result in results:
             merged.update(result.series)
-        ordered = sorted(merged)
+        ordered = sorted(merged, key=Series.sort_key)
         limited = any(r.limited for r in results)
         if limit is not None and len(ordered) > limit:
             ordered, limited = ordered[:limit], True
@@ -92,6 +94,10 @@ class FetchOutcome:
 
 
 Pair = tuple[MetricBackend, Series]
+B = TypeVar("B")
+T = TypeVar("T")
+#: How long fetches from process memory run before other requests get the event loop.
+IN_PROCESS_SLICE = 0.002
 
 
 class Gate(Protocol):
@@ -148,8 +154,20 @@ class _Fetcher:
         while pending and self.may_start():
             backend, series = pending.popleft()
             await self.fetch(backend, series)
-            # A memory backend answers without suspending: let other requests in between.
+            # A backend that answered without suspending: let other requests in between.
             await asyncio.sleep(0)
+
+    async def work_in_process(self, pending: deque[tuple[MetricBackend, Series]]) -> None:
+        """For a backend whose fetches never wait: one after another, in this task, letting
+        other requests in every ``IN_PROCESS_SLICE`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + IN_PROCESS_SLICE
+        while pending and self.may_start():
+            backend, series = pending.popleft()
+            await self.fetch(backend, series)
+            if loop.time() >= deadline:
+                await asyncio.sleep(0)
+                deadline = loop.time() + IN_PROCESS_SLICE
 
     async def fetch(self, backend: MetricBackend, series: Series) -> None:
         try:
@@ -183,6 +201,15 @@ class _Fetcher:
         outcome.rows.append((series, points))
 
 
+async def _each(call: Callable[[B], Awaitable[T]], backends: Sequence[B]) -> list[T]:
+    """``call`` for every backend at once: a task each, so that each span is a child of the
+    caller's and not of its sibling's; one backend is awaited here (no task, no extra turn
+    of the event loop)."""
+    if len(backends) == 1:
+        return [await call(backends[0])]
+    return list(await asyncio.gather(*(call(b) for b in backends)))
+
+
 async def fetch_all(
     backends: Sequence[MetricBackend],
     series: Sequence[Series],
@@ -208,12 +235,14 @@ async def fetch_all(
             while pending and not fetcher.outcome.quota_violated:
                 if fetcher.must_wait() and gate is not None and not await gate.wait():
                     break
-                await fetcher.run(pending, max(parallelism // max(len(backends), 1), 1))
+                if isinstance(backend, InProcessReads) and backend.reads_in_process:
+                    await fetcher.work_in_process(pending)
+                else:
+                    await fetcher.run(pending, max(parallelism // max(len(backends), 1), 1))
             fetcher.outcome.cancelled += len(pending)
 
     queues = {b.id: deque(p for p in pairs if p[0] is b) for b in backends}
-    # A task per backend: each span is a child of the caller's, not of its sibling's.
-    await asyncio.gather(*(from_backend(b, queues[b.id]) for b in backends))
+    await _each(lambda b: from_backend(b, queues[b.id]), backends)
     # Completion order is arbitrary; aggregation output must not depend on it.
-    fetcher.outcome.rows.sort(key=lambda row: row[0])
+    fetcher.outcome.rows.sort(key=lambda row: row[0].sort_key())
     return fetcher.outcome

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from opentelemetry.trace import NoOpTracer, Tracer
 
-from heroic_api.offload import off_loop
+from heroic_api.offload import is_small, off_loop
 from heroic_api.schemas import QueryOptionsBody
 from heroic_api.services import features as feat
 from heroic_api.services.admission import QueryAdmission, Ticket
@@ -41,7 +41,12 @@ from heroic_api.services.fetch import FetchOutcome, fetch_all, find_series
 from heroic_api.services.query_log import QueryLog, QueryLogEntry
 from heroic_api.services.query_request import MetricsQuery
 from heroic_api.services.ranges import default_cadence, shift_range
-from heroic_api.services.results import SeriesSummary, common_values, result_group
+from heroic_api.services.results import (
+    GroupHasher,
+    SeriesSummary,
+    common_values,
+    result_group,
+)
 from heroic_api.settings import ApiSettings
 from heroic_api.tracing.spans import child_span, query_span
 from heroic_core.aggregations import Aggregation, ResultGroup, check_buckets
@@ -283,7 +288,9 @@ class QueryEngine:
             ticket.check()
         result.series_fetched, result.points_fetched = len(lookup.series), outcome.read
         with child_span("localMetricsManager.aggregate"):
-            # CPU-bound (numpy, then a Python list per group): off the event loop.
+            # CPU-bound (numpy, then a Python list per group): off the event loop unless small.
+            if is_small(outcome.read, len(lookup.series)):
+                return self._aggregate(plan, outcome, result)
             return await off_loop(self._aggregate, plan, outcome, result)
 
     def _aggregate(self, plan: Plan, outcome: FetchOutcome, result: ShardResult) -> ShardResult:
@@ -327,6 +334,7 @@ class QueryEngine:
 
     def _add_groups(self, plan: Plan, groups: list[ResultGroup], result: ShardResult) -> None:
         result.raw_groups.extend(groups)
+        hasher = GroupHasher(self.settings.shard)
         for g in groups:
             summary = SeriesSummary.of(g.series)
             result.summaries.append(summary)
@@ -338,6 +346,7 @@ class QueryEngine:
                     metric_type=g.metric_type.value,
                     cadence=plan.cadence,
                     values=g.data,
+                    hasher=hasher,
                 )
             )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,13 +26,25 @@ def group_hash(shard: Mapping[str, str], key: Mapping[str, str]) -> str:
     Entries are hashed in sorted order (upstream iterates a ``HashMap`` for multi-entry keys,
     reference 13.7; only uniqueness matters to clients).
     """
+    return GroupHasher(shard).hash(key)
+
+
+def _entries(entries: Mapping[str, str]) -> list[bytes]:
     parts: list[bytes] = []
-    for k, v in sorted(shard.items()):
+    for k, v in sorted(entries.items()):
         parts += (_ZERO, k.encode(), _ZERO, v.encode())
-    parts.append(_ZERO)
-    for k, v in sorted(key.items()):
-        parts += (_ZERO, k.encode(), _ZERO, v.encode())
-    return format(mmh3.hash(b"".join(parts), 0, signed=False), "x")
+    return parts
+
+
+class GroupHasher:
+    """``group_hash`` for one shard, its part of the hashed bytes made once per query."""
+
+    def __init__(self, shard: Mapping[str, str]) -> None:
+        self.prefix = b"".join([*_entries(shard), _ZERO])
+
+    def hash(self, key: Mapping[str, str]) -> str:
+        data = b"".join([self.prefix, *_entries(key)]) if key else self.prefix
+        return format(mmh3.hash(data, 0, signed=False), "x")
 
 
 @dataclass(slots=True)
@@ -42,9 +54,19 @@ class SeriesSummary:
     keys: set[str] = field(default_factory=set)
     tags: dict[str, set[str]] = field(default_factory=dict)
     resource: dict[str, set[str]] = field(default_factory=dict)
+    #: The series when there is just one (the usual group of a grouped query).
+    one: Series | None = None
 
     @classmethod
-    def of(cls, series: Iterable[Series]) -> SeriesSummary:
+    def of(cls, series: Sequence[Series]) -> SeriesSummary:
+        if len(series) == 1:
+            (one,) = series
+            return cls(
+                {one.key},
+                {k: {v} for k, v in one.tags.items()},
+                {k: {v} for k, v in one.resource.items()},
+                one,
+            )
         summary = cls()
         for s in series:
             summary.keys.add(s.key)
@@ -56,6 +78,10 @@ class SeriesSummary:
 
     def to_json(self) -> dict[str, Any]:
         """``key``, ``tags``, ``tagCounts``, ``resource``, ``resourceCounts`` of a group."""
+        one = self.one
+        if one is not None:  # a series keeps its tags and resource sorted by name
+            return {"key": one.key, "tags": dict(one.tags), "tagCounts": {},
+                    "resource": dict(one.resource), "resourceCounts": {}}  # fmt: skip
         tags, tag_counts = _split(self.tags)
         resource, resource_counts = _split(self.resource)
         return {
@@ -87,11 +113,12 @@ def result_group(
     metric_type: str,
     cadence: int,
     values: list[Any],
+    hasher: GroupHasher | None = None,
 ) -> dict[str, Any]:
-    """One ``ShardedResultGroup`` in upstream field order."""
+    """One ``ShardedResultGroup`` in upstream field order (``hasher``: made for ``shard``)."""
     return {
         "type": metric_type,
-        "hash": group_hash(shard, key),
+        "hash": (hasher or GroupHasher(shard)).hash(key),
         "shard": dict(shard),
         "cadence": cadence,
         "values": values,
@@ -105,6 +132,11 @@ def common_values(per_group: Sequence[Mapping[str, set[str]]]) -> dict[str, list
         return {}
     names = set(per_group[0]).intersection(*per_group[1:])
     return {n: sorted(set().union(*(g[n] for g in per_group))) for n in sorted(names)}
+
+
+def answer_values(answer: Mapping[str, Any]) -> int:
+    """The values of every result group of a ``QueryMetricsResponse`` (what encoding costs)."""
+    return sum(len(group["values"]) for group in answer["result"])
 
 
 def finite_or_none(value: float) -> float | None:

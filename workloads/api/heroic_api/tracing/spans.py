@@ -4,8 +4,9 @@
 anywhere below it (services, fetches) without passing a tracer around. When the request asks
 for a trace, every span opened this way also becomes a node of the response's tree, named as
 the span (with ``[key]`` where upstream's trace names a shard or backend) and, when the span is
-recorded, timed by the span's own start and end. With tracing off the tracer is a no-op one
-and only the tree costs anything. Nothing here exports spans or reads configuration.
+recorded, timed by the span's own start and end. With tracing off the tracer is a no-op one,
+not even called, and only the tree costs anything. Nothing here exports spans or reads
+configuration.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import INVALID_SPAN, Span, Tracer
+from opentelemetry.trace import INVALID_SPAN, NoOpTracer, Span, Tracer
 from opentelemetry.util.types import AttributeValue
 
 from heroic_api.services.trace import Trace
@@ -45,6 +46,16 @@ def query_span(
 
 
 @contextmanager
+def current_span(tracer: Tracer, name: str) -> Iterator[None]:
+    """``tracer``'s span ``name``, current for the block; with tracing off, nothing at all."""
+    if isinstance(tracer, NoOpTracer):
+        yield
+        return
+    with tracer.start_as_current_span(name):
+        yield
+
+
+@contextmanager
 def child_span(
     name: str, *, key: str | None = None, attributes: Attributes | None = None
 ) -> Iterator[Span]:
@@ -70,8 +81,11 @@ def _opened(
     token = _SCOPE.set(_Scope(tracer, node))
     span: Span = INVALID_SPAN
     try:
-        with tracer.start_as_current_span(name, attributes=attributes) as span:
+        if isinstance(tracer, NoOpTracer):  # tracing off: not even a span made current
             yield span
+        else:
+            with tracer.start_as_current_span(name, attributes=attributes) as span:
+                yield span
     finally:
         _SCOPE.reset(token)
         if node is not None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -79,11 +78,15 @@ class ResultGroup:
     series: list[Series]
     metric_type: MetricType
     collection: Collection = field(repr=False)
+    _data: list[Any] | None = field(default=None, init=False, repr=False)
 
-    @cached_property
+    @property
     def data(self) -> list[Any]:
-        """JSON-ready samples as the response body's ``values`` (non-finite → ``None``)."""
-        return self.collection.to_json()
+        """JSON-ready samples as the response body's ``values`` (non-finite → ``None``), made
+        once (not a ``cached_property``: it takes a lock on every read)."""
+        if self._data is None:
+            self._data = self.collection.to_json()
+        return self._data
 
     @property
     def timestamps(self) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -123,7 +126,7 @@ def _input_chunk(series: Series, points: Points | Distributions) -> Chunk:
         )
     ts = np.asarray(points.timestamps, dtype=np.int64)
     vs = np.asarray(points.values, dtype=np.float64)
-    return Chunk(input_key(series), (series,), PointsData(ts, vs))
+    return Chunk(input_key(series), (series,), PointsData(ts, vs, points.sorted_by_time))
 
 
 class Aggregation(ABC):
@@ -142,6 +145,10 @@ class Aggregation(ABC):
     @abstractmethod
     def _evaluate(self, chunks: list[Chunk], env: Env) -> list[Chunk]:
         """Feed the chunks through this step and return its outputs."""
+
+    def _evaluate_parts(self, parts: list[list[Chunk]], env: Env) -> list[list[Chunk]]:
+        """``_evaluate`` of each part (the chunks of one group); a step may do all at once."""
+        return [self._evaluate(part, env) for part in parts]
 
     def _cadence(self) -> int:
         return -1

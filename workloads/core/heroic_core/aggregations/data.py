@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,17 +28,20 @@ Key = dict[str, str]
 
 def _json_floats(values: Floats) -> list[float | None]:
     out: list[float | None] = values.tolist()
-    if not bool(np.isfinite(values).all()):
+    # A finite sum means every value is finite (one call; an overflow only means a closer look).
+    if not math.isfinite(np.add.reduce(values)):
         out = [v if math.isfinite(v) else None for v in out]  # type: ignore[arg-type]
     return out
 
 
 @dataclass(frozen=True, slots=True)
 class PointsData:
-    """Points ``[ts, value]`` as two parallel arrays."""
+    """Points ``[ts, value]`` as two parallel arrays; ``sorted_by_time``: known to be sorted
+    (``model.Points``), so that a kernel need not check."""
 
     ts: Ints
     vs: Floats
+    sorted_by_time: bool = field(default=False, compare=False)
 
     metric_type = MetricType.POINTS
 

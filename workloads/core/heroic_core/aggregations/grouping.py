@@ -112,9 +112,11 @@ class _Grouping(Aggregation):
     def _evaluate(self, chunks: list[Chunk], env: Env) -> list[Chunk]:
         inner = self._inner()
         routed = [c.with_key(self._key(c.key)) for c in chunks]
+        parts = partition(routed)
+        outputs = inner._evaluate_parts([part for _, part in parts], env)
         out: list[Chunk] = []
-        for key, part in partition(routed):
-            out.extend(o.with_key(key) for o in inner._evaluate(part, env))
+        for (key, _), produced in zip(parts, outputs, strict=True):
+            out.extend(o.with_key(key) for o in produced)
         return out
 
 

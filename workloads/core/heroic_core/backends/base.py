@@ -116,6 +116,18 @@ class MetricBackend(Backend, Protocol):
 
 
 @runtime_checkable
+class InProcessReads(Protocol):
+    """A metric backend whose ``fetch`` answers from process memory without waiting (the
+    memory backend). Optional: a query then runs its fetches one after another in one task
+    instead of a task per fetch, which only pays off when a fetch waits for I/O."""
+
+    @property
+    def reads_in_process(self) -> bool:
+        """True: ``fetch`` never waits."""
+        ...
+
+
+@runtime_checkable
 class BulkMetricWriter(Protocol):
     """A metric backend that can store the points of many series in one request.
 

@@ -2,7 +2,8 @@
 
 Filters are evaluated with ``Filter.matches`` (every operator, regex included), over the
 series an index by key and by (tag, value) leaves as candidates for the filter's ``key`` and
-``=`` terms (and/or of them), or over every series for other filters. Like upstream's
+``=`` terms (and/or of them), or over every series for other filters; a filter of only such
+terms is answered by the indices alone. Like upstream's
 memory backend it ignores the request ``range``: every series ever written matches. Results are
 sorted in series order so that limits cut deterministically. Nothing is persisted.
 """
@@ -36,6 +37,16 @@ def _drop(index: dict[_K, set[Series]], key: _K, series: Series) -> None:
         members.discard(series)
         if not members:
             del index[key]
+
+
+def _indexed(filter: Filter) -> bool:
+    """Whether the indices answer ``filter`` exactly (``key`` and ``=`` terms, and/or of them):
+    its candidates need no ``matches`` then."""
+    if isinstance(filter, MatchKey | MatchTag):
+        return True
+    if isinstance(filter, And | Or):
+        return all(_indexed(term) for term in filter.terms)
+    return False
 
 
 class MemoryMetadataBackend:
@@ -106,7 +117,9 @@ class MemoryMetadataBackend:
         with self._lock:
             candidates = self._candidates(filter)
             snapshot = list(self._series if candidates is None else candidates)
-        return sorted(s for s in snapshot if filter.matches(s))
+        if candidates is None or not _indexed(filter):
+            snapshot = [s for s in snapshot if filter.matches(s)]
+        return sorted(snapshot, key=Series.sort_key)
 
     async def find_series(
         self, filter: Filter, range: DateRange, limit: int | None = None

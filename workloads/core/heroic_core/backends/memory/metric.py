@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterable
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,11 @@ MAX_PENDING = 1024
 
 Int64s = npt.NDArray[np.int64]
 Float64s = npt.NDArray[np.float64]
+A = TypeVar("A", Int64s, Float64s)
+_NO_TIMESTAMPS: Int64s = np.empty(0, dtype=np.int64)
+_NO_TIMESTAMPS.flags.writeable = False
+_NO_VALUES: Float64s = np.empty(0, dtype=np.float64)
+_NO_VALUES.flags.writeable = False
 
 
 class _SeriesData:
@@ -38,8 +44,9 @@ class _SeriesData:
 
     def __init__(self, series: Series) -> None:
         self.series = series
-        self.timestamps: Int64s = np.empty(0, dtype=np.int64)
-        self.values: Float64s = np.empty(0, dtype=np.float64)
+        # Shared, read-only: a new series (a consumer may see 100,000 at once) allocates none.
+        self.timestamps: Int64s = _NO_TIMESTAMPS
+        self.values: Float64s = _NO_VALUES
         self.pending: list[tuple[Int64s, Float64s, int, int]] = []
 
     def merge(self) -> None:
@@ -52,6 +59,13 @@ class _SeriesData:
         unique_ts, first = np.unique(ts[::-1], return_index=True)
         self.timestamps = unique_ts.astype(np.int64, copy=False)
         self.values = vs[::-1][first]
+
+
+def _frozen(view: A) -> A:
+    """A read-only view: stored arrays are only ever replaced (``merge``), never changed, so a
+    reader may keep a view of them instead of a copy, as long as it cannot write into it."""
+    view.flags.writeable = False
+    return view
 
 
 class MemoryMetricBackend:
@@ -75,6 +89,10 @@ class MemoryMetricBackend:
     @property
     def groups(self) -> frozenset[str]:
         return self._groups
+
+    @property
+    def reads_in_process(self) -> bool:
+        return True
 
     async def is_ready(self) -> bool:
         return True
@@ -123,7 +141,7 @@ class MemoryMetricBackend:
         with self._lock:
             by_id = self._by_id
             for i, series in enumerate(batch.series):
-                data = by_id.get(series._id)
+                data = by_id.get(series.id)
                 if data is None or data.series is not series:
                     data = self._slot(series)
                 pending = data.pending
@@ -139,9 +157,8 @@ class MemoryMetricBackend:
                 return Points.empty()
             data.merge()
             ts, vs = data.timestamps, data.values
-        lo = int(np.searchsorted(ts, range.start, side="right"))
-        hi = int(np.searchsorted(ts, range.end, side="right"))
-        return Points(ts[lo:hi].copy(), vs[lo:hi].copy())
+        lo, hi = ts.searchsorted((range.start, range.end), side="right").tolist()
+        return Points(_frozen(ts[lo:hi]), _frozen(vs[lo:hi]), sorted_by_time=True)
 
     async def write_distributions(self, series: Series, points: Distributions) -> None:
         """Store distribution points; a timestamp written again takes the new payload."""
@@ -161,7 +178,7 @@ class MemoryMetricBackend:
         """Every series that has points (sorted), for tests and tools."""
         with self._lock:
             everything = [*self._by_id.values(), *self._collided.values()]
-            return sorted(data.series for data in everything)
+            return sorted((data.series for data in everything), key=Series.sort_key)
 
     async def scan_keys(self, keys: KeyRange) -> AsyncIterator[BackendKey | UnreadableKey]:
         """One key (base 0) per series with points, in series order, within ``keys``."""
