@@ -27,7 +27,6 @@ import yaml
 
 from heroic_demo import realpods
 from heroic_demo.producer import DemoProducer
-from heroic_testenv.crds import wait_established
 from heroic_testenv.paths import REPO_ROOT, run_dir
 from heroic_testenv.procs import free_port, log_path, spawn, stop
 from heroic_testenv.registry import PROVIDED_BY, resolve
@@ -128,17 +127,7 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 def start_system(env: dict[str, str]) -> tuple[int, str, DemoProducer]:
     run = run_dir()
     say("installing the HeroicCluster CRD")
-    # forced: make run installs this checkout's CRD over whatever version another tool applied
-    kubectl(
-        env,
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "--field-manager=heroic-demo",
-        "-f",
-        str(REPO_ROOT / "crds"),
-    )
-    wait_established([CRD_NAME], kubectl=env["KUBECTL"], env=env)
+    realpods.install_crd(env, kubectl)
     kubectl(env, "create", "namespace", NAMESPACE, "--dry-run=client", "-o", "yaml")
     kubectl(
         env,

@@ -121,17 +121,7 @@ def start(
     """Install the chart and the demo cluster as pods; returns the local port that forwards to
     the API Service once the cluster is Ready (waited for by the caller)."""
     image = load_image(env, say)
-    # forced: make run installs this checkout's CRD over whatever version another tool applied
-    kubectl(
-        env,
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "--field-manager=heroic-demo",
-        "-f",
-        str(REPO_ROOT / "crds"),
-    )
-    wait_established([CRD_NAME], kubectl=env["KUBECTL"], env=env)
+    install_crd(env, kubectl)
     namespace_json = restricted_namespace(namespace, real_node_namespace_annotations())
     kubectl(env, "apply", "-f", "-", stdin=namespace_json)
     repository, tag = image.rsplit(":", 1)
@@ -188,3 +178,18 @@ def run_checked(argv: list[str], env: dict[str, str], check: bool = True) -> Non
 
 def log_hint() -> str:
     return str(log_path(run_dir(), "demo-port-forward"))
+
+
+def install_crd(env: dict[str, str], kubectl: Callable[..., str]) -> None:
+    """This checkout's HeroicCluster CRD, applied and Established. Forced: ``make run``
+    installs its own CRD over whatever version another tool applied."""
+    kubectl(
+        env,
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "--field-manager=heroic-demo",
+        "-f",
+        str(REPO_ROOT / "crds"),
+    )
+    wait_established([CRD_NAME], kubectl=env["KUBECTL"], env=env)
