@@ -42,6 +42,10 @@ ARTIFACTS: dict[str, tuple[Path, Callable[[Path], None]]] = {
         RECIPES / "maven.py",
         lambda t: maven.build_elasticsearch(t, _pin("elasticsearch")),
     ),
+    "elasticsearch8": (
+        RECIPES / "maven.py",
+        lambda t: maven.build_elasticsearch(t, _pin("elasticsearch8"), analysis_common=False),
+    ),
     "elasticsearch9": (
         RECIPES / "maven.py",
         lambda t: maven.build_elasticsearch(t, _pin("elasticsearch9"), analysis_common=False),

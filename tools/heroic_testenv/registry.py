@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from heroic_testenv.components.base import Component
 from heroic_testenv.components.cassandra import Cassandra
-from heroic_testenv.components.elasticsearch import Elasticsearch, Elasticsearch9
+from heroic_testenv.components.elasticsearch import Elasticsearch, Elasticsearch8, Elasticsearch9
 from heroic_testenv.components.gcp import Bigtable, PubSub
 from heroic_testenv.components.kafka import Kafka
 from heroic_testenv.components.kubernetes import Kubernetes
@@ -18,6 +18,7 @@ COMPONENTS: dict[str, Component] = {
     "elasticsearch": Elasticsearch(),
     "opensearch": OpenSearch(),
     "opensearch3": OpenSearch3(),
+    "elasticsearch8": Elasticsearch8(),
     "elasticsearch9": Elasticsearch9(),
     "kubernetes": Kubernetes(),
     "node": Node(),
@@ -31,7 +32,7 @@ ALIASES = {
     "es": "elasticsearch",
     "kubectl": "helm",
     "gcp": "bigtable,pubsub",
-    "search-engines": "elasticsearch,opensearch,opensearch3,elasticsearch9",
+    "search-engines": "elasticsearch,opensearch,opensearch3,elasticsearch8,elasticsearch9",
 }
 # The variable whose presence means "this component is already provided from outside".
 PROVIDED_BY = {
@@ -40,6 +41,7 @@ PROVIDED_BY = {
     "elasticsearch": "ELASTICSEARCH_URL",
     "opensearch": "OPENSEARCH_URL",
     "opensearch3": "OPENSEARCH3_URL",
+    "elasticsearch8": "ELASTICSEARCH8_URL",
     "elasticsearch9": "ELASTICSEARCH9_URL",
     "cassandra": "CASSANDRA_CONTACT_POINTS",
     "bigtable": "BIGTABLE_EMULATOR_HOST",

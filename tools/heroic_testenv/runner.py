@@ -17,7 +17,15 @@ from heroic_testenv.components.searchnode import SearchNode
 from heroic_testenv.paths import run_dir, versions
 from heroic_testenv.registry import COMPONENTS, PROVIDED_BY, REQUIRES
 
-JVMS = ("cassandra", "elasticsearch", "opensearch", "opensearch3", "elasticsearch9", "kafka")
+JVMS = (
+    "cassandra",
+    "elasticsearch",
+    "opensearch",
+    "opensearch3",
+    "elasticsearch8",
+    "elasticsearch9",
+    "kafka",
+)
 JVM_STAGGER_SECONDS = 4.0
 
 

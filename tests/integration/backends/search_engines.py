@@ -16,8 +16,8 @@ from heroic_core.backends.elasticsearch.client import SearchClient, build_client
 from heroic_core.config.elasticsearch import ConnectionConfig
 
 NO_SUGGEST = (
-    "Elasticsearch 9 from Maven Central has no analysis-common module, which the suggest "
-    "mappings need (edge_ngram, word_delimiter)"
+    "Elasticsearch 8 and 9 from Maven Central have no analysis-common module, which the "
+    "suggest mappings need (edge_ngram, word_delimiter)"
 )
 
 
@@ -59,6 +59,7 @@ ENGINES = (
     SearchEngine("elasticsearch", "ELASTICSEARCH_URL"),
     SearchEngine("opensearch", "OPENSEARCH_URL"),
     SearchEngine("opensearch3", "OPENSEARCH3_URL"),
+    SearchEngine("elasticsearch8", "ELASTICSEARCH8_URL", suggest=False),
     SearchEngine("elasticsearch9", "ELASTICSEARCH9_URL", suggest=False),
 )
 

@@ -1,4 +1,4 @@
-"""Elasticsearch nodes: 7.10 (integ-test zip plus analysis-common), and 9.x secured.
+"""Elasticsearch nodes: 7.10 (integ-test zip plus analysis-common), 8.x, and 9.x secured.
 
 Elasticsearch 9's integ-test zip carries x-pack security, so that node is the environment's
 secured one: HTTPS with a certificate of our own CA and a superuser in the file realm. Its zip
@@ -30,6 +30,19 @@ class Elasticsearch(SearchNode):
     product = "elasticsearch"
     url_variable = "ELASTICSEARCH_URL"
     java_home = staticmethod(java_home)
+
+
+class Elasticsearch8(SearchNode):
+    """Elasticsearch 8, security off (the 8.x default is on); exports ELASTICSEARCH8_URL."""
+
+    name = "elasticsearch8"
+    product = "elasticsearch"
+    url_variable = "ELASTICSEARCH8_URL"
+    java_home = staticmethod(java_home)
+
+    def settings(self, base: Path, home: Path) -> dict[str, str]:
+        del base, home
+        return {"xpack.security.enabled": "false"}
 
 
 class Elasticsearch9(SearchNode):
