@@ -201,8 +201,11 @@ def test_configure_jobs_ran_as_pods_and_made_keyspace_templates_and_topic(
     topics = admin.list_topics(timeout=10).topics
     assert len(topics[onprem.topic].partitions) == 4
     with port_forward(namespace, f"pod/{es.NAME}-0", 9200) as base:
-        templates = httpx.get(f"{base}/_template/heroic*", timeout=10).json()
-    assert templates, "no heroic index template in the Elasticsearch pods"
+        # composable templates (the default), legacy ones with connection.templates: legacy
+        composable = httpx.get(f"{base}/_index_template/heroic*", timeout=10).json()
+        legacy = httpx.get(f"{base}/_template/heroic*", timeout=10).json()
+    names = [t["name"] for t in composable.get("index_templates", [])] + list(legacy)
+    assert names, "no heroic index template in the Elasticsearch pods"
 
 
 def test_points_from_kafka_come_back_from_the_api_pod(namespace: str, onprem: Onprem) -> None:

@@ -141,8 +141,9 @@ def test_a_burst_of_slow_queries_runs_one_at_a_time_and_refuses_the_rest(server:
     assert after["heroic_query_rejected_total"] - before["heroic_query_rejected_total"] == len(
         refused
     )
-    assert seen["running"] == 1  # never two large queries at once
-    # A refused query waited in the queue first; the sampled queued gauge may miss that moment.
+    assert seen["running"] <= 1  # never two large queries at once
+    # The gauges are sampled: a sample may miss a query running or a refused one waiting (the
+    # 200s and 503s above prove both).
     assert after["heroic_query_large_running"] == 0
     assert after["heroic_query_large_queued"] == 0
     assert small
