@@ -76,11 +76,11 @@ class ClusterManager:
         delay = RETRY_SECONDS
         while True:
             try:
-                registry = await self.refresh()
+                await self.refresh()
             except Exception:
                 logger.exception("Cluster refresh failed")
             else:
-                delay = min(delay * 2, self.refresh_interval) if registry.offline else 0.0
+                delay = self._next_delay(delay)
             # A refresh made meanwhile (/cluster/refresh, a node added) re-plans the wait from
             # its own outcome: a quick retry it made needless must not drop a node later.
             while True:
@@ -88,8 +88,13 @@ class ClusterManager:
                 await asyncio.sleep(delay or self.refresh_interval)
                 if self._refreshes == seen:
                     break
-                delay = min(delay * 2, self.refresh_interval) if self.registry.offline else 0.0
+                delay = self._next_delay(delay)
             delay = delay or RETRY_SECONDS
+
+    def _next_delay(self, delay: float) -> float:
+        """After a refresh: doubled (up to the interval) while an address failed, else 0 (wait
+        the whole interval)."""
+        return min(delay * 2, self.refresh_interval) if self.registry.offline else 0.0
 
     async def add_static_node(self, uri: str) -> None:
         if uri not in self.static_nodes:
