@@ -211,3 +211,35 @@ def test_the_background_loop_retries_while_an_address_fails(
 
     asyncio.run(run())
     assert [str(n) for n in manager.registry.nodes] == ["http://b0"]
+
+
+def test_a_refresh_on_request_that_finds_an_address_offline_plans_a_quick_retry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every node online: the background loop waits the whole interval. A requested refresh
+    # that then finds a node down must start quick retries again, so that the node is seen
+    # back well before the next refreshInterval.
+    monkeypatch.setattr("heroic_api.cluster.manager.RETRY_SECONDS", 0.02)
+    peer = StandIn("http://b0", {"site": "b"})
+    manager = _manager({"http://b0": peer}, _local(), refresh_interval=3600)
+
+    async def run() -> int:
+        await manager.start()
+        for _ in range(100):  # the background loop's first refresh: b0 online
+            if manager._refreshes and manager.registry.offline == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert [str(n) for n in manager.registry.nodes] == ["http://b0"]
+        peer.fail = True
+        await manager.refresh()  # as /cluster/refresh: b0 offline now
+        assert manager.registry.offline == 1
+        peer.fail = False  # it comes back: only a quick retry can notice within the test
+        for _ in range(100):
+            if manager.registry.offline == 0:
+                break
+            await asyncio.sleep(0.02)
+        await manager.stop()
+        return manager.registry.offline
+
+    assert asyncio.run(run()) == 0
+    assert [str(n) for n in manager.registry.nodes] == ["http://b0"]

@@ -55,6 +55,7 @@ class ClusterManager:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._refreshes = 0
+        self._refreshed = asyncio.Event()
 
     async def start(self) -> None:
         """Refresh in the background from now on (the first one right away)."""
@@ -73,28 +74,36 @@ class ClusterManager:
     async def _periodically(self) -> None:
         # While some address fails, look again soon (doubling up to the interval): peers
         # start in any order, and this node's own address answers only once it listens.
-        delay = RETRY_SECONDS
+        # A refresh made meanwhile (/cluster/refresh, a node added) wakes the loop, which
+        # re-plans its wait from that refresh's outcome: a quick retry it made needless must
+        # not drop a node later, and one it found offline gets quick retries of its own.
+        delay = self._next_delay(0.0, failed=not await self._refresh_logged())
         while True:
+            self._refreshed.clear()
+            failed = False
             try:
-                await self.refresh()
-            except Exception:
-                logger.exception("Cluster refresh failed")
-            else:
-                delay = self._next_delay(delay)
-            # A refresh made meanwhile (/cluster/refresh, a node added) re-plans the wait from
-            # its own outcome: a quick retry it made needless must not drop a node later.
-            while True:
-                seen = self._refreshes
-                await asyncio.sleep(delay or self.refresh_interval)
-                if self._refreshes == seen:
-                    break
-                delay = self._next_delay(delay)
-            delay = delay or RETRY_SECONDS
+                async with asyncio.timeout(delay or self.refresh_interval):
+                    await self._refreshed.wait()
+            except TimeoutError:
+                failed = not await self._refresh_logged()
+            delay = self._next_delay(delay, failed=failed)
 
-    def _next_delay(self, delay: float) -> float:
-        """After a refresh: doubled (up to the interval) while an address failed, else 0 (wait
-        the whole interval)."""
-        return min(delay * 2, self.refresh_interval) if self.registry.offline else 0.0
+    async def _refresh_logged(self) -> bool:
+        """A background refresh; False (and logged) if it failed."""
+        try:
+            await self.refresh()
+        except Exception:
+            logger.exception("Cluster refresh failed")
+            return False
+        return True
+
+    def _next_delay(self, delay: float, *, failed: bool = False) -> float:
+        """After a refresh: 0 (wait the whole interval) when it succeeded and every address
+        answered; else the first quick retry if none was pending, or the pending one doubled
+        (up to the interval)."""
+        if not failed and not self.registry.offline:
+            return 0.0
+        return min(delay * 2, self.refresh_interval) if delay else RETRY_SECONDS
 
     async def add_static_node(self, uri: str) -> None:
         if uri not in self.static_nodes:
@@ -120,6 +129,7 @@ class ClusterManager:
             if not nodes and self.use_local:
                 nodes = [self.local]
             self.registry = Registry(tuple(nodes), len(found) - len(clients), self.topology)
+            self._refreshed.set()
         await asyncio.gather(*(n.close() for n in stale), return_exceptions=True)
         logger.info(
             "Cluster refreshed",
