@@ -245,3 +245,26 @@ def test_an_unreachable_memcached_is_a_miss_and_the_query_is_answered() -> None:
         assert answer["preAggregationSampleSize"] == 2 * len(POINTS)
         assert metric(client, "heroic_query_cache_errors_total", operation="get") == 1
         assert metric(client, "heroic_query_cache_errors_total", operation="set") == 1
+
+
+def test_a_federated_answer_and_a_peers_answer_from_this_shard_do_not_share_a_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On a federating node a client's query spans every shard, while the same query from a
+    # peer (the federated header) asks for this node's shard alone: two different answers.
+    monkeypatch.setenv("HEROIC_TEST_NODE_TOKEN", "secret")
+    cluster = {
+        "tags": {"site": "a"},
+        "discovery": {"type": "static", "nodes": []},  # useLocal: this node is the cluster
+        "protocols": [{"type": "http", "tokenEnv": "HEROIC_TEST_NODE_TOKEN"}],
+    }
+    federating = {**MEMORY_CACHE, "cluster": cluster}
+    with seeded(federating) as client:
+        peer = {**CLIENT, "x-heroic-federated": "peer"}
+        federated = client.post("/query/metrics", json=BODY, headers=CLIENT).json()
+        local = client.post("/query/metrics", json=BODY, headers=peer).json()
+        again = client.post("/query/metrics", json=BODY, headers=peer).json()
+    assert federated["errors"] == []
+    assert local["errors"] == []
+    assert (federated["cached"], local["cached"], again["cached"]) == (False, False, True)
+    assert federated["cache"]["cacheKey"] != local["cache"]["cacheKey"]

@@ -104,6 +104,7 @@ async def get_query_engine(context: ContextDep, request: Request) -> QueryEngine
         context.query_log,
         admission=context.admission,
         shards=None if federation is None else federation.queries.run,
+        shards_of=None if federation is None else federation.shards,
     )
 
 

@@ -19,6 +19,7 @@ from heroic_api.cluster.federated_query import FederatedQueries
 from heroic_api.cluster.local import EngineFactory, LocalNode, MetadataFactory
 from heroic_api.cluster.manager import ClusterManager
 from heroic_api.cluster.nodes import ClusterNode, NodeMetadata
+from heroic_api.cluster.registry import Tags
 from heroic_api.cluster.remote import PeerSettings, RemoteNode
 from heroic_api.settings import ApiSettings
 from heroic_core.config.cluster import ClusterConfig
@@ -63,6 +64,10 @@ class Federation:
     manager: ClusterManager
     fanout: FanOut
     queries: FederatedQueries
+
+    def shards(self) -> list[Tags]:
+        """The shards a federated answer spans now."""
+        return self.manager.registry.shards()
 
     async def start(self) -> None:
         await self.manager.start()

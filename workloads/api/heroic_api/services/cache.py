@@ -5,7 +5,8 @@ An answer is cached as upstream's memcached cache decides: the ``cache_query`` a
 ``shift_range`` features are on (the range is then aligned to the cadence), the aggregation
 samples (cadence > 0), and the answer has no errors. The key is a SHA-256 of everything that
 changes the answer: source, filter, the effective range, the resolved aggregation, bucket
-strategy, limits, the features in effect, the backend group and this node's shard. The TTL runs
+strategy, limits, the features in effect, the backend group, this node's shard and, for a
+federated answer, the shards it spans. The TTL runs
 to the next multiple of the cadence, when the shifted range moves on (capped by ``maxTtl``);
 under one second nothing is stored, as upstream. A kept answer says ``cached: true``.
 
@@ -169,9 +170,18 @@ class CacheTicket:
         return {"cached": cached, "ttl": self.ttl_ms // 1000, "cacheKey": self.key}
 
 
-def answer_key(plan: Plan, query: MetricsQuery, group: str | None, shard: dict[str, str]) -> str:
-    """The key of an answer: a hash of everything that changes it."""
-    identity = {
+def answer_key(
+    plan: Plan,
+    query: MetricsQuery,
+    group: str | None,
+    shard: dict[str, str],
+    federation: list[dict[str, str]] | None = None,
+) -> str:
+    """The key of an answer: a hash of everything that changes it. ``federation``: the shards
+    a federated answer spans (``None`` for this node's own shard): on a federating node the
+    answer to a client and the answer to a peer asking for this shard alone must not share
+    a key."""
+    identity: dict[str, Any] = {
         "source": plan.source.value,
         "filter": query.filter.to_json(),
         "range": plan.range.to_json(),
@@ -188,6 +198,8 @@ def answer_key(plan: Plan, query: MetricsQuery, group: str | None, shard: dict[s
         "group": group,
         "shard": shard,
     }
+    if federation is not None:
+        identity["federation"] = sorted(sorted(tags.items()) for tags in federation)
     digest = hashlib.sha256(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return KEY_PREFIX + digest
 
@@ -212,15 +224,23 @@ class QueryCache:
         self.metrics = metrics
 
     def ticket(
-        self, plan: Plan, query: MetricsQuery, group: str | None, shard: dict[str, str], now: int
+        self,
+        plan: Plan,
+        query: MetricsQuery,
+        group: str | None,
+        shard: dict[str, str],
+        now: int,
+        *,
+        federation: list[dict[str, str]] | None = None,
     ) -> CacheTicket | None:
-        """Where this query's answer is kept, or ``None`` when it must not be cached."""
+        """Where this query's answer is kept, or ``None`` when it must not be cached
+        (``federation``: see ``answer_key``)."""
         if self.store is None or plan.cadence <= 0:
             return None
         if not (plan.features.has(feat.CACHE_QUERY) and plan.features.has(feat.SHIFT_RANGE)):
             return None
         ttl = ttl_millis(plan.cadence, now, self.max_ttl_ms)
-        return CacheTicket(answer_key(plan, query, group, shard), ttl)
+        return CacheTicket(answer_key(plan, query, group, shard, federation), ttl)
 
     async def get(self, ticket: CacheTicket | None, now: int) -> dict[str, Any] | None:
         """The kept fields of the answer, or ``None`` on a miss (or a failing store)."""

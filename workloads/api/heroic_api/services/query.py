@@ -105,6 +105,8 @@ class ShardResult:
 #: Runs a planned query on every shard of a federation (``heroic_api.cluster``) instead of on
 #: this node's backends alone.
 ShardsRunner = Callable[[MetricsQuery, Plan, str | None], Awaitable[ShardResult]]
+#: The shards a federated query spans now (part of its answer's cache key).
+ShardsOf = Callable[[], list[dict[str, str]]]
 
 
 def _tracing(options: QueryOptionsBody) -> str:
@@ -128,6 +130,7 @@ class QueryEngine:
         *,
         admission: QueryAdmission | None = None,
         shards: ShardsRunner | None = None,
+        shards_of: ShardsOf | None = None,
     ) -> None:
         self.settings = settings
         self.backends = backends
@@ -136,6 +139,7 @@ class QueryEngine:
         self.query_log = query_log or QueryLog()
         self.admission = admission
         self.shards = shards
+        self.shards_of = shards_of
 
     def plan(self, query: MetricsQuery, client_id: str | None, now: int) -> Plan:
         """Reference 3 steps 1-6; raises ``RequestError`` for impossible queries."""
@@ -201,7 +205,10 @@ class QueryEngine:
         shard: ShardResult | None = None
         with query_span(self.tracer, "coreQueryManager.query", tree=wants_tree) as tree:
             plan = self.plan(query, client_id, now)
-            ticket = self.cache.ticket(plan, query, group, self.settings.shard, now)
+            spans = None if self.shards is None or self.shards_of is None else self.shards_of()
+            ticket = self.cache.ticket(
+                plan, query, group, self.settings.shard, now, federation=spans
+            )
             kept = await self.cache.get(ticket, now)
             if (ticket is None or kept is None) and self.shards is not None:
                 shard = await self.shards(query, plan, group)
