@@ -9,7 +9,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from heroic_consumer.batch_decode import batch_decoder_for
+from heroic_consumer.native_decode import AVAILABLE
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
 from heroic_consumer.stats import ConsumerStats
 from heroic_consumer.writer import Backoff, BatchWriter, Functions
@@ -26,6 +29,14 @@ from tests.unit.consumer.memsource import MemorySource
 
 SPOTIFY100 = "com.spotify.heroic.consumer.schemas.Spotify100"
 EVERYTHING = DateRange(0, 2**62)
+#: The batch decoders, for ``pytest.mark.parametrize("kind", KINDS)``.
+KINDS = [
+    "python",
+    pytest.param(
+        "native",
+        marks=pytest.mark.skipif(not AVAILABLE, reason="heroic_consumer._native is not built"),
+    ),
+]
 
 
 def metric(key: str, time_ms: int, value: float, version: str = "1.1.0", **tags: str) -> bytes:

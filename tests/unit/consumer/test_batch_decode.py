@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import struct
+from pathlib import Path
 from typing import Any
 
 import cramjam
@@ -15,11 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heroic_consumer import proto
+from heroic_consumer import native_decode, proto
 from heroic_consumer.batch_decode import (
+    DECODER_ENV,
     UNSUPPORTED_DISTRIBUTION,
     DecodedBatch,
     batch_decoder_for,
+    decoder_kind,
 )
 from heroic_consumer.columns import SeriesCache
 from heroic_consumer.decode import (
@@ -28,19 +32,11 @@ from heroic_consumer.decode import (
     decode_spotify100,
     decode_spotify100_proto,
 )
-from heroic_consumer.native_decode import AVAILABLE
 from heroic_core.config.consumers import SPOTIFY100, SPOTIFY100_PROTO
 from heroic_core.model import Series
+from tests.unit.consumer.helpers import KINDS
 
 Triple = tuple[Series, int, float | bytes]
-
-KINDS = [
-    "python",
-    pytest.param(
-        "native",
-        marks=pytest.mark.skipif(not AVAILABLE, reason="heroic_consumer._native is not built"),
-    ),
-]
 
 
 def _triples(batch: DecodedBatch) -> list[Triple]:
@@ -287,3 +283,30 @@ def test_a_proto_map_entry_with_invalid_utf8_is_rejected_as_the_reference_does(
 def test_unknown_schema_is_named() -> None:
     with pytest.raises(ValueError, match="unknown consumer schema 'Spotify200'"):
         batch_decoder_for("Spotify200")
+
+
+# --- which decoder -----------------------------------------------------------------------------
+
+
+def test_the_compiled_decoder_is_built_where_cargo_is() -> None:
+    # An install with cargo must not fall back to Python quietly (setuptools-rust's build of it
+    # is optional so that one without cargo still works).
+    cargo = shutil.which("cargo") or shutil.which("cargo", path=str(Path.home() / ".cargo/bin"))
+    if cargo is None:
+        pytest.skip("no cargo on this machine: the consumer decodes in Python")
+    assert native_decode.AVAILABLE, "cargo is here but heroic_consumer._native is not built"
+
+
+def test_the_decoder_asked_for_is_used_and_an_unknown_one_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(DECODER_ENV, "python")
+    assert batch_decoder_for(SPOTIFY100).kind == "python"
+    monkeypatch.setenv(DECODER_ENV, "fortran")
+    with pytest.raises(ValueError, match="must be one of native, python, got 'fortran'"):
+        batch_decoder_for(SPOTIFY100)
+    monkeypatch.delenv(DECODER_ENV)
+    monkeypatch.setattr(native_decode, "AVAILABLE", False)
+    assert decoder_kind() == "python"
+    with pytest.raises(ValueError, match=r"native decoder was asked for.*not built"):
+        decoder_kind("native")

@@ -125,6 +125,10 @@ class ConsumerNode:
                 ]
             except ValueError as exc:
                 raise NodeConfigError(f"consumers[{index}]: {exc}") from None
+            if decoders:  # an e2e test on a real pod reads which one runs
+                kind = decoders[0].kind
+                extra = {"consumer": index, "decoder": kind}
+                log.info("Decoding with the %s batch decoder", kind, extra=extra)
             group = [
                 Pipeline(source, decoder, self.writer, self.stats, options.pipeline)
                 for source, decoder in zip(sources, decoders, strict=True)
