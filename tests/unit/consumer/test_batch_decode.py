@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -21,66 +20,17 @@ from heroic_consumer import native_decode, proto
 from heroic_consumer.batch_decode import (
     DECODER_ENV,
     UNSUPPORTED_DISTRIBUTION,
-    DecodedBatch,
     batch_decoder_for,
     decoder_kind,
 )
 from heroic_consumer.columns import SeriesCache
 from heroic_consumer.decode import (
     DecodeError,
-    DistributionSample,
     decode_spotify100,
     decode_spotify100_proto,
 )
 from heroic_core.config.consumers import SPOTIFY100, SPOTIFY100_PROTO
-from heroic_core.model import Series
-from tests.unit.consumer.helpers import KINDS
-
-Triple = tuple[Series, int, float | bytes]
-
-
-def _triples(batch: DecodedBatch) -> list[Triple]:
-    """Points then distribution points, each in arrival order."""
-    c = batch.columns
-    points = [(e.series, t, v) for e, t, v in c.points()]
-    return [*points, *((e.series, t, p) for e, t, p in c.distributions)]
-
-
-def _expected(reference: Any, payloads: list[bytes]) -> tuple[list[Triple], list[tuple[int, str]]]:
-    points: list[Triple] = []
-    distributions: list[Triple] = []
-    rejected: list[tuple[int, str]] = []
-    for i, payload in enumerate(payloads):
-        try:
-            samples = reference(payload)
-        except DecodeError as exc:
-            rejected.append((i, str(exc)))
-            continue
-        for s in samples:
-            target = distributions if isinstance(s, DistributionSample) else points
-            target.append((s.series, s.timestamp, s.value))
-    return [*points, *distributions], rejected
-
-
-def _agree(schema: str, reference: Any, payloads: list[bytes], cache_size: int, kind: str) -> None:
-    decoder = batch_decoder_for(schema, SeriesCache(cache_size), kind=kind)
-    assert decoder.kind == kind
-    expected, rejected = _expected(reference, payloads)
-    for _ in range(2):  # cold cache, then warm
-        got = decoder.decode(payloads)
-        assert [(i, why) for i, why, _ in got.rejected] == rejected
-        triples = _triples(got)
-        assert triples == expected
-        # the series are equal, and so are their ids (what the backends key by); values
-        # are the same floats, sign of zero included
-        assert [t[0].id for t in triples] == [t[0].id for t in expected]
-        assert [_bits(t[2]) for t in triples] == [_bits(t[2]) for t in expected]
-        assert len(got.columns) == len(expected)
-
-
-def _bits(value: float | bytes) -> bytes:
-    return value if isinstance(value, bytes) else struct.pack("<d", value)
-
+from tests.unit.consumer.helpers import KINDS, agree
 
 # --- Spotify100 --------------------------------------------------------------------------------
 
@@ -146,7 +96,7 @@ def test_spotify100_agrees_with_the_reference(
     cache_size: int,
 ) -> None:
     payloads = [_encode(m, spacing) for m, spacing in messages] + garbage
-    _agree(SPOTIFY100, decode_spotify100, payloads, cache_size, kind)
+    agree(SPOTIFY100, decode_spotify100, payloads, cache_size, kind)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -169,7 +119,7 @@ def test_spotify100_agrees_with_the_reference(
     ],
 )  # fmt: skip
 def test_spotify100_edge_cases_agree_with_the_reference(payload: bytes, kind: str) -> None:
-    _agree(SPOTIFY100, decode_spotify100, [payload], 8, kind)
+    agree(SPOTIFY100, decode_spotify100, [payload], 8, kind)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -262,7 +212,7 @@ def test_spotify100_proto_agrees_with_the_reference(
     kind: str, batches: list[list[dict[str, Any]]], garbage: list[bytes], cache_size: int
 ) -> None:
     payloads = [_batch(b) for b in batches] + garbage
-    _agree(SPOTIFY100_PROTO, decode_spotify100_proto, payloads, cache_size, kind)
+    agree(SPOTIFY100_PROTO, decode_spotify100_proto, payloads, cache_size, kind)
 
 
 @pytest.mark.parametrize("kind", KINDS)

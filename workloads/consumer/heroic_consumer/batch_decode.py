@@ -104,8 +104,11 @@ class Spotify100Decoder(ReferencePath):
         decode, cached, majors = self._decoder.decode, self.cache.entries, self._majors
         for index, payload in enumerate(payloads):
             try:
+                # msgspec skips unknown fields without checking their UTF-8; json does not
+                if not payload.isascii():
+                    payload.decode()
                 m = decode(payload)
-            except msgspec.MsgspecError:
+            except (msgspec.MsgspecError, UnicodeDecodeError):
                 self.slow(index, payload, out)
                 continue
             value = m.value
@@ -204,7 +207,11 @@ class Spotify100ProtoDecoder(ReferencePath):
                 add_time(time)
                 add_value(m.value)
                 continue
-            value = Value.FromString(raw)
+            try:
+                value = Value.FromString(raw)
+            except ProtoDecodeError:
+                columns.rollback(mark)
+                return False
             which = value.WhichOneof("value")
             if which == "distribution_value":
                 if not self.distributions:

@@ -135,7 +135,12 @@ fn major(version: &str) -> Option<u8> {
 
 /// A JSON number (integer or not) as Python's `float()` of it; None for anything else.
 fn number(raw: &RawValue) -> Option<f64> {
-    serde_json::from_str::<f64>(raw.get()).ok()
+    let value = serde_json::from_str::<f64>(raw.get()).ok()?;
+    // Python reads `-0` as the integer 0, whose float is +0.0 (serde_json gives -0.0).
+    if value == 0.0 && !raw.get().contains(['.', 'e', 'E']) {
+        return Some(0.0);
+    }
+    Some(value)
 }
 
 /// The number of `{"doubleValue": number}` (no distribution), else None.

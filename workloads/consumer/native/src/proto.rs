@@ -24,8 +24,10 @@ struct MetricBatch {
 
 #[derive(Clone, PartialEq, Message)]
 struct Metric {
-    #[prost(bytes = "bytes", tag = "1")]
-    key: Bytes,
+    /// Every occurrence of the key: the last one counts, and each must be UTF-8 (upb checks
+    /// them as it reads them).
+    #[prost(bytes = "bytes", repeated, tag = "1")]
+    key: Vec<Bytes>,
     #[prost(int64, tag = "2")]
     time: i64,
     #[prost(double, tag = "3")]
@@ -113,8 +115,11 @@ fn take(
     }
     identity.clear();
     identity.push(b'P');
-    push_field(identity, b'k', &metric.key);
-    for (tag, entries) in [(b't', &metric.tags), (b'r', &metric.resource)] {
+    for (tag, entries) in [
+        (b'k', &metric.key),
+        (b't', &metric.tags),
+        (b'r', &metric.resource),
+    ] {
         identity.push(tag);
         identity.extend_from_slice(&(entries.len() as u64).to_le_bytes());
         for entry in entries {
@@ -152,12 +157,21 @@ fn take(
 }
 
 /// The fields of a metric's series, with its key and map entries checked as the real `Metric`
-/// reads them (UTF-8 strings); None when they do not parse.
+/// reads them (UTF-8 strings); None when they do not parse, or when an entry holds more than
+/// its key and value once each (upb then drops the entry: the reference decoder says what
+/// remains).
 fn series(metric: &Metric) -> Option<Fresh> {
-    let key = std::str::from_utf8(&metric.key).ok()?.to_owned();
+    let mut key = "";
+    for occurrence in &metric.key {
+        key = std::str::from_utf8(occurrence).ok()?;
+    }
+    let key = key.to_owned();
     let entries = |raw: &[Bytes]| -> Option<Vec<(String, String)>> {
         raw.iter()
-            .map(|e| MapEntry::decode(e.clone()).ok().map(|e| (e.key, e.value)))
+            .map(|bytes| {
+                let entry = MapEntry::decode(bytes.clone()).ok()?;
+                (entry.encoded_len() == bytes.len()).then_some((entry.key, entry.value))
+            })
             .collect()
     };
     Some(Fresh {
