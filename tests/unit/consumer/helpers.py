@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from heroic_consumer.batch_decode import DecodedBatch, batch_decoder_for
-from heroic_consumer.columns import SeriesCache
 from heroic_consumer.decode import DecodeError, DistributionSample
 from heroic_consumer.native_decode import AVAILABLE
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
+from heroic_consumer.series_cache import SeriesCache
 from heroic_consumer.stats import ConsumerStats
 from heroic_consumer.writer import Backoff, BatchWriter, Functions
 from heroic_core.backends.errors import BackendUnavailableError

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from heroic_consumer import proto
 from heroic_consumer.batch_decode import batch_decoder_for
-from heroic_consumer.columns import SeriesCache
 from heroic_consumer.decode import decode_spotify100, decode_spotify100_proto
+from heroic_consumer.series_cache import SeriesCache
 from heroic_core.config.consumers import SPOTIFY100, SPOTIFY100_PROTO
 from tests.unit.consumer.helpers import KINDS, agree
 

@@ -25,7 +25,7 @@ from typing import Any
 import msgspec
 
 from heroic_consumer import native_decode
-from heroic_consumer.columns import Columns, SeriesCache
+from heroic_consumer.columns import Columns
 from heroic_consumer.decode import Decoder, decoder_for
 from heroic_consumer.proto import (
     IdentityBatch,
@@ -42,6 +42,7 @@ from heroic_consumer.reference_path import (
     DecodedBatch,
     ReferencePath,
 )
+from heroic_consumer.series_cache import SeriesCache
 from heroic_consumer.snappy import SnappyError, decompress
 from heroic_core.config.consumers import SPOTIFY100, SPOTIFY100_PROTO
 from heroic_core.model import Series

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from heroic_consumer.columns import Columns, CompiledPoints, SeriesCache, SeriesEntry
+from heroic_consumer.columns import Columns, CompiledPoints
 from heroic_consumer.decode import Decoder
 from heroic_consumer.reference_path import DecodedBatch, ReferencePath
+from heroic_consumer.series_cache import SeriesCache, SeriesEntry
 from heroic_core.model import Series
 
 if TYPE_CHECKING:

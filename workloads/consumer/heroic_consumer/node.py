@@ -23,11 +23,11 @@ from typing import Any
 
 from heroic_consumer.admin import start_consumer_admin
 from heroic_consumer.batch_decode import batch_decoder_for
-from heroic_consumer.columns import DEFAULT_SERIES_CACHE_SIZE, SeriesCache
 from heroic_consumer.config_warnings import ineffective_settings
 from heroic_consumer.health import Probes, start_health_server
 from heroic_consumer.indexcache import DEFAULT_TTL, IndexCache
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
+from heroic_consumer.series_cache import DEFAULT_SERIES_CACHE_SIZE, SeriesCache
 from heroic_consumer.sources import build_sources
 from heroic_consumer.sources.base import MessageSource
 from heroic_consumer.stats import ConsumerStats

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from heroic_consumer.columns import Columns, SeriesCache
+from heroic_consumer.columns import Columns
 from heroic_consumer.decode import DecodeError, Decoder, DistributionSample
+from heroic_consumer.series_cache import SeriesCache
 
 MALFORMED = "malformed"
 UNSUPPORTED = "unsupported"
