@@ -64,10 +64,15 @@ fn decode_spotify100<'py>(
     items: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let items = payloads(items)?;
+    let bodies: Vec<Option<&[u8]>> = items.iter().map(as_bytes).collect();
     let table = &mut table.table;
-    table.begin_batch();
-    let mut out = Batch::with_capacity(items.len());
-    json::decode(table, items.iter().map(as_bytes), &mut out);
+    // No Python object is touched while decoding: other threads (the Kafka client's) may run.
+    let out = py.detach(|| {
+        table.begin_batch();
+        let mut out = Batch::with_capacity(bodies.len());
+        json::decode(table, bodies.iter().copied(), &mut out);
+        out
+    });
     output(py, table, out)
 }
 
@@ -80,10 +85,14 @@ fn decode_spotify100_proto<'py>(
     distributions: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let items = payloads(items)?;
+    let bodies: Vec<Option<&[u8]>> = items.iter().map(as_bytes).collect();
     let table = &mut table.table;
-    table.begin_batch();
-    let mut out = Batch::with_capacity(items.len() * 8);
-    proto::decode(table, items.iter().map(as_bytes), distributions, &mut out);
+    let out = py.detach(|| {
+        table.begin_batch();
+        let mut out = Batch::with_capacity(bodies.len() * 8);
+        proto::decode(table, bodies.iter().copied(), distributions, &mut out);
+        out
+    });
     output(py, table, out)
 }
 
