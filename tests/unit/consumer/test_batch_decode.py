@@ -244,7 +244,9 @@ def test_the_compiled_decoder_is_built_where_cargo_is() -> None:
     cargo = shutil.which("cargo") or shutil.which("cargo", path=str(Path.home() / ".cargo/bin"))
     if cargo is None:
         pytest.skip("no cargo on this machine: the consumer decodes in Python")
-    assert native_decode.AVAILABLE, "cargo is here but heroic_consumer._native is not built"
+    assert native_decode.AVAILABLE, (
+        "cargo is here but heroic_consumer._native is not built: make venv builds it"
+    )
 
 
 def test_the_decoder_asked_for_is_used_and_an_unknown_one_named(
