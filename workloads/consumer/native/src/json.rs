@@ -41,7 +41,7 @@ struct V2Value<'a> {
     distribution: Option<&'a RawValue>,
 }
 
-/// Decodes every payload (None: not bytes) into `out`; `scratch` holds an identity.
+/// Decodes every payload (None: not bytes) into `out`.
 pub fn decode<'p>(
     table: &mut Table,
     payloads: impl Iterator<Item = Option<&'p [u8]>>,
