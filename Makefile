@@ -5,13 +5,19 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 COMPONENTS ?= all
 TESTENV := $(PY) -m heroic_testenv
+# cargo builds the consumer's compiled decoder (workloads/consumer/native) during the install:
+# rustup puts it in ~/.cargo/bin, which a non-login shell (CI) may not have on PATH. Its build
+# output lives outside the checkout, so a fresh clone or another worktree builds incrementally.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/heroic-cargo-target
+NATIVE_SOURCES := $(wildcard workloads/consumer/native/Cargo.*) $(wildcard workloads/consumer/native/src/*.rs)
 
-.PHONY: generate chart-sync docs help venv run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status deps-check
+.PHONY: generate chart-sync docs help venv native-check run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status deps-check
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[backends,operator,render,dev]'
@@ -69,7 +75,15 @@ deps-check: venv  ## resolve the project with every extra for Python $(DEPS_PYTH
 		rm -rf $$target; \
 	done
 
-lint: venv deps-check  ## ruff (check and format), mypy --strict, import contracts, deps-check
+NATIVE_MANIFEST := --manifest-path workloads/consumer/native/Cargo.toml
+native-check:  ## the compiled decoder's Rust: rustfmt, clippy, its unit tests (skipped without cargo)
+	@if command -v cargo >/dev/null; then \
+		cargo fmt $(NATIVE_MANIFEST) --check \
+		&& cargo clippy -q --release $(NATIVE_MANIFEST) -- -D warnings \
+		&& cargo test -q --release $(NATIVE_MANIFEST); \
+	else echo "native-check: no cargo, the compiled decoder is not built here" >&2; fi
+
+lint: venv deps-check native-check  ## ruff (check and format), mypy --strict, import contracts, deps-check, native-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports

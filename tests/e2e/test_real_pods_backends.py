@@ -222,6 +222,11 @@ def test_points_from_kafka_come_back_from_the_api_pod(namespace: str, onprem: On
         namespace, deployment, "heroic-shell", "--", "metadata-count", f'$key = "{flow.key}"'
     )
     assert f"Found {flow.hosts} serie(s)" in counted, counted
+    # The image carries the consumer's compiled decoder, and the consumer says it uses it.
+    consumer = f"deployment/{naming.consumer_name(onprem.name, 'kafka')}"
+    logs = kubectl("logs", "-n", namespace, consumer)
+    decoders = [json.loads(line)["decoder"] for line in logs.splitlines() if '"decoder"' in line]
+    assert decoders == ["native"], logs[-3000:]
 
 
 def es_stats(base: str, node: str) -> dict[str, Any]:

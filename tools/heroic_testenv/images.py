@@ -7,8 +7,10 @@ Each image is a cache entry like the other artifacts (``image-<name>/<version>-<
 unchanged image costs no work. The heroic image's tag is a digest of everything it is built from
 (pyproject.toml, workloads/, operator/, the Containerfile, its base and wheelhouse), so a code
 change gives a new tag. Bases are Debian packages (mmdebstrap), Python dependencies a wheelhouse
-that pip fills on this machine; the builds themselves (buildah, recipes/images.py) need no
-network. See docs/testing.md, "Images without Docker".
+that pip fills on this machine, and the project itself a wheel built here too, whose cargo
+compiles the consumer's decoder (the image's build stage has neither Rust nor network); the
+builds themselves (buildah, recipes/images.py) need no network. See docs/testing.md, "Images
+without Docker".
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ IMAGES_DIR = REPO_ROOT / "images"
 NAMES = ("heroic", "elasticsearch", "pause")
 DEV_REF = "localhost/heroic:dev"
 # What the heroic image is built from (the build context of .dockerignore, and the build file).
-HEROIC_SOURCES = ("pyproject.toml", "workloads", "operator", "Containerfile", ".dockerignore")
+# The project's own files among them (what its wheel is built from).
+PROJECT_SOURCES = ("pyproject.toml", "workloads", "operator")
+HEROIC_SOURCES = (*PROJECT_SOURCES, "Containerfile", ".dockerignore")
 EXTRAS = ("backends", "operator", "render")
 # What .dockerignore keeps out of the build context stays out of the tag too.
-SKIPPED_NAMES = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
-SKIPPED_SUFFIXES = (".pyc", ".egg-info")
+SKIPPED_NAMES = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "target"})
+SKIPPED_SUFFIXES = (".pyc", ".egg-info", ".so")
 # Each code change makes a new heroic image (~0.5 GB archive): the older ones are removed but
 # for the newest few (other checkouts may still use them).
 KEEP_OLDER = {"image-heroic": 2, "image-elasticsearch": 1, "image-pause": 1, "wheelhouse": 1}
@@ -190,7 +194,11 @@ def _heroic() -> _Plan:
     def build(target: Path) -> None:
         wheels = _ensure_wheelhouse()
         base_ref = _ensure_base("python")
-        recipe.build_heroic(target, ref, [DEV_REF], base=base_ref, wheels=wheels, root=REPO_ROOT)
+        files = source_files(REPO_ROOT, PROJECT_SOURCES)
+        project = recipe.build_project_wheel(target, REPO_ROOT, files)
+        recipe.build_heroic(
+            target, ref, [DEV_REF], base=base_ref, wheels=wheels, project=project, root=REPO_ROOT
+        )
 
     return _Plan("image-heroic", artifacts.entry_dir("image-heroic", tag, []), ref, build)
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import struct
 import time
 from collections.abc import Callable
 from typing import Any
 
-from heroic_consumer.batch_decode import batch_decoder_for
+import pytest
+
+from heroic_consumer.batch_decode import DecodedBatch, batch_decoder_for
+from heroic_consumer.decode import DecodeError, DistributionSample
+from heroic_consumer.native_decode import AVAILABLE
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
+from heroic_consumer.series_cache import SeriesCache
 from heroic_consumer.stats import ConsumerStats
 from heroic_consumer.writer import Backoff, BatchWriter, Functions
 from heroic_core.backends.errors import BackendUnavailableError
@@ -26,6 +32,14 @@ from tests.unit.consumer.memsource import MemorySource
 
 SPOTIFY100 = "com.spotify.heroic.consumer.schemas.Spotify100"
 EVERYTHING = DateRange(0, 2**62)
+#: The batch decoders, for ``pytest.mark.parametrize("kind", KINDS)``.
+KINDS = [
+    "python",
+    pytest.param(
+        "native",
+        marks=pytest.mark.skipif(not AVAILABLE, reason="heroic_consumer._native is not built"),
+    ),
+]
 
 
 def metric(key: str, time_ms: int, value: float, version: str = "1.1.0", **tags: str) -> bytes:
@@ -131,3 +145,52 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.002)
+
+
+Triple = tuple[Series, int, float | bytes]
+
+
+def agree(schema: str, reference: Any, payloads: list[bytes], cache_size: int, kind: str) -> None:
+    """The batch decoder ``kind`` of ``schema`` means what ``reference`` (``decode.py``) says
+    of ``payloads``: the same points (series, ids, times, value bits) in arrival order, then
+    the same distribution points, and the same rejections with the same wording; with a cold
+    series cache of ``cache_size`` identities and then a warm one."""
+    decoder = batch_decoder_for(schema, SeriesCache(cache_size), kind=kind)
+    assert decoder.kind == kind
+    expected, rejected = _expected(reference, payloads)
+    for _ in range(2):
+        got = decoder.decode(payloads)
+        assert [(i, why) for i, why, _ in got.rejected] == rejected
+        triples = _triples(got)
+        assert triples == expected
+        assert [t[0].id for t in triples] == [t[0].id for t in expected]
+        assert [_bits(t[2]) for t in triples] == [_bits(t[2]) for t in expected]
+        assert len(got.columns) == len(expected)
+
+
+def _triples(batch: DecodedBatch) -> list[Triple]:
+    """Points then distribution points, each in arrival order."""
+    c = batch.columns
+    points = [(e.series, t, v) for e, t, v in c.points()]
+    return [*points, *((e.series, t, p) for e, t, p in c.distributions)]
+
+
+def _expected(reference: Any, payloads: list[bytes]) -> tuple[list[Triple], list[tuple[int, str]]]:
+    points: list[Triple] = []
+    distributions: list[Triple] = []
+    rejected: list[tuple[int, str]] = []
+    for i, payload in enumerate(payloads):
+        try:
+            samples = reference(payload)
+        except DecodeError as exc:
+            rejected.append((i, str(exc)))
+            continue
+        for s in samples:
+            target = distributions if isinstance(s, DistributionSample) else points
+            target.append((s.series, s.timestamp, s.value))
+    return [*points, *distributions], rejected
+
+
+def _bits(value: float | bytes) -> bytes:
+    """A value as compared: a float's bits (the sign of zero counts), a payload as it is."""
+    return value if isinstance(value, bytes) else struct.pack("<d", value)

@@ -1,11 +1,14 @@
 """The batch decoders mean exactly what the reference decoders of ``decode.py`` mean: the same
 points for every message they accept, the same error for every one they reject, whatever path
-(fast or slow) a message takes and whatever the series cache holds."""
+(fast or slow) a message takes and whatever the series cache holds. Each test runs against the
+Python decoders and the compiled ones (``native``), so the two agree with each other too."""
 
 from __future__ import annotations
 
 import base64
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import cramjam
@@ -13,58 +16,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heroic_consumer import proto
+from heroic_consumer import native_decode, proto
 from heroic_consumer.batch_decode import (
+    DECODER_ENV,
     UNSUPPORTED_DISTRIBUTION,
-    DecodedBatch,
     batch_decoder_for,
+    decoder_kind,
 )
-from heroic_consumer.columns import SeriesCache
 from heroic_consumer.decode import (
     DecodeError,
-    DistributionSample,
     decode_spotify100,
     decode_spotify100_proto,
 )
+from heroic_consumer.series_cache import SeriesCache
 from heroic_core.config.consumers import SPOTIFY100, SPOTIFY100_PROTO
-from heroic_core.model import Series
-
-Triple = tuple[Series, int, float | bytes]
-
-
-def _triples(batch: DecodedBatch) -> list[Triple]:
-    """Points then distribution points, each in arrival order."""
-    c = batch.columns
-    points = [(e.series, t, v) for e, t, v in zip(c.entries, c.timestamps, c.values, strict=True)]
-    return [*points, *((e.series, t, p) for e, t, p in c.distributions)]
-
-
-def _expected(reference: Any, payloads: list[bytes]) -> tuple[list[Triple], list[tuple[int, str]]]:
-    points: list[Triple] = []
-    distributions: list[Triple] = []
-    rejected: list[tuple[int, str]] = []
-    for i, payload in enumerate(payloads):
-        try:
-            samples = reference(payload)
-        except DecodeError as exc:
-            rejected.append((i, str(exc)))
-            continue
-        for s in samples:
-            target = distributions if isinstance(s, DistributionSample) else points
-            target.append((s.series, s.timestamp, s.value))
-    return [*points, *distributions], rejected
-
-
-def _agree(schema: str, reference: Any, payloads: list[bytes], cache_size: int) -> None:
-    decoder = batch_decoder_for(schema, SeriesCache(cache_size))
-    expected, rejected = _expected(reference, payloads)
-    for _ in range(2):  # cold cache, then warm
-        got = decoder.decode(payloads)
-        assert [(i, why) for i, why, _ in got.rejected] == rejected
-        assert _triples(got) == expected
-        # the series are equal, and so are their ids (what the backends key by)
-        assert [t[0].id for t in _triples(got)] == [t[0].id for t in expected]
-
+from tests.unit.consumer.helpers import KINDS, agree
 
 # --- Spotify100 --------------------------------------------------------------------------------
 
@@ -116,6 +82,7 @@ def _encode(obj: dict[str, Any], spacing: bool) -> bytes:
     return json.dumps(obj, separators=(", ", ": ") if spacing else (",", ":")).encode()
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.tuples(_message, st.booleans()), max_size=12),
@@ -123,12 +90,16 @@ def _encode(obj: dict[str, Any], spacing: bool) -> bytes:
     st.integers(1, 4),
 )
 def test_spotify100_agrees_with_the_reference(
-    messages: list[tuple[dict[str, Any], bool]], garbage: list[bytes], cache_size: int
+    kind: str,
+    messages: list[tuple[dict[str, Any], bool]],
+    garbage: list[bytes],
+    cache_size: int,
 ) -> None:
     payloads = [_encode(m, spacing) for m, spacing in messages] + garbage
-    _agree(SPOTIFY100, decode_spotify100, payloads, cache_size)
+    agree(SPOTIFY100, decode_spotify100, payloads, cache_size, kind)
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "payload",
     [
@@ -147,31 +118,34 @@ def test_spotify100_agrees_with_the_reference(
         "time-beyond-int64", "non-ascii-digit-version", "array", "whitespace",
     ],
 )  # fmt: skip
-def test_spotify100_edge_cases_agree_with_the_reference(payload: bytes) -> None:
-    _agree(SPOTIFY100, decode_spotify100, [payload], 8)
+def test_spotify100_edge_cases_agree_with_the_reference(payload: bytes, kind: str) -> None:
+    agree(SPOTIFY100, decode_spotify100, [payload], 8, kind)
 
 
-def test_a_bad_message_between_good_ones_loses_nothing() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_bad_message_between_good_ones_loses_nothing(kind: str) -> None:
     good = b'{"version":"1.0.0","key":"k","host":"h","time":5,"value":1.0}'
-    got = batch_decoder_for(SPOTIFY100).decode([good, b"{", good])
+    got = batch_decoder_for(SPOTIFY100, kind=kind).decode([good, b"{", good])
     assert [(i, kind) for i, _, kind in got.rejected] == [(1, "malformed")]
-    assert got.columns.timestamps == [5, 5]
+    assert [t for _, t, _ in got.columns.points()] == [5, 5]
 
 
-def test_distributions_are_rejected_whole_when_nothing_stores_them() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_distributions_are_rejected_whole_when_nothing_stores_them(kind: str) -> None:
     dist = {"version": "2.0.0", "key": "k", "time": 5,
             "value": {"distributionValue": base64.b64encode(b"\x01").decode()}}  # fmt: skip
     double = dist | {"value": {"doubleValue": 2.0}}
-    decoder = batch_decoder_for(SPOTIFY100, distributions=False)
+    decoder = batch_decoder_for(SPOTIFY100, distributions=False, kind=kind)
     got = decoder.decode([json.dumps(dist).encode(), json.dumps(double).encode()])
     assert got.rejected == [(0, UNSUPPORTED_DISTRIBUTION, "unsupported")]
-    assert got.columns.values == [2.0]
+    assert [v for _, _, v in got.columns.points()] == [2.0]
     assert not got.columns.distributions
 
 
-def test_the_cache_maps_each_raw_identity_once_and_stays_bounded() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_cache_maps_each_raw_identity_once_and_stays_bounded(kind: str) -> None:
     cache = SeriesCache(max_size=8)
-    decoder = batch_decoder_for(SPOTIFY100, cache)
+    decoder = batch_decoder_for(SPOTIFY100, cache, kind=kind)
     payloads = [
         json.dumps(
             {"version": "1.0.0", "key": "k", "host": f"h{i % 20}", "time": i + 1, "value": 1.0}
@@ -185,12 +159,12 @@ def test_the_cache_maps_each_raw_identity_once_and_stays_bounded() -> None:
     got = decoder.decode(payloads)
     # never trimmed within a batch: one series, one entry (one code) in it
     codes: dict[str, set[int]] = {}
-    for entry in got.columns.entries:
+    for entry, _, _ in got.columns.points():
         codes.setdefault(entry.series.tags["host"], set()).add(entry.code)
     assert all(len(c) == 1 for c in codes.values())
     decoder.decode([])  # the next batch trims first
     assert len(cache) <= 8
-    assert [e.series.tags["host"] for e in got.columns.entries] == [
+    assert [e.series.tags["host"] for e, _, _ in got.columns.points()] == [
         f"h{i % 20}" for i in range(100)
     ]
 
@@ -227,6 +201,7 @@ def _batch(metrics: list[dict[str, Any]]) -> bytes:
     return bytes(cramjam.snappy.compress_raw(batch.SerializeToString()))
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.lists(_metric, max_size=5), max_size=5),
@@ -234,20 +209,23 @@ def _batch(metrics: list[dict[str, Any]]) -> bytes:
     st.integers(1, 4),
 )
 def test_spotify100_proto_agrees_with_the_reference(
-    batches: list[list[dict[str, Any]]], garbage: list[bytes], cache_size: int
+    kind: str, batches: list[list[dict[str, Any]]], garbage: list[bytes], cache_size: int
 ) -> None:
     payloads = [_batch(b) for b in batches] + garbage
-    _agree(SPOTIFY100_PROTO, decode_spotify100_proto, payloads, cache_size)
+    agree(SPOTIFY100_PROTO, decode_spotify100_proto, payloads, cache_size, kind)
 
 
-def test_a_proto_map_entry_with_invalid_utf8_is_rejected_as_the_reference_does() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_proto_map_entry_with_invalid_utf8_is_rejected_as_the_reference_does(
+    kind: str,
+) -> None:
     # Metric{key:"k", time:5, tags:{"a": b"\xff"}} written by hand: the library refuses to.
     entry = b"\x0a\x01a\x12\x01\xff"
     metric = b"\x0a\x01k\x10\x05" + b"\x22" + bytes([len(entry)]) + entry
     payload = bytes(cramjam.snappy.compress_raw(b"\x0a" + bytes([len(metric)]) + metric))
     with pytest.raises(DecodeError) as reference:
         decode_spotify100_proto(payload)
-    got = batch_decoder_for(SPOTIFY100_PROTO).decode([payload])
+    got = batch_decoder_for(SPOTIFY100_PROTO, kind=kind).decode([payload])
     assert [(i, why) for i, why, _ in got.rejected] == [(0, str(reference.value))]
     assert len(got.columns) == 0
 
@@ -255,3 +233,32 @@ def test_a_proto_map_entry_with_invalid_utf8_is_rejected_as_the_reference_does()
 def test_unknown_schema_is_named() -> None:
     with pytest.raises(ValueError, match="unknown consumer schema 'Spotify200'"):
         batch_decoder_for("Spotify200")
+
+
+# --- which decoder -----------------------------------------------------------------------------
+
+
+def test_the_compiled_decoder_is_built_where_cargo_is() -> None:
+    # An install with cargo must not fall back to Python quietly (setuptools-rust's build of it
+    # is optional so that one without cargo still works).
+    cargo = shutil.which("cargo") or shutil.which("cargo", path=str(Path.home() / ".cargo/bin"))
+    if cargo is None:
+        pytest.skip("no cargo on this machine: the consumer decodes in Python")
+    assert native_decode.AVAILABLE, (
+        "cargo is here but heroic_consumer._native is not built: make venv builds it"
+    )
+
+
+def test_the_decoder_asked_for_is_used_and_an_unknown_one_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(DECODER_ENV, "python")
+    assert batch_decoder_for(SPOTIFY100).kind == "python"
+    monkeypatch.setenv(DECODER_ENV, "fortran")
+    with pytest.raises(ValueError, match="must be one of native, python, got 'fortran'"):
+        batch_decoder_for(SPOTIFY100)
+    monkeypatch.delenv(DECODER_ENV)
+    monkeypatch.setattr(native_decode, "AVAILABLE", False)
+    assert decoder_kind() == "python"
+    with pytest.raises(ValueError, match=r"native decoder was asked for.*not built"):
+        decoder_kind("native")

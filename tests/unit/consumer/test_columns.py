@@ -3,7 +3,8 @@ for it, the ingestion filter leaving out whole series, and distribution points b
 
 from __future__ import annotations
 
-from heroic_consumer.columns import Columns, SeriesCache, SeriesEntry
+from heroic_consumer.columns import Columns
+from heroic_consumer.series_cache import SeriesCache, SeriesEntry
 from heroic_core.model import Series
 
 A, B = Series("a", {"host": "1"}), Series("b")

@@ -12,6 +12,7 @@ import pytest
 
 from heroic_cli.main import parse
 from heroic_consumer import cli
+from heroic_consumer.batch_decode import DECODER_ENV
 from heroic_consumer.node import (
     ConsumerNode,
     NodeConfigError,
@@ -23,6 +24,7 @@ from heroic_consumer.sources.kafka import KafkaSource, client_settings
 from heroic_consumer.writer import Functions
 from heroic_core.backends.factory import build_backends
 from heroic_core.config import HeroicConfig, KafkaConsumerConfig
+from tests.unit.consumer.helpers import KINDS
 
 MEMORY = {
     "metrics": {"backends": [{"type": "memory"}]},
@@ -267,3 +269,20 @@ def test_cli_refuses_threads_per_topic_by_path(
     logged = json.loads(capsys.readouterr().err.strip().splitlines()[-1])["message"]
     assert "consumers[0].threadsPerTopic: 4 is not supported" in logged
     assert "replicas" in logged
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_node_logs_which_batch_decoder_it_uses(
+    kind: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DECODER_ENV, kind)
+    with caplog.at_level("INFO", logger="heroic_consumer.node"):
+        _node(_config(consumers=[KAFKA]))
+    logged = [(r.getMessage(), r.decoder) for r in caplog.records if hasattr(r, "decoder")]
+    assert logged == [(f"Decoding with the {kind} batch decoder", kind)]
+
+
+def test_an_unknown_decoder_asked_for_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DECODER_ENV, "fortran")
+    with pytest.raises(NodeConfigError, match="HEROIC_CONSUMER_DECODER must be one of"):
+        _node(_config(consumers=[KAFKA]))

@@ -12,7 +12,9 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,17 +186,73 @@ def test_the_heroic_build_installs_from_the_mounted_wheelhouse(
 
     monkeypatch.setattr(recipe, "build_image", build_image)
     tags = ["localhost/heroic:dev"]
+    project = Path("/p/project/heroic_on_kubernetes-0.1.0-cp311-abi3-linux_x86_64.whl")
     recipe.build_heroic(
-        tmp_path, "localhost/heroic:t", tags, base="b", wheels=Path("/w"), root=Path("/repo")
-    )
+        tmp_path, "localhost/heroic:t", tags, base="b", wheels=Path("/w"), project=project,
+        root=Path("/repo"),
+    )  # fmt: skip
     ((component, bud, ref),) = calls
     assert (component, ref) == ("image-heroic", "localhost/heroic:t")
     assert "--build-arg=PYTHON_IMAGE=b" in bud
     assert "--build-arg=PIP_NO_INDEX=1" in bud
     assert f"--build-arg=PIP_FIND_LINKS={recipe.WHEELS_INSIDE}" in bud
     assert f"--volume=/w:{recipe.WHEELS_INSIDE}:ro" in bud
-    # The mount point exists in the base, so the build leaves no empty wheelhouse directory.
-    assert recipe.WHEELS_INSIDE in ("/mnt", "/srv", "/media")
+    # The project goes in as the wheel built on the host, and its compiled decoder must load.
+    assert f"--volume=/p/project:{recipe.PROJECT_INSIDE}:ro" in bud
+    assert f"--build-arg=HEROIC_PROJECT={recipe.PROJECT_INSIDE}/{project.name}" in bud
+    assert "--build-arg=HEROIC_CONSUMER_DECODER=native" in bud
+    # The mount points exist in the base, so the build leaves no empty directory behind.
+    assert {recipe.WHEELS_INSIDE, recipe.PROJECT_INSIDE} <= {"/mnt", "/srv", "/media"}
+
+
+def _fake_pip_wheel(names: list[str]) -> Any:
+    """A stand-in for ``run`` that writes a wheel holding ``names`` into --wheel-dir."""
+
+    def run(component: str, argv: list[str], **_: Any) -> str:
+        out = Path(argv[argv.index("--wheel-dir") + 1])
+        out.mkdir(parents=True)
+        assert (Path(argv[-1]) / "pyproject.toml").exists()  # a copy of the context
+        with zipfile.ZipFile(out / "heroic_on_kubernetes-0.1.0-cp311-abi3-x.whl", "w") as w:
+            for name in names:
+                w.writestr(name, b"")
+        return ""
+
+    return run
+
+
+def test_the_project_wheel_is_built_from_a_clean_copy_of_the_context(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    (root / "workloads").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\n")
+    (root / "workloads" / "a.py").write_text("")
+    monkeypatch.setattr(recipe, "run", _fake_pip_wheel([recipe.NATIVE_MODULE]))
+    target = tmp_path / "entry"
+    target.mkdir()
+    wheel = recipe.build_project_wheel(
+        target, root, [root / "pyproject.toml", root / "workloads" / "a.py"]
+    )
+    assert wheel.parent == target / "project"
+    assert not (target / "context").exists()
+
+
+def test_a_project_wheel_without_the_compiled_decoder_fails_the_image(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\n")
+    monkeypatch.setattr(recipe, "run", _fake_pip_wheel(["heroic_consumer/__init__.py"]))
+    with pytest.raises(ComponentError, match="compiled decoder did not build"):
+        recipe.build_project_wheel(tmp_path, root, [root / "pyproject.toml"])
+
+
+def test_the_containerfile_installs_the_project_it_is_given_and_names_the_decoder() -> None:
+    containerfile = (REPO_ROOT / "Containerfile").read_text()
+    assert "ARG HEROIC_PROJECT=.\n" in containerfile  # docker build: the sources
+    assert 'pip install "${HEROIC_PROJECT}[backends,operator,render]"' in containerfile
+    assert "decoder_kind" in containerfile
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -46,6 +47,13 @@ PYTHON = (3, 11)
 # The wheelhouse's mount point in the heroic build: it exists in both bases, so mounting there
 # leaves no new (empty) directory in the image, as a new mount point would.
 WHEELS_INSIDE = "/mnt"
+# The project's own wheel (with the consumer's compiled decoder) is mounted here, likewise.
+PROJECT_INSIDE = "/srv"
+# What the project's wheel must hold: the compiled decoder (a stable-ABI build of
+# workloads/consumer/native), which the image's build stage cannot compile (no Rust, no network).
+NATIVE_MODULE = "heroic_consumer/_native.abi3.so"
+# cargo's build output, outside every checkout (as the Makefile's CARGO_TARGET_DIR).
+CARGO_TARGET = Path.home() / ".cache" / "heroic-cargo-target"
 
 
 def step(component: str, what: str, argv: Sequence[str], log: Path, cwd: Path) -> str:
@@ -211,12 +219,64 @@ def fetch_deb_file(component: str, target: Path, package: str, path: str) -> Pat
     return target / "root" / path.lstrip("/")
 
 
+def build_project_wheel(target: Path, root: Path, files: Sequence[Path]) -> Path:
+    """The project's own wheel, built on this machine, where cargo is: ``pip wheel --no-deps``
+    of a clean copy of ``files`` (the build context, under ``root``), into target/project.
+    Raises unless the wheel holds the consumer's compiled decoder."""
+    log = target / "build.log"
+    context, out = target / "context", target / "project"
+    shutil.rmtree(context, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    for path in files:
+        copy = context / path.relative_to(root)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, copy)
+    cargo_bin = Path.home() / ".cargo" / "bin"
+    env = {
+        "PATH": f"{cargo_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        "CARGO_TARGET_DIR": os.environ.get("CARGO_TARGET_DIR") or str(CARGO_TARGET),
+    }
+    argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out)]
+    try:
+        run("image-heroic", [*argv, str(context)], cwd=target, log=log, env=env)
+    except ComponentError as exc:
+        raise ComponentError("image-heroic", "pip wheel (the project) failed", log) from exc
+    finally:
+        shutil.rmtree(context, ignore_errors=True)
+    (wheel,) = out.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        if NATIVE_MODULE not in archive.namelist():
+            raise ComponentError(
+                "image-heroic",
+                f"the project's wheel lacks {NATIVE_MODULE}: the consumer's compiled decoder "
+                "did not build (is cargo in ~/.cargo/bin or on PATH?)",
+                log,
+            )
+    return wheel
+
+
 def build_heroic(
-    target: Path, ref: str, tags: Sequence[str], *, base: str, wheels: Path, root: Path
+    target: Path,
+    ref: str,
+    tags: Sequence[str],
+    *,
+    base: str,
+    wheels: Path,
+    project: Path,
+    root: Path,
 ) -> None:
-    """The Containerfile in ``root`` on the Debian base, pip installing from ``wheels`` only."""
-    build_args = {"PYTHON_IMAGE": base, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": WHEELS_INSIDE}
-    bud = bud_argv(root / "Containerfile", root, [ref, *tags], build_args, {wheels: WHEELS_INSIDE})
+    """The Containerfile in ``root`` on the Debian base, installing the ``project`` wheel with
+    its dependencies from ``wheels`` only; the build fails unless the consumer's compiled
+    decoder imports in the image."""
+    build_args = {
+        "PYTHON_IMAGE": base,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": WHEELS_INSIDE,
+        "HEROIC_PROJECT": f"{PROJECT_INSIDE}/{project.name}",
+        "HEROIC_CONSUMER_DECODER": "native",
+    }
+    volumes = {wheels: WHEELS_INSIDE, project.parent: PROJECT_INSIDE}
+    bud = bud_argv(root / "Containerfile", root, [ref, *tags], build_args, volumes)
     build_image("image-heroic", target, bud, ref)
 
 

@@ -10,20 +10,23 @@ Spotify100Proto batches are decompressed by cramjam and read by protobuf (upb) t
 wire-compatible views of ``Metric`` (``proto.PointsBatch``, ``proto.IdentityBatch``): the series
 is found by the serialized key and map entries, without building a map per metric.
 
-A rejected message leaves nothing in the columns. No I/O, no logging.
+When the compiled decoder is built (``native_decode``: Rust, the same meaning), it serves
+instead; ``decoder_kind`` says which one a consumer uses (``$HEROIC_CONSUMER_DECODER`` can ask
+for either). A rejected message leaves nothing in the columns. No I/O, no logging.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import msgspec
 
-from heroic_consumer.columns import Columns, SeriesCache
-from heroic_consumer.decode import DecodeError, Decoder, DistributionSample, decoder_for
+from heroic_consumer import native_decode
+from heroic_consumer.columns import Columns
+from heroic_consumer.decode import Decoder, decoder_for
 from heroic_consumer.proto import (
     IdentityBatch,
     Metric,
@@ -31,59 +34,35 @@ from heroic_consumer.proto import (
     ProtoDecodeError,
     Value,
 )
+from heroic_consumer.reference_path import (
+    MALFORMED,
+    UNSUPPORTED,
+    UNSUPPORTED_DISTRIBUTION,
+    BatchDecoder,
+    DecodedBatch,
+    ReferencePath,
+)
+from heroic_consumer.series_cache import SeriesCache
 from heroic_consumer.snappy import SnappyError, decompress
 from heroic_core.config.consumers import SPOTIFY100, SPOTIFY100_PROTO
 from heroic_core.model import Series
 
-MALFORMED = "malformed"
-UNSUPPORTED = "unsupported"
-UNSUPPORTED_DISTRIBUTION = (
-    "distribution points cannot be stored: no metric backend of this consumer stores them "
-    "(only bigtable and memory do)"
-)
+__all__ = [
+    "DECODER_ENV",
+    "MALFORMED",
+    "UNSUPPORTED",
+    "UNSUPPORTED_DISTRIBUTION",
+    "BatchDecoder",
+    "DecodedBatch",
+    "Spotify100Decoder",
+    "Spotify100ProtoDecoder",
+    "batch_decoder_for",
+    "decoder_kind",
+]
+
 _INT64_MAX = 2**63 - 1
 _VERSION = re.compile(r"([12])\.\d+\.\d+", re.ASCII)
 _MAX_VERSIONS = 1024  # distinct accepted version strings remembered
-
-
-@dataclass(slots=True)
-class DecodedBatch:
-    """The columns of the accepted messages and ``(index, reason, category)`` per rejected
-    one (``index`` into the payloads given to ``decode``)."""
-
-    columns: Columns = field(default_factory=Columns)
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-class BatchDecoder(Protocol):
-    """Decodes the bodies of one fetched batch."""
-
-    def decode(self, payloads: Sequence[bytes]) -> DecodedBatch: ...
-
-
-class _SlowPath:
-    """Messages through the reference decoder of ``decode.py``."""
-
-    def __init__(self, cache: SeriesCache, reference: Decoder, distributions: bool) -> None:
-        self.cache = cache
-        self.reference = reference
-        self.distributions = distributions
-
-    def slow(self, index: int, payload: bytes, out: DecodedBatch) -> None:
-        try:
-            samples = self.reference(payload)
-        except DecodeError as exc:
-            out.rejected.append((index, str(exc), MALFORMED))
-            return
-        if not self.distributions and any(type(s) is DistributionSample for s in samples):
-            out.rejected.append((index, UNSUPPORTED_DISTRIBUTION, UNSUPPORTED))
-            return
-        columns, of = out.columns, self.cache.of
-        for sample in samples:
-            if isinstance(sample, DistributionSample):
-                columns.distributions.append((of(sample.series), sample.timestamp, sample.value))
-            else:
-                columns.append(of(sample.series), sample.timestamp, sample.value)
 
 
 class _V2Value(msgspec.Struct, gc=False):
@@ -104,8 +83,10 @@ class _Spotify100(msgspec.Struct, gc=False):
 _STRINGS = msgspec.json.Decoder(dict[str, str] | None)
 
 
-class Spotify100Decoder(_SlowPath):
+class Spotify100Decoder(ReferencePath):
     """``Spotify100`` (one ffwd JSON object per message)."""
+
+    kind = "python"
 
     def __init__(self, cache: SeriesCache, reference: Decoder, distributions: bool) -> None:
         super().__init__(cache, reference, distributions)
@@ -124,8 +105,11 @@ class Spotify100Decoder(_SlowPath):
         decode, cached, majors = self._decoder.decode, self.cache.entries, self._majors
         for index, payload in enumerate(payloads):
             try:
+                # msgspec skips unknown fields without checking their UTF-8; json does not
+                if not payload.isascii():
+                    payload.decode()
                 m = decode(payload)
-            except msgspec.MsgspecError:
+            except (msgspec.MsgspecError, UnicodeDecodeError):
                 self.slow(index, payload, out)
                 continue
             value = m.value
@@ -175,8 +159,10 @@ def _series(m: _Spotify100) -> Series | None:
         return None
 
 
-class Spotify100ProtoDecoder(_SlowPath):
+class Spotify100ProtoDecoder(ReferencePath):
     """``Spotify100Proto`` (a Snappy-compressed ``Batch`` of metrics per message)."""
+
+    kind = "python"
 
     def decode(self, payloads: Sequence[bytes]) -> DecodedBatch:
         out = DecodedBatch()
@@ -222,7 +208,11 @@ class Spotify100ProtoDecoder(_SlowPath):
                 add_time(time)
                 add_value(m.value)
                 continue
-            value = Value.FromString(raw)
+            try:
+                value = Value.FromString(raw)
+            except ProtoDecodeError:
+                columns.rollback(mark)
+                return False
             which = value.WhichOneof("value")
             if which == "distribution_value":
                 if not self.distributions:
@@ -246,17 +236,48 @@ def _proto_series(identity: bytes) -> Series | None:
     return Series(metric.key, dict(metric.tags), dict(metric.resource))
 
 
+#: Picks the batch decoder: "native", "python", or unset (native when it is built).
+DECODER_ENV = "HEROIC_CONSUMER_DECODER"
+DECODER_KINDS = ("native", "python")
+
+
+def decoder_kind(requested: str | None = None) -> str:
+    """``native`` or ``python``: ``requested``, else ``$HEROIC_CONSUMER_DECODER``, else native when
+    the compiled decoder is built; ``ValueError`` for an unknown or unavailable one."""
+    kind = requested if requested is not None else os.environ.get(DECODER_ENV, "")
+    if not kind:
+        return "native" if native_decode.AVAILABLE else "python"
+    if kind not in DECODER_KINDS:
+        raise ValueError(f"{DECODER_ENV} must be one of {', '.join(DECODER_KINDS)}, got {kind!r}")
+    if kind == "native" and not native_decode.AVAILABLE:
+        raise ValueError(
+            "the native decoder was asked for, but heroic_consumer._native is not built "
+            "(install the project with cargo on PATH)"
+        )
+    return kind
+
+
 def batch_decoder_for(
-    schema: str, cache: SeriesCache | None = None, *, distributions: bool = True
+    schema: str,
+    cache: SeriesCache | None = None,
+    *,
+    distributions: bool = True,
+    kind: str | None = None,
 ) -> BatchDecoder:
     """The batch decoder of a ``schema:`` class name; ``distributions=False`` rejects messages
-    with distribution points (no metric backend of the consumer stores them)."""
+    with distribution points (no metric backend of the consumer stores them); ``kind`` as in
+    ``decoder_kind``."""
     reference = decoder_for(schema)  # names an unknown schema
-    fast = _FAST[schema]
-    return fast(cache if cache is not None else SeriesCache(), reference, distributions)
+    decoders = _NATIVE if decoder_kind(kind) == "native" else _PYTHON
+    return decoders[schema](cache if cache is not None else SeriesCache(), reference, distributions)
 
 
-_FAST: dict[str, type[Spotify100Decoder | Spotify100ProtoDecoder]] = {
+_Make = Callable[[SeriesCache, Decoder, bool], BatchDecoder]
+_PYTHON: dict[str, _Make] = {
     SPOTIFY100: Spotify100Decoder,
     SPOTIFY100_PROTO: Spotify100ProtoDecoder,
+}
+_NATIVE: dict[str, _Make] = {
+    SPOTIFY100: native_decode.NativeSpotify100Decoder,
+    SPOTIFY100_PROTO: native_decode.NativeSpotify100ProtoDecoder,
 }

@@ -17,10 +17,10 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from heroic_consumer.columns import DEFAULT_SERIES_CACHE_SIZE
 from heroic_consumer.indexcache import DEFAULT_TTL
 from heroic_consumer.node import NodeOptions, run_node
 from heroic_consumer.pipeline import DEFAULT_BATCH_SIZE, PipelineSettings
+from heroic_consumer.series_cache import DEFAULT_SERIES_CACHE_SIZE
 from heroic_consumer.writer import DEFAULT_CONCURRENCY, Functions
 from heroic_core.config import ConfigError, HeroicConfig
 from heroic_core.config.audit import log_no_effect

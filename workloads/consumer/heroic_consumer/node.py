@@ -23,11 +23,11 @@ from typing import Any
 
 from heroic_consumer.admin import start_consumer_admin
 from heroic_consumer.batch_decode import batch_decoder_for
-from heroic_consumer.columns import DEFAULT_SERIES_CACHE_SIZE, SeriesCache
 from heroic_consumer.config_warnings import ineffective_settings
 from heroic_consumer.health import Probes, start_health_server
 from heroic_consumer.indexcache import DEFAULT_TTL, IndexCache
 from heroic_consumer.pipeline import Pipeline, PipelineSettings
+from heroic_consumer.series_cache import DEFAULT_SERIES_CACHE_SIZE, SeriesCache
 from heroic_consumer.sources import build_sources
 from heroic_consumer.sources.base import MessageSource
 from heroic_consumer.stats import ConsumerStats
@@ -125,6 +125,10 @@ class ConsumerNode:
                 ]
             except ValueError as exc:
                 raise NodeConfigError(f"consumers[{index}]: {exc}") from None
+            if decoders:  # an e2e test on a real pod reads which one runs
+                kind = decoders[0].kind
+                extra = {"consumer": index, "decoder": kind}
+                log.info("Decoding with the %s batch decoder", kind, extra=extra)
             group = [
                 Pipeline(source, decoder, self.writer, self.stats, options.pipeline)
                 for source, decoder in zip(sources, decoders, strict=True)

@@ -109,7 +109,9 @@ _POOL.Add(
     _view(
         _IDENTITY_PACKAGE,
         [
-            _field("key", 1, _F.TYPE_BYTES),  # checked as UTF-8 when the real Metric reads it
+            # every occurrence (the last counts): each one is checked as UTF-8 when the real
+            # Metric reads the identity, as upb checks each one while parsing
+            _field("key", 1, _F.TYPE_BYTES, label=_F.LABEL_REPEATED),
             _field("tags", 4, _F.TYPE_BYTES, label=_F.LABEL_REPEATED),
             _field("resource", 5, _F.TYPE_BYTES, label=_F.LABEL_REPEATED),
         ],
