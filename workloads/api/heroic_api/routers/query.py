@@ -16,18 +16,17 @@ from fastapi import Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from heroic_api.body import read_json, read_json_or_text
+from heroic_api.body import read_json_bytes, read_json_bytes_or_text
 from heroic_api.dependencies import NowDep, QueryEngineDep
 from heroic_api.direct import DirectRoute, direct_route
+from heroic_api.fastquery import read_batch, read_query
 from heroic_api.offload import encoded_off_loop
 from heroic_api.routing import heroic_router
-from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
+from heroic_api.schemas import QueryBatchBody, QueryMetricsBody
 from heroic_api.services.query import QueryEngine
-from heroic_api.services.query_request import decode_query, query_from_json
 from heroic_api.services.results import answer_values
 from heroic_api.tracing.spans import current_span
 from heroic_core.errors import JsonMappingError, RequestError
-from heroic_core.ranges import decode_date_range
 
 router = heroic_router("query")
 
@@ -75,7 +74,7 @@ async def answer_metrics(
 ) -> Response:
     """``POST /query/metrics``."""
     with current_span(engine.tracer, "queryResource.parse"):
-        query = decode_query(await read_json_or_text(request), now=now)
+        query = read_query(await read_json_bytes_or_text(request), now=now)
     client_id = request.headers.get("x-client-id")
     body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
     with current_span(engine.tracer, "queryResource.encode"):
@@ -97,12 +96,7 @@ async def answer_batch(
 ) -> Response:
     """``POST /query/batch``."""
     with current_span(engine.tracer, "queryResource.parse"):
-        batch = parse_model(QueryBatchBody, await read_json(request))
-        fallback = None if batch.range is None else decode_date_range(batch.range, "range")
-        queries = {
-            name: query_from_json(obj, now=now, path=f"queries.{name}", fallback_range=fallback)
-            for name, obj in batch.queries.items()
-        }
+        queries = read_batch(await read_json_bytes(request), now=now)
     client_id = request.headers.get("x-client-id")
 
     async def run(name: str) -> dict[str, Any]:
