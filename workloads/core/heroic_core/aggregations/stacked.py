@@ -105,8 +105,11 @@ class _Segments:
     def into(self, acc: Accumulators, owner: Ints) -> bool:
         """Add the filled buckets of every chunk (chunk ``c`` of group ``owner[c]``) into
         flat accumulators, in chunk order; False when a value was not finite."""
-        positions = (
-            np.stack(self.rows) if self.rows else np.zeros((0, self.count + 1), dtype=np.int64)
+        width = self.count + 1
+        positions = (  # one concatenation (np.stack of small rows costs 0.6 µs a row)
+            np.concatenate(self.rows).reshape(-1, width)
+            if self.rows
+            else np.zeros((0, width), dtype=np.int64)
         )
         counts = np.diff(positions, axis=1)
         filled = counts > 0
@@ -153,14 +156,17 @@ def accumulate_parts(
     owner = np.repeat(np.arange(len(grouped)), [len(datas) for datas in grouped])
     segments = _Segments(layout, fields, owner.shape[0])
     acc = _stacked(len(grouped) * layout.count, fields)
+    samples: list[int] = []
     with np.errstate(over="ignore", invalid="ignore"):  # sums may overflow to inf: dropped
         for datas in grouped:
+            read = 0
             for data in datas:
                 if not segments.add(data):
                     return None
+                read += data.ts.shape[0]
+            samples.append(read)
         if not segments.into(acc, owner):
             return None
-    samples = [sum(d.ts.shape[0] for d in datas) for datas in grouped]
     return _reshaped(acc, (len(grouped), layout.count)), samples
 
 
