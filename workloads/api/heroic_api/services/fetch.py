@@ -30,7 +30,6 @@ from heroic_api.tracing.spans import Attributes, child_span
 from heroic_core.backends.base import (
     DistributionStore,
     FindSeries,
-    InProcessReads,
     MetadataBackend,
     MetricBackend,
 )
@@ -213,6 +212,13 @@ class _Fetcher:
         outcome.rows.append((series, points))
 
 
+def _reads_in_process(backend: MetricBackend) -> bool:
+    """``backend`` is an ``InProcessReads`` that reads in process; asked of the attribute, not
+    with ``isinstance``: on Python 3.11 a runtime protocol check costs 10 µs."""
+    reads: object = getattr(backend, "reads_in_process", False)
+    return reads is True
+
+
 async def _each(call: Callable[[B], Awaitable[T]], backends: Sequence[B]) -> list[T]:
     """``call`` for every backend at once: a task each, so that each span is a child of the
     caller's and not of its sibling's; one backend is awaited here (no task, no extra turn
@@ -247,7 +253,7 @@ async def fetch_all(
             while pending and not fetcher.outcome.quota_violated:
                 if fetcher.must_wait() and gate is not None and not await gate.wait():
                     break
-                if isinstance(backend, InProcessReads) and backend.reads_in_process:
+                if _reads_in_process(backend):
                     await fetcher.work_in_process(pending)
                 else:
                     await fetcher.run(pending, max(parallelism // max(len(backends), 1), 1))
