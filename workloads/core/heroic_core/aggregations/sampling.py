@@ -116,6 +116,7 @@ class _StatAggregation(SamplingAggregation):
     finite."""
 
     fields: ClassVar[frozenset[str]] = frozenset()
+    reads_keys = False  # reduces samples; its output's key is its caller's
 
     def _reduce(self, layout: Layout, chunks: Sequence[Chunk]) -> tuple[Collection, int]:
         acc, samples = accumulate(layout, chunks, self.fields)
