@@ -150,11 +150,17 @@ def test_an_overridden_engine_is_the_one_that_answers() -> None:
     assert (answer.status_code, answer.json()["message"]) == (500, "the override answered")
 
 
-def test_the_request_metrics_name_the_route(direct: TestClient) -> None:
-    assert direct.post("/query/batch", content=b"[1]", headers=JSON).status_code == 400
+def test_the_request_metrics_name_the_route_and_count_every_request(direct: TestClient) -> None:
+    for _ in range(2):
+        assert direct.post("/query/batch", content=b"[1]", headers=JSON).status_code == 400
     exposition = direct.get("/metrics").text
     requests = next(
         f for f in text_string_to_metric_families(exposition) if f.name == "heroic_http_requests"
     )
-    labels = [s.labels for s in requests.samples if s.name == "heroic_http_requests_total"]
-    assert {"method": "POST", "endpoint": "/query/batch", "status": "400"} in labels
+    counts = {
+        tuple(sorted(s.labels.items())): s.value
+        for s in requests.samples
+        if s.name == "heroic_http_requests_total"
+    }
+    labels = {"method": "POST", "endpoint": "/query/batch", "status": "400"}
+    assert counts[tuple(sorted(labels.items()))] == 2
