@@ -15,7 +15,10 @@ are asked how many points they hold before any query. Queries, with equivalent M
   (``pointsabove(90)``; ``cpu_usage_user{hostname=...} > 90`` at step 10s). Goal: within 2x.
 
 Each is timed at concurrency 1 (p50 and p99 of ``--queries`` queries with random hosts and
-windows) and at concurrency 8 (queries per second).
+windows) and at concurrency 8 (queries per second), and the CPU seconds each server spent per
+query are recorded too. Ours and VictoriaMetrics take turns in ``ROUNDS`` rounds of a tenth of
+the queries each, so that both meet the same machine: on a machine shared with other jobs the
+load moves by a factor of two within a minute.
 
     .venv/bin/python benchmarks/bench_tsbs.py [--hosts 100] [--queries 100]
 """
@@ -29,12 +32,20 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import numpy as np
 from bench_write_http import CLIENT, ApiNode, send_all
-from benchlib import SUBJECT_CORE, Result, other_cores, record, start_victoria_metrics
+from benchlib import (
+    SUBJECT_CORE,
+    Result,
+    cpu_seconds,
+    other_cores,
+    record,
+    start_victoria_metrics,
+)
 
 FIELDS = (
     "usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait", "usage_irq",
@@ -48,6 +59,7 @@ POINTS = SPAN_MS // STEP_MS
 SEED = 20261206
 
 Query = Callable[[random.Random], tuple[dict[str, Any], dict[str, str]]]
+Sender = Callable[[httpx.Client, random.Random], None]
 
 
 def generate(hosts: int) -> dict[tuple[int, str], np.ndarray]:
@@ -55,9 +67,9 @@ def generate(hosts: int) -> dict[tuple[int, str], np.ndarray]:
     rng = np.random.default_rng(SEED)
     data = {}
     for host in range(hosts):
-        for field in FIELDS:
+        for name in FIELDS:
             walk = np.cumsum(rng.normal(0, 4, POINTS)) + rng.uniform(20, 80)
-            data[(host, field)] = np.clip(walk, 0, 100).round(3)
+            data[(host, name)] = np.clip(walk, 0, 100).round(3)
     return data
 
 
@@ -150,28 +162,28 @@ def vm_queries(hosts: int) -> dict[str, Query]:
 
 
 def run_queries(
-    send: Callable[[httpx.Client, random.Random], None], count: int, concurrency: int
+    send: Sender, count: int, clients: list[httpx.Client], rngs: list[random.Random]
 ) -> list[float]:
-    """Latencies in ms of ``count`` queries sent by ``concurrency`` threads."""
+    """Latencies in ms of ``count`` queries sent by a thread per client (kept connected), each
+    drawing its hosts and windows from its own generator."""
     latencies: list[float] = []
     lock = threading.Lock()
     left = [count]
 
-    def worker(seed: int) -> None:
-        rng = random.Random(seed)
-        with httpx.Client(timeout=120) as client:
-            while True:
-                with lock:
-                    if left[0] <= 0:
-                        return
-                    left[0] -= 1
-                began = time.perf_counter()
-                send(client, rng)
-                took = (time.perf_counter() - began) * 1000
-                with lock:
-                    latencies.append(took)
+    def worker(index: int) -> None:
+        rng, client = rngs[index], clients[index]
+        while True:
+            with lock:
+                if left[0] <= 0:
+                    return
+                left[0] -= 1
+            began = time.perf_counter()
+            send(client, rng)
+            took = (time.perf_counter() - began) * 1000
+            with lock:
+                latencies.append(took)
 
-    threads = [threading.Thread(target=worker, args=(SEED + i,)) for i in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(clients))]
     for t in threads:
         t.start()
     for t in threads:
@@ -184,28 +196,78 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def measure(send: Callable[[httpx.Client, random.Random], None], count: int) -> dict[str, float]:
-    for _ in range(3):  # warm up
-        run_queries(send, 1, 1)
-    single = run_queries(send, count, 1)
-    began = time.perf_counter()
-    run_queries(send, count * 2, 8)
-    qps = count * 2 / (time.perf_counter() - began)
-    return {"p50": percentile(single, 50), "p99": percentile(single, 99), "qps": qps}
+ROUNDS = 10
 
 
-def ours_sender(api: ApiNode, query: Query) -> Callable[[httpx.Client, random.Random], None]:
+@dataclass
+class Side:
+    """One server's sender, the CPU seconds its process has used so far, and what it got."""
+
+    send: Sender
+    cpu: Callable[[], float]
+    single: list[float] = field(default_factory=list)
+    busy: float = 0.0  # wall seconds of the concurrency-8 rounds
+    cpu_used: float = 0.0
+    queries: int = 0
+    clients: list[httpx.Client] = field(default_factory=list)
+    rngs: list[random.Random] = field(default_factory=list)
+
+    def turn(self, count: int, concurrency: int) -> None:
+        while len(self.clients) < concurrency:
+            self.rngs.append(random.Random(SEED + len(self.clients)))
+            self.clients.append(httpx.Client(timeout=120))
+        cpu0, began = self.cpu(), time.perf_counter()
+        latencies = run_queries(self.send, count, self.clients[:concurrency], self.rngs)
+        self.cpu_used += self.cpu() - cpu0
+        self.queries += count
+        if concurrency == 1:
+            self.single += latencies
+        else:
+            self.busy += time.perf_counter() - began
+
+    def figures(self, qps_queries: int) -> dict[str, float]:
+        return {
+            "p50": percentile(self.single, 50),
+            "p99": percentile(self.single, 99),
+            "qps": qps_queries / self.busy,
+            "cpu": self.cpu_used / self.queries * 1000,
+        }
+
+
+def measure(sides: list[Side], count: int) -> list[dict[str, float]]:
+    """Both sides in turns: ``count`` queries one at a time, then ``2 * count`` eight at a
+    time, a tenth in each round."""
+    for side in sides:
+        side.turn(8, 8)  # warm up: connections, caches
+        side.single, side.busy, side.cpu_used, side.queries = [], 0.0, 0.0, 0
+    per_round = max(count // ROUNDS, 1)
+    for _ in range(ROUNDS):
+        for side in sides:
+            side.turn(per_round, 1)
+    for _ in range(ROUNDS):
+        for side in sides:
+            side.turn(2 * per_round, 8)
+    for side in sides:
+        for client in side.clients:
+            client.close()
+    return [side.figures(2 * per_round * ROUNDS) for side in sides]
+
+
+def ours_sender(api: ApiNode, query: Query) -> Sender:
     def send(client: httpx.Client, rng: random.Random) -> None:
         body, _ = query(rng)
         response = client.post(f"{api.url}/query/metrics", json=body, headers=CLIENT)
         response.raise_for_status()
-        if response.json().get("errors"):
-            raise SystemExit(f"query failed: {response.text[:300]}")
+        # A failed query is a 200 with errors (upstream's way); the answer ends with its list
+        # of errors. Read as bytes: the client decodes VictoriaMetrics' answers no further than
+        # their status either, and decoding 50 KB of JSON here would count in our latency.
+        if not response.content.endswith(b'"errors":[]}'):
+            raise SystemExit(f"query failed: {response.text[-300:]}")
 
     return send
 
 
-def vm_sender(vm: Any, query: Query) -> Callable[[httpx.Client, random.Random], None]:
+def vm_sender(vm: Any, query: Query) -> Sender:
     def send(client: httpx.Client, rng: random.Random) -> None:
         _, params = query(rng)
         response = client.get(f"{vm.url}/api/v1/query_range", params=params)
@@ -245,13 +307,18 @@ def main() -> None:
         check_loaded(api, vm, args.hosts)
         mine, theirs = heroic_queries(args.hosts), vm_queries(args.hosts)
         for name, query in mine.items():
-            ours = measure(ours_sender(api, query), args.queries)
-            peer = measure(vm_sender(vm, theirs[name]), args.queries) if vm else None
+            sides = [Side(ours_sender(api, query), lambda: cpu_seconds(api.process.pid))]
+            if vm is not None:
+                sides.append(Side(vm_sender(vm, theirs[name]), vm.cpu))
+            ours, *rest = measure(sides, args.queries)
+            peer = rest[0] if rest else None
             goal = 1.0 if name == "double-groupby-1" else 0.5
-            for stat, unit, lower in (("p50", "ms", True), ("p99", "ms", True),
-                                      ("qps", "queries/s", False)):  # fmt: skip
+            stats = (("p50", "ms", True), ("p99", "ms", True), ("qps", "queries/s", False),
+                     ("cpu", "ms", True))  # fmt: skip
+            for stat, unit, lower in stats:
+                label = {"qps": "concurrency 8", "cpu": "CPU per query"}.get(stat, "c=1")
                 record(Result(
-                    "tsbs", f"{name} {stat} ({'concurrency 8' if stat == 'qps' else 'c=1'})",
+                    "tsbs", f"{name} {stat} ({label})",
                     unit, [ours[stat]], peer="VictoriaMetrics" if peer else None,
                     peer_runs=[peer[stat]] if peer else [], lower_is_better=lower,
                     ratio_goal=goal if stat == "p50" else None,

@@ -8,7 +8,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from heroic_api.dependencies import get_clock
 from heroic_api.main import create_app
 from heroic_core.backends.factory import build_backends
 from heroic_core.backends.group import Backends
@@ -30,7 +29,9 @@ def backends(config: HeroicConfig) -> Backends:
 @pytest.fixture
 def app(config: HeroicConfig, backends: Backends) -> FastAPI:
     application = create_app(config, backends)
-    application.dependency_overrides[get_clock] = lambda: fixed_clock
+    # The context's clock, which every route reads (an override of get_clock would send the
+    # query routes through FastAPI's dependency solving instead of heroic_api.direct).
+    application.state.heroic.clock = fixed_clock
     return application
 
 

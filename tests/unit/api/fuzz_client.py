@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 from fastapi.testclient import TestClient
 
-from heroic_api.dependencies import get_clock
 from heroic_api.main import create_app
 from heroic_core.backends.factory import build_backends
 from heroic_core.config import HeroicConfig
@@ -62,7 +61,7 @@ def fuzz_client(config: HeroicConfig | None = None) -> Iterator[TestClient]:
     backends = build_backends(config)
     asyncio.run(_seed(backends))
     app = create_app(config, backends)
-    app.dependency_overrides[get_clock] = lambda: fixed_clock
+    app.state.heroic.clock = fixed_clock
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

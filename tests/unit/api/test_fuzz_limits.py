@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from heroic_api.dependencies import get_clock
 from heroic_api.main import create_app
 from heroic_core.backends.factory import build_backends
 from heroic_core.config import HeroicConfig
@@ -75,7 +74,7 @@ def counted() -> Iterator[tuple[TestClient, Calls]]:
     for metadata in backends.metadata.use(None):
         metadata.find_series = _counting(calls, "find", metadata.find_series)  # type: ignore[method-assign]
     app = create_app(config, backends)
-    app.dependency_overrides[get_clock] = lambda: fixed_clock
+    app.state.heroic.clock = fixed_clock
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, calls
 

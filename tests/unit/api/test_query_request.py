@@ -9,7 +9,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from heroic_api.dependencies import get_clock
 from heroic_api.services.query_request import query_from_hql, query_from_json
 from heroic_core.errors import JsonMappingError
 
@@ -116,7 +115,7 @@ class CountingClock:
 @pytest.fixture
 def clock(app: FastAPI) -> CountingClock:
     counting = CountingClock()
-    app.dependency_overrides[get_clock] = lambda: counting
+    app.state.heroic.clock = counting
     return counting
 
 

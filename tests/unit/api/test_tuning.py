@@ -41,9 +41,9 @@ def test_a_serving_process_switches_threads_sooner_and_freezes_its_start() -> No
         "import gc, sys\n"
         "from heroic_api.tuning import tune_for_serving\n"
         "tune_for_serving()\n"
-        "print(sys.getswitchinterval(), gc.get_freeze_count() > 1000)\n"
+        "print(sys.getswitchinterval(), gc.get_freeze_count() > 1000, gc.get_threshold()[0])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
-    assert done.stdout.split() == ["0.001", "True"]
+    assert done.stdout.split() == ["0.001", "True", str(tuning.GC_YOUNG_THRESHOLD)]

@@ -170,3 +170,18 @@ def test_points_known_sorted_are_not_checked_again() -> None:
     unknown = Chunk({}, (Series("k"),), PointsData(ts, vs))
     assert accumulate_parts(layout, [[unknown]], frozenset({"sum"})) is None
     assert accumulate_parts(layout, [[claimed]], frozenset({"sum"})) is not None
+
+
+@pytest.mark.parametrize("stat", STATS)
+@pytest.mark.parametrize("spoiled", [None, np.nan, np.inf], ids=["finite", "nan", "inf"])
+def test_the_answer_json_holds_no_non_finite_value(stat: str, spoiled: float | None) -> None:
+    rows = _rows(3, 2, [30, 30, 30, 30])
+    if spoiled is not None:
+        rows[0][1].values[5] = spoiled
+    aggregation = {"type": "group", "of": ["g"], "each": {"type": stat, "size": 70}}
+    result = parse_aggregation(aggregation).apply(rows, DateRange(START, START + 700), "end")
+    for group in result.groups:
+        if not isinstance(group.collection, PointsData):
+            continue
+        values = [v for _, v in group.data]
+        assert all(v is None or np.isfinite(v) for v in values)

@@ -63,12 +63,13 @@ async def read_json(request: Request) -> Any:
     return decode_json(await read_json_bytes(request))
 
 
-async def read_json_or_text(request: Request) -> Any:
-    """A ``text/plain`` body as :class:`TextBody`, any other as JSON (see :func:`read_json`)."""
+async def read_json_bytes_or_text(request: Request) -> bytes | TextBody:
+    """A ``text/plain`` body as :class:`TextBody`, any other as the raw bytes of a JSON
+    document (see :func:`read_json_bytes`)."""
     media_type = content_type(request)
     if media_type in TEXT_TYPES:
         return TextBody(await read_text(request))
-    return decode_json(await _json_bytes(request, media_type))
+    return await _json_bytes(request, media_type)
 
 
 async def read_json_bytes(request: Request) -> bytes:

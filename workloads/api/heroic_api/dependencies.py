@@ -92,9 +92,14 @@ def _federation(context: ApiContext, request: Request) -> Federation | None:
 
 
 async def get_query_engine(context: ContextDep, request: Request) -> QueryEngine:
+    """The query engine over the open backends (see :func:`query_engine`)."""
+    return query_engine(context, request)
+
+
+def query_engine(context: ApiContext, request: Request) -> QueryEngine:
     """The query engine over the open backends (503 while they are not open); its tracer is
     the app's. It depends on the context and the request alone: every dependency costs a
-    query some tens of microseconds to solve."""
+    query some tens of microseconds to solve, and ``heroic_api.direct`` calls it unsolved."""
     federation = _federation(context, request)
     return QueryEngine(
         context.settings,

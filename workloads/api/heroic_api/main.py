@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from heroic_api.cluster.wiring import install_federation
 from heroic_api.context import ApiContext
+from heroic_api.direct import DirectQueryRoutes
 from heroic_api.encoding import add_encoding_middleware
 from heroic_api.errors import handle_exception
 from heroic_api.metrics import MetricsMiddleware
@@ -107,6 +108,8 @@ def create_app(config: HeroicConfig | None = None, backends: Backends | None = N
         app.include_router(module.router)
     for exc_type in (StarletteHTTPException, RequestValidationError, Exception):
         app.add_exception_handler(exc_type, handle_exception)
+    # Innermost: the hot query routes past FastAPI's routing (every middleware still applies).
+    app.add_middleware(DirectQueryRoutes, routes=query.direct_routes())
     app.add_middleware(
         HeroicMiddleware,
         enable_cors=context.settings.enable_cors,

@@ -58,11 +58,21 @@ class RequestMetrics:
             registry=self.registry,
         )
         self.remote_write = RemoteWriteMetrics(self.registry)
+        # The children of each label set, found once: ``labels()`` takes a lock and checks its
+        # values on every call. As many entries as the registry has label sets.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         """Record one finished request."""
-        self.requests.labels(method, endpoint, str(status)).inc()
-        self.latency.labels(method, endpoint).observe(seconds)
+        key = (method, endpoint, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(method, endpoint, str(status)),
+                self.latency.labels(method, endpoint),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self) -> Response:
         """The Prometheus text exposition of this registry."""

@@ -2,7 +2,8 @@
 
 Routes only: decode the body, hand it to the ``QueryEngine``, return its JSON. "now" is read once
 per request: decoding (HQL's ranges) and every query of a batch use the same instant. Queries
-time out after 300 s as upstream's do (503 ``internal-error``).
+time out after 300 s as upstream's do (503 ``internal-error``). Both routes are also answered
+past FastAPI's routing by ``heroic_api.direct``, with the same handlers (``answer_*``).
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ from fastapi import Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from heroic_api.body import read_json, read_json_or_text
+from heroic_api.body import read_json_bytes, read_json_bytes_or_text
 from heroic_api.dependencies import NowDep, QueryEngineDep
+from heroic_api.direct import DirectRoute, direct_route
+from heroic_api.fastquery import read_batch, read_query
 from heroic_api.offload import encoded_off_loop
 from heroic_api.routing import heroic_router
-from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, parse_model
-from heroic_api.services.query_request import decode_query, query_from_json
+from heroic_api.schemas import QueryBatchBody, QueryMetricsBody
+from heroic_api.services.query import QueryEngine
 from heroic_api.services.results import answer_values
 from heroic_api.tracing.spans import current_span
 from heroic_core.errors import JsonMappingError, RequestError
-from heroic_core.ranges import decode_date_range
 
 router = heroic_router("query")
 
@@ -64,8 +66,15 @@ async def query_metrics(
     now: NowDep,
     group: str | None = Query(default=None, description="backend group"),
 ) -> Response:
+    return await answer_metrics(request, engine, now, group)
+
+
+async def answer_metrics(
+    request: Request, engine: QueryEngine, now: int, group: str | None
+) -> Response:
+    """``POST /query/metrics``."""
     with current_span(engine.tracer, "queryResource.parse"):
-        query = decode_query(await read_json_or_text(request), now=now)
+        query = read_query(await read_json_bytes_or_text(request), now=now)
     client_id = request.headers.get("x-client-id")
     body = await _timed(engine.query(query, now=now, group=group, client_id=client_id))
     with current_span(engine.tracer, "queryResource.encode"):
@@ -79,13 +88,15 @@ async def query_batch(
     now: NowDep,
     backend: str | None = Query(default=None, description="backend group"),
 ) -> Response:
+    return await answer_batch(request, engine, now, backend)
+
+
+async def answer_batch(
+    request: Request, engine: QueryEngine, now: int, backend: str | None
+) -> Response:
+    """``POST /query/batch``."""
     with current_span(engine.tracer, "queryResource.parse"):
-        batch = parse_model(QueryBatchBody, await read_json(request))
-        fallback = None if batch.range is None else decode_date_range(batch.range, "range")
-        queries = {
-            name: query_from_json(obj, now=now, path=f"queries.{name}", fallback_range=fallback)
-            for name, obj in batch.queries.items()
-        }
+        queries = read_batch(await read_json_bytes(request), now=now)
     client_id = request.headers.get("x-client-id")
 
     async def run(name: str) -> dict[str, Any]:
@@ -98,6 +109,14 @@ async def query_batch(
     values = sum(answer_values(answer) for answer in results.values())
     with current_span(engine.tracer, "queryResource.encode"):
         return await encoded_off_loop({"results": results}, values=values)
+
+
+def direct_routes() -> tuple[DirectRoute, ...]:
+    """Both routes, for ``heroic_api.direct``."""
+    return (
+        direct_route(router, "/query/metrics", answer_metrics, "group"),
+        direct_route(router, "/query/batch", answer_batch, "backend"),
+    )
 
 
 async def _gather(names: dict[str, Any], run: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from heroic_api.body import TextBody
-from heroic_api.schemas import QueryMetricsBody, QueryOptionsBody, parse_model
+from heroic_api.schemas import QueryBatchBody, QueryMetricsBody, QueryOptionsBody, parse_model
 from heroic_core.aggregations import (
     Aggregation,
     Empty,
@@ -44,7 +44,8 @@ class MetricsQuery:
     client_context: Any = None
 
 
-def _source(value: str | None, path: str) -> MetricType:
+def source_type(value: str | None, path: str) -> MetricType:
+    """The ``source`` field's metric type (points when absent)."""
     if value is None:
         return MetricType.POINTS
     try:
@@ -109,11 +110,21 @@ def query_from_json(
         range=_range(body.range, path, fallback_range),
         filter=_json_filter(body, path),
         aggregation=_json_aggregation(body, path),
-        source=_source(body.source, join_path(path, "source")),
+        source=source_type(body.source, join_path(path, "source")),
         options=options,
         features=features,
         client_context=body.client_context,
     )
+
+
+def batch_from_json(obj: Any, *, now: int) -> dict[str, MetricsQuery]:
+    """Decode a ``/query/batch`` body: its named queries, each falling back to its ``range``."""
+    batch = parse_model(QueryBatchBody, obj)
+    fallback = None if batch.range is None else decode_date_range(batch.range, "range")
+    return {
+        name: query_from_json(query, now=now, path=f"queries.{name}", fallback_range=fallback)
+        for name, query in batch.queries.items()
+    }
 
 
 def _from_parsed(

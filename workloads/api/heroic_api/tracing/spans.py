@@ -12,9 +12,10 @@ configuration.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
+from types import TracebackType
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import INVALID_SPAN, NoOpTracer, Span, Tracer
@@ -34,15 +35,12 @@ class _Scope:
 _SCOPE: ContextVar[_Scope | None] = ContextVar("heroic_query_scope", default=None)
 
 
-@contextmanager
 def query_span(
     tracer: Tracer, name: str, *, tree: bool, attributes: Attributes | None = None
-) -> Iterator[Trace | None]:
+) -> AbstractContextManager[Trace | None]:
     """Open a query's root span; yields the response's tree (``None`` unless ``tree``), which
     is complete when the block ends."""
-    node = Trace(name) if tree else None
-    with _opened(tracer, name, node, attributes):
-        yield node
+    return _QuerySpan(_Opened(tracer, name, Trace(name) if tree else None, attributes))
 
 
 @contextmanager
@@ -55,41 +53,87 @@ def current_span(tracer: Tracer, name: str) -> Iterator[None]:
         yield
 
 
-@contextmanager
 def child_span(
     name: str, *, key: str | None = None, attributes: Attributes | None = None
-) -> Iterator[Span]:
+) -> AbstractContextManager[Span]:
     """Open ``name`` under the current query span; outside a query nothing is opened.
 
     ``key`` tells same-named siblings apart in the response's tree (the shard, the backend);
     the span carries it as an attribute instead, keeping span names few."""
     scope = _SCOPE.get()
     if scope is None:
-        yield INVALID_SPAN
-        return
+        return nullcontext(INVALID_SPAN)
     node = None
     if scope.node is not None:
         node = scope.node.child(name if key is None else f"{name}[{key}]")
-    with _opened(scope.tracer, name, node, attributes) as span:
-        yield span
+    return _Opened(scope.tracer, name, node, attributes)
 
 
-@contextmanager
-def _opened(
-    tracer: Tracer, name: str, node: Trace | None, attributes: Attributes | None
-) -> Iterator[Span]:
-    token = _SCOPE.set(_Scope(tracer, node))
-    span: Span = INVALID_SPAN
-    try:
-        if isinstance(tracer, NoOpTracer):  # tracing off: not even a span made current
-            yield span
-        else:
-            with tracer.start_as_current_span(name, attributes=attributes) as span:
-                yield span
-    finally:
-        _SCOPE.reset(token)
-        if node is not None:
-            node.end(_span_elapsed_ns(span))
+class _Opened:
+    """A span of ``tracer`` (none while tracing is off), current for the block, and its node
+    of the response's tree; a class rather than a generator: a query opens some ten of them,
+    and a generator's context manager cost several times as much."""
+
+    __slots__ = ("_recording", "_span", "_token", "attributes", "name", "node", "tracer")
+
+    def __init__(
+        self, tracer: Tracer, name: str, node: Trace | None, attributes: Attributes | None
+    ) -> None:
+        self.tracer, self.name, self.node, self.attributes = tracer, name, node, attributes
+        self._recording: AbstractContextManager[Span] | None = None
+        self._span: Span = INVALID_SPAN
+
+    def __enter__(self) -> Span:
+        self._token = _SCOPE.set(_Scope(self.tracer, self.node))
+        if isinstance(self.tracer, NoOpTracer):  # tracing off: not even a span made current
+            return self._span
+        try:
+            self._recording = self.tracer.start_as_current_span(
+                self.name, attributes=self.attributes
+            )
+            self._span = self._recording.__enter__()
+        except BaseException:
+            self._ended()
+            raise
+        return self._span
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            if self._recording is not None:
+                self._recording.__exit__(kind, error, trace)
+        finally:
+            self._ended()
+
+    def _ended(self) -> None:
+        _SCOPE.reset(self._token)
+        if self.node is not None:
+            self.node.end(_span_elapsed_ns(self._span))
+
+
+class _QuerySpan:
+    """``_Opened`` yielding the response's tree instead of the span."""
+
+    __slots__ = ("_opened",)
+
+    def __init__(self, opened: _Opened) -> None:
+        self._opened = opened
+
+    def __enter__(self) -> Trace | None:
+        self._opened.__enter__()
+        return self._opened.node
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._opened.__exit__(kind, error, trace)
 
 
 def _span_elapsed_ns(span: Span) -> int | None:

@@ -133,6 +133,9 @@ class Aggregation(ABC):
     """An aggregation as parsed from a request; resolve it, then ``apply`` it."""
 
     type_name: ClassVar[str]
+    #: Whether evaluating reads the chunks' keys (a ``group`` re-keys its chunks for such a
+    #: step; a statistic that only reduces samples is handed them as they are).
+    reads_keys: ClassVar[bool] = True
 
     @abstractmethod
     def to_json(self) -> dict[str, Any]:

@@ -37,11 +37,13 @@ def _json_floats(values: Floats) -> list[float | None]:
 @dataclass(frozen=True, slots=True)
 class PointsData:
     """Points ``[ts, value]`` as two parallel arrays; ``sorted_by_time``: known to be sorted
-    (``model.Points``), so that a kernel need not check."""
+    (``model.Points``), so that a kernel need not check; ``finite``: every value is known to be
+    finite (a reduction that checked), so that its JSON need not check."""
 
     ts: Ints
     vs: Floats
     sorted_by_time: bool = field(default=False, compare=False)
+    finite: bool = field(default=False, compare=False)
 
     metric_type = MetricType.POINTS
 
@@ -54,7 +56,8 @@ class PointsData:
     def to_json(self) -> list[Any]:
         # Pairs as tuples (JSON arrays all the same): built in C by zip, and left untracked by
         # the garbage collector, which otherwise rescans every pair of a large answer.
-        return list(zip(self.ts.tolist(), _json_floats(self.vs), strict=True))
+        values = self.vs.tolist() if self.finite else _json_floats(self.vs)
+        return list(zip(self.ts.tolist(), values, strict=True))
 
     @staticmethod
     def concat(parts: Sequence[PointsData]) -> PointsData:

@@ -9,6 +9,7 @@ upstream's ``Chain.apply`` does. This module must not reduce samples itself.
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +42,16 @@ _COLLECT_ORDER: tuple[type, ...] = (
 
 def partition(chunks: list[Chunk]) -> list[tuple[Key, list[Chunk]]]:
     """Chunks grouped by key, in first-seen order."""
+    return partition_by(chunks, lambda key: key)
+
+
+def partition_by(chunks: list[Chunk], route: Callable[[Key], Key]) -> list[tuple[Key, list[Chunk]]]:
+    """Chunks grouped by the key ``route`` gives theirs, in first-seen order; the chunks keep
+    their own keys."""
     parts: dict[tuple[tuple[str, str], ...], tuple[Key, list[Chunk]]] = {}
     for chunk in chunks:
-        parts.setdefault(key_id(chunk.key), (chunk.key, []))[1].append(chunk)
+        key = route(chunk.key)
+        parts.setdefault(key_id(key), (key, []))[1].append(chunk)
     return list(parts.values())
 
 
@@ -111,8 +119,10 @@ class _Grouping(Aggregation):
 
     def _evaluate(self, chunks: list[Chunk], env: Env) -> list[Chunk]:
         inner = self._inner()
-        routed = [c.with_key(self._key(c.key)) for c in chunks]
-        parts = partition(routed)
+        if inner.reads_keys:
+            parts = partition([c.with_key(self._key(c.key)) for c in chunks])
+        else:  # the same parts, without a re-keyed copy of every chunk
+            parts = partition_by(chunks, self._key)
         outputs = inner._evaluate_parts([part for _, part in parts], env)
         out: list[Chunk] = []
         for (key, _), produced in zip(parts, outputs, strict=True):

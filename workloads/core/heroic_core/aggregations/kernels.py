@@ -55,7 +55,7 @@ def valid_points(data: PointsData) -> PointsData:
     finite = np.isfinite(data.vs)
     if bool(finite.all()):  # one pass, and no errstate context per series (it cost more)
         return data
-    return PointsData(data.ts[finite], data.vs[finite])
+    return PointsData(data.ts[finite], data.vs[finite], finite=True)
 
 
 def batches(chunks: Sequence[Chunk]) -> Iterator[tuple[Collection, bool]]:

@@ -105,8 +105,8 @@ def finite_points(layout: Layout, values: Floats) -> PointsData:
     keep = np.isfinite(values)
     ts = layout.timestamps()
     if bool(keep.all()):
-        return PointsData(ts, values)
-    return PointsData(ts[keep], values[keep])
+        return PointsData(ts, values, finite=True)
+    return PointsData(ts[keep], values[keep], finite=True)
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ class _StatAggregation(SamplingAggregation):
     finite."""
 
     fields: ClassVar[frozenset[str]] = frozenset()
+    reads_keys = False  # reduces samples; its output's key is its caller's
 
     def _reduce(self, layout: Layout, chunks: Sequence[Chunk]) -> tuple[Collection, int]:
         acc, samples = accumulate(layout, chunks, self.fields)
@@ -134,7 +135,7 @@ class _StatAggregation(SamplingAggregation):
         if not bool(np.isfinite(values).all()):
             return [finite_points(layout, v) for v in values]
         ts = layout.timestamps()  # shared by the groups: collections are never changed
-        return [PointsData(ts, v) for v in values]
+        return [PointsData(ts, v, finite=True) for v in values]
 
     def _evaluate(self, chunks: list[Chunk], env: Env) -> list[Chunk]:
         return self._evaluate_parts([chunks], env)[0]

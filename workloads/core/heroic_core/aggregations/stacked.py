@@ -18,6 +18,7 @@ declines and the caller reduces group by group. It computes accumulators only.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -67,12 +68,13 @@ class _Segments:
         base = layout.offset + 1 if layout.end else layout.offset
         self.edges = base + layout.size * np.arange(layout.count + 1, dtype=np.int64)
         self.count = layout.count
-        self.positions = np.zeros((chunks, layout.count + 1), dtype=np.int64)
+        # Each chunk's row of positions, stacked once all are in (a row copied into a 2-D
+        # array per chunk cost more than the binary search that found it).
+        self.rows: list[Ints] = []
         self.reducers = {name: _REDUCERS[name] for name in _REDUCERS if name in fields}
         self.reduced = {name: np.empty((chunks, layout.count)) for name in self.reducers}
         # Without a sum to prove them finite, each chunk's values are summed for that alone.
         self.totals = None if {"sum", "sum2"} & set(self.reducers) else np.zeros(chunks)
-        self.added = 0
 
     def add(self, data: PointsData) -> bool:
         """Reduce one chunk; False when it is not sorted by time or holds a non-finite value
@@ -80,11 +82,11 @@ class _Segments:
         ts, vs = data.ts, data.vs
         if not data.sorted_by_time and ts.shape[0] > 1 and not (ts[1:] >= ts[:-1]).all():
             return False
-        i = self.added
-        self.added += 1
-        pos = self.positions[i]
-        pos[:] = ts.searchsorted(self.edges)
-        lo, hi = int(pos[0]), int(pos[-1])
+        i = len(self.rows)
+        pos = ts.searchsorted(self.edges)
+        self.rows.append(pos)
+        at = pos.tolist()  # a few edges: Python ints are cheaper to compare and search
+        lo, hi = at[0], at[-1]
         if not (_finite(vs[:lo]) and _finite(vs[hi:])):
             return False
         if self.totals is not None:
@@ -93,7 +95,7 @@ class _Segments:
             return True
         # Buckets up to the last one starting before ``hi``: the later ones are empty, and a
         # segment start at ``hi`` would lie past the values reduced.
-        starts = pos[: pos[:-1].searchsorted(hi)]
+        starts = pos[: bisect.bisect_left(at, hi, 0, len(at) - 1)]
         inside = vs[:hi]
         for name, (ufunc, squared) in self.reducers.items():
             row = self.reduced[name][i]
@@ -103,7 +105,13 @@ class _Segments:
     def into(self, acc: Accumulators, owner: Ints) -> bool:
         """Add the filled buckets of every chunk (chunk ``c`` of group ``owner[c]``) into
         flat accumulators, in chunk order; False when a value was not finite."""
-        counts = np.diff(self.positions, axis=1)
+        width = self.count + 1
+        positions = (  # one concatenation (np.stack of small rows costs 0.6 µs a row)
+            np.concatenate(self.rows).reshape(-1, width)
+            if self.rows
+            else np.zeros((0, width), dtype=np.int64)
+        )
+        counts = np.diff(positions, axis=1)
         filled = counts > 0
         chunk_of, bucket_of = filled.nonzero()
         target = owner[chunk_of] * self.count + bucket_of
@@ -112,7 +120,9 @@ class _Segments:
         proof = self.totals if self.totals is not None else reduced.get("sum", reduced.get("sum2"))
         if proof is not None and not _finite(proof):
             return False
-        added = counts[filled]
+        # As floats, like the accumulators: ufunc.at that must cast takes numpy's slow path
+        # (0.1 ms for 1,200 buckets instead of 3 µs); counts are exact in a double.
+        added = counts[filled].astype(np.float64)
         np.add.at(acc.n, target, added)
         if acc.cnt is not None:
             np.add.at(acc.cnt, target, added)
@@ -146,14 +156,17 @@ def accumulate_parts(
     owner = np.repeat(np.arange(len(grouped)), [len(datas) for datas in grouped])
     segments = _Segments(layout, fields, owner.shape[0])
     acc = _stacked(len(grouped) * layout.count, fields)
+    samples: list[int] = []
     with np.errstate(over="ignore", invalid="ignore"):  # sums may overflow to inf: dropped
         for datas in grouped:
+            read = 0
             for data in datas:
                 if not segments.add(data):
                     return None
+                read += data.ts.shape[0]
+            samples.append(read)
         if not segments.into(acc, owner):
             return None
-    samples = [sum(d.ts.shape[0] for d in datas) for datas in grouped]
     return _reshaped(acc, (len(grouped), layout.count)), samples
 
 

@@ -57,15 +57,16 @@ class _SeriesData:
         self.pending.clear()
         # Reverse so that np.unique's "first occurrence" is the latest write of a timestamp.
         unique_ts, first = np.unique(ts[::-1], return_index=True)
-        self.timestamps = unique_ts.astype(np.int64, copy=False)
-        self.values = vs[::-1][first]
+        self.timestamps = _frozen(unique_ts.astype(np.int64, copy=False))
+        self.values = _frozen(vs[::-1][first])
 
 
-def _frozen(view: A) -> A:
-    """A read-only view: stored arrays are only ever replaced (``merge``), never changed, so a
-    reader may keep a view of them instead of a copy, as long as it cannot write into it."""
-    view.flags.writeable = False
-    return view
+def _frozen(stored: A) -> A:
+    """``stored``, read-only: stored arrays are only ever replaced (``merge``), never changed,
+    so a reader may keep a view of them instead of a copy, and a view of a read-only array
+    cannot be written into either."""
+    stored.flags.writeable = False
+    return stored
 
 
 class MemoryMetricBackend:
@@ -158,7 +159,7 @@ class MemoryMetricBackend:
             data.merge()
             ts, vs = data.timestamps, data.values
         lo, hi = ts.searchsorted((range.start, range.end), side="right").tolist()
-        return Points(_frozen(ts[lo:hi]), _frozen(vs[lo:hi]), sorted_by_time=True)
+        return Points(ts[lo:hi], vs[lo:hi], sorted_by_time=True)
 
     async def write_distributions(self, series: Series, points: Distributions) -> None:
         """Store distribution points; a timestamp written again takes the new payload."""
