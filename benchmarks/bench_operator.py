@@ -269,9 +269,9 @@ def many(bench: Bench, count: int, pid: int) -> list[str]:
     )
     available = wait(lambda: bench.all_available(names), timeout=600, poll=MANY_POLL)
     ready = wait(lambda: bench.all_ready(names), timeout=300, poll=MANY_POLL)
+    used = cpu_seconds(pid) - cpu  # before the scrapes below: rendering /metrics is CPU too
     runs = bench.metric("heroic_operator_reconciles_total") - reconciles
     spent = bench.metric("heroic_operator_reconcile_duration_seconds_sum") - seconds
-    used = cpu_seconds(pid) - cpu
     print(
         f"{count} clusters:          applied in {applied - start:6.2f} s, children created "
         f"{created - start:6.2f} s, all Ready {ready - start:6.2f} s (Deployments available "

@@ -185,18 +185,18 @@ async def connect(kubeconfig: str | None = None, field_manager: str | None = Non
         aio_config.load_incluster_config(client_configuration=configuration)
     else:
         await aio_config.load_kube_config(client_configuration=configuration, persist_config=False)
-    api = aio_client.ApiClient(configuration)
-    _without_environment_lookups(api)
-    return Kube(api, field_manager or naming.FIELD_MANAGER)
+    _without_environment_lookups(configuration)
+    return Kube(aio_client.ApiClient(configuration), field_manager or naming.FIELD_MANAGER)
 
 
-def _without_environment_lookups(api: aio_client.ApiClient) -> None:
-    """The client's aiohttp session trusts the environment, so every request reads ~/.netrc and
-    the proxy variables in a worker thread: a fifth of a reconcile's CPU. Where no proxy is
-    configured there is nothing to find, so the session stops looking (aiohttp has no public
-    switch after construction; ``_trust_env`` is what its constructor sets)."""
+def _without_environment_lookups(configuration: aio_client.Configuration) -> None:
+    """The client's aiohttp session trusts the environment by default, so every request reads
+    ~/.netrc and the proxy variables in a worker thread: about a tenth of the operator's CPU.
+    Where no proxy is configured there is nothing to find, so the session is made without
+    (the client creates it at the first request, with ``client_session_kwargs``)."""
     if urllib.request.getproxies():
         return
-    session = getattr(getattr(api, "rest_client", None), "pool_manager", None)
-    if isinstance(session, aiohttp.ClientSession):
-        session._trust_env = False
+    configuration.client_session_kwargs = {
+        **(configuration.client_session_kwargs or {}),
+        "trust_env": False,
+    }
