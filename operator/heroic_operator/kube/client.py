@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -28,6 +29,18 @@ JSON = "application/json"
 APPLY_PATCH = "application/apply-patch+yaml"  # the client sends it as JSON, which is YAML
 #: A request that takes longer than this is failed and retried by the work queue.
 REQUEST_TIMEOUT_SECONDS = 30.0
+#: How long the API server keeps one watch request open (then it is made again).
+WATCH_SECONDS = 300
+#: Connections kept to the API server (the client's default is 100). A burst of reconciles
+#: beyond this waits for a connection rather than opening one: each TLS handshake costs more
+#: CPU than a request, each connection its buffers, and the API server answers no faster.
+CONNECTIONS = 16
+
+
+@dataclass(frozen=True)
+class Listing:
+    items: list[dict[str, Any]]
+    resource_version: str
 
 
 def _selector(labels: Mapping[str, str]) -> str:
@@ -46,7 +59,7 @@ class Kube:
 
     # --- the one request ------------------------------------------------------------------
 
-    async def request(
+    async def _send(
         self,
         method: str,
         path: str,
@@ -54,8 +67,9 @@ class Kube:
         query: Mapping[str, Any] | None = None,
         body: Any = None,
         content_type: str = JSON,
-        timeout: float = REQUEST_TIMEOUT_SECONDS,
-    ) -> dict[str, Any]:
+        timeout: float | aiohttp.ClientTimeout = REQUEST_TIMEOUT_SECONDS,
+    ) -> Any:
+        """Send one request; the answer's body is not read yet."""
         headers = {"Accept": JSON, "Content-Type": content_type}
         params = list((query or {}).items())
         try:
@@ -68,12 +82,29 @@ class Kube:
                 body=body,
                 auth_settings=["BearerToken"],
             )
-            response = await self.api.call_api(
+            return await self.api.call_api(
                 *request, _request_timeout=timeout, _preload_content=False
             )
-            raw = await response.read()
         except aio_client.ApiException as exc:
             raise ApiRequestError(exc.status or 0, str(exc.reason or exc)) from None
+        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+            raise ApiRequestError(0, f"{method} {path}: {exc or type(exc).__name__}") from None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+        timeout: float = REQUEST_TIMEOUT_SECONDS,
+    ) -> dict[str, Any]:
+        response = await self._send(
+            method, path, query=query, body=body, content_type=content_type, timeout=timeout
+        )
+        try:
+            raw = await response.read()
         except (OSError, TimeoutError, aiohttp.ClientError) as exc:
             raise ApiRequestError(0, f"{method} {path}: {exc or type(exc).__name__}") from None
         if not 200 <= response.status < 300:
@@ -83,6 +114,41 @@ class Kube:
         except orjson.JSONDecodeError:
             # only a proxied answer can be other than JSON
             raise ApiRequestError(response.status, f"{method} {path}: not JSON") from None
+
+    async def watch(
+        self,
+        kind: str,
+        namespace: str | None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        resource_version: str = "",
+        timeout_seconds: int = WATCH_SECONDS,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """One watch request: each event it streams (``type`` and ``object``; bookmarks too),
+        until the server ends it after ``timeout_seconds``."""
+        path = resource(kind).path(namespace)
+        query = {"watch": "true", "allowWatchBookmarks": "true"}
+        query["timeoutSeconds"] = str(timeout_seconds)
+        if labels:
+            query["labelSelector"] = _selector(labels)
+        if resource_version:
+            query["resourceVersion"] = resource_version
+        # no total timeout: the server ends the stream; a silent connection is dead after a while
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=REQUEST_TIMEOUT_SECONDS, sock_read=timeout_seconds + 30
+        )
+        response = await self._send("GET", path, query=query, timeout=timeout)
+        try:
+            if not 200 <= response.status < 300:
+                raise _error(response.status, await response.read(), f"watch {path}")
+            async for line in response.response.content:
+                if line.strip():
+                    yield orjson.loads(line)
+        except (OSError, TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            # ValueError: a line longer than the client's buffer, or not JSON
+            raise ApiRequestError(0, f"watch {path}: {exc or type(exc).__name__}") from None
+        finally:
+            response.response.release()
 
     # --- verbs ----------------------------------------------------------------------------
 
@@ -104,13 +170,21 @@ class Kube:
         self, kind: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
     ) -> list[dict[str, Any]]:
         """Every object of ``kind`` (with ``kind`` and ``apiVersion`` set, as lists omit them)."""
+        return (await self.listing(kind, namespace, labels)).items
+
+    async def listing(
+        self, kind: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
+    ) -> Listing:
+        """``list``, with the resourceVersion a watch of the same objects continues from."""
         res = resource(kind)
         query = {"labelSelector": _selector(labels)} if labels else None
-        items = (await self.request("GET", res.path(namespace), query=query)).get("items") or []
+        answer = await self.request("GET", res.path(namespace), query=query)
+        items = list(answer.get("items") or [])
         for item in items:
             item["kind"] = res.kind
             item["apiVersion"] = res.api_version
-        return list(items)
+        version = str((answer.get("metadata") or {}).get("resourceVersion") or "")
+        return Listing(items, version)
 
     async def proxy_get(
         self, service: str, namespace: str, port: str, path: str, *, timeout: float
@@ -185,6 +259,7 @@ async def connect(kubeconfig: str | None = None, field_manager: str | None = Non
         aio_config.load_incluster_config(client_configuration=configuration)
     else:
         await aio_config.load_kube_config(client_configuration=configuration, persist_config=False)
+    configuration.connection_pool_maxsize = CONNECTIONS
     _without_environment_lookups(configuration)
     return Kube(aio_client.ApiClient(configuration), field_manager or naming.FIELD_MANAGER)
 

@@ -109,6 +109,15 @@ class Store:
         entry = self._objects.get((kind, namespace, name))
         return entry.load() if entry is not None else None
 
+    def of_kind(self, kind: str, namespace: str | None = None) -> list[tuple[Key, str | None]]:
+        """The keys of every ``kind`` object kept (in ``namespace``, or all), each with the
+        cluster it belongs to."""
+        return [
+            (key, entry.instance)
+            for key, entry in self._objects.items()
+            if key[0] == kind and (namespace is None or key[1] == namespace)
+        ]
+
     def children(self, namespace: str, cluster: str) -> list[dict[str, Any]]:
         keys = self._children.get((namespace, cluster), ())
         return [self._objects[k].load() for k in keys]
