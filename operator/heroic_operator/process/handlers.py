@@ -13,6 +13,7 @@ from typing import Any
 import kopf
 
 from heroic_operator import naming
+from heroic_operator.desired.components import forget_rendering
 from heroic_operator.kube import Store
 from heroic_operator.process.changes import ChangeFilter
 from heroic_operator.process.controller import Controller
@@ -69,6 +70,7 @@ def build_registry(
         obj = event.get("object") or {}
         if event.get("type") == "DELETED":
             store.forget_cluster(*key)
+            forget_rendering(*key)
             changes.forget(body)
             controller.forget(key)
             return
