@@ -10,10 +10,12 @@ skipping the models' deserialisation is most of a request's CPU. Nothing here de
 
 from __future__ import annotations
 
+import email.utils
 import os
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -41,6 +43,15 @@ CONNECTIONS = 16
 class Listing:
     items: list[dict[str, Any]]
     resource_version: str
+    #: When the API server answered (its ``Date``, to the second), if it said.
+    served_at: datetime | None = None
+
+
+def _server_time(value: str | None) -> datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _selector(labels: Mapping[str, str]) -> str:
@@ -100,6 +111,22 @@ class Kube:
         content_type: str = JSON,
         timeout: float = REQUEST_TIMEOUT_SECONDS,
     ) -> dict[str, Any]:
+        answer, _ = await self._answer(
+            method, path, query=query, body=body, content_type=content_type, timeout=timeout
+        )
+        return answer
+
+    async def _answer(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+        timeout: float = REQUEST_TIMEOUT_SECONDS,
+    ) -> tuple[dict[str, Any], Mapping[str, str]]:
+        """The answer's JSON and headers."""
         response = await self._send(
             method, path, query=query, body=body, content_type=content_type, timeout=timeout
         )
@@ -110,7 +137,7 @@ class Kube:
         if not 200 <= response.status < 300:
             raise _error(response.status, raw, f"{method} {path}")
         try:
-            return orjson.loads(raw) if raw else {}
+            return (orjson.loads(raw) if raw else {}), response.headers
         except orjson.JSONDecodeError:
             # only a proxied answer can be other than JSON
             raise ApiRequestError(response.status, f"{method} {path}: not JSON") from None
@@ -175,16 +202,17 @@ class Kube:
     async def listing(
         self, kind: str, namespace: str | None = None, labels: Mapping[str, str] | None = None
     ) -> Listing:
-        """``list``, with the resourceVersion a watch of the same objects continues from."""
+        """``list``, with the resourceVersion a watch of the same objects continues from and
+        the API server's time of the answer."""
         res = resource(kind)
         query = {"labelSelector": _selector(labels)} if labels else None
-        answer = await self.request("GET", res.path(namespace), query=query)
+        answer, headers = await self._answer("GET", res.path(namespace), query=query)
         items = list(answer.get("items") or [])
         for item in items:
             item["kind"] = res.kind
             item["apiVersion"] = res.api_version
         version = str((answer.get("metadata") or {}).get("resourceVersion") or "")
-        return Listing(items, version)
+        return Listing(items, version, _server_time(headers.get("Date")))
 
     async def proxy_get(
         self, service: str, namespace: str, port: str, path: str, *, timeout: float

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from heroic_operator.kube.client import WATCH_SECONDS, Listing
@@ -79,6 +80,8 @@ class Informer:
         self.timeout_seconds = timeout_seconds
         self.retry_seconds = retry_seconds
         self.synced = asyncio.Event()
+        #: The API server's time of the first listing (``None`` if it did not say).
+        self.listed_at: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -110,7 +113,9 @@ class Informer:
     async def _list(self) -> str:
         listing = await self.kube.listing(self.kind, self.namespace, self.labels)
         self.sink.listed(self.kind, self.namespace, listing.items)
-        self.synced.set()
+        if not self.synced.is_set():
+            self.listed_at = listing.served_at
+            self.synced.set()
         return listing.resource_version
 
     async def _watch(self, version: str) -> str:

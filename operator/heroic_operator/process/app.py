@@ -146,8 +146,10 @@ class Operator:
 
         async def synced() -> None:
             await asyncio.gather(*(i.synced.wait() for i in informers))
+            times = [i.listed_at for i in informers]
+            since = None if None in times else max(t for t in times if t is not None)
             if self.reconciler is not None:
-                self.reconciler.observer.watching()
+                self.reconciler.observer.watching(since)
 
         tasks.append(asyncio.create_task(synced(), name="watches-synced"))
         return tasks

@@ -42,7 +42,7 @@ _UNAVAILABLE = {
     404: "the {kind} kind (monitoring.coreos.com/v1) is not installed in this cluster",
     403: "the operator's RBAC does not allow {kind}s (monitoring.coreos.com)",
 }
-#: Margin after the watches listed before a new cluster's children are known from events alone.
+#: Margin for clock skew when the API server does not say when it listed (no ``Date``).
 WATCH_MARGIN_SECONDS = 5.0
 #: How long the installed CRD's status schema is trusted before it is read again.
 SCHEMA_TTL_SECONDS = 300.0
@@ -92,10 +92,13 @@ class Observer:
         #: the watches say so (``watching``), none is.
         self.watching_since: datetime | None = None
 
-    def watching(self) -> None:
-        """Every child kind's watch has listed: from now on (with a margin for clock skew
-        between this process and the API server) every child's event is delivered."""
-        self.watching_since = self.clock() + timedelta(seconds=WATCH_MARGIN_SECONDS)
+    def watching(self, since: datetime | None) -> None:
+        """Every child kind's watch has listed, the last at ``since`` (the API server's time, to
+        the second): a cluster created in a later second has had every child's event
+        delivered. Without the server's time, this process's clock with a margin for skew."""
+        if since is None:
+            since = self.clock() + timedelta(seconds=WATCH_MARGIN_SECONDS)
+        self.watching_since = since
 
     async def cluster(self, namespace: str, name: str) -> Mapping[str, Any] | None:
         if self.store is not None:
