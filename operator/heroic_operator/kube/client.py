@@ -28,7 +28,10 @@ from heroic_operator.kube.errors import ApiRequestError
 from heroic_operator.kube.resources import resource
 
 JSON = "application/json"
-APPLY_PATCH = "application/apply-patch+yaml"  # the client sends it as JSON, which is YAML
+#: Server-side apply's type, with a parameter the API server ignores: the client then sends the
+#: body as given (JSON encoded by orjson, which is YAML too) instead of sanitising and encoding
+#: it again with the standard library (a tenth of an apply's CPU).
+APPLY_PATCH = "application/apply-patch+yaml; charset=utf-8"
 #: A request that takes longer than this is failed and retried by the work queue.
 REQUEST_TIMEOUT_SECONDS = 30.0
 #: How long the API server keeps one watch request open (then it is made again).
@@ -231,7 +234,8 @@ class Kube:
         if subresource:
             path += f"/{subresource}"
         query = {"fieldManager": self.field_manager, "force": "true"}
-        return await self.request("PATCH", path, query=query, body=obj, content_type=APPLY_PATCH)
+        body = orjson.dumps(obj)
+        return await self.request("PATCH", path, query=query, body=body, content_type=APPLY_PATCH)
 
     async def create(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         res = resource(str(obj["kind"]))
