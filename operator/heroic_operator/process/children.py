@@ -1,6 +1,6 @@
 """What the children's watch events do: keep the watch cache, and put the affected cluster on the
-work queue when an event says something the last reconcile did not already know (see
-``changes``). Only clusters kopf has reported are queued: the HeroicCluster watch decides which
+work queue (after ``SETTLE_SECONDS``) when an event says something the last reconcile did not
+already know (see ``changes``). Only clusters kopf has reported are queued: the HeroicCluster watch decides which
 clusters this operator reconciles, and a child outlives its deleted cluster for a moment."""
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from heroic_operator.reconcile.observe import CHILD_KINDS, OPTIONAL_KINDS
 #: optional ones (another project's CRD may be absent).
 WATCHED_KINDS = tuple(k for k in CHILD_KINDS if k not in OPTIONAL_KINDS)
 WATCHED_LABELS = {naming.LABEL_MANAGED_BY: naming.MANAGED_BY}
+#: How long a child's news waits for more before its cluster is reconciled: a new cluster's
+#: Deployments report each pod that becomes ready, and one reconcile after the last of a burst
+#: does what one per report would (a later event never postpones an earlier one's reconcile).
+SETTLE_SECONDS = 0.5
 _NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
@@ -46,7 +50,7 @@ class ChildEvents:
 
     def _enqueue(self, key: tuple[str, str]) -> None:
         if key in self.controller.known:
-            self.controller.enqueue(key)
+            self.controller.enqueue(key, SETTLE_SECONDS)
 
     def event(self, kind: str, type_: str, obj: dict[str, Any]) -> None:
         key = _instance(obj)
