@@ -10,6 +10,7 @@ skipping the models' deserialisation is most of a request's CPU. Nothing here de
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import os
 import urllib.request
@@ -36,10 +37,11 @@ APPLY_PATCH = "application/apply-patch+yaml; charset=utf-8"
 REQUEST_TIMEOUT_SECONDS = 30.0
 #: How long the API server keeps one watch request open (then it is made again).
 WATCH_SECONDS = 300
-#: Connections kept to the API server (the client's default is 100). A burst of reconciles
-#: beyond this waits for a connection rather than opening one: each TLS handshake costs more
-#: CPU than a request, each connection its buffers, and the API server answers no faster.
-CONNECTIONS = 16
+#: Requests in flight at once (watches aside, which hold a connection each for minutes). A
+#: burst of reconciles beyond this waits for a turn rather than opening a connection: each TLS
+#: handshake costs more CPU than a request, each connection its buffers, and the API server
+#: answers no faster. The connection pool itself is unbounded, so that watches never starve it.
+CONCURRENT_REQUESTS = 16
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Kube:
     def __init__(self, api: aio_client.ApiClient, field_manager: str) -> None:
         self.api = api
         self.field_manager = field_manager
+        self._turns = asyncio.Semaphore(CONCURRENT_REQUESTS)
 
     async def close(self) -> None:
         await self.api.close()
@@ -130,13 +133,15 @@ class Kube:
         timeout: float = REQUEST_TIMEOUT_SECONDS,
     ) -> tuple[dict[str, Any], Mapping[str, str]]:
         """The answer's JSON and headers."""
-        response = await self._send(
-            method, path, query=query, body=body, content_type=content_type, timeout=timeout
-        )
-        try:
-            raw = await response.read()
-        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
-            raise ApiRequestError(0, f"{method} {path}: {exc or type(exc).__name__}") from None
+        async with self._turns:
+            response = await self._send(
+                method, path, query=query, body=body, content_type=content_type, timeout=timeout
+            )
+            try:
+                raw = await response.read()
+            except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+                what = f"{method} {path}: {exc or type(exc).__name__}"
+                raise ApiRequestError(0, what) from None
         if not 200 <= response.status < 300:
             raise _error(response.status, raw, f"{method} {path}")
         try:
@@ -291,7 +296,7 @@ async def connect(kubeconfig: str | None = None, field_manager: str | None = Non
         aio_config.load_incluster_config(client_configuration=configuration)
     else:
         await aio_config.load_kube_config(client_configuration=configuration, persist_config=False)
-    configuration.connection_pool_maxsize = CONNECTIONS
+    configuration.connection_pool_maxsize = 0  # unbounded (aiohttp): see CONCURRENT_REQUESTS
     _without_environment_lookups(configuration)
     return Kube(aio_client.ApiClient(configuration), field_manager or naming.FIELD_MANAGER)
 
