@@ -93,6 +93,12 @@ class Store:
         if entry.instance is not None and key[0] != naming.KIND:
             self._children.setdefault((key[1], entry.instance), set()).add(key)
 
+    def holds(self, obj: Object) -> bool:
+        """Whether this very version of ``obj`` is kept (the echo of the operator's own write)."""
+        version = _version(obj)
+        entry = self._objects.get(_key(obj))
+        return version is not None and entry is not None and entry.version == version
+
     def delete(self, obj: Object) -> None:
         self.discard(*_key(obj))
 

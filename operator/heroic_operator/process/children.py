@@ -1,7 +1,8 @@
 """What the children's watch events do: keep the watch cache, and put the affected cluster on the
 work queue (after ``SETTLE_SECONDS``) when an event says something the last reconcile did not
-already know (see ``changes``). Only clusters kopf has reported are queued: the HeroicCluster watch decides which
-clusters this operator reconciles, and a child outlives its deleted cluster for a moment."""
+already know (see ``changes``). Only clusters kopf has reported are queued: the HeroicCluster
+watch decides which clusters this operator reconciles, and a child outlives its deleted cluster
+for a moment."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class ChildEvents:
             self.store.delete(obj)
             self.changes.forget(obj)
             self._enqueue(key)
-        else:
+        elif not self.store.holds(obj):  # the operator's own writes come back: known already
             self.store.put(obj)
             if self.changes.child_changed(obj):
                 self._enqueue(key)

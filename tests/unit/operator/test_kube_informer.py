@@ -214,3 +214,15 @@ def test_children_are_watched_where_the_clusters_are(
     namespaces: list[str], watched: list[str | None]
 ) -> None:
     assert watched_namespaces(namespaces) == watched
+
+
+def test_the_echo_of_the_operators_own_write_is_not_news() -> None:
+    events, store, queued = sink({("ns", "c1")})
+    written = config_map("a", "7", k="v")
+    store.put(written)
+    events.changes.written(written)
+    events.event("ConfigMap", "MODIFIED", config_map("a", "7", k="v"))
+    assert queued == []
+    events.event("ConfigMap", "MODIFIED", config_map("a", "8", k="edited"))
+    assert queued == [("ns", "c1")]
+    assert (store.get("ConfigMap", "ns", "a") or {})["data"] == {"k": "edited"}
