@@ -1,8 +1,7 @@
 """What the children's watch events do: keep the watch cache, and put the affected cluster on the
-work queue (after ``SETTLE_SECONDS``) when an event says something the last reconcile did not
-already know (see ``changes``). Only clusters kopf has reported are queued: the HeroicCluster
-watch decides which clusters this operator reconciles, and a child outlives its deleted cluster
-for a moment."""
+work queue when an event says something the last reconcile did not already know (see
+``changes``). Only clusters kopf has reported are queued: the HeroicCluster watch decides which
+clusters this operator reconciles, and a child outlives its deleted cluster for a moment."""
 
 from __future__ import annotations
 
@@ -14,14 +13,16 @@ from heroic_operator.kube import Store
 from heroic_operator.process.changes import ChangeFilter
 from heroic_operator.process.controller import Controller
 from heroic_operator.reconcile.observe import CHILD_KINDS, OPTIONAL_KINDS
+from heroic_operator.reconcile.status import rollout_of
 
 #: Child kinds watched (label-selected server-side): the kinds a reconcile reads, but not the
 #: optional ones (another project's CRD may be absent).
 WATCHED_KINDS = tuple(k for k in CHILD_KINDS if k not in OPTIONAL_KINDS)
 WATCHED_LABELS = {naming.LABEL_MANAGED_BY: naming.MANAGED_BY}
-#: How long a child's news waits for more before its cluster is reconciled: a new cluster's
-#: Deployments report each pod that becomes ready, and one reconcile after the last of a burst
-#: does what one per report would (a later event never postpones an earlier one's reconcile).
+#: How long a Deployment's news waits for more while its rollout is under way: a new cluster's
+#: Deployments report each pod that becomes ready, and one reconcile after a burst does what one
+#: per report would (a later event never postpones an earlier one's reconcile). A finished
+#: rollout, and any other child's news, is reconciled at once.
 SETTLE_SECONDS = 0.5
 _NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
@@ -32,6 +33,11 @@ def watched_namespaces(namespaces: list[str]) -> list[str | None]:
     if not namespaces or not all(_NAMESPACE_NAME.fullmatch(n) for n in namespaces):
         return [None]
     return list(namespaces)
+
+
+def rolling_out(kind: str, obj: dict[str, Any]) -> bool:
+    """A Deployment whose rollout has not finished (more reports of it will come)."""
+    return kind == "Deployment" and not rollout_of(obj).complete
 
 
 def _instance(obj: dict[str, Any]) -> tuple[str, str] | None:
@@ -49,9 +55,9 @@ class ChildEvents:
         self.changes = changes
         self.controller = controller
 
-    def _enqueue(self, key: tuple[str, str]) -> None:
+    def _enqueue(self, key: tuple[str, str], delay: float = 0.0) -> None:
         if key in self.controller.known:
-            self.controller.enqueue(key, SETTLE_SECONDS)
+            self.controller.enqueue(key, delay)
 
     def event(self, kind: str, type_: str, obj: dict[str, Any]) -> None:
         key = _instance(obj)
@@ -64,7 +70,7 @@ class ChildEvents:
         elif not self.store.holds(obj):  # the operator's own writes come back: known already
             self.store.put(obj)
             if self.changes.child_changed(obj):
-                self._enqueue(key)
+                self._enqueue(key, SETTLE_SECONDS if rolling_out(kind, obj) else 0.0)
 
     def listed(self, kind: str, namespace: str | None, items: list[dict[str, Any]]) -> None:
         """A full listing: what the cache has of ``kind`` and the listing lacks was deleted."""

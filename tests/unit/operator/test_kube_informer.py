@@ -14,7 +14,7 @@ from heroic_operator import naming
 from heroic_operator.kube import ApiRequestError, Informer, Store
 from heroic_operator.kube.client import Listing
 from heroic_operator.process.changes import ChangeFilter
-from heroic_operator.process.children import ChildEvents, watched_namespaces
+from heroic_operator.process.children import SETTLE_SECONDS, ChildEvents, watched_namespaces
 from heroic_operator.process.controller import Controller
 
 
@@ -165,6 +165,40 @@ def sink(known: set[tuple[str, str]]) -> tuple[ChildEvents, Store, list[tuple[st
     queued: list[tuple[str, str]] = []
     controller.enqueue = lambda key, delay=0.0: queued.append(key)  # type: ignore[method-assign]
     return ChildEvents(store, ChangeFilter(), controller), store, queued
+
+
+def deployment(version: str, available: int, replicas: int = 2) -> dict[str, Any]:
+    return {
+        "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "metadata": {
+            "name": "c1-heroic-api",
+            "namespace": "ns",
+            "resourceVersion": version,
+            "generation": 1,
+            "labels": {naming.LABEL_INSTANCE: "c1"},
+        },
+        "spec": {"replicas": replicas},
+        "status": {
+            "observedGeneration": 1,
+            "replicas": replicas,
+            "updatedReplicas": replicas,
+            "availableReplicas": available,
+        },
+    }
+
+
+def test_a_rollout_under_way_waits_for_more_news_and_a_finished_one_does_not() -> None:
+    store = Store()
+    controller = Controller(never)
+    controller.known.add(("ns", "c1"))
+    delays: list[float] = []
+    controller.enqueue = lambda key, delay=0.0: delays.append(delay)  # type: ignore[method-assign]
+    events = ChildEvents(store, ChangeFilter(), controller)
+    events.event("Deployment", "MODIFIED", deployment("1", available=1))
+    events.event("Deployment", "MODIFIED", deployment("2", available=2))
+    events.event("Deployment", "DELETED", deployment("3", available=2))
+    assert delays == [SETTLE_SECONDS, 0.0, 0.0]
 
 
 def test_a_child_change_queues_its_cluster_once_and_a_repeat_is_not_news() -> None:
