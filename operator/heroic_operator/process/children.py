@@ -19,10 +19,11 @@ from heroic_operator.reconcile.status import rollout_of
 #: optional ones (another project's CRD may be absent).
 WATCHED_KINDS = tuple(k for k in CHILD_KINDS if k not in OPTIONAL_KINDS)
 WATCHED_LABELS = {naming.LABEL_MANAGED_BY: naming.MANAGED_BY}
-#: How long a Deployment's news waits for more while its rollout is under way: a new cluster's
-#: Deployments report each pod that becomes ready, and one reconcile after a burst does what one
-#: per report would (a later event never postpones an earlier one's reconcile). A finished
-#: rollout, and any other child's news, is reconciled at once.
+#: How long a Deployment's news waits for more while a rollout of its cluster is under way: a
+#: new cluster's Deployments report each pod that becomes ready, and one reconcile after a burst
+#: does what one per report would (a later event never postpones an earlier one's reconcile).
+#: The news that the cluster's last rollout finished, and any other child's, is reconciled at
+#: once.
 SETTLE_SECONDS = 0.5
 _NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
@@ -33,11 +34,6 @@ def watched_namespaces(namespaces: list[str]) -> list[str | None]:
     if not namespaces or not all(_NAMESPACE_NAME.fullmatch(n) for n in namespaces):
         return [None]
     return list(namespaces)
-
-
-def rolling_out(kind: str, obj: dict[str, Any]) -> bool:
-    """A Deployment whose rollout has not finished (more reports of it will come)."""
-    return kind == "Deployment" and not rollout_of(obj).complete
 
 
 def _instance(obj: dict[str, Any]) -> tuple[str, str] | None:
@@ -59,6 +55,16 @@ class ChildEvents:
         if key in self.controller.known:
             self.controller.enqueue(key, delay)
 
+    def _rolling_out(self, kind: str, key: tuple[str, str]) -> bool:
+        """A Deployment's news while one of its cluster's Deployments has not finished rolling
+        out (more reports will come)."""
+        if kind != "Deployment":
+            return False
+        return any(
+            child.get("kind") == "Deployment" and not rollout_of(child).complete
+            for child in self.store.children(*key)
+        )
+
     def event(self, kind: str, type_: str, obj: dict[str, Any]) -> None:
         key = _instance(obj)
         if key is None:
@@ -70,7 +76,7 @@ class ChildEvents:
         elif not self.store.holds(obj):  # the operator's own writes come back: known already
             self.store.put(obj)
             if self.changes.child_changed(obj):
-                self._enqueue(key, SETTLE_SECONDS if rolling_out(kind, obj) else 0.0)
+                self._enqueue(key, SETTLE_SECONDS if self._rolling_out(kind, key) else 0.0)
 
     def listed(self, kind: str, namespace: str | None, items: list[dict[str, Any]]) -> None:
         """A full listing: what the cache has of ``kind`` and the listing lacks was deleted."""

@@ -167,12 +167,14 @@ def sink(known: set[tuple[str, str]]) -> tuple[ChildEvents, Store, list[tuple[st
     return ChildEvents(store, ChangeFilter(), controller), store, queued
 
 
-def deployment(version: str, available: int, replicas: int = 2) -> dict[str, Any]:
+def deployment(
+    version: str, available: int, replicas: int = 2, name: str = "c1-heroic-api"
+) -> dict[str, Any]:
     return {
         "kind": "Deployment",
         "apiVersion": "apps/v1",
         "metadata": {
-            "name": "c1-heroic-api",
+            "name": name,
             "namespace": "ns",
             "resourceVersion": version,
             "generation": 1,
@@ -188,17 +190,21 @@ def deployment(version: str, available: int, replicas: int = 2) -> dict[str, Any
     }
 
 
-def test_a_rollout_under_way_waits_for_more_news_and_a_finished_one_does_not() -> None:
+def test_rollouts_under_way_wait_for_more_news_and_the_last_one_finished_does_not() -> None:
     store = Store()
     controller = Controller(never)
     controller.known.add(("ns", "c1"))
     delays: list[float] = []
     controller.enqueue = lambda key, delay=0.0: delays.append(delay)  # type: ignore[method-assign]
     events = ChildEvents(store, ChangeFilter(), controller)
-    events.event("Deployment", "MODIFIED", deployment("1", available=1))
-    events.event("Deployment", "MODIFIED", deployment("2", available=2))
-    events.event("Deployment", "DELETED", deployment("3", available=2))
-    assert delays == [SETTLE_SECONDS, 0.0, 0.0]
+    consumer = "c1-heroic-consumer-main"
+    events.event("Deployment", "ADDED", deployment("1", available=0, name=consumer, replicas=1))
+    events.event("Deployment", "MODIFIED", deployment("2", available=1))
+    events.event("Deployment", "MODIFIED", deployment("3", available=2))  # the consumer rolls
+    events.event("Deployment", "MODIFIED", deployment("4", available=1, name=consumer, replicas=1))
+    events.event("ConfigMap", "MODIFIED", config_map("a", "5", k="v"))
+    events.event("Deployment", "DELETED", deployment("6", available=2))
+    assert delays == [SETTLE_SECONDS, SETTLE_SECONDS, SETTLE_SECONDS, 0.0, 0.0, 0.0]
 
 
 def test_a_child_change_queues_its_cluster_once_and_a_repeat_is_not_news() -> None:
