@@ -93,7 +93,7 @@ def _bigtable_change(desired: Mapping[str, Any], live: Mapping[str, str]) -> str
 
 def immutable_change(target: Target, live: Mapping[str, str]) -> str:
     """Why the target's new inputs cannot be applied to the live backend, or ``""``."""
-    desired = target.rendered.config.model_dump(mode="json", by_alias=True)
+    desired = _load(target.rendered.text)
     if target.backend == "pubsub":
         return _pubsub_change(target.key.removeprefix("pubsub-"), desired, live)
     if target.backend == "bigtable":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -188,23 +187,27 @@ class Rendering:
         return sorted(refs, key=lambda r: (r.name, r.key))
 
 
-_CACHE: OrderedDict[tuple[str, str, str], Rendering] = OrderedDict()
-_CACHE_SIZE = 1024
+#: (namespace, name) -> (a digest of the spec, its rendering): one per cluster, replaced when
+#: the spec changes, dropped when the cluster is deleted (``forget_rendering``).
+_CACHE: dict[tuple[str, str], tuple[bytes, Rendering]] = {}
 
 
 def render_cluster(cluster: Cluster) -> Rendering:
     """``components`` and ``configure_targets`` of a cluster, memoized on its spec (rendering
     validates every heroic.yml, which is most of a steady-state reconcile's CPU)."""
-    key = (cluster.namespace, cluster.name, cluster.spec.model_dump_json())
+    key = (cluster.namespace, cluster.name)
+    spec = hashlib.blake2b(cluster.spec.model_dump_json().encode(), digest_size=16).digest()
     cached = _CACHE.get(key)
-    if cached is not None:
-        _CACHE.move_to_end(key)
-        return cached
+    if cached is not None and cached[0] == spec:
+        return cached[1]
     rendering = Rendering(tuple(components(cluster)), tuple(configure_targets(cluster)))
-    _CACHE[key] = rendering
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    _CACHE[key] = (spec, rendering)
     return rendering
+
+
+def forget_rendering(namespace: str, name: str) -> None:
+    """The cluster is gone: its rendering is not needed again."""
+    _CACHE.pop((namespace, name), None)
 
 
 def referenced_secrets(cluster: Cluster) -> list[SecretKeyRef]:

@@ -66,12 +66,19 @@ def combine(sections: Iterable[Section]) -> Section:
 
 @dataclass(frozen=True)
 class Rendered:
-    """One heroic.yml: the validated model, its text, and what the pod must provide."""
+    """One validated heroic.yml: its text, what the pod must provide, and where it keeps
+    ``type: memory`` backends. The model itself is not kept (renderings are cached per
+    cluster, and a validated config is ~10 KiB of Python objects): ``config`` reads the text
+    again."""
 
-    config: HeroicConfig
     text: str
     secrets: tuple[SecretUse, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
+    memory_backends: tuple[str, ...] = ()
+
+    @property
+    def config(self) -> HeroicConfig:
+        return HeroicConfig.from_yaml(self.text)
 
 
 def to_text(config: HeroicConfig) -> str:
@@ -103,4 +110,4 @@ def validate(cluster: Cluster, data: Mapping[str, Any], what: str) -> HeroicConf
 def render(cluster: Cluster, data: Mapping[str, Any], section: Section, what: str) -> Rendered:
     """The file ``data`` (which holds ``section.config``) validated, with ``section``'s needs."""
     config = validate(cluster, data, what)
-    return Rendered(config, to_text(config), section.secrets, section.env)
+    return Rendered(to_text(config), section.secrets, section.env, tuple(config.memory_backends()))

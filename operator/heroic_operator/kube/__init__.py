@@ -2,7 +2,8 @@
 
 from heroic_operator.kube.client import Kube, connect
 from heroic_operator.kube.errors import ApiRequestError
+from heroic_operator.kube.informer import Informer, WatchSink
 from heroic_operator.kube.resources import resource
 from heroic_operator.kube.store import Store
 
-__all__ = ["ApiRequestError", "Kube", "Store", "connect", "resource"]
+__all__ = ["ApiRequestError", "Informer", "Kube", "Store", "WatchSink", "connect", "resource"]

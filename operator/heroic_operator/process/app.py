@@ -9,6 +9,7 @@ thread). It can run in a thread (tests); ``request_reconcile`` is thread-safe.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 import threading
@@ -18,8 +19,14 @@ from typing import Any
 import kopf
 
 from heroic_operator import naming
-from heroic_operator.kube import Kube, Store, connect
+from heroic_operator.kube import Informer, Kube, Store, connect
 from heroic_operator.process.changes import ChangeFilter
+from heroic_operator.process.children import (
+    WATCHED_KINDS,
+    WATCHED_LABELS,
+    ChildEvents,
+    watched_namespaces,
+)
 from heroic_operator.process.controller import Controller
 from heroic_operator.process.handlers import build_registry, configure_settings
 from heroic_operator.process.leader import LeaseElector
@@ -60,7 +67,7 @@ class Operator:
         self.controller: Controller | None = None
         self.reconciler: Reconciler | None = None
         self._kopf_ready: asyncio.Event | None = None
-        self._failure: BaseException | None = None
+        self._failure: tuple[str, BaseException] | None = None
 
     def ready(self) -> bool:
         kopf_ready = self._kopf_ready is not None and self._kopf_ready.is_set()
@@ -88,10 +95,12 @@ class Operator:
             self.reconciler, workers=self.config.workers, resync=self.config.resync_seconds
         )
         controller.start()
-        lead = asyncio.create_task(self._lead(kube, controller), name="leader-election")
         main = asyncio.current_task()
-        lead.add_done_callback(lambda task: self._stop_if_failed(task, main))
-        tasks = [lead]
+        lead = asyncio.create_task(self._lead(kube, controller), name="leader-election")
+        lead.add_done_callback(
+            functools.partial(self._stop_if_failed, main=main, what="leader election")
+        )
+        tasks = [lead, *self._start_informers(kube, ChildEvents(store, changes, controller), main)]
         runner = None
         if self.config.port is not None:
             runner = await start_server(
@@ -104,9 +113,8 @@ class Operator:
         except asyncio.CancelledError:
             if self._failure is None:
                 raise
-            raise OperatorFailedError(
-                f"leader election failed: {self._failure!r}"
-            ) from self._failure
+            what, exc = self._failure
+            raise OperatorFailedError(f"{what} failed: {exc!r}") from exc
         finally:
             for task in tasks:
                 task.cancel()
@@ -115,6 +123,36 @@ class Operator:
             if runner is not None:
                 await runner.cleanup()
             await kube.close()
+
+    def _start_informers(
+        self, kube: Kube, sink: ChildEvents, main: asyncio.Task[Any] | None
+    ) -> list[asyncio.Task[None]]:
+        """One watch per child kind and namespace; once all have listed, a new cluster's
+        children are known from their events alone (``Observer.watching``)."""
+        informers = [
+            Informer(kube, kind, namespace, WATCHED_LABELS, sink)
+            for namespace in watched_namespaces(self.config.namespaces)
+            for kind in WATCHED_KINDS
+        ]
+        tasks = []
+        for informer in informers:
+            task = asyncio.create_task(informer.run(), name=f"watch {informer.name}")
+            task.add_done_callback(
+                functools.partial(
+                    self._stop_if_failed, main=main, what=f"the watch of {informer.name}"
+                )
+            )
+            tasks.append(task)
+
+        async def synced() -> None:
+            await asyncio.gather(*(i.synced.wait() for i in informers))
+            times = [i.listed_at for i in informers]
+            since = None if None in times else max(t for t in times if t is not None)
+            if self.reconciler is not None:
+                self.reconciler.observer.watching(since)
+
+        tasks.append(asyncio.create_task(synced(), name="watches-synced"))
+        return tasks
 
     async def _run_kopf(
         self,
@@ -133,13 +171,17 @@ class Operator:
             ready_flag=self._kopf_ready,
         )
 
-    def _stop_if_failed(self, task: asyncio.Task[None], main: asyncio.Task[Any] | None) -> None:
-        """A leader-election task that died must stop the process: left alone, the operator
-        would answer its probes and never reconcile (or reconcile without the Lease)."""
-        if task.cancelled() or task.exception() is None:
+    def _stop_if_failed(
+        self, task: asyncio.Task[None], main: asyncio.Task[Any] | None, what: str
+    ) -> None:
+        """A task the rest depends on (the leader election, a watch) that died must stop the
+        process: left alone, the operator would answer its probes and never reconcile (or
+        reconcile without the Lease, or without hearing of its children)."""
+        exc = None if task.cancelled() else task.exception()
+        if exc is None or self._failure is not None:
             return
-        self._failure = task.exception()
-        logger.error("Leader election failed; stopping", exc_info=self._failure)
+        self._failure = (what, exc)
+        logger.error("%s failed; stopping", what.capitalize(), exc_info=exc)
         if main is not None:
             main.cancel()
 

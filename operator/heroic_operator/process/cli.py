@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import gc
 import logging
 import socket
 from typing import Annotated, Self
@@ -167,5 +168,22 @@ def run(settings: OperatorSettings) -> int:
     version = operator_version()
     metrics.BUILD_INFO.labels(version=version).set(1)
     logging.getLogger("heroic_operator").info("heroic operator %s starting", version)
+    tune_garbage_collection()
     asyncio.run(Operator(settings.operator_config()).run())
     return 0
+
+
+#: Allocations between two collections of the youngest generation (Python's default: 700).
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def tune_garbage_collection() -> None:
+    """Keep the cyclic garbage collector off what lives as long as the process: a burst of
+    reconciles allocates millions of short-lived objects (decoded JSON, built children), and
+    with the defaults each full collection walked every imported module, class and pydantic
+    schema again (the collector took ~15 % of the CPU of 100 new clusters). Objects alive now
+    are frozen out of collection; young collections run less often (almost everything young
+    dies by reference counting, not by the collector)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])

@@ -42,7 +42,7 @@ _UNAVAILABLE = {
     404: "the {kind} kind (monitoring.coreos.com/v1) is not installed in this cluster",
     403: "the operator's RBAC does not allow {kind}s (monitoring.coreos.com)",
 }
-#: Margin after the process start before a new cluster's children are known from events alone.
+#: Margin for clock skew when the API server does not say when it listed (no ``Date``).
 WATCH_MARGIN_SECONDS = 5.0
 #: How long the installed CRD's status schema is trusted before it is read again.
 SCHEMA_TTL_SECONDS = 300.0
@@ -69,8 +69,9 @@ class Observer:
 
     With a ``store`` (the watch cache), the cluster and its children are read from it, and the
     children are listed from the API only when the last listing is older than ``max_age``
-    seconds, or was never made for a cluster older than this process (a cluster created while
-    the process watches has had every child's event delivered, its creation included)."""
+    seconds, or was never made for a cluster created before the children's watches had listed
+    (see ``watching``: a cluster created later has had every child's event delivered, its
+    creation included)."""
 
     def __init__(
         self,
@@ -87,9 +88,17 @@ class Observer:
         self.federation = FederationReader(kube, clock, federation_interval)
         self._schema: tuple[float, Object | None] | None = None
         self._unavailable: dict[tuple[str, str], dict[str, str]] = {}
-        #: Clusters created after this (API server time, with a margin for clock skew and for
-        #: the watches to start) are known from events alone.
-        self.watching_since = clock() + timedelta(seconds=WATCH_MARGIN_SECONDS)
+        #: Clusters created after this (API server time) are known from events alone; until
+        #: the watches say so (``watching``), none is.
+        self.watching_since: datetime | None = None
+
+    def watching(self, since: datetime | None) -> None:
+        """Every child kind's watch has listed, the last at ``since`` (the API server's time, to
+        the second): a cluster created in a later second has had every child's event
+        delivered. Without the server's time, this process's clock with a margin for skew."""
+        if since is None:
+            since = self.clock() + timedelta(seconds=WATCH_MARGIN_SECONDS)
+        self.watching_since = since
 
     async def cluster(self, namespace: str, name: str) -> Mapping[str, Any] | None:
         if self.store is not None:
@@ -149,7 +158,8 @@ class Observer:
             created = timestamps.parse(cluster.created)
         except ValueError:
             return False
-        return created is not None and created > self.watching_since
+        since = self.watching_since
+        return created is not None and since is not None and created > since
 
     async def list_children(self, cluster: Cluster) -> Children:
         """The children as the API lists them now."""

@@ -17,6 +17,7 @@ from heroic_operator.desired.builders.services import build_api_nodes_service, b
 from heroic_operator.desired.builders.workloads import build_deployment
 from heroic_operator.desired.components import Component, components, referenced_secrets
 from heroic_operator.desired.federation import NODE_TOKEN_ENV
+from heroic_operator.desired.render import to_text
 from heroic_operator.errors import InvalidSpec
 from heroic_operator.spec import Cluster, SecretKeyRef, parse_cluster
 
@@ -46,7 +47,8 @@ def _api(cluster: Cluster) -> Component:
 
 
 def _file(component: Component) -> dict[str, Any]:
-    assert HeroicConfig.from_yaml(component.rendered.text) == component.rendered.config
+    loaded = HeroicConfig.from_yaml(component.rendered.text)
+    assert to_text(loaded) == component.rendered.text  # the text says all the model does
     data: dict[str, Any] = yaml.safe_load(component.rendered.text)
     return data
 

@@ -4,6 +4,7 @@ and the health/metrics endpoints."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import httpx
@@ -124,3 +125,16 @@ def test_health_readiness_and_metrics() -> None:
     health, not_ready, now_ready, code, text = asyncio.run(scenario())
     assert (health, not_ready, now_ready, code) == (200, 503, 200, 200)
     assert "heroic_operator_api_writes_total" in text
+
+
+def test_objects_alive_at_start_are_left_out_of_garbage_collection() -> None:
+    threshold = gc.get_threshold()
+    alive: list[object] = []  # a container the collector tracks, alive at start
+    try:
+        cli.tune_garbage_collection()
+        assert gc.get_freeze_count() > 0
+        assert not any(o is alive for o in gc.get_objects())
+        assert gc.get_threshold()[0] == cli.GC_YOUNG_THRESHOLD
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -9,7 +9,14 @@ import pytest
 import yaml
 
 from heroic_core.config import HeroicConfig
-from heroic_operator.desired.components import components, configure_targets, referenced_secrets
+from heroic_operator.desired.components import (
+    components,
+    configure_targets,
+    forget_rendering,
+    referenced_secrets,
+    render_cluster,
+)
+from heroic_operator.desired.render import to_text
 from heroic_operator.errors import InvalidSpec
 from heroic_operator.spec import Cluster, SecretKeyRef
 
@@ -27,7 +34,22 @@ def test_every_rendered_file_round_trips_through_heroic_config(
     rendered += [t.rendered for t in configure_targets(parsed)]
     for item in rendered:
         loaded = HeroicConfig.from_yaml(item.text)
-        assert loaded == item.config
+        assert to_text(loaded) == item.text
+        assert item.memory_backends == tuple(loaded.memory_backends())
+
+
+def test_a_rendering_is_reused_until_the_spec_changes_or_the_cluster_goes(
+    cluster: Callable[..., Cluster],
+) -> None:
+    first = render_cluster(cluster("memory"))
+    assert render_cluster(cluster("memory")) is first
+    changed = render_cluster(cluster("memory", image="ghcr.io/example/heroic:0.2.0"))
+    assert changed is not first
+    parsed = cluster("memory")
+    forget_rendering(parsed.namespace, parsed.name)
+    again = render_cluster(parsed)
+    assert again is not first
+    assert again.components[0].rendered.text == first.components[0].rendered.text
 
 
 def test_bigtable_credentials_are_a_mounted_file(cluster: Callable[..., Cluster]) -> None:

@@ -3,7 +3,10 @@ children are found by their cluster, and managed fields are not kept."""
 
 from __future__ import annotations
 
+import tracemalloc
 from typing import Any
+
+import orjson
 
 from heroic_operator import naming
 from heroic_operator.kube import Store
@@ -77,3 +80,24 @@ def test_what_a_reader_changes_is_not_the_cache() -> None:
     read = store.get("ConfigMap", "ns", "a") or {}
     read["data"]["k"] = "changed by a reader"
     assert (store.get("ConfigMap", "ns", "a") or {})["data"] == {"k": "v"}
+
+
+def test_the_cache_holds_about_the_size_of_its_objects_json() -> None:
+    objects = [child(f"cm-{i}", str(i), data={"heroic.yml": "x: 1\n" * 300}) for i in range(500)]
+    json_size = sum(len(orjson.dumps(store_form(o))) for o in objects)
+    store = Store()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for obj in objects:
+            store.put(obj)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 1.5 * json_size
+
+
+def store_form(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` as the cache keeps it (without managed fields)."""
+    meta = {k: v for k, v in obj["metadata"].items() if k != "managedFields"}
+    return {**obj, "metadata": meta}

@@ -42,7 +42,7 @@ def api_workers(component: Component) -> int:
     resources = component.tier.resources
     cpu = resources.limits.get("cpu", resources.requests.get("cpu"))
     amount = None if cpu is None else parse_quantity(cpu)
-    if amount is None or component.rendered.config.memory_backends():
+    if amount is None or component.rendered.memory_backends:
         return 1
     return max(1, int(amount))
 
