@@ -259,5 +259,7 @@ def test_full_example_is_ready_and_then_quiet(
     assert {"BigtableConfigured", "ElasticsearchConfigured", "PubSubConfigured"} <= conditions
     assert operator.reconciler is not None
     writes = operator.reconciler.applier.total_writes
+    before = dict(operator.reconciler.applier.writes)
     reconcile_now(operator, namespace, "full", times=2)
-    assert operator.reconciler.applier.total_writes == writes
+    after = dict(operator.reconciler.applier.writes)
+    assert operator.reconciler.applier.total_writes == writes, (before, after)
