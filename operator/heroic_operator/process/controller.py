@@ -62,18 +62,22 @@ class Controller:
     # --- queue ----------------------------------------------------------------------------
 
     def enqueue(self, key: Key, delay: float = 0.0) -> None:
-        """Reconcile ``key`` after ``delay`` seconds (an earlier request wins)."""
+        """Reconcile ``key`` after ``delay`` seconds (an earlier request wins). A reconcile now
+        drops the key's pending timer: every pass arms the next one when it ends."""
         self.known.add(key)
         loop = asyncio.get_running_loop()
+        current = self._timers.get(key)
         if delay > 0:
             due = loop.time() + delay
-            current = self._timers.get(key)
             if current is not None and current[0] <= due:
                 return
             if current is not None:
                 current[1].cancel()
             self._timers[key] = (due, loop.call_later(delay, self._fire, key))
             return
+        if current is not None:
+            current[1].cancel()
+            del self._timers[key]
         if key in self._dirty:
             return
         self._dirty.add(key)

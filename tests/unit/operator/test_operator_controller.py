@@ -135,3 +135,18 @@ def test_errors_carry_the_queues_retry_semantics() -> None:
     assert missing.delay == 7.0
     assert isinstance(InvalidSpec("x"), PermanentError)
     assert not isinstance(InvalidSpec("x"), TemporaryError)
+
+
+def test_a_reconcile_now_drops_the_pending_one_it_makes_redundant() -> None:
+    async def scenario() -> Recorder:
+        recorder = Recorder()
+        controller = Controller(recorder, workers=2, resync=60)
+        controller.start()
+        controller.set_active(True)
+        controller.enqueue(("ns", "a"), 0.1)  # a child's news, waiting for more
+        controller.enqueue(("ns", "a"))  # news that cannot wait: reconciled at once
+        await asyncio.sleep(0.3)  # past the first request's time
+        await controller.stop()
+        return recorder
+
+    assert asyncio.run(scenario()).calls == [("ns", "a")]
