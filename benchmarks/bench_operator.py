@@ -184,6 +184,14 @@ class Bench:
         ]
         return len(done) >= expected
 
+    def metric_series(self, name: str) -> dict[str, float]:
+        """Each series of a metric by its labels, as the exposition writes them."""
+        text = httpx.get(f"http://127.0.0.1:{self.port}/metrics").text
+        return {
+            m.group(1): float(m.group(2))
+            for m in re.finditer(rf"^{name}\{{([^}}]*)\}} ([0-9.e+]+)$", text, re.MULTILINE)
+        }
+
     def metric(self, name: str) -> float:
         text = httpx.get(f"http://127.0.0.1:{self.port}/metrics").text
         return sum(
@@ -345,6 +353,7 @@ def scale(bench: Bench, count: int, pid: int) -> None:
 
 def steady_writes(bench: Bench, names: list[str]) -> None:
     time.sleep(3)
+    by_kind = bench.metric_series("heroic_operator_api_writes_total")
     writes = bench.metric("heroic_operator_api_writes_total")
     reconciles = bench.metric("heroic_operator_reconciles_total")
     stamp = str(time.time())
@@ -363,6 +372,16 @@ def steady_writes(bench: Bench, names: list[str]) -> None:
         f"steady state:          {delta / len(names):.2f} API writes per reconcile "
         f"({int(delta)} writes over {len(names)} reconciles)"
     )
+    if delta:
+        after = bench.metric_series("heroic_operator_api_writes_total")
+        print(
+            "                       "
+            + ", ".join(
+                f"{labels}: {after[labels] - by_kind.get(labels, 0):.0f}"
+                for labels in sorted(after)
+                if after[labels] > by_kind.get(labels, 0)
+            )
+        )
 
 
 def main() -> int:
