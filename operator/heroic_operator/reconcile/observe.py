@@ -142,7 +142,10 @@ class Observer:
             # a kind the cluster asks for but found unavailable (the PodMonitor CRD not
             # installed yet) is looked for again on every reconcile
             age = self.store.listed_age(*key)
-            if age is None and self._born_watched(cluster):
+            # Only a listing finds out whether an optional kind (the PodMonitor CRD) exists:
+            # a cluster asking for one is listed on its first reconcile, born watched or not.
+            wants_optional = cluster.spec.monitoring.pod_monitor.enabled
+            if age is None and not wants_optional and self._born_watched(cluster):
                 self.store.mark_listed(*key)  # known from events; listed after max_age
                 age = 0.0
             if age is not None and age < self.max_age:

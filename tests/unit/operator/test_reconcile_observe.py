@@ -54,3 +54,14 @@ def test_children_are_listed_unless_every_event_of_them_was_watched(
 ) -> None:
     kinds = kinds_listed(manifest("memory"), created, since)
     assert sorted(kinds) == (sorted(CHILD_KINDS) if listed else [])
+
+
+def test_a_cluster_asking_for_a_pod_monitor_is_listed_even_when_born_watched(
+    manifest: Callable[[str], dict[str, Any]],
+) -> None:
+    # Only a listing tells whether the PodMonitor CRD exists (PodMonitorUnavailable); from
+    # the cache alone the operator would apply a PodMonitor the API server cannot take.
+    body = manifest("memory")
+    body["spec"]["monitoring"] = {"podMonitor": {"enabled": True}}
+    kinds = kinds_listed(body, "2026-12-07T04:00:01Z", LISTED)
+    assert sorted(kinds) == sorted(CHILD_KINDS)
