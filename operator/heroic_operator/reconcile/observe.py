@@ -137,14 +137,15 @@ class Observer:
     async def children(self, cluster: Cluster) -> Children:
         """Every child of every managed kind, selected by our instance/managed-by labels."""
         key = (cluster.namespace, cluster.name)
-        wanted_missing = self._unavailable.get(key) and cluster.spec.monitoring.pod_monitor.enabled
+        # Only a listing finds out whether an optional kind (the PodMonitor CRD) exists.
+        wants_optional = cluster.spec.monitoring.pod_monitor.enabled
+        wanted_missing = self._unavailable.get(key) and wants_optional
         if self.store is not None and not wanted_missing:
             # a kind the cluster asks for but found unavailable (the PodMonitor CRD not
             # installed yet) is looked for again on every reconcile
             age = self.store.listed_age(*key)
-            # Only a listing finds out whether an optional kind (the PodMonitor CRD) exists:
-            # a cluster asking for one is listed on its first reconcile, born watched or not.
-            wants_optional = cluster.spec.monitoring.pod_monitor.enabled
+            # a cluster asking for an optional kind is listed on its first reconcile, born
+            # watched or not
             if age is None and not wants_optional and self._born_watched(cluster):
                 self.store.mark_listed(*key)  # known from events; listed after max_age
                 age = 0.0
