@@ -23,9 +23,11 @@ import argparse
 import copy
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -35,7 +37,9 @@ from typing import Any
 
 import httpx
 import yaml
+from kubernetes import client as kube_client
 from kubernetes import config as kube_config
+from kubernetes import watch as kube_watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
 
@@ -46,7 +50,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "operator" / "input"
 MANAGER = "heroic-bench"
 POLL = 0.05
-MANY_POLL = 0.25
 APPLY_THREADS = 8
 MERGE_PATCH = "application/merge-patch+json"
 # (apiVersion, kind) of what the benchmark reads and writes.
@@ -92,10 +95,13 @@ def load(name: str, metadata_name: str) -> dict[str, Any]:
 
 
 class Bench:
-    def __init__(self, client: DynamicClient, namespace: str, port: int) -> None:
+    def __init__(
+        self, client: DynamicClient, namespace: str, port: int, observer: Observer
+    ) -> None:
         self.client = client
         self.namespace = namespace
         self.port = port
+        self.observer = observer
 
     def apply(self, body: dict[str, Any]) -> None:
         api(self.client, CLUSTER).server_side_apply(
@@ -113,31 +119,6 @@ class Bench:
             c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions") or []
         )
 
-    def all_ready(self, names: list[str]) -> bool:
-        ready = 0
-        for obj in api(self.client, CLUSTER).get(namespace=self.namespace).items:
-            conditions = (obj.to_dict().get("status") or {}).get("conditions") or []
-            if obj.metadata.name in names and any(
-                c["type"] == "Ready" and c["status"] == "True" for c in conditions
-            ):
-                ready += 1
-        return ready == len(names)
-
-    def count(self, kind: tuple[str, str]) -> int:
-        """Objects of ``kind`` in the namespace (only the operator's and one kube-root-ca.crt
-        ConfigMap live there), counted from a one-item page: a full list of hundreds of
-        objects, four times a second, would be load on the API server being measured."""
-        found = api(self.client, kind).get(namespace=self.namespace, limit=1)
-        remaining = getattr(found.metadata, "remainingItemCount", None) or 0
-        return len(found.items) + int(remaining)
-
-    def children_created(self, deployments: int, services: int, config_maps: int) -> bool:
-        return (
-            self.count(DEPLOYMENT) >= deployments
-            and self.count(SERVICE) >= services
-            and self.count(CONFIG_MAP) >= config_maps
-        )
-
     def deployments_available(self, name: str) -> bool:
         labels = {"app.kubernetes.io/instance": name}
         deployments = (
@@ -152,23 +133,6 @@ class Bench:
             and (d.status.updatedReplicas or 0) == d.spec.replicas
             for d in deployments
         )
-
-    def all_available(self, names: list[str]) -> bool:
-        """Every Deployment of every cluster in ``names`` is available (one list request)."""
-        wanted = set(names)
-        seen: set[str] = set()
-        for d in api(self.client, DEPLOYMENT).get(namespace=self.namespace).items:
-            instance = (d.metadata.labels or {}).get("app.kubernetes.io/instance")
-            if instance not in wanted:
-                continue
-            seen.add(instance)
-            replicas = d.spec.replicas if d.spec is not None else None
-            status = d.status
-            if status is None or (status.availableReplicas or 0) != replicas:
-                return False
-            if (status.updatedReplicas or 0) != replicas:
-                return False
-        return seen == wanted
 
     def jobs_complete(self, name: str, expected: int) -> bool:
         labels = {"app.kubernetes.io/instance": name}
@@ -198,6 +162,95 @@ class Bench:
             float(m.group(1))
             for m in re.finditer(rf"^{name}\{{[^}}]*\}} ([0-9.e+]+)$", text, re.MULTILINE)
         )
+
+
+class Observer:
+    """What the namespace holds of a few kinds, kept by one watch per kind in a thread. The
+    100-cluster figures are read from here, not by listing: lists of hundreds of objects
+    several times a second are work for the API server being measured (and for this process,
+    on the same cores), while a watch costs it one encoding per change, shared with the
+    operator's watches of the same objects."""
+
+    def __init__(self, api_client: kube_client.ApiClient, namespace: str) -> None:
+        core = kube_client.CoreV1Api(api_client)
+        apps = kube_client.AppsV1Api(api_client)
+        custom = kube_client.CustomObjectsApi(api_client)
+        self._lists: dict[tuple[str, str], Callable[..., Any]] = {
+            CONFIG_MAP: lambda **kw: core.list_namespaced_config_map(namespace, **kw),
+            SERVICE: lambda **kw: core.list_namespaced_service(namespace, **kw),
+            DEPLOYMENT: lambda **kw: apps.list_namespaced_deployment(namespace, **kw),
+            CLUSTER: lambda **kw: custom.list_namespaced_custom_object(
+                naming.GROUP, naming.VERSION, namespace, naming.PLURAL, **kw
+            ),
+        }
+        self._lock = threading.Lock()
+        self._objects: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
+            kind: {} for kind in self._lists
+        }
+        self._watches = [kube_watch.Watch() for _ in self._lists]  # type: ignore[no-untyped-call]
+
+    def start(self) -> None:
+        for kind, watch in zip(self._lists, self._watches, strict=True):
+            threading.Thread(target=self._run, args=(kind, watch), daemon=True).start()
+
+    def stop(self) -> None:
+        for watch in self._watches:
+            watch.stop()  # type: ignore[no-untyped-call]
+
+    def _run(self, kind: tuple[str, str], watch: kube_watch.Watch) -> None:
+        # A watch from no resourceVersion starts with an ADDED event per existing object; when
+        # the server ends it, stream() watches again (ADDED events then overwrite).
+        for event in watch.stream(self._lists[kind], deserialize=False):  # type: ignore[no-untyped-call]
+            obj = event["object"]
+            name = obj["metadata"]["name"]
+            with self._lock:
+                if event["type"] == "DELETED":
+                    self._objects[kind].pop(name, None)
+                else:
+                    self._objects[kind][name] = obj
+
+    def objects(self, kind: tuple[str, str]) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._objects[kind].values())
+
+    def count(self, kind: tuple[str, str]) -> int:
+        with self._lock:
+            return len(self._objects[kind])
+
+    def children_created(self, deployments: int, services: int, config_maps: int) -> bool:
+        return (
+            self.count(DEPLOYMENT) >= deployments
+            and self.count(SERVICE) >= services
+            and self.count(CONFIG_MAP) >= config_maps
+        )
+
+    def all_available(self, names: list[str]) -> bool:
+        """Every Deployment of every cluster in ``names`` is available."""
+        wanted = set(names)
+        seen: set[str] = set()
+        for d in self.objects(DEPLOYMENT):
+            instance = (d["metadata"].get("labels") or {}).get("app.kubernetes.io/instance")
+            if instance not in wanted:
+                continue
+            seen.add(instance)
+            replicas = d["spec"].get("replicas")
+            status = d.get("status") or {}
+            if status.get("availableReplicas", 0) != replicas:
+                return False
+            if status.get("updatedReplicas", 0) != replicas:
+                return False
+        return seen == wanted
+
+    def all_ready(self, names: list[str]) -> bool:
+        wanted = set(names)
+        ready = 0
+        for obj in self.objects(CLUSTER):
+            conditions = (obj.get("status") or {}).get("conditions") or []
+            if obj["metadata"]["name"] in wanted and any(
+                c["type"] == "Ready" and c["status"] == "True" for c in conditions
+            ):
+                ready += 1
+        return ready == len(wanted)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -261,7 +314,7 @@ def setup(client: DynamicClient) -> str:
 def single(bench: Bench) -> None:
     start = time.monotonic()
     bench.apply(load("memory", "one"))
-    created = wait(lambda: bench.children_created(2, 1, 1))
+    created = wait(lambda: bench.observer.children_created(2, 1, 1))
     available = wait(lambda: bench.deployments_available("one"))
     ready = wait(lambda: bench.ready("one"))
     print(
@@ -281,27 +334,30 @@ def single(bench: Bench) -> None:
 
 def many(bench: Bench, count: int, pid: int) -> list[str]:
     names = [f"c{i:03d}" for i in range(count)]
-    base = bench.count(DEPLOYMENT), bench.count(SERVICE), bench.count(CONFIG_MAP)
+    seen = bench.observer
+    base = seen.count(DEPLOYMENT), seen.count(SERVICE), seen.count(CONFIG_MAP)
     reconciles = bench.metric("heroic_operator_reconciles_total")
     seconds = bench.metric("heroic_operator_reconcile_duration_seconds_sum")
     writes = bench.metric("heroic_operator_api_writes_total")
     plane = control_plane_cpu()
     cpu = cpu_seconds(pid)
+    own = own_cpu_seconds()
     start = time.monotonic()
     with ThreadPoolExecutor(APPLY_THREADS) as pool:  # "at once", as kubectl apply -f dir/ would
         list(pool.map(lambda name: bench.apply(load("memory", name)), names))
     applied = time.monotonic()
-    # Polled 4 times a second: the lists of hundreds of objects are load on the same API server.
     created = wait(
-        lambda: bench.children_created(base[0] + 2 * count, base[1] + count, base[2] + count),
+        lambda: seen.children_created(base[0] + 2 * count, base[1] + count, base[2] + count),
         timeout=300,
-        poll=MANY_POLL,
     )
     plane_created = control_plane_cpu()
     operator_created = cpu_seconds(pid) - cpu
-    available = wait(lambda: bench.all_available(names), timeout=600, poll=MANY_POLL)
-    ready = wait(lambda: bench.all_ready(names), timeout=300, poll=MANY_POLL)
+    own_created = own_cpu_seconds() - own
+    available = wait(lambda: seen.all_available(names), timeout=600)
+    ready = wait(lambda: seen.all_ready(names), timeout=300)
     used = cpu_seconds(pid) - cpu  # before the scrapes below: rendering /metrics is CPU too
+    plane_ready = control_plane_cpu()
+    own_ready = own_cpu_seconds() - own
     runs = bench.metric("heroic_operator_reconciles_total") - reconciles
     spent = bench.metric("heroic_operator_reconcile_duration_seconds_sum") - seconds
     written = bench.metric("heroic_operator_api_writes_total") - writes
@@ -317,17 +373,37 @@ def many(bench: Bench, count: int, pid: int) -> list[str]:
         "writes per cluster"
     )
     if plane:
-        # What bounds "children created" on a machine the control plane shares: the CPU it and
-        # the operator spent until then, against the cores there are.
-        spent_by = {k: plane_created.get(k, 0.0) - v for k, v in plane.items()}
-        total = sum(spent_by.values()) + operator_created
+        # What bounds the wall times on a machine the control plane shares: the CPU it, the
+        # operator and this benchmark spent until then, against the cores there are.
         print(
             "                       until children created: "
-            + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(spent_by.items()))
-            + f", operator {operator_created:.1f} s of CPU: {total:.1f} CPU-seconds, "
-            f"{total / (os.cpu_count() or 1):.1f} s of all {os.cpu_count()} cores"
+            + cpu_split(plane, plane_created, operator_created, own_created)
+        )
+        print(
+            "                       until all Ready: "
+            + cpu_split(plane, plane_ready, used, own_ready)
         )
     return names
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU time of this process (all its threads) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_split(
+    before: dict[str, float], after: dict[str, float], operator: float, benchmark: float
+) -> str:
+    """CPU seconds per control-plane process between two readings, the operator's, this
+    benchmark's, and their sum against the machine's cores."""
+    spent_by = {k: after.get(k, 0.0) - v for k, v in before.items()}
+    total = sum(spent_by.values()) + operator + benchmark
+    return (
+        ", ".join(f"{k} {v:.1f} s" for k, v in sorted(spent_by.items()))
+        + f", operator {operator:.1f} s, benchmark {benchmark:.1f} s of CPU: {total:.1f} "
+        f"CPU-seconds, {total / (os.cpu_count() or 1):.1f} s of all {os.cpu_count()} cores"
+    )
 
 
 def scale(bench: Bench, count: int, pid: int) -> None:
@@ -344,7 +420,7 @@ def scale(bench: Bench, count: int, pid: int) -> None:
     start = time.monotonic()
     with ThreadPoolExecutor(APPLY_THREADS) as pool:
         list(pool.map(lambda name: bench.apply(body(name)), names))
-    wait(lambda: bench.all_ready(names), timeout=1800, poll=1.0)
+    wait(lambda: bench.observer.all_ready(names), timeout=1800, poll=1.0)
     print(
         f"{count} more clusters:    all Ready {time.monotonic() - start:6.1f} s, operator "
         f"memory {memory(pid)}"
@@ -401,8 +477,11 @@ def main() -> int:
     )
     args = parser.parse_args()
     ensure(["kubernetes"])
-    client = DynamicClient(kube_config.new_client_from_config(config_file=os.environ["KUBECONFIG"]))
+    api_client = kube_config.new_client_from_config(config_file=os.environ["KUBECONFIG"])
+    client = DynamicClient(api_client)
     namespace = setup(client)
+    observer = Observer(api_client, namespace)
+    observer.start()
     port = free_port()
     profiler = ["-m", "cProfile", "-o", args.profile] if args.profile else []
     operator = subprocess.Popen(
@@ -424,7 +503,7 @@ def main() -> int:
             "WARNING",
         ]
     )
-    bench = Bench(client, namespace, port)
+    bench = Bench(client, namespace, port, observer)
     try:
         wait(lambda: _answers(port), timeout=30)
         print(f"operator pid {operator.pid}, namespace {namespace}, workers {args.workers}")
@@ -438,6 +517,7 @@ def main() -> int:
     finally:
         operator.terminate()
         operator.wait(30)
+        observer.stop()
         api(client, NAMESPACE).delete(name=namespace)
     return 0
 
