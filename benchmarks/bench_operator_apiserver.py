@@ -11,8 +11,9 @@ everything a new Deployment sets off). The HeroicClusters and one status write e
 too (no operator watches the namespace). The children carry no ownerReferences (their owners'
 uids are made up, and the garbage collector would delete them).
 
-Usage: ``python benchmarks/bench_operator_apiserver.py [--clusters 100] [--settle 5]`` against
-the test environment's control plane (``KUBECONFIG``); the namespace is deleted at the end. Other
+Usage: ``python benchmarks/bench_operator_apiserver.py [--clusters 100] [--settle 5]``; starts
+the test environment's control plane unless ``KUBECONFIG`` points at one (the figures are only
+the control plane's when it runs on this machine); the namespace is deleted at the end. Other
 work on the machine is counted too when it uses the same control plane; the quiet wait before
 each kind keeps the previous kind's aftermath out.
 """
@@ -38,6 +39,7 @@ from heroic_operator.desired.components import render_cluster
 from heroic_operator.kube import Kube, connect
 from heroic_operator.kube.client import CONCURRENT_REQUESTS
 from heroic_operator.spec import parse_cluster
+from heroic_testenv.runner import ensure
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "tests" / "data" / "operator" / "input" / "memory.yaml"
@@ -158,7 +160,7 @@ async def measure(
 
 
 async def run(clusters: int, settle: float) -> None:
-    kube = await connect(os.environ.get("KUBECONFIG"))
+    kube = await connect(os.environ["KUBECONFIG"])
     namespace = f"heroic-bench-cost-{uuid.uuid4().hex[:6]}"
     await kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
     try:
@@ -186,9 +188,7 @@ def main() -> int:
         "--settle", type=float, default=5.0, help="seconds to count after each kind's applies"
     )
     args = parser.parse_args()
-    if "KUBECONFIG" not in os.environ:
-        print("KUBECONFIG must point at the test environment's control plane", file=sys.stderr)
-        return 2
+    ensure(["kubernetes"])
     asyncio.run(run(args.clusters, args.settle))
     return 0
 
