@@ -130,9 +130,12 @@ class Store:
             if key[0] == kind and (namespace is None or key[1] == namespace)
         ]
 
-    def children(self, namespace: str, cluster: str) -> list[dict[str, Any]]:
+    def children(
+        self, namespace: str, cluster: str, kind: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The cluster's children (of ``kind`` only, if given: the others are not decoded)."""
         keys = self._children.get((namespace, cluster), ())
-        return [self._objects[k].load() for k in keys]
+        return [self._objects[k].load() for k in keys if kind is None or k[0] == kind]
 
     def listed_age(self, namespace: str, cluster: str) -> float | None:
         """Seconds since the cluster's children were last listed in full (``None``: never)."""

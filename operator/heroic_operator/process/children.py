@@ -60,10 +60,7 @@ class ChildEvents:
         out (more reports will come)."""
         if kind != "Deployment":
             return False
-        return any(
-            child.get("kind") == "Deployment" and not rollout_of(child).complete
-            for child in self.store.children(*key)
-        )
+        return any(not rollout_of(child).complete for child in self.store.children(*key, kind=kind))
 
     def event(self, kind: str, type_: str, obj: dict[str, Any]) -> None:
         key = _instance(obj)

@@ -46,6 +46,15 @@ def test_children_are_found_by_cluster_and_leave_on_deletion() -> None:
     assert store.get("ConfigMap", "ns", "a") is None
 
 
+def test_children_of_one_kind_are_only_that_kind() -> None:
+    store = Store()
+    store.put(child("a", "1"))
+    store.put({**child("d", "2"), "kind": "Deployment"})
+    assert [o["metadata"]["name"] for o in store.children("ns", "c1", kind="Deployment")] == ["d"]
+    assert [o["metadata"]["name"] for o in store.children("ns", "c1", kind="ConfigMap")] == ["a"]
+    assert store.children("ns", "c1", kind="Service") == []
+
+
 def test_a_relabelled_child_moves_to_its_new_cluster() -> None:
     store = Store()
     store.put(child("a", "1"))
