@@ -188,34 +188,48 @@ class Observer:
             kind: {} for kind in self._lists
         }
         self._watches = [kube_watch.Watch() for _ in self._lists]  # type: ignore[no-untyped-call]
+        self._failed = ""
+        self._stopped = threading.Event()
 
     def start(self) -> None:
         for kind, watch in zip(self._lists, self._watches, strict=True):
             threading.Thread(target=self._run, args=(kind, watch), daemon=True).start()
 
     def stop(self) -> None:
+        self._stopped.set()
         for watch in self._watches:
             watch.stop()  # type: ignore[no-untyped-call]
 
     def _run(self, kind: tuple[str, str], watch: kube_watch.Watch) -> None:
-        # A watch from no resourceVersion starts with an ADDED event per existing object; when
-        # the server ends it, stream() watches again (ADDED events then overwrite).
-        for event in watch.stream(self._lists[kind], deserialize=False):  # type: ignore[no-untyped-call]
-            obj = event["object"]
-            name = obj["metadata"]["name"]
-            with self._lock:
-                if event["type"] == "DELETED":
-                    self._objects[kind].pop(name, None)
-                else:
-                    self._objects[kind][name] = obj
+        # A watch from no resourceVersion starts with an ADDED event per existing object. The
+        # stream ends when the server ends the watch (undecoded events leave it no version to
+        # resume from): then it is made again, and its ADDED events overwrite.
+        try:
+            while not self._stopped.is_set():
+                for event in watch.stream(self._lists[kind], deserialize=False):  # type: ignore[no-untyped-call]
+                    obj = event["object"]
+                    name = obj["metadata"]["name"]
+                    with self._lock:
+                        if event["type"] == "DELETED":
+                            self._objects[kind].pop(name, None)
+                        else:
+                            self._objects[kind][name] = obj
+        except Exception as exc:  # noqa: BLE001 - reported by the next read, in the main thread
+            self._failed = f"the watch of {kind[1]} failed: {exc}"
 
     def objects(self, kind: tuple[str, str]) -> list[dict[str, Any]]:
         with self._lock:
+            self._check()
             return list(self._objects[kind].values())
 
     def count(self, kind: tuple[str, str]) -> int:
         with self._lock:
+            self._check()
             return len(self._objects[kind])
+
+    def _check(self) -> None:
+        if self._failed:
+            raise RuntimeError(self._failed)
 
     def children_created(self, deployments: int, services: int, config_maps: int) -> bool:
         return (
