@@ -49,11 +49,15 @@ def gate_components(
     return Gate(data, frozenset(deployable), waiting)
 
 
+#: libyaml's safe loader where PyYAML was built with it: the same documents, a tenth of the CPU.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (above)
     except yaml.YAMLError:
         return {}
     return loaded if isinstance(loaded, dict) else {}
@@ -92,10 +96,11 @@ def _bigtable_change(desired: Mapping[str, Any], live: Mapping[str, str]) -> str
 
 
 def immutable_change(target: Target, live: Mapping[str, str]) -> str:
-    """Why the target's new inputs cannot be applied to the live backend, or ``""``."""
-    desired = _load(target.rendered.text)
+    """Why the target's new inputs cannot be applied to the live backend, or ``""``. Only the
+    backends with such changes read the texts (on every pass, for every target)."""
     if target.backend == "pubsub":
+        desired = _load(target.rendered.text)
         return _pubsub_change(target.key.removeprefix("pubsub-"), desired, live)
     if target.backend == "bigtable":
-        return _bigtable_change(desired, live)
+        return _bigtable_change(_load(target.rendered.text), live)
     return ""
