@@ -9,8 +9,10 @@ with a reason instead of being applied. Pure: works on rendered text and the liv
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -68,10 +70,18 @@ def _first(section: Any) -> dict[str, Any]:
     return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
 
 
-def _pubsub_change(group: str, desired: Mapping[str, Any], live: Mapping[str, str]) -> str:
+@functools.lru_cache(maxsize=4096)
+def _first_backend(text: str | None, section: str) -> Mapping[str, Any]:
+    """The first backend of ``section`` in a heroic.yml text (empty if none), read-only and
+    remembered per text: a settled cluster's texts are the same on every pass, and parsing them
+    was most of its plan's CPU."""
+    return MappingProxyType(_first(_load(text).get(section)))
+
+
+def _pubsub_change(group: str, desired: str, live: Mapping[str, str]) -> str:
     key = naming.config_key(naming.consumer_component(group))
-    old = _first(_load(live.get(key)).get("consumers"))
-    new = _first(desired.get("consumers"))
+    old = _first_backend(live.get(key), "consumers")
+    new = _first_backend(desired, "consumers")
     same_subscription = old.get("subscription") == new.get("subscription")
     if old.get("type") != "pubsub" or not same_subscription or old.get("topic") == new.get("topic"):
         return ""
@@ -82,9 +92,9 @@ def _pubsub_change(group: str, desired: Mapping[str, Any], live: Mapping[str, st
     )
 
 
-def _bigtable_change(desired: Mapping[str, Any], live: Mapping[str, str]) -> str:
-    old = _first(_load(live.get(naming.config_key(naming.COMPONENT_API))).get("metrics"))
-    new = _first(desired.get("metrics"))
+def _bigtable_change(desired: str, live: Mapping[str, str]) -> str:
+    old = _first_backend(live.get(naming.config_key(naming.COMPONENT_API)), "metrics")
+    new = _first_backend(desired, "metrics")
     before = (old.get("project"), old.get("instance"))
     after = (new.get("project"), new.get("instance"))
     if old.get("type") != "bigtable" or before == after:
@@ -99,8 +109,7 @@ def immutable_change(target: Target, live: Mapping[str, str]) -> str:
     """Why the target's new inputs cannot be applied to the live backend, or ``""``. Only the
     backends with such changes read the texts (on every pass, for every target)."""
     if target.backend == "pubsub":
-        desired = _load(target.rendered.text)
-        return _pubsub_change(target.key.removeprefix("pubsub-"), desired, live)
+        return _pubsub_change(target.key.removeprefix("pubsub-"), target.rendered.text, live)
     if target.backend == "bigtable":
-        return _bigtable_change(_load(target.rendered.text), live)
+        return _bigtable_change(target.rendered.text, live)
     return ""
