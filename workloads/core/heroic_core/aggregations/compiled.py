@@ -7,8 +7,9 @@ answers are NumPy's to the last bit (a property test compares both).
 It covers the statistics made of sizes, counts, sums and sums of squares (``sum``, ``sum2``,
 ``average``, ``count``, ``stddev``); ``min`` and ``max`` stay on NumPy, whose choice between
 equal values such as ``-0.0`` and ``0.0`` is not worth copying. It declines (``None``: NumPy
-decides) wherever that path could decline: points not in time order (unless promised, as
-NumPy trusts the promise too), values that are not finite or could overflow a sum.
+decides) wherever that path could decline: points not in time order (unless promised: NumPy
+trusts the promise too, and a broken one gives no meaningful answer on either path), values
+that are not finite or could overflow a sum.
 ``$HEROIC_QUERY_KERNEL=numpy`` turns it off (to compare both); ``AVAILABLE`` says whether it
 was built.
 """
