@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heroic_core.aggregations import compiled
-from heroic_core.aggregations.buckets import make_layout
+from heroic_core.aggregations.buckets import Layout, make_layout
 from heroic_core.aggregations.data import Accumulators, Chunk, PointsData
-from heroic_core.aggregations.stacked import accumulate_parts
+from heroic_core.aggregations.stacked import _edges, accumulate_parts
 from heroic_core.model import DateRange, Series
 
 pytestmark = pytest.mark.skipif(
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.skipif(
 
 START, STEP = 1_000_000, 10
 COVERED = sorted(compiled.COVERED)
+Stacked = tuple[Accumulators, list[int]]
 
 
 def _parts(seed: int, lengths: list[int], groups: int, *, zeros: bool = False) -> list[list[Chunk]]:
@@ -38,19 +39,30 @@ def _parts(seed: int, lengths: list[int], groups: int, *, zeros: bool = False) -
     return [[c] for part in parts for c in part]
 
 
-def _both(
-    parts: list[list[Chunk]], size: int, fields: frozenset[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[tuple[Accumulators, list[int]] | None, tuple[Accumulators, list[int]] | None]:
+def _layout(parts: list[list[Chunk]], size: int) -> Layout:
     longest = max((c.data.ts.shape[0] for p in parts for c in p), default=0)
     span = max(STEP * (2 * longest + 10), 3 * size)
-    layout = make_layout(DateRange(START, START + span), size, size, "end")
+    return make_layout(DateRange(START, START + span), size, size, "end")
+
+
+def _both(
+    parts: list[list[Chunk]], size: int, fields: frozenset[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Stacked | None, Stacked | None]:
+    """``accumulate_parts`` as it runs (the kernel serving where it can), then on NumPy."""
+    layout = _layout(parts, size)
     with monkeypatch.context() as patch:
         patch.setenv(compiled.KERNEL_ENV, "numpy")
         numpy = accumulate_parts(layout, parts, fields)
     return accumulate_parts(layout, parts, fields), numpy
 
 
-def _bits(got: tuple[Accumulators, list[int]] | None) -> object:
+def _kernel(parts: list[list[Chunk]], size: int, fields: frozenset[str]) -> Accumulators | None:
+    """What the kernel itself answers (``None``: it declined)."""
+    grouped = [[c.data for c in p] for p in parts]
+    return compiled.grouped_sums(_edges(_layout(parts, size)), grouped, fields)  # type: ignore[arg-type]
+
+
+def _bits(got: Stacked | None) -> object:
     if got is None:
         return None
     acc, samples = got
@@ -72,17 +84,25 @@ def test_compiled_sums_equal_numpys_to_the_last_bit(
     *, seed: int, lengths: list[int], groups: int, size: int, fields: frozenset[str],
     zeros: bool,
 ) -> None:  # fmt: skip
+    parts = _parts(seed, lengths, groups, zeros=zeros)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        native, numpy = _both(_parts(seed, lengths, groups, zeros=zeros), size, fields, monkeypatch)
-    assert native is not None
+        native, numpy = _both(parts, size, fields, monkeypatch)
+    assert numpy is not None
     assert _bits(native) == _bits(numpy)
+    kernel = _kernel(parts, size, fields)
+    # A zero as a bucket's smallest or largest value is NumPy's to decide.
+    assert kernel is not None or (zeros and bool(fields & {"min", "max"}))
+    if kernel is not None:
+        assert _bits((kernel, numpy[1])) == _bits(numpy)
 
 
 def test_a_bucket_longer_than_numpys_buffer_sums_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     parts = _parts(5, [20_000, 9_000], 2)
     native, numpy = _both(parts, STEP * 100_000, frozenset(COVERED), monkeypatch)
-    assert native is not None
-    assert _bits(native) == _bits(numpy)
+    kernel = _kernel(parts, STEP * 100_000, frozenset(COVERED))
+    assert numpy is not None
+    assert kernel is not None
+    assert _bits(native) == _bits(numpy) == _bits((kernel, numpy[1]))
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, 1e200])
@@ -107,9 +127,10 @@ def test_unsorted_points_are_left_to_numpy_unless_promised_sorted() -> None:
     assert compiled.grouped_sums(edges, [[promised]], frozenset({"sum"})) is not None
 
 
-@pytest.mark.parametrize("fields", [{"min"}, {"max"}, {"sum", "min"}])
-def test_min_and_max_stay_on_numpy(fields: set[str]) -> None:
-    data = PointsData(np.array([START + 1], dtype=np.int64), np.array([1.0]))
+@pytest.mark.parametrize("fields", [{"min"}, {"max"}, {"sum", "min", "max"}])
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_a_zero_smallest_or_largest_value_is_left_to_numpy(fields: set[str], zero: float) -> None:
+    data = PointsData(np.array([START + 1, START + 2], dtype=np.int64), np.array([zero, zero]))
     edges = np.array([START, START + 100], dtype=np.int64)
     assert compiled.grouped_sums(edges, [[data]], frozenset(fields)) is None
 

@@ -17,4 +17,16 @@ def grouped_sums(
     cnt: bool,
     sum: bool,
     sum2: bool,
-) -> tuple[bytearray, bytearray | None, bytearray | None, bytearray | None] | None: ...
+    min: bool,
+    max: bool,
+) -> (
+    tuple[
+        bytearray,
+        bytearray | None,
+        bytearray | None,
+        bytearray | None,
+        bytearray | None,
+        bytearray | None,
+    ]
+    | None
+): ...

@@ -4,10 +4,10 @@ is built: each chunk is read once, its buckets summed with NumPy's own order of 
 a time), and added into its group's row in chunk order as ``ufunc.at`` adds them, so the
 answers are NumPy's to the last bit (a property test compares both).
 
-It covers the statistics made of sizes, counts, sums and sums of squares (``sum``, ``sum2``,
-``average``, ``count``, ``stddev``); ``min`` and ``max`` stay on NumPy, whose choice between
-equal values such as ``-0.0`` and ``0.0`` is not worth copying. It declines (``None``: NumPy
-decides) wherever that path could decline: points not in time order (unless promised: NumPy
+It covers every statistic ``stacked`` reduces (sizes, counts, sums, sums of squares, smallest
+and largest values). It declines (``None``: NumPy decides) wherever that path could decline,
+and where a bucket's smallest or largest value is a zero (between ``-0.0`` and ``0.0`` NumPy's
+choice depends on its loop): points not in time order (unless promised: NumPy
 trusts the promise too, and a broken one gives no meaningful answer on either path), values
 that are not finite or could overflow a sum.
 ``$HEROIC_QUERY_KERNEL=numpy`` turns it off (to compare both); ``AVAILABLE`` says whether it
@@ -31,7 +31,7 @@ except ImportError:  # built without cargo: NumPy serves
 AVAILABLE = _native is not None
 #: Set to ``numpy`` to leave every grouped reduction to NumPy.
 KERNEL_ENV = "HEROIC_QUERY_KERNEL"
-COVERED = frozenset({"cnt", "sum", "sum2"})
+COVERED = frozenset({"cnt", "sum", "sum2", "min", "max"})
 
 
 def enabled() -> bool:
@@ -52,7 +52,8 @@ def grouped_sums(
     out = _native.grouped_sums(
         [d.ts for d in datas], [d.vs for d in datas], [d.sorted_by_time for d in datas], owners,
         len(grouped), edges,
-        cnt="cnt" in fields, sum="sum" in fields, sum2="sum2" in fields,
+        cnt="cnt" in fields, sum="sum" in fields, sum2="sum2" in fields, min="min" in fields,
+        max="max" in fields,
     )  # fmt: skip
     if out is None:
         return None
@@ -61,6 +62,6 @@ def grouped_sums(
     def rows(raw: bytearray | None) -> Floats | None:
         return None if raw is None else np.frombuffer(raw, dtype=np.float64).reshape(shape)
 
-    n, cnt, sums, sum2 = out
+    n, cnt, sums, sum2, smallest, largest = out
     return Accumulators(np.frombuffer(n, dtype=np.float64).reshape(shape), rows(cnt), rows(sums),
-                        rows(sum2))  # fmt: skip
+                        rows(sum2), rows(smallest), rows(largest))  # fmt: skip

@@ -4,11 +4,12 @@
 //! Each chunk's bucket edges are found by binary search (`searchsorted`, left side), each
 //! filled bucket is summed as `np.add.reduceat` sums it (`pairwise::segment_sum`), and the
 //! buckets are added into the group's row in chunk order, as `np.add.at` adds them. The same
-//! additions in the same order give the same sums, overflows included. It declines (`None`,
-//! and the caller takes the NumPy path, which decides) exactly where that path could decline:
-//! a bucket sum that is not moderate (NumPy proves the values finite by the sum of these sums;
-//! of the sums of squares when no sum is wanted), a value outside the buckets (or any value,
-//! when nothing is summed) that is not, unsorted points.
+//! additions in the same order give the same sums, overflows included; smallest and largest
+//! values are the same in any order, but for the sign of a zero (declined). It declines
+//! (`None`, and the caller takes the NumPy path, which decides) wherever that path could
+//! decline: a bucket sum that is not moderate (NumPy proves the values finite by the sum of
+//! these sums; of the sums of squares when no sum is wanted), a value outside the buckets (or
+//! any value, when nothing is summed) that is not, unsorted points.
 
 use crate::pairwise::segment_sum;
 
@@ -24,6 +25,8 @@ pub struct Wanted {
     pub cnt: bool,
     pub sum: bool,
     pub sum2: bool,
+    pub min: bool,
+    pub max: bool,
 }
 
 /// One chunk: its points, whether its timestamps are known to be sorted (as the memory
@@ -42,11 +45,13 @@ pub struct Stacked {
     pub cnt: Vec<f64>,
     pub sum: Vec<f64>,
     pub sum2: Vec<f64>,
+    pub min: Vec<f64>,
+    pub max: Vec<f64>,
 }
 
-fn zeros(wanted: bool, size: usize) -> Vec<f64> {
+fn filled(wanted: bool, size: usize, value: f64) -> Vec<f64> {
     if wanted {
-        vec![0.0; size]
+        vec![value; size]
     } else {
         Vec::new()
     }
@@ -80,6 +85,14 @@ fn positions(ts: &[i64], edges: &[i64], out: &mut Vec<usize>) {
     }
 }
 
+/// `pick` (`f64::min` or `f64::max`) of `start` and the finite `values`; `None` when that is a
+/// zero: between -0.0 and 0.0 NumPy's answer depends on its loop (SIMD or not), so NumPy
+/// decides.
+fn extreme(start: f64, values: &[f64], pick: fn(f64, f64) -> f64) -> Option<f64> {
+    let found = values.iter().fold(start, |a, &v| pick(a, v));
+    (found != 0.0).then_some(found)
+}
+
 /// The accumulators of `groups` rows of `edges.len() - 1` buckets; `None` where the NumPy path
 /// must decide, or a chunk names a group out of range.
 pub fn accumulate(
@@ -92,9 +105,11 @@ pub fn accumulate(
     let size = groups.checked_mul(buckets)?;
     let mut out = Stacked {
         n: vec![0.0; size],
-        cnt: zeros(wanted.cnt, size),
-        sum: zeros(wanted.sum, size),
-        sum2: zeros(wanted.sum2, size),
+        cnt: filled(wanted.cnt, size, 0.0),
+        sum: filled(wanted.sum, size, 0.0),
+        sum2: filled(wanted.sum2, size, 0.0),
+        min: filled(wanted.min, size, f64::INFINITY),
+        max: filled(wanted.max, size, -f64::INFINITY),
     };
     let mut pos = Vec::with_capacity(edges.len());
     for chunk in chunks {
@@ -139,6 +154,12 @@ pub fn accumulate(
             if let Some(value) = sum2 {
                 out.sum2[at] += value;
             }
+            if wanted.min {
+                out.min[at] = extreme(out.min[at], segment, f64::min)?;
+            }
+            if wanted.max {
+                out.max[at] = extreme(out.max[at], segment, f64::max)?;
+            }
         }
     }
     Some(out)
@@ -152,6 +173,8 @@ mod tests {
         cnt: true,
         sum: true,
         sum2: true,
+        min: true,
+        max: true,
     };
 
     #[test]
@@ -169,6 +192,8 @@ mod tests {
         assert_eq!(got.cnt, got.n);
         assert_eq!(got.sum, [5.0, 4.0, 5.0]);
         assert_eq!(got.sum2, [13.0, 16.0, 25.0]);
+        assert_eq!(got.min, [2.0, 4.0, 5.0]);
+        assert_eq!(got.max, [3.0, 4.0, 5.0]);
     }
 
     #[test]
@@ -195,7 +220,7 @@ mod tests {
         let got = accumulate(&chunks, 2, &[0, 2, 3], wanted).unwrap();
         assert_eq!(got.n, [0.0, 0.0, 2.0, 2.0]);
         assert_eq!(got.sum, [0.0, 0.0, 11.0, 22.0]);
-        assert!(got.cnt.is_empty() && got.sum2.is_empty());
+        assert!(got.cnt.is_empty() && got.sum2.is_empty() && got.max.is_empty());
     }
 
     #[test]
@@ -246,5 +271,23 @@ mod tests {
             group: 0,
         }];
         assert!(accumulate(&inside, 1, &[0, 10], wanted).is_none());
+    }
+
+    #[test]
+    fn a_zero_extreme_is_left_to_numpy() {
+        let ts = [1, 2];
+        for vs in [[-0.0, -1.0], [0.0, -1.0]] {
+            let chunks = [Chunk {
+                ts: &ts,
+                vs: &vs,
+                sorted: true,
+                group: 0,
+            }];
+            let wanted = Wanted {
+                max: true,
+                ..Wanted::default()
+            };
+            assert!(accumulate(&chunks, 1, &[0, 10], wanted).is_none());
+        }
     }
 }

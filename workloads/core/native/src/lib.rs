@@ -27,13 +27,13 @@ fn to_bytearray<'py>(py: Python<'py>, values: &[f64]) -> Bound<'py, PyByteArray>
     PyByteArray::new(py, &bytes)
 }
 
-/// `(n, cnt, sum, sum2)` as bytearrays of `groups x buckets` doubles (`None` for those not
+/// `(n, cnt, sum, sum2, min, max)` as bytearrays of `groups x buckets` doubles (`None` for those not
 /// wanted), or `None` when the NumPy path must decide. `timestamps[i]` (int64) and
 /// `values[i]` (float64) are chunk `i`, adding into row `owners[i]`; `sorted[i]` says its
 /// timestamps are known to be in order (else they are checked).
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (timestamps, values, sorted, owners, groups, edges, *, cnt, sum, sum2))]
+#[pyo3(signature = (timestamps, values, sorted, owners, groups, edges, *, cnt, sum, sum2, min, max))]
 fn grouped_sums<'py>(
     py: Python<'py>,
     timestamps: Vec<PyBuffer<i64>>,
@@ -45,6 +45,8 @@ fn grouped_sums<'py>(
     cnt: bool,
     sum: bool,
     sum2: bool,
+    min: bool,
+    max: bool,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let chunks = owners.len();
     if timestamps.len() != chunks || values.len() != chunks || sorted.len() != chunks {
@@ -61,7 +63,13 @@ fn grouped_sums<'py>(
             group,
         });
     }
-    let wanted = Wanted { cnt, sum, sum2 };
+    let wanted = Wanted {
+        cnt,
+        sum,
+        sum2,
+        min,
+        max,
+    };
     let Some(out) = grouped::accumulate(&chunks, groups, slice_of(&edges)?, wanted) else {
         return Ok(None);
     };
@@ -71,6 +79,8 @@ fn grouped_sums<'py>(
         pick(cnt, &out.cnt),
         pick(sum, &out.sum),
         pick(sum2, &out.sum2),
+        pick(min, &out.min),
+        pick(max, &out.max),
     );
     Ok(Some(result.into_pyobject(py)?.into_any()))
 }
