@@ -5,12 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 COMPONENTS ?= all
 TESTENV := $(PY) -m heroic_testenv
-# cargo builds the consumer's compiled decoder (workloads/consumer/native) during the install:
-# rustup puts it in ~/.cargo/bin, which a non-login shell (CI) may not have on PATH. Its build
-# output lives outside the checkout, so a fresh clone or another worktree builds incrementally.
+# cargo builds the compiled crates (the consumer's decoder, the query side's grouped sums) during
+# the install: rustup puts it in ~/.cargo/bin, which a non-login shell (CI) may not have on PATH.
+# Their build output lives outside the checkout, so a fresh clone or another worktree builds
+# incrementally.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/heroic-cargo-target
-NATIVE_SOURCES := $(wildcard workloads/consumer/native/Cargo.*) $(wildcard workloads/consumer/native/src/*.rs)
+NATIVE_CRATES := workloads/consumer/native workloads/core/native
+NATIVE_SOURCES := $(foreach crate,$(NATIVE_CRATES),$(wildcard $(crate)/Cargo.*) $(wildcard $(crate)/src/*.rs))
 
 .PHONY: generate chart-sync docs help venv native-check run test test-unit test-integration lint e2e helm-test bench image testenv-up testenv-env testenv-down testenv-status deps-check
 
@@ -75,13 +77,15 @@ deps-check: venv  ## resolve the project with every extra for Python $(DEPS_PYTH
 		rm -rf $$target; \
 	done
 
-NATIVE_MANIFEST := --manifest-path workloads/consumer/native/Cargo.toml
-native-check:  ## the compiled decoder's Rust: rustfmt, clippy, its unit tests (skipped without cargo)
+native-check:  ## the compiled crates' Rust: rustfmt, clippy, their unit tests (skipped without cargo)
 	@if command -v cargo >/dev/null; then \
-		cargo fmt $(NATIVE_MANIFEST) --check \
-		&& cargo clippy -q --release $(NATIVE_MANIFEST) -- -D warnings \
-		&& cargo test -q --release $(NATIVE_MANIFEST); \
-	else echo "native-check: no cargo, the compiled decoder is not built here" >&2; fi
+		for crate in $(NATIVE_CRATES); do \
+			manifest="--manifest-path $$crate/Cargo.toml"; \
+			cargo fmt $$manifest --check \
+			&& cargo clippy -q --release $$manifest -- -D warnings \
+			&& cargo test -q --release $$manifest || exit 1; \
+		done; \
+	else echo "native-check: no cargo, the compiled crates are not built here" >&2; fi
 
 lint: venv deps-check native-check  ## ruff (check and format), mypy --strict, import contracts, deps-check, native-check
 	$(VENV)/bin/ruff check .

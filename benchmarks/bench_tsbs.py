@@ -16,9 +16,12 @@ are asked how many points they hold before any query. Queries, with equivalent M
 
 Each is timed at concurrency 1 (p50 and p99 of ``--queries`` queries with random hosts and
 windows) and at concurrency 8 (queries per second), and the CPU seconds each server spent per
-query are recorded too. Ours and VictoriaMetrics take turns in ``ROUNDS`` rounds of a tenth of
-the queries each, so that both meet the same machine: on a machine shared with other jobs the
-load moves by a factor of two within a minute.
+query are recorded too, as are, at concurrency 8, the share of its core each server got (CPU
+seconds per wall second) and how long it was ready to run but waiting for the core (the
+scheduler's run delay per wall second): on a core shared with other jobs, queries/s at
+concurrency 8 follows those as much as the CPU per query. Ours and VictoriaMetrics take turns
+in ``ROUNDS`` rounds of a tenth of the queries each, so that both meet the same machine: on a
+machine shared with other jobs the load moves by a factor of two within a minute.
 
     .venv/bin/python benchmarks/bench_tsbs.py [--hosts 100] [--queries 100]
 """
@@ -44,6 +47,7 @@ from benchlib import (
     cpu_seconds,
     other_cores,
     record,
+    runqueue_seconds,
     start_victoria_metrics,
 )
 
@@ -205,8 +209,11 @@ class Side:
 
     send: Sender
     cpu: Callable[[], float]
+    waited: Callable[[], float]  # seconds ready to run but waiting for the core, so far
     single: list[float] = field(default_factory=list)
     busy: float = 0.0  # wall seconds of the concurrency-8 rounds
+    busy_cpu: float = 0.0  # CPU seconds the server spent in them
+    busy_wait: float = 0.0  # seconds the server was ready to run in them but not running
     cpu_used: float = 0.0
     queries: int = 0
     clients: list[httpx.Client] = field(default_factory=list)
@@ -216,14 +223,17 @@ class Side:
         while len(self.clients) < concurrency:
             self.rngs.append(random.Random(SEED + len(self.clients)))
             self.clients.append(httpx.Client(timeout=120))
-        cpu0, began = self.cpu(), time.perf_counter()
+        cpu0, wait0, began = self.cpu(), self.waited(), time.perf_counter()
         latencies = run_queries(self.send, count, self.clients[:concurrency], self.rngs)
-        self.cpu_used += self.cpu() - cpu0
+        used, waited = self.cpu() - cpu0, self.waited() - wait0
+        self.cpu_used += used
         self.queries += count
         if concurrency == 1:
             self.single += latencies
         else:
             self.busy += time.perf_counter() - began
+            self.busy_cpu += used
+            self.busy_wait += waited
 
     def figures(self, qps_queries: int) -> dict[str, float]:
         return {
@@ -231,6 +241,12 @@ class Side:
             "p99": percentile(self.single, 99),
             "qps": qps_queries / self.busy,
             "cpu": self.cpu_used / self.queries * 1000,
+            # How much of its core the server got while eight queries were open: on a core
+            # shared with other jobs, queries/s follows this as much as CPU per query.
+            "share": self.busy_cpu / self.busy * 100,
+            # ... and how long it was ready to run but another process had the core: a server
+            # that always has work queued waits here, one that waits for its clients does not.
+            "runqueue": self.busy_wait / self.busy * 100,
         }
 
 
@@ -240,6 +256,7 @@ def measure(sides: list[Side], count: int) -> list[dict[str, float]]:
     for side in sides:
         side.turn(8, 8)  # warm up: connections, caches
         side.single, side.busy, side.cpu_used, side.queries = [], 0.0, 0.0, 0
+        side.busy_cpu = side.busy_wait = 0.0
     per_round = max(count // ROUNDS, 1)
     for _ in range(ROUNDS):
         for side in sides:
@@ -307,18 +324,23 @@ def main() -> None:
         check_loaded(api, vm, args.hosts)
         mine, theirs = heroic_queries(args.hosts), vm_queries(args.hosts)
         for name, query in mine.items():
-            sides = [Side(ours_sender(api, query), lambda: cpu_seconds(api.process.pid))]
+            sides = [Side(ours_sender(api, query), lambda: cpu_seconds(api.process.pid),
+                          lambda: runqueue_seconds(api.process.pid))]  # fmt: skip
             if vm is not None:
-                sides.append(Side(vm_sender(vm, theirs[name]), vm.cpu))
+                sides.append(Side(vm_sender(vm, theirs[name]), vm.cpu,
+                                  lambda: runqueue_seconds(vm.process.pid)))  # fmt: skip
             ours, *rest = measure(sides, args.queries)
             peer = rest[0] if rest else None
             goal = 1.0 if name == "double-groupby-1" else 0.5
             stats = (("p50", "ms", True), ("p99", "ms", True), ("qps", "queries/s", False),
-                     ("cpu", "ms", True))  # fmt: skip
+                     ("cpu", "ms", True), ("share", "% of a core", False),
+                     ("runqueue", "% of the time", True))  # fmt: skip
             for stat, unit, lower in stats:
-                label = {"qps": "concurrency 8", "cpu": "CPU per query"}.get(stat, "c=1")
+                label = {"qps": "concurrency 8", "cpu": "CPU per query",
+                         "share": "CPU share at concurrency 8",
+                         "runqueue": "waiting for the core at concurrency 8"}  # fmt: skip
                 record(Result(
-                    "tsbs", f"{name} {stat} ({label})",
+                    "tsbs", f"{name} {stat} ({label.get(stat, 'c=1')})",
                     unit, [ours[stat]], peer="VictoriaMetrics" if peer else None,
                     peer_runs=[peer[stat]] if peer else [], lower_is_better=lower,
                     ratio_goal=goal if stat == "p50" else None,

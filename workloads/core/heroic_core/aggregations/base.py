@@ -124,9 +124,17 @@ def _input_chunk(series: Series, points: Points | Distributions) -> Chunk:
         return Chunk(
             input_key(series), (series,), DistributionsData(points.timestamps, points.payloads)
         )
-    ts = np.asarray(points.timestamps, dtype=np.int64)
-    vs = np.asarray(points.values, dtype=np.float64)
+    ts, vs = points.timestamps, points.values
+    # Backends hand over arrays of these types already; asked first, as np.asarray with a
+    # dtype takes longer even when it has nothing to do.
+    if type(ts) is not np.ndarray or ts.dtype != _INT64:
+        ts = np.asarray(ts, dtype=np.int64)
+    if type(vs) is not np.ndarray or vs.dtype != _FLOAT64:
+        vs = np.asarray(vs, dtype=np.float64)
     return Chunk(input_key(series), (series,), PointsData(ts, vs, points.sorted_by_time))
+
+
+_INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
 
 
 class Aggregation(ABC):

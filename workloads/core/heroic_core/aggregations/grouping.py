@@ -51,7 +51,12 @@ def partition_by(chunks: list[Chunk], route: Callable[[Key], Key]) -> list[tuple
     parts: dict[tuple[tuple[str, str], ...], tuple[Key, list[Chunk]]] = {}
     for chunk in chunks:
         key = route(chunk.key)
-        parts.setdefault(key_id(key), (key, []))[1].append(chunk)
+        ident = key_id(key)
+        part = parts.get(ident)
+        if part is None:  # (setdefault would make a part for every chunk, to throw away)
+            parts[ident] = (key, [chunk])
+        else:
+            part[1].append(chunk)
     return list(parts.values())
 
 
@@ -126,7 +131,7 @@ class _Grouping(Aggregation):
         outputs = inner._evaluate_parts([part for _, part in parts], env)
         out: list[Chunk] = []
         for (key, _), produced in zip(parts, outputs, strict=True):
-            out.extend(o.with_key(key) for o in produced)
+            out += [Chunk(key, o.series, o.data) for o in produced]
         return out
 
 

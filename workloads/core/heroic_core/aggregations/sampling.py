@@ -30,7 +30,7 @@ from heroic_core.aggregations.durations import Duration
 from heroic_core.aggregations.kernels import accumulate
 from heroic_core.aggregations.stacked import accumulate_parts, row
 from heroic_core.errors import RequestError
-from heroic_core.model import DateRange, MetricType
+from heroic_core.model import DateRange, MetricType, Series
 
 POINTS_AND_SPREADS = frozenset({MetricType.POINTS, MetricType.SPREADS})
 ALL_TYPES = frozenset({MetricType.POINTS, MetricType.SPREADS, MetricType.GROUPS})
@@ -155,8 +155,16 @@ class _StatAggregation(SamplingAggregation):
         env.retained += layout.count * len(parts)
         env.add_samples(sum(samples))
         return [
-            [Chunk({}, union_series(part), data)] for part, data in zip(parts, emitted, strict=True)
+            [Chunk({}, _series_of(part), data)] for part, data in zip(parts, emitted, strict=True)
         ]
+
+
+def _series_of(part: list[Chunk]) -> tuple[Series, ...]:
+    """``union_series`` of a part; a part of one chunk of one series (a group of one series,
+    the usual case) is its own answer."""
+    if len(part) == 1 and len(part[0].series) == 1:
+        return part[0].series
+    return union_series(part)
 
 
 def _filled(values: Floats, acc: Accumulators) -> Floats:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from heroic_core.aggregations import compiled
 from heroic_core.aggregations.buckets import Layout
 from heroic_core.aggregations.data import Accumulators, Chunk, Floats, Ints, PointsData
 from heroic_core.aggregations.kernels import DIRECT_POINTS
@@ -65,8 +66,7 @@ class _Segments:
     filled buckets add and where (``group * count + bucket``), in chunk order."""
 
     def __init__(self, layout: Layout, fields: frozenset[str], chunks: int) -> None:
-        base = layout.offset + 1 if layout.end else layout.offset
-        self.edges = base + layout.size * np.arange(layout.count + 1, dtype=np.int64)
+        self.edges = _edges(layout)
         self.count = layout.count
         # Each chunk's row of positions, stacked once all are in (a row copied into a 2-D
         # array per chunk cost more than the binary search that found it).
@@ -131,6 +131,12 @@ class _Segments:
         return True
 
 
+def _edges(layout: Layout) -> Ints:
+    """Where each bucket starts, and where the last one ends (exclusive)."""
+    base = layout.offset + 1 if layout.end else layout.offset
+    return base + layout.size * np.arange(layout.count + 1, dtype=np.int64)
+
+
 def _finite(values: Floats) -> bool:
     """Whether every value is finite (their sum is, then; an overflow only says no)."""
     return values.shape[0] == 0 or math.isfinite(np.add.reduce(values))
@@ -153,18 +159,18 @@ def accumulate_parts(
     grouped = _points_of(layout, parts)
     if grouped is None:
         return None
+    samples = [sum(data.ts.shape[0] for data in datas) for datas in grouped]
+    summed = compiled.grouped_sums(_edges(layout), grouped, fields)
+    if summed is not None:
+        return summed, samples
     owner = np.repeat(np.arange(len(grouped)), [len(datas) for datas in grouped])
     segments = _Segments(layout, fields, owner.shape[0])
     acc = _stacked(len(grouped) * layout.count, fields)
-    samples: list[int] = []
     with np.errstate(over="ignore", invalid="ignore"):  # sums may overflow to inf: dropped
         for datas in grouped:
-            read = 0
             for data in datas:
                 if not segments.add(data):
                     return None
-                read += data.ts.shape[0]
-            samples.append(read)
         if not segments.into(acc, owner):
             return None
     return _reshaped(acc, (len(grouped), layout.count)), samples
