@@ -171,13 +171,19 @@ class BatchWriter:
         series, first, last = grouped.spans()
         ids = list(map(_ID, series))
         now = time.monotonic()
+        # Backends usually need the same series (all new ones): their items are made once.
+        made: tuple[list[int], list[tuple[Series, Any]]] = ([], [])
         for function, backends in (("metadata", self.metadata), ("suggest", self.suggest)):
             for backend in backends:
                 # DateRange only for what gets written: in steady state, nothing.
                 stale = self.index_cache.stale(backend.id, ids, now)
                 if stale:
-                    items = [(series[i], DateRange(first[i], last[i])) for i in stale]
-                    jobs.append(_Job(backend, function, items))
+                    if stale != made[0]:
+                        picked = map(series.__getitem__, stale)
+                        ranges = map(DateRange, map(first.__getitem__, stale),
+                                     map(last.__getitem__, stale))  # fmt: skip
+                        made = (stale, list(zip(picked, ranges, strict=True)))
+                    jobs.append(_Job(backend, function, made[1]))
         return jobs
 
     async def write(self, samples: Sequence[Decoded]) -> None:
