@@ -52,8 +52,9 @@ class _NativeDecoder(ReferencePath):
         cache.trim()
         locals_, times, values, messages, distinct, fresh, declined, dists = self._decode(payloads)
         add = cache.add_id
-        for ident, key, tags, resource in fresh:
-            add(ident, Series.of_strings(key, tags, resource))
+        of_sorted = Series.of_sorted
+        for ident, key, tags, resource, series_id in fresh:
+            add(ident, of_sorted(key, tags, resource, series_id))
         entries = cache.entries_of(distinct)
         compiled = CompiledPoints(
             entries,

@@ -99,15 +99,16 @@ fn decode_spotify100_proto<'py>(
 fn output<'py>(py: Python<'py>, table: &Table, out: Batch) -> PyResult<Bound<'py, PyTuple>> {
     let fresh = PyList::empty(py);
     for f in out.fresh {
+        let series_id = f.series_id();
         let tags = PyDict::new(py);
-        for (k, v) in f.tags {
+        for (k, v) in &f.tags {
             tags.set_item(k, v)?;
         }
         let resource = PyDict::new(py);
-        for (k, v) in f.resource {
+        for (k, v) in &f.resource {
             resource.set_item(k, v)?;
         }
-        fresh.append((f.id, f.key, tags, resource))?;
+        fresh.append((f.id, &f.key, tags, resource, series_id))?;
     }
     let distributions = PyList::empty(py);
     for d in out.distributions {
