@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from heroic_consumer.columns import columns_of
 from heroic_consumer.decode import Sample
 from heroic_consumer.indexcache import IndexCache
 from heroic_consumer.stats import ConsumerStats
@@ -67,6 +68,25 @@ async def test_points_of_a_series_are_merged_and_indexed_over_their_span() -> No
     ]  # fmt: skip
     points = await metrics.fetch(Series("k", {"n": "1"}), EVERYTHING)
     assert [p.timestamp for p in points] == [1001, 1004, 1007]
+
+
+async def test_distribution_points_widen_the_indexed_span_of_their_series() -> None:
+    metadata = CountingMetadata()
+    writer, _ = _writer(metadata, IndexCache(ttl=600))
+    a, b = Series("k", {"n": "a"}), Series("k", {"n": "b"})
+    triples: list[tuple[Series, int, float | bytes]] = [
+        (a, 7, 1.0),
+        (b, 3, b"\x01"),
+        (a, 9, 2.0),
+        (b, 8, 3.0),
+        (a, 2, b"\x02"),
+    ]
+    await writer.write_columns(columns_of(triples))
+    assert sorted((s.tags["n"], r.start, r.end) for s, r in metadata.writes) == [
+        ("a", 2, 9), ("b", 3, 8),
+    ]  # fmt: skip
+    await writer.write_columns(columns_of([(a, 20, b"\x03"), (b, 21, 1.0)]))
+    assert len(metadata.writes) == 2  # both indexed recently
 
 
 async def test_recently_indexed_series_are_not_indexed_again() -> None:

@@ -168,7 +168,13 @@ class BatchWriter:
             jobs += [_Job(b, "metrics", sketches, True) for b in self.distribution_stores]
         if not (self.metadata or self.suggest):
             return jobs
-        series, first, last = grouped.spans()
+        series: Sequence[Series]
+        spans: tuple[list[int], list[int]] | None
+        if grouped.distributions:
+            series, first, last = grouped.spans()
+            spans = (first, last)
+        else:  # the spans only once a series is to be indexed: in steady state, none
+            series, spans = grouped.batch.series, None
         ids = list(map(_ID, series))
         now = time.monotonic()
         # Backends usually need the same series (all new ones): their items are made once.
@@ -179,6 +185,7 @@ class BatchWriter:
                 stale = self.index_cache.stale(backend.id, ids, now)
                 if stale:
                     if stale != made[0]:
+                        first, last = spans = grouped.batch.spans() if spans is None else spans
                         picked = map(series.__getitem__, stale)
                         ranges = map(DateRange, map(first.__getitem__, stale),
                                      map(last.__getitem__, stale))  # fmt: skip
