@@ -19,11 +19,8 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from itertools import compress, repeat
-from operator import is_, methodcaller, not_
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-import numpy as np
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from heroic_consumer.sources.base import (
@@ -198,10 +195,22 @@ class KafkaSource:
             self._to_pause = []
         items, parts = self._held, self._held_parts
         self._held, self._held_parts = [], []
-        taken, taken_parts = _owned_messages(raw, self._assigned)
-        if taken:
-            items += taken
-            parts += taken_parts
+        keys: dict[tuple[str | None, int | None], Partition | None] = {}
+        assigned = self._assigned
+        received = len(items)
+        for item in raw:
+            error = item.error()
+            if error is not None:
+                _check_error(error)
+                continue
+            raw_key = (item.topic(), item.partition())
+            key = keys.get(raw_key, _UNSEEN)
+            if key is _UNSEEN:
+                key = keys[raw_key] = _owned(raw_key, assigned)
+            if key is not None:
+                items.append(item)
+                parts.append(key)
+        if len(items) > received:
             self.health.working()
         revoked, self._revoked = tuple(self._revoked), []
         if revoked:
@@ -348,30 +357,7 @@ class KafkaSource:
         return out
 
 
-_ERROR = methodcaller("error")
-_TOPIC = methodcaller("topic")
-_PARTITION = methodcaller("partition")
-_VALUE = methodcaller("value")
-_OFFSET = methodcaller("offset")
-
-
-def _owned_messages(raw: list[Any], assigned: set[Partition]) -> tuple[list[Any], list[Partition]]:
-    """The consumed messages of partitions this member owns, each with its partition; errors
-    are checked (a fatal one raises) and left out. A fetch holds up to 10,000 messages: each
-    is read by ``map`` over C calls, not by a Python loop per message."""
-    errors = list(map(_ERROR, raw))
-    fine = list(map(is_, errors, repeat(None)))  # by identity: KafkaError == None raises
-    if not all(fine):
-        for error in compress(errors, map(not_, fine)):
-            _check_error(error)
-        raw = list(compress(raw, fine))
-    raw_keys = list(zip(map(_TOPIC, raw), map(_PARTITION, raw), strict=True))
-    owned = {raw_key: _owned(raw_key, assigned) for raw_key in set(raw_keys)}
-    parts = list(map(owned.__getitem__, raw_keys))
-    if None in owned.values():  # messages of partitions no longer ours are left out
-        kept = [(item, part) for item, part in zip(raw, parts, strict=True) if part is not None]
-        return [item for item, _ in kept], [part for _, part in kept]
-    return raw, cast("list[Partition]", parts)
+_UNSEEN: Any = object()
 
 
 def _owned(raw_key: tuple[str | None, int | None], assigned: set[Partition]) -> Partition | None:
@@ -385,23 +371,27 @@ def _owned(raw_key: tuple[str | None, int | None], assigned: set[Partition]) -> 
 
 def _batch(items: list[Any], parts: list[Partition]) -> MessageBatch:
     """The batch of consumed ``items`` (confluent-kafka messages) of partitions ``parts``."""
-    payloads: list[bytes] = list(map(_VALUE, items))
-    if None in payloads:  # a message without a value reads as empty
-        payloads = [payload or b"" for payload in payloads]
-    spans: dict[Partition, tuple[int, int, int]] = {}
-    if parts:
-        number = {partition: n for n, partition in enumerate(dict.fromkeys(parts))}
-        numbers = np.fromiter(map(number.__getitem__, parts), dtype=np.int64, count=len(parts))
-        for partition, n in number.items():
-            at = np.flatnonzero(numbers == n)
-            first, last = int(at[0]), int(at[-1])
-            spans[partition] = (_OFFSET(items[first]), _OFFSET(items[last]), len(at))
+    payloads: list[bytes] = []
+    add = payloads.append
+    spans: dict[Partition, list[int]] = {}
+    for index, (item, partition) in enumerate(zip(items, parts, strict=True)):
+        add(item.value() or b"")
+        span = spans.get(partition)
+        if span is None:
+            spans[partition] = [index, index, 1]
+        else:
+            span[1] = index
+            span[2] += 1
 
     def locate(index: int) -> Message:
         partition = parts[index]
         return Message(payloads[index], partition[0], partition, items[index].offset())
 
-    return MessageBatch(payloads, locate, spans)
+    return MessageBatch(
+        payloads,
+        locate,
+        {p: (items[a].offset(), items[b].offset(), n) for p, (a, b, n) in spans.items()},
+    )
 
 
 def _first_offsets(
