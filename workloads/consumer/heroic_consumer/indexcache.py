@@ -10,12 +10,8 @@ state: a forgotten entry only means one more (idempotent) index write.
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from itertools import repeat
 from operator import itemgetter
-
-import numpy as np
 
 #: Seconds an indexed series is not re-sent to the same backend (``0`` disables the cache).
 DEFAULT_TTL = 600.0
@@ -50,16 +46,16 @@ class IndexCache:
         now = self._clock() if now is None else now
         entries = self._expiry.get(backend, {})
         if len(series_ids) > 1:
-            try:  # every series known: the expiries read in C
-                known = itemgetter(*series_ids)(entries)
-            except KeyError:  # some new: each read in C, a new one as expired
-                known = list(map(entries.get, series_ids, repeat(0.0)))
-            if min(known) > now:
-                return []
-            expiries = np.fromiter(known, dtype=np.float64, count=len(series_ids))
-            stale: list[int] = np.flatnonzero(expiries <= now).tolist()
-            return stale
-        return [i for i, series_id in enumerate(series_ids) if entries.get(series_id, 0.0) <= now]
+            try:  # every series known: the expiries read and compared in C
+                expiries = itemgetter(*series_ids)(entries)
+            except KeyError:
+                pass
+            else:
+                if min(expiries) > now:
+                    return []
+                return [i for i, expiry in enumerate(expiries) if expiry <= now]
+        get = entries.get
+        return [i for i, series_id in enumerate(series_ids) if get(series_id, 0.0) <= now]
 
     def remember(self, backend: str, series_ids: Sequence[str]) -> None:
         """The pairs were just indexed successfully."""
@@ -67,9 +63,9 @@ class IndexCache:
             return
         expiry = self._clock() + self.ttl
         entries = self._expiry.setdefault(backend, {})
-        # Removed and put back: a written series becomes the youngest (evicted last).
-        deque(map(entries.pop, series_ids, repeat(None)), maxlen=0)
-        entries.update(zip(series_ids, repeat(expiry)))
+        for series_id in series_ids:
+            entries.pop(series_id, None)  # re-inserted last: the youngest
+            entries[series_id] = expiry
         excess = len(entries) - self.max_size
         if excess > 0:
             for series_id in list(_first(entries, excess)):

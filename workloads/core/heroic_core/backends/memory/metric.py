@@ -13,11 +13,8 @@ writes stay cheap. Holds data only in this process; nothing is persisted.
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import AsyncIterator, Iterable
-from itertools import repeat
-from operator import attrgetter, is_
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,9 +33,6 @@ _NO_TIMESTAMPS: Int64s = np.empty(0, dtype=np.int64)
 _NO_TIMESTAMPS.flags.writeable = False
 _NO_VALUES: Float64s = np.empty(0, dtype=np.float64)
 _NO_VALUES.flags.writeable = False
-_ID = attrgetter("id")
-_SERIES = attrgetter("series")
-_PENDING = attrgetter("pending")
 
 
 class _SeriesData:
@@ -139,29 +133,22 @@ class MemoryMetricBackend:
         return data
 
     async def write_batch(self, batch: SeriesBatch) -> None:
-        """Store the points of every series of ``batch`` under one lock hold.
-
-        A consumer's batch may hold 10,000 series: their data is found, checked and appended
-        to by ``map`` over C functions, not by a Python loop per series."""
+        """Store the points of every series of ``batch`` under one lock hold."""
         if not len(batch):
             return
         # One copy of each column for the whole batch: the per-series chunks are views of it.
         timestamps, values = batch.timestamps.copy(), batch.values.copy()
         bounds = batch.bounds.tolist()
-        series = batch.series
         with self._lock:
-            found = list(map(self._by_id.get, map(_ID, series)))
-            if None in found or not all(map(is_, map(_SERIES, found), series)):
-                datas = list(map(self._slot, series))  # a new series, or ids that collide
-            else:
-                datas = cast("list[_SeriesData]", found)
-            pendings = list(map(_PENDING, datas))
-            chunks = zip(repeat(timestamps), repeat(values), bounds[:-1], bounds[1:])
-            deque(map(list.append, pendings, chunks), maxlen=0)
-            if max(map(len, pendings)) >= MAX_PENDING:
-                for data in datas:
-                    if len(data.pending) >= MAX_PENDING:
-                        data.merge()
+            by_id = self._by_id
+            for i, series in enumerate(batch.series):
+                data = by_id.get(series.id)
+                if data is None or data.series is not series:
+                    data = self._slot(series)
+                pending = data.pending
+                pending.append((timestamps, values, bounds[i], bounds[i + 1]))
+                if len(pending) >= MAX_PENDING:
+                    data.merge()
 
     async def fetch(self, series: Series, range: DateRange) -> Points:
         """Points of ``series`` with ``range.start < t <= range.end``."""
