@@ -26,15 +26,18 @@ DEFAULT_SERIES_CACHE_SIZE = 200_000
 
 class SeriesEntry:
     """A series as the decoders hand it out, with a ``code`` unique among the entries alive in
-    one process (``Columns.group`` sorts points by it) and how many raw identities of the
-    ``SeriesCache`` name it (``refs``)."""
+    one process (``Columns.group`` sorts points by it), how many raw identities of the
+    ``SeriesCache`` name it (``refs``) and until when (``time.monotonic()``) every index
+    backend of the node's ``BatchWriter`` is known to have indexed it (``indexed_until``: the
+    writer's check of a batch reads this first, the ``IndexCache`` only for series past it)."""
 
-    __slots__ = ("code", "refs", "series")
+    __slots__ = ("code", "indexed_until", "refs", "series")
 
     def __init__(self, series: Series) -> None:
         self.series = series
         self.code = next(_CODES)
         self.refs = 0
+        self.indexed_until = 0.0
 
 
 _CODES = itertools.count()
