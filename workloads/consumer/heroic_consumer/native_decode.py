@@ -51,10 +51,12 @@ class _NativeDecoder(ReferencePath):
         cache = self.cache
         cache.trim()
         locals_, times, values, messages, distinct, fresh, declined, dists = self._decode(payloads)
-        add = cache.add_id
-        of_sorted = Series.of_sorted
-        for ident, key, tags, resource, series_id in fresh:
-            add(ident, of_sorted(key, tags, resource, series_id))
+        if fresh:
+            of_sorted = Series.of_sorted
+            cache.add_ids(
+                [ident for ident, *_ in fresh],
+                [of_sorted(key, tags, res, sid) for _, key, tags, res, sid in fresh],
+            )
         entries = cache.entries_of(distinct)
         compiled = CompiledPoints(
             entries,

@@ -114,6 +114,23 @@ class SeriesCache:
         entry = by_id[ident] = self._entry(series)
         return entry
 
+    def add_ids(self, idents: Sequence[int], series: Sequence[Series]) -> None:
+        """``add_id`` of each pair, in one call (a batch may bring 10,000 new identities)."""
+        if not idents:
+            return
+        by_id = self._by_id
+        top = max(idents) + 1
+        if top > len(by_id):
+            by_id.extend([None] * (top - len(by_id)))
+        alive = self._alive
+        self.misses += len(idents)
+        for ident, one in zip(idents, series, strict=True):
+            entry = alive.get(one)
+            if entry is None:
+                entry = alive[one] = SeriesEntry(one)
+            entry.refs += 1
+            by_id[ident] = entry
+
     def entries_of(self, ids: Sequence[int]) -> list[SeriesEntry]:
         """The entries of ids of the table (each one added, none evicted since)."""
         return list(map(self._by_id.__getitem__, ids))  # type: ignore[arg-type]
