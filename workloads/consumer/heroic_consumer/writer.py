@@ -3,8 +3,9 @@
 The decoded ``Columns`` of a batch are grouped per series in one numpy sort (``SeriesBatch``),
 so a batch costs one metric write per series and metric backend (one call for the whole batch
 where the backend is a ``BatchMetricWriter``: memory) and one metadata/suggest write per series
-and backend (over the series' time span in the batch), minus series the ``IndexCache`` says
-were indexed recently. The write functions are any
+and backend (over the series' time span in the batch), minus series indexed recently: a
+series every index backend indexed is marked so on its ``SeriesEntry`` until the ttl (one
+attribute read a series), the ``IndexCache`` answers for the rest. The write functions are any
 subset of metrics, metadata and suggest (``ingestion.update*``); ``ingestion.filter`` drops
 series that do not match. Per backend, a few worker coroutines share the batch's series (no
 task per write); a backend that offers ``write_many`` (Bigtable; Elasticsearch metadata and
