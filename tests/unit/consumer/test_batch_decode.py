@@ -30,6 +30,7 @@ from heroic_consumer.decode import (
 )
 from heroic_consumer.series_cache import SeriesCache
 from heroic_core.config.consumers import SPOTIFY100, SPOTIFY100_PROTO
+from heroic_core.model import Series
 from tests.unit.consumer.helpers import KINDS, agree
 
 # --- Spotify100 --------------------------------------------------------------------------------
@@ -228,6 +229,20 @@ def test_a_proto_map_entry_with_invalid_utf8_is_rejected_as_the_reference_does(
     got = batch_decoder_for(SPOTIFY100_PROTO, kind=kind).decode([payload])
     assert [(i, why) for i, why, _ in got.rejected] == [(0, str(reference.value))]
     assert len(got.columns) == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_proto_map_key_sent_twice_keeps_its_last_value_and_upstreams_id(kind: str) -> None:
+    # Metric{key:"k", time:5, tags: [b="z", a="x", a="y"]}: the library never writes a key
+    # twice, the wire may; the series (sorted, later entry wins) and its id as the reference's.
+    entries = [b"\x0a\x01b\x12\x01z", b"\x0a\x01a\x12\x01x", b"\x0a\x01a\x12\x01y"]
+    metric = b"\x0a\x01k\x10\x05" + b"".join(b"\x22" + bytes([len(e)]) + e for e in entries)
+    payload = bytes(cramjam.snappy.compress_raw(b"\x0a" + bytes([len(metric)]) + metric))
+    agree(SPOTIFY100_PROTO, decode_spotify100_proto, [payload], 8, kind)
+    got = batch_decoder_for(SPOTIFY100_PROTO, kind=kind).decode([payload])
+    [(entry, _, _)] = got.columns.points()
+    assert list(entry.series.tags.items()) == [("a", "y"), ("b", "z")]
+    assert entry.series.id == Series("k", {"a": "y", "b": "z"}).id
 
 
 def test_unknown_schema_is_named() -> None:

@@ -51,3 +51,12 @@ def test_a_ttl_of_zero_indexes_every_time(clock: _Clock) -> None:
     cache = IndexCache(ttl=0, clock=clock)
     cache.remember("es", ["a"])
     assert cache.stale("es", ["a", "a"]) == [0, 1]
+
+
+def test_a_series_indexed_again_is_evicted_last(clock: _Clock) -> None:
+    cache = IndexCache(ttl=10, max_size=3, clock=clock)
+    cache.remember("es", ["a", "b", "c"])
+    cache.remember("es", ["a", "a"])
+    cache.remember("es", ["d"])
+    assert cache.stale("es", ["a", "b", "c", "d"]) == [1]
+    assert len(cache) == 3

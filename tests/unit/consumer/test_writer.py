@@ -3,12 +3,15 @@ handling, and that only successful index writes are cached."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
 
+from heroic_consumer.columns import Columns, columns_of
 from heroic_consumer.decode import Sample
 from heroic_consumer.indexcache import IndexCache
+from heroic_consumer.series_cache import SeriesEntry
 from heroic_consumer.stats import ConsumerStats
 from heroic_consumer.writer import BULK_SERIES, Backoff, BatchWriter, Functions
 from heroic_core.backends.errors import BackendUnavailableError
@@ -67,6 +70,25 @@ async def test_points_of_a_series_are_merged_and_indexed_over_their_span() -> No
     ]  # fmt: skip
     points = await metrics.fetch(Series("k", {"n": "1"}), EVERYTHING)
     assert [p.timestamp for p in points] == [1001, 1004, 1007]
+
+
+async def test_distribution_points_widen_the_indexed_span_of_their_series() -> None:
+    metadata = CountingMetadata()
+    writer, _ = _writer(metadata, IndexCache(ttl=600))
+    a, b = Series("k", {"n": "a"}), Series("k", {"n": "b"})
+    triples: list[tuple[Series, int, float | bytes]] = [
+        (a, 7, 1.0),
+        (b, 3, b"\x01"),
+        (a, 9, 2.0),
+        (b, 8, 3.0),
+        (a, 2, b"\x02"),
+    ]
+    await writer.write_columns(columns_of(triples))
+    assert sorted((s.tags["n"], r.start, r.end) for s, r in metadata.writes) == [
+        ("a", 2, 9), ("b", 3, 8),
+    ]  # fmt: skip
+    await writer.write_columns(columns_of([(a, 20, b"\x03"), (b, 21, 1.0)]))
+    assert len(metadata.writes) == 2  # both indexed recently
 
 
 async def test_recently_indexed_series_are_not_indexed_again() -> None:
@@ -167,3 +189,56 @@ async def test_a_failed_bulk_request_is_retried_and_nothing_is_lost() -> None:
     await _bulk_writer(metrics, concurrency=1).write(_samples(30, 30))
     assert metrics.requests == [30]
     assert len(metrics.series()) == 30
+
+
+def _columns(entries: list[SeriesEntry], timestamp: int) -> Columns:
+    """One point of each entry's series at ``timestamp``, as a decoder hands them out."""
+    columns = Columns()
+    for entry in entries:
+        columns.append(entry, timestamp, 1.0)
+    return columns
+
+
+async def test_series_indexed_by_every_backend_are_marked_on_their_entry_until_the_ttl() -> None:
+    now = [100.0]
+    cache = IndexCache(ttl=10, clock=lambda: now[0])
+    metadata = CountingMetadata()
+    writer, _ = _writer(metadata, cache)
+    entries = [SeriesEntry(Series("k", {"n": str(i)})) for i in range(3)]
+    await writer.write_columns(_columns(entries, 1))
+    assert len(metadata.writes) == 3
+    assert [e.indexed_until for e in entries] == [110.0] * 3
+    now[0] = 109.0
+    await writer.write_columns(_columns(entries, 2))
+    assert len(metadata.writes) == 3
+    now[0] = 111.0  # past the ttl: indexed again, and marked anew
+    await writer.write_columns(_columns(entries, 3))
+    assert len(metadata.writes) == 6
+    assert [e.indexed_until for e in entries] == [121.0] * 3
+
+
+async def test_an_entry_is_marked_only_once_its_index_writes_succeeded() -> None:
+    now = [100.0]
+    metadata = CountingMetadata()
+    metadata.failures = 1
+    writer, _ = _writer(metadata, IndexCache(ttl=10, clock=lambda: now[0]))
+    entry = SeriesEntry(Series("k", {"n": "0"}))
+    task = asyncio.ensure_future(writer.write_columns(_columns([entry], 1)))
+    while metadata.failures != 0:
+        await asyncio.sleep(0)
+    assert entry.indexed_until == 0.0  # failed once: being retried, not marked
+    await task
+    assert entry.indexed_until == 110.0
+    assert len(metadata.writes) == 1
+
+
+async def test_a_new_entry_of_a_series_the_index_cache_knows_is_not_written_again() -> None:
+    now = [100.0]
+    metadata = CountingMetadata()
+    writer, _ = _writer(metadata, IndexCache(ttl=10, clock=lambda: now[0]))
+    series = Series("k", {"n": "0"})
+    await writer.write_columns(_columns([SeriesEntry(series)], 1))
+    again = SeriesEntry(series)  # evicted from the series cache and made again
+    await writer.write_columns(_columns([again], 2))
+    assert len(metadata.writes) == 1
+    assert again.indexed_until == 0.0  # nothing was written: the cache alone knows

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heroic_core.backends.memory import MemoryMetricBackend
+from heroic_core.backends.memory.metric import MAX_PENDING
 from heroic_core.model import DateRange, Points, Series, SeriesBatch
 
 TABLE = [Series("a"), Series("b", {"x": "1"}), Series("c")]
@@ -80,3 +81,25 @@ async def _store_apart(ab: Series, a: Series) -> None:
     assert (await backend.fetch(ab, EVERYTHING)).values.tolist() == [1.0, 3.0]
     assert (await backend.fetch(a, EVERYTHING)).values.tolist() == [2.0]
     assert backend.series() == sorted([ab, a])
+
+
+def test_many_batches_of_a_series_merge_on_the_way_and_keep_every_point() -> None:
+    asyncio.run(_many_batches())
+
+
+async def _many_batches() -> None:
+    # More batches than MAX_PENDING: the series' chunks are merged while writing.
+    backend = MemoryMetricBackend()
+    rounds = MAX_PENDING + 5
+    for i in range(rounds):
+        codes = [0, 1, 0] if i % 2 else [1, 0]
+        times = [i * 10 + 1 + c for c in range(len(codes))]  # fetches read after time 0
+        batch = SeriesBatch.group(TABLE, codes, times, [float(i)] * len(codes))
+        await backend.write_batch(batch)
+    a = await backend.fetch(TABLE[0], EVERYTHING)
+    b = await backend.fetch(TABLE[1], EVERYTHING)
+    assert len(a) + len(b) == sum(3 if i % 2 else 2 for i in range(rounds))
+    assert a.values.sum() + b.values.sum() == sum(
+        float(i) * (3 if i % 2 else 2) for i in range(rounds)
+    )
+    assert a.timestamps.tolist() == sorted(a.timestamps.tolist())

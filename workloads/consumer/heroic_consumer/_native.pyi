@@ -5,7 +5,8 @@ from collections.abc import Iterable
 #: ``(locals, timestamps, values, messages, distinct, fresh, declined, distributions)``:
 #: per point the batch-local series index (int32), time (int64), value (float64) and message
 #: index (int32), each column as native-endian bytes; the table id of each batch-local index;
-#: ``(id, key, tags with host, resource)`` per identity new in this batch; the indexes of the
+#: ``(id, key, tags with host, resource, series id)`` per identity new in this batch (the
+#: maps sorted, the series id upstream's Murmur3 hash); the indexes of the
 #: messages left to the reference decoder; ``(message, local, time, payload)`` per
 #: distribution point.
 Decoded = tuple[
@@ -14,7 +15,7 @@ Decoded = tuple[
     bytes,
     bytes,
     list[int],
-    list[tuple[int, str, dict[str, str], dict[str, str]]],
+    list[tuple[int, str, dict[str, str], dict[str, str], str]],
     list[int],
     list[tuple[int, int, int, bytes]],
 ]

@@ -147,34 +147,42 @@ class Columns:
         """The points per series (``SeriesBatch``), distribution points per series, and the
         series ``accept`` turned down (their points are left out)."""
         codes, timestamps, values, entries_of = self._merged()
-        batch = SeriesBatch.group_points(
-            lambda firsts: map(_SERIES, entries_of(firsts)), codes, timestamps, values
-        )
+        entries: list[SeriesEntry] = []
+
+        def series_of(firsts: list[int]) -> Iterator[Series]:
+            entries.extend(entries_of(firsts))
+            return map(_SERIES, entries)
+
+        batch = SeriesBatch.group_points(series_of, codes, timestamps, values)
         distributions = _distributions(self.distributions)
         if accept is None:
-            return Grouped(batch, distributions, [])
+            return Grouped(batch, distributions, [], entries)
         verdicts = {s: accept(s) for s in (*batch.series, *(s for s, _ in distributions))}
         rejected = [s for s, ok in verdicts.items() if not ok]
         if rejected:
-            batch = batch.select([verdicts[s] for s in batch.series])
+            keep = [verdicts[s] for s in batch.series]
+            batch = batch.select(keep)
+            entries = [entry for entry, kept in zip(entries, keep, strict=True) if kept]
             distributions = [(s, d) for s, d in distributions if verdicts[s]]
-        return Grouped(batch, distributions, rejected)
+        return Grouped(batch, distributions, rejected, entries)
 
 
 class Grouped:
-    """What ``Columns.group`` returns."""
+    """What ``Columns.group`` returns; ``entries`` are those of ``batch.series``, in order."""
 
-    __slots__ = ("batch", "distributions", "filtered")
+    __slots__ = ("batch", "distributions", "entries", "filtered")
 
     def __init__(
         self,
         batch: SeriesBatch,
         distributions: list[tuple[Series, Distributions]],
         filtered: list[Series],
+        entries: list[SeriesEntry],
     ) -> None:
         self.batch = batch
         self.distributions = distributions
         self.filtered = filtered
+        self.entries = entries
 
     def spans(self) -> tuple[Sequence[Series], list[int], list[int]]:
         """Every written series with the first and last timestamp of its points and

@@ -35,6 +35,10 @@ class IndexCache:
     def __len__(self) -> int:
         return sum(len(entries) for entries in self._expiry.values())
 
+    def now(self) -> float:
+        """The time on this cache's clock (expiries are on it)."""
+        return self._clock()
+
     def fresh(self, backend: str, series_id: str, now: float | None = None) -> bool:
         """True if the pair was indexed less than ``ttl`` ago (then no write is needed)."""
         return not self.stale(backend, [series_id], now)

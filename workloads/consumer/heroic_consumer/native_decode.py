@@ -1,9 +1,10 @@
-"""Batch decoders in compiled code: ``heroic_consumer._native`` (Rust: serde_json, prost, snap)
-decodes a whole fetched batch in one call into arrays (series index, timestamp, value per
-point), without a Python object per point.
+"""Batch decoders in compiled code: ``heroic_consumer._native`` (Rust: serde_json, prost, snap,
+murmur3) decodes a whole fetched batch in one call into arrays (series index, timestamp, value
+per point), without a Python object per point.
 
 The compiled code keeps the raw identities of series (the cache's ``IdTable``); this module
-builds the ``Series`` of each identity it reports new, once, and resolves the batch's series to
+builds the ``Series`` of each identity it reports new, once (from maps the compiled code
+sorted and the upstream id it computed), and resolves the batch's series to
 their entries before the next batch may evict any. A message the compiled code declines
 (another version, a float time, a JSON distribution, every error) goes through the reference
 decoder of ``decode.py``, which accepts it or names the problem, exactly as on the Python path;
@@ -51,9 +52,12 @@ class _NativeDecoder(ReferencePath):
         cache = self.cache
         cache.trim()
         locals_, times, values, messages, distinct, fresh, declined, dists = self._decode(payloads)
-        add = cache.add_id
-        for ident, key, tags, resource in fresh:
-            add(ident, Series.of_strings(key, tags, resource))
+        if fresh:
+            of_sorted = Series.of_sorted
+            cache.add_ids(
+                [ident for ident, *_ in fresh],
+                [of_sorted(key, tags, res, sid) for _, key, tags, res, sid in fresh],
+            )
         entries = cache.entries_of(distinct)
         compiled = CompiledPoints(
             entries,

@@ -26,15 +26,18 @@ DEFAULT_SERIES_CACHE_SIZE = 200_000
 
 class SeriesEntry:
     """A series as the decoders hand it out, with a ``code`` unique among the entries alive in
-    one process (``Columns.group`` sorts points by it) and how many raw identities of the
-    ``SeriesCache`` name it (``refs``)."""
+    one process (``Columns.group`` sorts points by it), how many raw identities of the
+    ``SeriesCache`` name it (``refs``) and until when (``time.monotonic()``) every index
+    backend of the node's ``BatchWriter`` is known to have indexed it (``indexed_until``: the
+    writer's check of a batch reads this first, the ``IndexCache`` only for series past it)."""
 
-    __slots__ = ("code", "refs", "series")
+    __slots__ = ("code", "indexed_until", "refs", "series")
 
     def __init__(self, series: Series) -> None:
         self.series = series
         self.code = next(_CODES)
         self.refs = 0
+        self.indexed_until = 0.0
 
 
 _CODES = itertools.count()
@@ -110,6 +113,23 @@ class SeriesCache:
             by_id.extend([None] * (ident + 1 - len(by_id)))
         entry = by_id[ident] = self._entry(series)
         return entry
+
+    def add_ids(self, idents: Sequence[int], series: Sequence[Series]) -> None:
+        """``add_id`` of each pair, in one call (a batch may bring 10,000 new identities)."""
+        if not idents:
+            return
+        by_id = self._by_id
+        top = max(idents) + 1
+        if top > len(by_id):
+            by_id.extend([None] * (top - len(by_id)))
+        alive = self._alive
+        self.misses += len(idents)
+        for ident, one in zip(idents, series, strict=True):
+            entry = alive.get(one)
+            if entry is None:
+                entry = alive[one] = SeriesEntry(one)
+            entry.refs += 1
+            by_id[ident] = entry
 
     def entries_of(self, ids: Sequence[int]) -> list[SeriesEntry]:
         """The entries of ids of the table (each one added, none evicted since)."""

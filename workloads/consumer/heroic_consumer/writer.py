@@ -3,8 +3,9 @@
 The decoded ``Columns`` of a batch are grouped per series in one numpy sort (``SeriesBatch``),
 so a batch costs one metric write per series and metric backend (one call for the whole batch
 where the backend is a ``BatchMetricWriter``: memory) and one metadata/suggest write per series
-and backend (over the series' time span in the batch), minus series the ``IndexCache`` says
-were indexed recently. The write functions are any
+and backend (over the series' time span in the batch), minus series indexed recently: a
+series every index backend indexed is marked so on its ``SeriesEntry`` until the ttl (one
+attribute read a series), the ``IndexCache`` answers for the rest. The write functions are any
 subset of metrics, metadata and suggest (``ingestion.update*``); ``ingestion.filter`` drops
 series that do not match. Per backend, a few worker coroutines share the batch's series (no
 task per write); a backend that offers ``write_many`` (Bigtable; Elasticsearch metadata and
@@ -21,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -30,6 +30,7 @@ from typing import Any
 from heroic_consumer.columns import Columns, Grouped, columns_of
 from heroic_consumer.decode import Decoded
 from heroic_consumer.indexcache import IndexCache
+from heroic_consumer.series_cache import SeriesEntry
 from heroic_consumer.stats import ConsumerStats
 from heroic_core.backends.base import (
     BatchMetricWriter,
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 FUNCTIONS = ("metrics", "metadata", "suggest")
 _ID = attrgetter("id")
+_INDEXED_UNTIL = attrgetter("indexed_until")
 #: Worker coroutines per backend and batch (each writes its share of the series in turn).
 DEFAULT_CONCURRENCY = 16
 #: Series per ``write_many`` request of a bulk-capable metric backend.
@@ -95,6 +97,14 @@ class _Job:
     distributions: bool = False  # items carry Distributions for ``write_distributions``
     #: The whole batch, for a ``BatchMetricWriter`` (then ``items`` is empty).
     batch: SeriesBatch | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Indexed:
+    """Entries every index backend is writing in a batch, and until when they are fresh."""
+
+    entries: list[SeriesEntry]
+    until: float
 
 
 class BatchWriter:
@@ -149,7 +159,8 @@ class BatchWriter:
         none of them): the pipeline rejects such messages instead of dropping their points."""
         return not self.metrics or bool(self.distribution_stores)
 
-    def _jobs(self, grouped: Grouped) -> list[_Job]:
+    def _jobs(self, grouped: Grouped) -> tuple[list[_Job], _Indexed | None]:
+        """The writes of ``grouped``, and the entries to mark as indexed once all succeed."""
         jobs: list[_Job] = []
         batch = grouped.batch
         if self.metrics and len(batch):
@@ -167,18 +178,52 @@ class BatchWriter:
             sketches: list[tuple[Series, Any]] = list(grouped.distributions)
             jobs += [_Job(b, "metrics", sketches, True) for b in self.distribution_stores]
         if not (self.metadata or self.suggest):
-            return jobs
-        series, first, last = grouped.spans()
-        ids = list(map(_ID, series))
-        now = time.monotonic()
-        for function, backends in (("metadata", self.metadata), ("suggest", self.suggest)):
-            for backend in backends:
-                # DateRange only for what gets written: in steady state, nothing.
-                stale = self.index_cache.stale(backend.id, ids, now)
-                if stale:
-                    items = [(series[i], DateRange(first[i], last[i])) for i in stale]
-                    jobs.append(_Job(backend, function, items))
-        return jobs
+            return jobs, None
+        return jobs, self._index_jobs(grouped, jobs)
+
+    def _index_jobs(self, grouped: Grouped, jobs: list[_Job]) -> _Indexed | None:
+        """Appends the metadata and suggest writes of ``grouped`` to ``jobs``: the series that
+        are neither marked as indexed on their entry nor fresh in the ``IndexCache``."""
+        series: Sequence[Series]
+        spans: tuple[list[int], list[int]] | None
+        entries: list[SeriesEntry] | None = grouped.entries
+        if grouped.distributions:  # its series are more than the batch's: no entries
+            series, first, last = grouped.spans()
+            spans, entries = (first, last), None
+        else:  # the spans only once a series is to be indexed: in steady state, none
+            series, spans = grouped.batch.series, None
+        now = self.index_cache.now()
+        ttl = self.index_cache.ttl
+        #: Positions in ``series`` of the series to look up in the IndexCache (None: all).
+        open_: list[int] | None = None
+        if entries and ttl > 0:
+            until = list(map(_INDEXED_UNTIL, entries))
+            if min(until) > now:  # the steady state: one attribute read a series
+                return None
+            open_ = [i for i, at in enumerate(until) if at <= now]
+        checked = series if open_ is None else list(map(series.__getitem__, open_))
+        ids = list(map(_ID, checked))
+        # Backends usually need the same series (all new ones): their items are made once.
+        made: tuple[list[int], list[tuple[Series, Any]]] = ([], [])
+        common: list[int] | None = None  # what every index backend writes (positions in ids)
+        for number, backend in enumerate((*self.metadata, *self.suggest)):
+            function = "metadata" if number < len(self.metadata) else "suggest"
+            # DateRange only for what gets written: in steady state, nothing.
+            stale = self.index_cache.stale(backend.id, ids, now)
+            common = stale if number == 0 or stale == common else None
+            if stale:
+                if stale != made[0]:
+                    first, last = spans = grouped.batch.spans() if spans is None else spans
+                    at = stale if open_ is None else list(map(open_.__getitem__, stale))
+                    picked = map(series.__getitem__, at)
+                    ranges = map(DateRange, map(first.__getitem__, at),
+                                 map(last.__getitem__, at))  # fmt: skip
+                    made = (stale, list(zip(picked, ranges, strict=True)))
+                jobs.append(_Job(backend, function, made[1]))
+        if not (entries and ttl > 0 and common):
+            return None
+        at = common if open_ is None else list(map(open_.__getitem__, common))
+        return _Indexed(list(map(entries.__getitem__, at)), now + ttl)
 
     async def write(self, samples: Sequence[Decoded]) -> None:
         """Perform every configured write of ``samples``; returns once all succeeded."""
@@ -192,7 +237,7 @@ class BatchWriter:
         grouped = columns.group(None if self.filter is TRUE else self.filter.matches)
         if grouped.filtered:
             self.stats.filtered.inc(len(grouped.filtered))
-        jobs = self._jobs(grouped)
+        jobs, indexed = self._jobs(grouped)
         attempt = 0
         while jobs:
             results = await asyncio.gather(*(self._run_job(job) for job in jobs))
@@ -206,6 +251,9 @@ class BatchWriter:
                     extra={"failed": failed, "retry_in_s": round(delay, 2), "attempt": attempt},
                 )
                 await asyncio.sleep(delay)
+        if indexed is not None:  # every write succeeded
+            for entry in indexed.entries:
+                entry.indexed_until = indexed.until
 
     async def _run_job(self, job: _Job) -> _Job | None:
         """Write the job's items; returns a job of the items that failed, or None."""

@@ -70,6 +70,18 @@ class Series:
         setattr_(series, "id", series._digest(include_resource=True))
         return series
 
+    @classmethod
+    def of_sorted(cls, key: str, tags: dict[str, str], resource: dict[str, str], id: str) -> Series:
+        """A series whose maps are sorted and whose ``id`` is computed already (the compiled
+        decoder does both): taken as they are, not checked."""
+        series = object.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(series, "key", key)
+        setattr_(series, "tags", tags)
+        setattr_(series, "resource", resource)
+        setattr_(series, "id", id)
+        return series
+
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Series is immutable")
 

@@ -1,13 +1,40 @@
 //! What decoding one fetched batch produces: columns of points, the messages left to Python's
 //! reference decoder, the identities seen for the first time and the distribution points.
 
-/// A series seen for the first time: its id and the fields of its `Series`.
+use std::collections::BTreeMap;
+
+/// A series seen for the first time: its id and the fields of its `Series` (the maps sorted
+/// by key, each key once).
 pub struct Fresh {
     pub id: u32,
     pub key: String,
-    pub tags: Vec<(String, String)>,
-    pub resource: Vec<(String, String)>,
+    pub tags: BTreeMap<String, String>,
+    pub resource: BTreeMap<String, String>,
 }
+
+impl Fresh {
+    /// Upstream's series id (`Series.hash()`): Murmur3 x64 128 of the UTF-8 of the key, the
+    /// sorted tags and the sorted resource concatenated without separators; 32 hex digits of
+    /// its bytes as Guava gives them (h1 then h2, each little-endian).
+    pub fn series_id(&self) -> String {
+        let mut data = Vec::with_capacity(128);
+        data.extend_from_slice(self.key.as_bytes());
+        for (k, v) in self.tags.iter().chain(self.resource.iter()) {
+            data.extend_from_slice(k.as_bytes());
+            data.extend_from_slice(v.as_bytes());
+        }
+        let hash =
+            murmur3::murmur3_x64_128(&mut data.as_slice(), 0).expect("reading a slice cannot fail");
+        let mut hex = String::with_capacity(32);
+        for byte in hash.to_le_bytes() {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 15)]));
+        }
+        hex
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// One distribution point: message index, batch-local series index, time, payload.
 pub struct Distribution {
@@ -77,4 +104,23 @@ pub fn push_field(identity: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
     identity.push(tag);
     identity.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
     identity.extend_from_slice(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fresh;
+
+    #[test]
+    fn the_series_id_is_upstreams_hash_of_key_and_sorted_maps() {
+        let fresh = Fresh {
+            id: 0,
+            key: "k".to_owned(),
+            tags: [("b", "z"), ("a", "y")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .into(),
+            resource: [("r".to_owned(), "é".to_owned())].into(),
+        };
+        // Series("k", {"a": "y", "b": "z"}, {"r": "é"}).id of heroic_core.model (mmh3)
+        assert_eq!(fresh.series_id(), "7c15817c5603d6867c48f5cc1d973614");
+    }
 }

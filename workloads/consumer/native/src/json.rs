@@ -165,8 +165,8 @@ fn series(m: &Message) -> Option<Fresh> {
     Some(Fresh {
         id: 0,
         key: m.key.clone().into_owned(),
-        tags: tags.into_iter().collect(),
-        resource: resource.into_iter().collect(),
+        tags,
+        resource,
     })
 }
 

@@ -7,7 +7,9 @@
 //! does I/O or raises for a bad message.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use std::collections::{BTreeMap, HashMap};
+
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 mod batch;
 mod json;
@@ -96,18 +98,48 @@ fn decode_spotify100_proto<'py>(
     output(py, table, out)
 }
 
+/// Distinct strings of a batch's new series turned into Python strings once each: tag keys and
+/// most values repeat across series (and shared strings keep their hash for dict lookups).
+struct Strings<'a, 'py> {
+    py: Python<'py>,
+    made: HashMap<&'a str, Bound<'py, PyString>>,
+}
+
+impl<'a, 'py> Strings<'a, 'py> {
+    /// Past this many distinct strings, new ones are no longer remembered.
+    const LIMIT: usize = 4096;
+
+    fn get(&mut self, text: &'a str) -> Bound<'py, PyString> {
+        if let Some(found) = self.made.get(text) {
+            return found.clone();
+        }
+        let made = PyString::new(self.py, text);
+        if self.made.len() < Self::LIMIT {
+            self.made.insert(text, made.clone());
+        }
+        made
+    }
+
+    fn dict(&mut self, map: &'a BTreeMap<String, String>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(self.py);
+        for (k, v) in map {
+            dict.set_item(self.get(k), self.get(v))?;
+        }
+        Ok(dict)
+    }
+}
+
 fn output<'py>(py: Python<'py>, table: &Table, out: Batch) -> PyResult<Bound<'py, PyTuple>> {
     let fresh = PyList::empty(py);
-    for f in out.fresh {
-        let tags = PyDict::new(py);
-        for (k, v) in f.tags {
-            tags.set_item(k, v)?;
-        }
-        let resource = PyDict::new(py);
-        for (k, v) in f.resource {
-            resource.set_item(k, v)?;
-        }
-        fresh.append((f.id, f.key, tags, resource))?;
+    let mut strings = Strings {
+        py,
+        made: HashMap::new(),
+    };
+    for f in &out.fresh {
+        let tags = strings.dict(&f.tags)?;
+        let resource = strings.dict(&f.resource)?;
+        let key = strings.get(&f.key);
+        fresh.append((f.id, key, tags, resource, f.series_id()))?;
     }
     let distributions = PyList::empty(py);
     for d in out.distributions {

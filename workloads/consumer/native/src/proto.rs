@@ -7,6 +7,8 @@
 //! stored, or anything that does not parse is declined whole and goes through Python's
 //! reference decoder (`decode.py`), which names the problem.
 
+use std::collections::BTreeMap;
+
 use bytes::Bytes;
 use prost::Message;
 
@@ -166,7 +168,8 @@ fn series(metric: &Metric) -> Option<Fresh> {
         key = std::str::from_utf8(occurrence).ok()?;
     }
     let key = key.to_owned();
-    let entries = |raw: &[Bytes]| -> Option<Vec<(String, String)>> {
+    // A later entry of a key wins, as in a protobuf map.
+    let entries = |raw: &[Bytes]| -> Option<BTreeMap<String, String>> {
         raw.iter()
             .map(|bytes| {
                 let entry = MapEntry::decode(bytes.clone()).ok()?;
