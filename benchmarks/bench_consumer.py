@@ -64,10 +64,15 @@ HERE = Path(__file__).resolve().parent
 
 class Topic:
     """A topic filled with ``points`` points of ``series`` series (host-0 ...); point ``i`` is
-    ``(host-{i % series}, BASE_MS + i, float(i % 1000))``, so no (series, time) repeats."""
+    ``(host-{i % series}, BASE_MS + i, float(i % 1000))``, so no (series, time) repeats. With
+    ``warm`` (JSON only), one point of every series first, valued 0 and timed before the others:
+    the consumer's clock starts once they are written, so it is timed on known series only."""
 
-    def __init__(self, servers: str, points: int, series: int, schema: str) -> None:
+    def __init__(
+        self, servers: str, points: int, series: int, schema: str, *, warm: bool = False
+    ) -> None:
         self.servers, self.points, self.series, self.schema = servers, points, series, schema
+        self.warm = series if warm else 0
         self.name = f"bench-{uuid.uuid4().hex[:8]}"
         self.expected_sum = float(sum(i % 1000 for i in range(points)))
         admin = AdminClient({"bootstrap.servers": servers})
@@ -85,6 +90,11 @@ class Topic:
         producer.flush(300)
 
     def _json(self) -> Any:
+        for i in range(self.warm):
+            yield (
+                b'{"version":"1.1.0","key":"bench.cpu","host":"host-%d","time":%d,"value":0.0,'
+                b'"attributes":{"site":"lon","what":"cpu-idle"}}' % (i, BASE_MS - self.warm + i)
+            )
         for i in range(self.points):
             yield (
                 b'{"version":"1.1.0","key":"bench.cpu","host":"host-%d","time":%d,"value":%d.0,'
@@ -128,9 +138,10 @@ def node_run(
         path.write_text(yaml.safe_dump(backends | {"consumers": [consumer]}))
         extra = ["--writes", writes] if writes else []
         result = child(["node", "--config", str(path), "--points", str(topic.points),
-                        "--series-cache", str(cache), *extra])  # fmt: skip
+                        "--warm", str(topic.warm), "--series-cache", str(cache),
+                        *extra])  # fmt: skip
     counted_only = result["read_sum"] == -1.0  # no metadata: the written count is checked
-    if result["read_count"] != topic.points or (
+    if result["read_count"] != topic.points + topic.warm or (
         not counted_only and result["read_sum"] != topic.expected_sum
     ):
         raise SystemExit(
@@ -275,6 +286,7 @@ def main() -> None:
     print(f"filling topics: {args.points:,} points each", flush=True)
     few = Topic(servers, args.points, 1000, SPOTIFY100)
     many = Topic(servers, args.points, args.many_series, SPOTIFY100)
+    known = Topic(servers, args.points, args.many_series, SPOTIFY100, warm=True)
     protos = Topic(servers, args.points, 1000, SPOTIFY100_PROTO)
 
     vm_runs = [vm_run(args.points, 1000, influx_bodies(args.points, 1000))
@@ -293,6 +305,8 @@ def main() -> None:
         consumer_case("consumer -> memory, JSON, 1,000 series", few, memory_backends,
                       goal=500_000, peer=compare, ratio_goal=0.35, **each)  # fmt: skip
         consumer_case(f"consumer -> memory, JSON, {args.many_series:,} series", many,
+                      memory_backends, goal=500_000, **each)  # fmt: skip
+        consumer_case(f"consumer -> memory, JSON, {args.many_series:,} known series", known,
                       memory_backends, goal=500_000, **each)  # fmt: skip
         consumer_case("consumer -> memory, Proto (100/message), 1,000 series", protos,
                       memory_backends, goal=1_000_000, **each)  # fmt: skip

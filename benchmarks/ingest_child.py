@@ -82,8 +82,11 @@ def _start_clock(node: ConsumerNode) -> list[float]:
 
 
 async def run_node(
-    config_path: Path, points: int, cache_size: int, writes: str | None
+    config_path: Path, points: int, warm: int, cache_size: int, writes: str | None
 ) -> dict[str, Any]:
+    """Consume until ``warm + points`` points are written and committed; timed from the first
+    fetch, or with ``warm`` from when the first ``warm`` points were written (the rate is of
+    the points written after that moment)."""
     config = HeroicConfig.from_file(str(config_path))
     options = NodeOptions(
         config=config, host="127.0.0.1", port=free_port(), series_cache_size=cache_size,
@@ -96,6 +99,7 @@ async def run_node(
     start = _start_clock(node)
     runs = asyncio.gather(*(p.run(node.stop) for p in node.pipelines))
     deadline = time.monotonic() + 1800
+    warmed: list[float] | None = None  # [cpu, wall, points written] once the warm-up is
     while True:
         await asyncio.sleep(0.005)
         written = sum(
@@ -105,27 +109,35 @@ async def run_node(
             or 0.0
             for b in node.writer.metrics
         ) / max(1, len(node.writer.metrics))
-        if written >= points and not node.pipelines[0].tracker.pending():
+        if warm and warmed is None and written >= warm:
+            warmed = [time.process_time(), time.perf_counter(), written]
+        if written >= points + warm and not node.pipelines[0].tracker.pending():
             break
         if runs.done() or time.monotonic() > deadline:
             raise SystemExit(f"consumer stopped or timed out after {written:.0f} points")
     cpu0, wall0 = start
+    timed = points
+    if warmed is not None:
+        cpu0, wall0, before = warmed
+        timed = int(written - before)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     node.stop.set()
     await runs
     # Without metadata there is no list of series to read back: count what was written.
-    count, total = await read_back(node, points) if node.writer.metadata else (int(written), -1.0)
+    count, total = (
+        await read_back(node, points, warm) if node.writer.metadata else (int(written), -1.0)
+    )
     for source in node.sources:
         await source.close()
     await node.backends.close()
     return {
-        "points": points, "cpu_s": cpu, "wall_s": wall, "rss_mib": rss_mib_self(),
+        "points": timed, "cpu_s": cpu, "wall_s": wall, "rss_mib": rss_mib_self(),
         "read_count": count, "read_sum": total,
     }  # fmt: skip
 
 
-async def read_back(node: ConsumerNode, points: int) -> tuple[int, float]:
-    window = DateRange(BASE_MS - 1, BASE_MS + points)
+async def read_back(node: ConsumerNode, points: int, warm: int) -> tuple[int, float]:
+    window = DateRange(BASE_MS - warm - 1, BASE_MS + points)
     backend = node.writer.metrics[0]
     if isinstance(backend, MemoryMetricBackend):
         series = backend.series()
@@ -151,6 +163,7 @@ def main() -> None:
     parser.add_argument("mode", choices=["node", "bare"])
     parser.add_argument("--config", type=Path)
     parser.add_argument("--points", type=int, required=True)
+    parser.add_argument("--warm", type=int, default=0, help="points written before the clock")
     parser.add_argument("--servers")
     parser.add_argument("--topic")
     parser.add_argument("--series-cache", type=int, default=200_000)
@@ -159,7 +172,9 @@ def main() -> None:
     if args.mode == "bare":
         result = bare(args.servers, args.topic, args.points)
     else:
-        result = asyncio.run(run_node(args.config, args.points, args.series_cache, args.writes))
+        result = asyncio.run(
+            run_node(args.config, args.points, args.warm, args.series_cache, args.writes)
+        )
     print(json.dumps(result), flush=True)
 
 
