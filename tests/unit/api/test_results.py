@@ -6,6 +6,7 @@ import mmh3
 
 from heroic_api.services.results import (
     SeriesSummary,
+    common_of,
     common_values,
     group_hash,
     result_group,
@@ -98,3 +99,26 @@ def test_a_one_series_summary_is_what_the_general_summary_says() -> None:
     assert list(one.to_json()["tags"]) == ["dc", "host", "site"]
     assert (one.tags, one.resource) == ({"dc": {"b"}, "host": {"a"}, "site": {"x"}},
                                         {"az": {"1"}, "pod": {"p"}})  # fmt: skip
+
+
+def test_common_of_one_series_summaries_is_common_values_of_their_sets() -> None:
+    series = [
+        Series("cpu", {"host": "a", "dc": "x"}, {"pod": "p"}),
+        Series("cpu", {"host": "b", "dc": "x", "role": "db"}, {}),
+        Series("mem", {"host": "a", "dc": "y"}, {"pod": "q"}),
+    ]
+    ones = [SeriesSummary.of([s]) for s in series]
+    mixed = [SeriesSummary.of(series[:2]), SeriesSummary.of([series[2]])]
+    for summaries in (ones, ones[:1], mixed, []):
+        for resource in (False, True):
+            general = common_values([s.resource if resource else s.tags for s in summaries])
+            assert common_of(summaries, resource=resource) == general
+    assert common_of(ones, resource=False) == {"dc": ["x", "y"], "host": ["a", "b"]}
+
+
+def test_a_one_entry_key_hashes_as_any_key() -> None:
+    data = Z + b"site" + Z + b"test" + Z + Z + b"host" + Z + b"a"
+    expected = format(mmh3.hash(data, 0, signed=False), "x")
+    for _ in range(2):  # the second answer is remembered
+        assert group_hash({"site": "test"}, {"host": "a"}) == expected
+    assert group_hash({}, {"host": "a"}) != group_hash({}, {"host": "b"})

@@ -44,7 +44,7 @@ from heroic_api.services.ranges import default_cadence, shift_range
 from heroic_api.services.results import (
     GroupHasher,
     SeriesSummary,
-    common_values,
+    common_of,
     result_group,
 )
 from heroic_api.settings import ApiSettings
@@ -371,8 +371,8 @@ class QueryEngine:
             "limits": [name for name in LIMIT_ORDER if name in shard.limits],
             "cached": False,
             "cache": None if ticket is None else ticket.info(cached=False),
-            "commonTags": common_values([s.tags for s in shard.summaries]),
-            "commonResource": common_values([s.resource for s in shard.summaries]),
+            "commonTags": common_of(shard.summaries, resource=False),
+            "commonResource": common_of(shard.summaries, resource=True),
             "result": shard.groups,
             "preAggregationSampleSize": shard.sample_size,
             "errors": shard.errors,
