@@ -5,10 +5,12 @@ from __future__ import annotations
 import mmh3
 
 from heroic_api.services.results import (
+    GroupHasher,
     SeriesSummary,
     common_of,
     common_values,
     group_hash,
+    one_series_group,
     result_group,
 )
 from heroic_core.model import Series
@@ -122,3 +124,23 @@ def test_a_one_entry_key_hashes_as_any_key() -> None:
     for _ in range(2):  # the second answer is remembered
         assert group_hash({"site": "test"}, {"host": "a"}) == expected
     assert group_hash({}, {"host": "a"}) != group_hash({}, {"host": "b"})
+
+
+def test_a_one_series_group_is_result_group_of_its_summary() -> None:
+    shard = {"site": "x"}
+    for series in (Series("cpu", {"host": "a", "dc": "b"}, {"pod": "p"}), Series("k")):
+        for key in ({}, {"host": "a"}, {"dc": "b", "host": "a"}):
+            values = [(1, 2.0)]
+            general = result_group(shard=shard, key=key, summary=SeriesSummary.of([series]),
+                                   metric_type="points", cadence=60, values=values)  # fmt: skip
+            made = one_series_group(
+                GroupHasher(shard),
+                shard,
+                key,
+                series,
+                metric_type="points",
+                cadence=60,
+                values=values,
+            )
+            assert list(made.items()) == list(general.items())
+            assert list(made["tags"].items()) == list(general["tags"].items())

@@ -168,6 +168,24 @@ def result_group(
     }
 
 
+def one_series_group(
+    hasher: GroupHasher,
+    shard: Mapping[str, str],
+    key: Mapping[str, str],
+    one: Series,
+    *,
+    metric_type: str,
+    cadence: int,
+    values: list[Any],
+) -> dict[str, Any]:
+    """``result_group`` of a group of one series, its fields made at once (no summary)."""
+    return {
+        "type": metric_type, "hash": hasher.hash(key), "shard": dict(shard), "cadence": cadence,
+        "values": values, "key": one.key, "tags": dict(one.tags), "tagCounts": {},
+        "resource": dict(one.resource), "resourceCounts": {},
+    }  # fmt: skip
+
+
 def common_values(per_group: Sequence[Mapping[str, set[str]]]) -> dict[str, list[str]]:
     """Names present in every group, each with the sorted union of values; ``{}`` if none."""
     if not per_group:
