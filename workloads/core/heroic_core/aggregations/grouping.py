@@ -143,11 +143,13 @@ class _Grouping(Aggregation):
         if not inner.reduces_groups:
             return None
         parts: dict[tuple[tuple[str, str], ...], tuple[Key, list[Series], list[Collection]]] = {}
+        # A ``group`` of named tags makes every key in their order: its items are an identity.
+        ordered = isinstance(self, Group) and self.of is not None
         for series, points in inputs:
             if isinstance(points, Distributions):
                 return None
             key = self._series_key(series)
-            ident = key_id(key)
+            ident = tuple(key.items()) if ordered else key_id(key)
             part = parts.get(ident)
             if part is None:
                 parts[ident] = (key, [series], [input_points(points)])

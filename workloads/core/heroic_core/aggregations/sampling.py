@@ -161,7 +161,8 @@ class _StatAggregation(SamplingAggregation):
 
     def _reduce_groups(self, groups: list[list[Collection]], env: Env) -> list[Collection] | None:
         """``_evaluate_parts``' stacked path without chunks (a group's rows in its order)."""
-        if any(data.metric_type not in self.inputs for group in groups for data in group):
+        # Only points are reduced at once (``accumulate_data`` declines anything else).
+        if MetricType.POINTS not in self.inputs:
             return None
         layout = self.layout(env.range, env.strategy)
         stacked = accumulate_data(layout, groups, self.fields)
