@@ -3,8 +3,10 @@
 An aggregation tree is parsed unresolved (sizes as the request gave them), resolved once with
 a default size (reference 3 step 2, upstream's ``AggregationContext``) and then evaluated over
 the fetched series. Evaluation is functional: a step takes a list of ``Chunk`` updates and
-returns its output chunks, counting statistics on an ``Env``. This module defines the
-contract; it must not implement individual aggregations.
+returns its output chunks, counting statistics on an ``Env``. A step may instead make the
+result groups straight from the fetched rows (``_apply_direct``: a ``group`` of a statistic,
+the usual grouped query) when that gives the same answer. This module defines the contract;
+it must not implement individual aggregations.
 """
 
 from __future__ import annotations
