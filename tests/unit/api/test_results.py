@@ -5,9 +5,12 @@ from __future__ import annotations
 import mmh3
 
 from heroic_api.services.results import (
+    GroupHasher,
     SeriesSummary,
+    common_of,
     common_values,
     group_hash,
+    one_series_group,
     result_group,
 )
 from heroic_core.model import Series
@@ -98,3 +101,46 @@ def test_a_one_series_summary_is_what_the_general_summary_says() -> None:
     assert list(one.to_json()["tags"]) == ["dc", "host", "site"]
     assert (one.tags, one.resource) == ({"dc": {"b"}, "host": {"a"}, "site": {"x"}},
                                         {"az": {"1"}, "pod": {"p"}})  # fmt: skip
+
+
+def test_common_of_one_series_summaries_is_common_values_of_their_sets() -> None:
+    series = [
+        Series("cpu", {"host": "a", "dc": "x"}, {"pod": "p"}),
+        Series("cpu", {"host": "b", "dc": "x", "role": "db"}, {}),
+        Series("mem", {"host": "a", "dc": "y"}, {"pod": "q"}),
+    ]
+    ones = [SeriesSummary.of([s]) for s in series]
+    mixed = [SeriesSummary.of(series[:2]), SeriesSummary.of([series[2]])]
+    for summaries in (ones, ones[:1], mixed, []):
+        for resource in (False, True):
+            general = common_values([s.resource if resource else s.tags for s in summaries])
+            assert common_of(summaries, resource=resource) == general
+    assert common_of(ones, resource=False) == {"dc": ["x", "y"], "host": ["a", "b"]}
+
+
+def test_a_one_entry_key_hashes_as_any_key() -> None:
+    data = Z + b"site" + Z + b"test" + Z + Z + b"host" + Z + b"a"
+    expected = format(mmh3.hash(data, 0, signed=False), "x")
+    for _ in range(2):  # the second answer is remembered
+        assert group_hash({"site": "test"}, {"host": "a"}) == expected
+    assert group_hash({}, {"host": "a"}) != group_hash({}, {"host": "b"})
+
+
+def test_a_one_series_group_is_result_group_of_its_summary() -> None:
+    shard = {"site": "x"}
+    for series in (Series("cpu", {"host": "a", "dc": "b"}, {"pod": "p"}), Series("k")):
+        for key in ({}, {"host": "a"}, {"dc": "b", "host": "a"}):
+            values = [(1, 2.0)]
+            general = result_group(shard=shard, key=key, summary=SeriesSummary.of([series]),
+                                   metric_type="points", cadence=60, values=values)  # fmt: skip
+            made = one_series_group(
+                GroupHasher(shard),
+                shard,
+                key,
+                series,
+                metric_type="points",
+                cadence=60,
+                values=values,
+            )
+            assert list(made.items()) == list(general.items())
+            assert list(made["tags"].items()) == list(general["tags"].items())

@@ -172,7 +172,9 @@ class _Fetcher:
         other requests in every ``IN_PROCESS_SLICE`` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + IN_PROCESS_SLICE
-        while pending and self.may_start():
+        outcome, gate = self.outcome, self.gate
+        # ``may_start`` inline: without a gate, only the quota can stop the next fetch.
+        while pending and not outcome.quota_violated and (gate is None or not self.must_wait()):
             backend, series = pending.popleft()
             await self.fetch(backend, series)
             if loop.time() >= deadline:

@@ -44,7 +44,8 @@ from heroic_api.services.ranges import default_cadence, shift_range
 from heroic_api.services.results import (
     GroupHasher,
     SeriesSummary,
-    common_values,
+    common_of,
+    one_series_group,
     result_group,
 )
 from heroic_api.settings import ApiSettings
@@ -59,6 +60,8 @@ from heroic_core.model import DateRange, MetricType
 LIMIT_ORDER = ("SERIES", "GROUP", "QUOTA", "AGGREGATION")
 READABLE_SOURCES = frozenset({MetricType.POINTS, MetricType.DISTRIBUTION_POINTS})
 T = TypeVar("T")
+#: Each metric type's name (an enum's ``value`` costs a descriptor call a group).
+_TYPE_NAMES = {kind: kind.value for kind in MetricType}
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,17 +344,34 @@ class QueryEngine:
 
     def _add_groups(self, plan: Plan, groups: list[ResultGroup], result: ShardResult) -> None:
         result.raw_groups.extend(groups)
-        hasher = GroupHasher(self.settings.shard)
+        shard, cadence = self.settings.shard, plan.cadence
+        hasher = GroupHasher(shard)
+        summaries, shaped = result.summaries, result.groups
         for g in groups:
+            if len(g.series) == 1:  # the usual group
+                one = g.series[0]
+                summaries.append(SeriesSummary(one=one))
+                shaped.append(
+                    one_series_group(
+                        hasher,
+                        shard,
+                        g.key,
+                        one,
+                        metric_type=_TYPE_NAMES[g.metric_type],
+                        cadence=cadence,
+                        values=g.data,
+                    )
+                )
+                continue
             summary = SeriesSummary.of(g.series)
-            result.summaries.append(summary)
-            result.groups.append(
+            summaries.append(summary)
+            shaped.append(
                 result_group(
-                    shard=self.settings.shard,
+                    shard=shard,
                     key=g.key,
                     summary=summary,
                     metric_type=g.metric_type.value,
-                    cadence=plan.cadence,
+                    cadence=cadence,
                     values=g.data,
                     hasher=hasher,
                 )
@@ -371,8 +391,8 @@ class QueryEngine:
             "limits": [name for name in LIMIT_ORDER if name in shard.limits],
             "cached": False,
             "cache": None if ticket is None else ticket.info(cached=False),
-            "commonTags": common_values([s.tags for s in shard.summaries]),
-            "commonResource": common_values([s.resource for s in shard.summaries]),
+            "commonTags": common_of(shard.summaries, resource=False),
+            "commonResource": common_of(shard.summaries, resource=True),
             "result": shard.groups,
             "preAggregationSampleSize": shard.sample_size,
             "errors": shard.errors,

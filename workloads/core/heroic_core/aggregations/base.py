@@ -3,8 +3,10 @@
 An aggregation tree is parsed unresolved (sizes as the request gave them), resolved once with
 a default size (reference 3 step 2, upstream's ``AggregationContext``) and then evaluated over
 the fetched series. Evaluation is functional: a step takes a list of ``Chunk`` updates and
-returns its output chunks, counting statistics on an ``Env``. This module defines the
-contract; it must not implement individual aggregations.
+returns its output chunks, counting statistics on an ``Env``. A step may instead make the
+result groups straight from the fetched rows (``_apply_direct``: a ``group`` of a statistic,
+the usual grouped query) when that gives the same answer. This module defines the contract;
+it must not implement individual aggregations.
 """
 
 from __future__ import annotations
@@ -124,6 +126,11 @@ def _input_chunk(series: Series, points: Points | Distributions) -> Chunk:
         return Chunk(
             input_key(series), (series,), DistributionsData(points.timestamps, points.payloads)
         )
+    return Chunk(input_key(series), (series,), input_points(points))
+
+
+def input_points(points: Points) -> PointsData:
+    """A fetched row's points as the aggregations read them."""
     ts, vs = points.timestamps, points.values
     # Backends hand over arrays of these types already; asked first, as np.asarray with a
     # dtype takes longer even when it has nothing to do.
@@ -131,7 +138,7 @@ def _input_chunk(series: Series, points: Points | Distributions) -> Chunk:
         ts = np.asarray(ts, dtype=np.int64)
     if type(vs) is not np.ndarray or vs.dtype != _FLOAT64:
         vs = np.asarray(vs, dtype=np.float64)
-    return Chunk(input_key(series), (series,), PointsData(ts, vs, points.sorted_by_time))
+    return PointsData(ts, vs, points.sorted_by_time)
 
 
 _INT64, _FLOAT64 = np.dtype(np.int64), np.dtype(np.float64)
@@ -144,6 +151,8 @@ class Aggregation(ABC):
     #: Whether evaluating reads the chunks' keys (a ``group`` re-keys its chunks for such a
     #: step; a statistic that only reduces samples is handed them as they are).
     reads_keys: ClassVar[bool] = True
+    #: Whether ``_reduce_groups`` may answer (a statistic that reduces groups of points).
+    reduces_groups: ClassVar[bool] = False
 
     @abstractmethod
     def to_json(self) -> dict[str, Any]:
@@ -160,6 +169,20 @@ class Aggregation(ABC):
     def _evaluate_parts(self, parts: list[list[Chunk]], env: Env) -> list[list[Chunk]]:
         """``_evaluate`` of each part (the chunks of one group); a step may do all at once."""
         return [self._evaluate(part, env) for part in parts]
+
+    def _reduce_groups(self, groups: list[list[Collection]], env: Env) -> list[Collection] | None:
+        """Each group's one output from its points, all groups at once, the same as
+        ``_evaluate_parts`` of chunks holding them would give; ``None`` (``env`` untouched)
+        when that cannot be promised."""
+        return None
+
+    def _apply_direct(
+        self, inputs: Sequence[tuple[Series, Points | Distributions]], env: Env
+    ) -> list[ResultGroup] | None:
+        """``apply``'s groups made straight from the fetched rows, without a chunk per row and
+        per step, the same as evaluating chunks would give; ``None`` (``env`` untouched)
+        when this step does not know how."""
+        return None
 
     def _cadence(self) -> int:
         return -1
@@ -210,6 +233,9 @@ class Aggregation(ABC):
             return AggregationResult([], None, 0)
         resolved = self._resolve(Context(default_size=cadence_from_range(range)))
         env = Env(range, bucket_strategy)
+        direct = resolved._apply_direct(inputs, env)
+        if direct is not None:
+            return AggregationResult(direct, env.sample_size, env.retained)
         outputs = resolved._evaluate([_input_chunk(s, p) for s, p in inputs], env)
         groups = [ResultGroup(c.key, list(c.series), c.data.metric_type, c.data) for c in outputs]
         return AggregationResult(groups, env.sample_size, env.retained)

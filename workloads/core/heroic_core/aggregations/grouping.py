@@ -9,11 +9,18 @@ upstream's ``Chain.apply`` does. This module must not reduce samples itself.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from heroic_core.aggregations.base import Aggregation, Context, Env
+from heroic_core.aggregations.base import (
+    Aggregation,
+    Context,
+    Env,
+    ResultGroup,
+    input_key,
+    input_points,
+)
 from heroic_core.aggregations.data import (
     Chunk,
     Collection,
@@ -28,7 +35,7 @@ from heroic_core.aggregations.data import (
     union_series,
 )
 from heroic_core.aggregations.durations import Duration
-from heroic_core.model import DateRange
+from heroic_core.model import DateRange, Distributions, Points, Series
 
 #: Output order of collected types per key (upstream's ``CollectorSession.result``).
 _COLLECT_ORDER: tuple[type, ...] = (
@@ -122,6 +129,43 @@ class _Grouping(Aggregation):
     def _check(self, range_: DateRange, strategy: str) -> None:
         self._inner()._check(range_, strategy)
 
+    def _series_key(self, series: Series) -> Key:
+        """The group key of a fetched series (``_key`` of its input key)."""
+        return self._key(input_key(series))
+
+    def _apply_direct(
+        self, inputs: Sequence[tuple[Series, Points | Distributions]], env: Env
+    ) -> list[ResultGroup] | None:
+        """A statistic of each group (``group by host average(1h)``, say), from the fetched
+        rows: the groups' points routed by key, reduced at once by the statistic, each group's
+        answer made once; no chunk per row, per group or per step."""
+        inner = self._inner()
+        if not inner.reduces_groups:
+            return None
+        parts: dict[tuple[tuple[str, str], ...], tuple[Key, list[Series], list[Collection]]] = {}
+        # A ``group`` of named tags makes every key in their order: its items are an identity.
+        ordered = isinstance(self, Group) and self.of is not None
+        for series, points in inputs:
+            if isinstance(points, Distributions):
+                return None
+            key = self._series_key(series)
+            ident = tuple(key.items()) if ordered else key_id(key)
+            part = parts.get(ident)
+            if part is None:
+                parts[ident] = (key, [series], [input_points(points)])
+            else:
+                part[1].append(series)
+                part[2].append(input_points(points))
+        groups = list(parts.values())
+        emitted = inner._reduce_groups([datas for _, _, datas in groups], env)
+        if emitted is None:
+            return None
+        return [
+            ResultGroup(key, series if len(series) == 1 else list(dict.fromkeys(series)),
+                        data.metric_type, data)
+            for (key, series, _), data in zip(groups, emitted, strict=True)
+        ]  # fmt: skip
+
     def _evaluate(self, chunks: list[Chunk], env: Env) -> list[Chunk]:
         inner = self._inner()
         if inner.reads_keys:
@@ -145,6 +189,19 @@ class Group(_Grouping):
         if self.of is None:
             return key
         return {tag: key[tag] for tag in self.of if tag in key}
+
+    def _series_key(self, series: Series) -> Key:
+        if self.of is None:
+            return input_key(series)
+        # ``_key(input_key(series))`` without the merged copy: the resource wins.
+        tags, resource = series.tags, series.resource
+        key: Key = {}
+        for tag in self.of:
+            if tag in resource:
+                key[tag] = resource[tag]
+            elif tag in tags:
+                key[tag] = tags[tag]
+        return key
 
     def _resolve(self, ctx: Context) -> Aggregation:
         of = self.of

@@ -28,7 +28,7 @@ from heroic_core.aggregations.data import (
 )
 from heroic_core.aggregations.durations import Duration
 from heroic_core.aggregations.kernels import accumulate
-from heroic_core.aggregations.stacked import accumulate_parts, row
+from heroic_core.aggregations.stacked import accumulate_data, accumulate_parts, row
 from heroic_core.errors import RequestError
 from heroic_core.model import DateRange, MetricType, Series
 
@@ -117,6 +117,7 @@ class _StatAggregation(SamplingAggregation):
 
     fields: ClassVar[frozenset[str]] = frozenset()
     reads_keys = False  # reduces samples; its output's key is its caller's
+    reduces_groups = True
 
     def _reduce(self, layout: Layout, chunks: Sequence[Chunk]) -> tuple[Collection, int]:
         acc, samples = accumulate(layout, chunks, self.fields)
@@ -157,6 +158,22 @@ class _StatAggregation(SamplingAggregation):
         return [
             [Chunk({}, _series_of(part), data)] for part, data in zip(parts, emitted, strict=True)
         ]
+
+    def _reduce_groups(self, groups: list[list[Collection]], env: Env) -> list[Collection] | None:
+        """``_evaluate_parts``' stacked path without chunks (a group's rows in its order)."""
+        # Only points are reduced at once (``accumulate_data`` declines anything else).
+        if MetricType.POINTS not in self.inputs:
+            return None
+        layout = self.layout(env.range, env.strategy)
+        stacked = accumulate_data(layout, groups, self.fields)
+        if stacked is None:
+            return None
+        acc, samples = stacked
+        with np.errstate(divide="ignore", invalid="ignore"):
+            emitted = self._emit_rows(layout, acc)
+        env.retained += layout.count * len(groups)
+        env.add_samples(sum(samples))
+        return emitted
 
 
 def _series_of(part: list[Chunk]) -> tuple[Series, ...]:

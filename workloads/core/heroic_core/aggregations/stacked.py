@@ -26,7 +26,14 @@ import numpy as np
 
 from heroic_core.aggregations import compiled
 from heroic_core.aggregations.buckets import Layout
-from heroic_core.aggregations.data import Accumulators, Chunk, Floats, Ints, PointsData
+from heroic_core.aggregations.data import (
+    Accumulators,
+    Chunk,
+    Collection,
+    Floats,
+    Ints,
+    PointsData,
+)
 from heroic_core.aggregations.kernels import DIRECT_POINTS
 
 
@@ -41,7 +48,9 @@ def row(acc: Accumulators, index: int) -> Accumulators:
     )
 
 
-def _points_of(layout: Layout, parts: Sequence[Sequence[Chunk]]) -> list[list[PointsData]] | None:
+def _points_of(
+    layout: Layout, parts: Sequence[Sequence[Collection]]
+) -> list[list[PointsData]] | None:
     """Each group's points when ``kernels.accumulate`` would reduce every chunk of it on its
     own with the sorted kernel (one chunk, or chunks of ``DIRECT_POINTS`` and more)."""
     if layout.extent != layout.size:
@@ -49,8 +58,7 @@ def _points_of(layout: Layout, parts: Sequence[Sequence[Chunk]]) -> list[list[Po
     out: list[list[PointsData]] = []
     for part in parts:
         datas: list[PointsData] = []
-        for chunk in part:
-            data = chunk.data
+        for data in part:
             if not isinstance(data, PointsData):
                 return None
             if len(part) > 1 and data.ts.shape[0] < DIRECT_POINTS:
@@ -156,6 +164,13 @@ def accumulate_parts(
 ) -> tuple[Accumulators, list[int]] | None:
     """Accumulators with one row per part (``row`` picks one) and each part's sample count,
     equal to ``kernels.accumulate`` of each part; ``None`` when that cannot be promised."""
+    return accumulate_data(layout, [[c.data for c in part] for part in parts], fields)
+
+
+def accumulate_data(
+    layout: Layout, parts: Sequence[Sequence[Collection]], fields: frozenset[str]
+) -> tuple[Accumulators, list[int]] | None:
+    """``accumulate_parts`` of each group's chunks' data (no chunks made for them)."""
     grouped = _points_of(layout, parts)
     if grouped is None:
         return None
