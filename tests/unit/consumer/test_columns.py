@@ -1,9 +1,12 @@
 """``Columns.group``: one group per series even when the decoders handed out several entries
-for it, the ingestion filter leaving out whole series, and distribution points beside points."""
+for it, the ingestion filter leaving out whole series, distribution points beside points, and
+compiled points of distinct entries grouped by their batch-local index as by their codes."""
 
 from __future__ import annotations
 
-from heroic_consumer.columns import Columns
+import numpy as np
+
+from heroic_consumer.columns import Columns, CompiledPoints
 from heroic_consumer.series_cache import SeriesCache, SeriesEntry
 from heroic_core.model import Series
 
@@ -68,3 +71,45 @@ def test_series_with_one_upstream_hash_stay_apart() -> None:
     grouped = columns.group()
     assert sorted(grouped.batch.series) == sorted([ab, a])
     assert len(grouped.batch) == 2
+
+
+def _compiled(entries: list[SeriesEntry], locals_: list[int], *, distinct: bool) -> CompiledPoints:
+    count = len(locals_)
+    return CompiledPoints(
+        entries,
+        np.asarray(locals_, dtype=np.int32),
+        np.asarray([30, 10, 20, 10, 30][:count], dtype=np.int64),
+        np.arange(count, dtype=np.float64),
+        np.arange(count, dtype=np.int32),
+        distinct=distinct,
+    )
+
+
+def test_distinct_compiled_entries_group_by_local_index_as_by_code() -> None:
+    c = Series("c")
+    entries = [SeriesEntry(B), SeriesEntry(A), SeriesEntry(c)]
+    for locals_ in ([1, 0, 1, 2, 1], [2, 2, 0, 0, 2]):  # the second leaves entry 1 out
+        by_local = Columns(_compiled(entries, locals_, distinct=True)).group()
+        by_code = Columns(_compiled(entries, locals_, distinct=False)).group()
+        pairs = sorted(
+            (s.key, p.timestamps.tolist(), p.values.tolist()) for s, p in by_code.batch.items()
+        )
+        assert (
+            sorted(
+                (s.key, p.timestamps.tolist(), p.values.tolist()) for s, p in by_local.batch.items()
+            )
+            == pairs
+        )
+        assert [e.series for e in by_local.entries] == list(by_local.batch.series)
+    assert by_local.batch.series == (B, c)
+
+
+def test_series_cache_counts_entries_named_by_several_identities() -> None:
+    cache = SeriesCache(2)
+    cache.add("a", A)
+    cache.add("b", B)
+    assert cache.shared == 0
+    cache.add("a again", Series("a", {"host": "1"}))
+    assert cache.shared == 1
+    cache.trim()  # drops the oldest identities: "a", whose entry keeps one name
+    assert cache.shared == 0

@@ -23,9 +23,11 @@ _SERIES = attrgetter("series")
 
 class CompiledPoints:
     """Points a compiled decoder handed over as arrays: per point the batch-local index of its
-    series (into ``entries``), its timestamp, value and the index of its message."""
+    series (into ``entries``), its timestamp, value and the index of its message. ``distinct``
+    says that no two of ``entries`` are one entry (two raw forms of a series in the cache
+    make it false): then the batch-local index alone tells series apart."""
 
-    __slots__ = ("entries", "locals", "messages", "timestamps", "values")
+    __slots__ = ("distinct", "entries", "locals", "messages", "timestamps", "values")
 
     def __init__(
         self,
@@ -34,9 +36,12 @@ class CompiledPoints:
         timestamps: npt.NDArray[np.int64],
         values: npt.NDArray[np.float64],
         messages: npt.NDArray[np.int32],
+        *,
+        distinct: bool = False,
     ) -> None:
         if not len(locals_) == len(timestamps) == len(values) == len(messages):
             raise ValueError("compiled columns must have the same length")
+        self.distinct = distinct
         self.entries = entries
         self.locals = locals_
         self.timestamps = timestamps
@@ -146,14 +151,11 @@ class Columns:
     def group(self, accept: Callable[[Series], bool] | None = None) -> Grouped:
         """The points per series (``SeriesBatch``), distribution points per series, and the
         series ``accept`` turned down (their points are left out)."""
-        codes, timestamps, values, entries_of = self._merged()
-        entries: list[SeriesEntry] = []
-
-        def series_of(firsts: list[int]) -> Iterator[Series]:
-            entries.extend(entries_of(firsts))
-            return map(_SERIES, entries)
-
-        batch = SeriesBatch.group_points(series_of, codes, timestamps, values)
+        compiled = self.compiled
+        if compiled is not None and compiled.distinct and not self.entries:
+            batch, entries = _group_compiled(compiled)
+        else:
+            batch, entries = self._group_merged()
         distributions = _distributions(self.distributions)
         if accept is None:
             return Grouped(batch, distributions, [], entries)
@@ -165,6 +167,36 @@ class Columns:
             entries = [entry for entry, kept in zip(entries, keep, strict=True) if kept]
             distributions = [(s, d) for s, d in distributions if verdicts[s]]
         return Grouped(batch, distributions, rejected, entries)
+
+    def _group_merged(self) -> tuple[SeriesBatch, list[SeriesEntry]]:
+        """``group``'s batch by the entries' codes, and its series' entries."""
+        codes, timestamps, values, entries_of = self._merged()
+        entries: list[SeriesEntry] = []
+
+        def series_of(firsts: npt.NDArray[np.intp]) -> Iterator[Series]:
+            entries.extend(entries_of(firsts.tolist()))
+            return map(_SERIES, entries)
+
+        return SeriesBatch.group_points(series_of, codes, timestamps, values), entries
+
+
+def _group_compiled(compiled: CompiledPoints) -> tuple[SeriesBatch, list[SeriesEntry]]:
+    """``group``'s batch of compiled points whose entries are ``distinct``: by their
+    batch-local index, without reading an entry's code."""
+    entries = compiled.entries
+    picked = entries
+
+    def series_of(firsts: npt.NDArray[np.intp]) -> Iterator[Series]:
+        nonlocal picked
+        # Sorted by local index: when every entry has points, they come in their order.
+        if len(firsts) != len(entries):
+            picked = list(map(entries.__getitem__, compiled.locals[firsts].tolist()))
+        return map(_SERIES, picked)
+
+    batch = SeriesBatch.group_points(
+        series_of, compiled.locals, compiled.timestamps, compiled.values
+    )
+    return batch, picked
 
 
 class Grouped:

@@ -65,6 +65,7 @@ class _NativeDecoder(ReferencePath):
             np.frombuffer(times, dtype=np.int64),
             np.frombuffer(values, dtype=np.float64),
             np.frombuffer(messages, dtype=np.int32),
+            distinct=cache.shared == 0,
         )
         out = DecodedBatch(Columns(compiled))
         slow_distributions = self._slow_all(payloads, declined, out) if declined else []

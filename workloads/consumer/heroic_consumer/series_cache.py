@@ -79,6 +79,8 @@ class SeriesCache:
         # so {"ab": "c"} and {"a": "bc"} share an id but are different series.
         self._alive: dict[Series, SeriesEntry] = {}
         self.misses = 0
+        #: Entries named by more than one raw identity (zero: ids map to distinct entries).
+        self.shared = 0
         self._table: IdTable | None = None
         #: The entry of each id of the table (None: a free id).
         self._by_id: list[SeriesEntry | None] = []
@@ -92,6 +94,8 @@ class SeriesCache:
         if entry is None:
             entry = self._alive[series] = SeriesEntry(series)
         entry.refs += 1
+        if entry.refs == 2:
+            self.shared += 1
         return entry
 
     def add(self, identity: Hashable, series: Series) -> SeriesEntry:
@@ -129,6 +133,8 @@ class SeriesCache:
             if entry is None:
                 entry = alive[one] = SeriesEntry(one)
             entry.refs += 1
+            if entry.refs == 2:
+                self.shared += 1
             by_id[ident] = entry
 
     def entries_of(self, ids: Sequence[int]) -> list[SeriesEntry]:
@@ -163,5 +169,7 @@ class SeriesCache:
         alive = self._alive
         for entry in dropped:
             entry.refs -= 1
-            if entry.refs == 0:
+            if entry.refs == 1:
+                self.shared -= 1
+            elif entry.refs == 0:
                 del alive[entry.series]

@@ -218,20 +218,21 @@ class SeriesBatch:
         with the same series and timestamp the last one wins, as a later write would."""
         c = np.asarray(codes, dtype=np.int64)
         return cls.group_points(
-            lambda js: [table[code] for code in c[js].tolist()], c, timestamps, values
+            lambda firsts: [table[code] for code in c[firsts].tolist()], c, timestamps, values
         )
 
     @classmethod
     def group_points(
         cls,
-        series_of: Callable[[list[int]], Iterable[Series]],
+        series_of: Callable[[npt.NDArray[np.intp]], Iterable[Series]],
         codes: npt.ArrayLike,
         timestamps: npt.ArrayLike,
         values: npt.ArrayLike,
     ) -> SeriesBatch:
-        """Points in arrival order; ``series_of(js)`` gives the series of points ``js`` (one
-        call for all, so that the caller can map them in C); ``codes[j]`` is any integer that
-        is equal for two points exactly when their series are."""
+        """Points in arrival order; ``series_of(firsts)`` gives the series of the points at
+        positions ``firsts`` (one array for all, so that the caller can map them in C), the
+        first point of each series in ascending order of its code; ``codes[j]`` is any integer
+        that is equal for two points exactly when their series are."""
         c = np.asarray(codes, dtype=np.int64)
         t = np.asarray(timestamps, dtype=np.int64)
         v = np.asarray(values, dtype=np.float64)
@@ -246,7 +247,7 @@ class SeriesBatch:
                 c, t, v, order = c[keep], t[keep], v[keep], order[keep]
         starts = np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1]))) if len(c) else c
         bounds = np.append(starts, len(c)).astype(np.int64)
-        return cls(tuple(series_of(order[starts].tolist())), bounds, t, v)
+        return cls(tuple(series_of(order[starts])), bounds, t, v)
 
     @classmethod
     def of_items(cls, items: Sequence[tuple[Series, Points]]) -> SeriesBatch:
