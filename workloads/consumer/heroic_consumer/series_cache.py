@@ -128,6 +128,8 @@ class SeriesCache:
             by_id.extend([None] * (top - len(by_id)))
         alive = self._alive
         self.misses += len(idents)
+        # ``_entry`` inlined: calling it per series measured 2-3 % slower on 100,000 new series
+        # (bench_consumer_inprocess.py); keep the two in step.
         for ident, one in zip(idents, series, strict=True):
             entry = alive.get(one)
             if entry is None:
