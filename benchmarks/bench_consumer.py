@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +40,14 @@ import cramjam
 import httpx
 import yaml
 from benchlib import (
+    BASE_MS,
     SUBJECT_CORE,
     Result,
     other_cores,
     pinned,
     record,
+    spotify100_bodies,
+    spotify100_warm_bodies,
     start_victoria_metrics,
     testenv_pids,
 )
@@ -58,7 +61,6 @@ SPOTIFY100 = "com.spotify.heroic.consumer.schemas.Spotify100"
 SPOTIFY100_PROTO = "com.spotify.heroic.consumer.schemas.Spotify100Proto"
 PARTITIONS = 3
 PROTO_BATCH = 100
-BASE_MS = 1_700_000_000_000
 HERE = Path(__file__).resolve().parent
 
 
@@ -89,18 +91,9 @@ class Topic:
                     producer.poll(0.1)
         producer.flush(300)
 
-    def _json(self) -> Any:
-        for i in range(self.warm):
-            yield (
-                b'{"version":"1.1.0","key":"bench.cpu","host":"host-%d","time":%d,"value":0.0,'
-                b'"attributes":{"site":"lon","what":"cpu-idle"}}' % (i, BASE_MS - self.warm + i)
-            )
-        for i in range(self.points):
-            yield (
-                b'{"version":"1.1.0","key":"bench.cpu","host":"host-%d","time":%d,"value":%d.0,'
-                b'"attributes":{"site":"lon","what":"cpu-idle"}}'
-                % (i % self.series, BASE_MS + i, i % 1000)
-            )
+    def _json(self) -> Iterator[bytes]:
+        yield from spotify100_warm_bodies(self.warm)
+        yield from spotify100_bodies(self.points, self.series)
 
     def _proto(self) -> Any:
         for start in range(0, self.points, PROTO_BATCH):

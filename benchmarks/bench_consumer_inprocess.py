@@ -21,7 +21,7 @@ import gc
 import os
 import time
 
-from benchlib import SUBJECT_CORE, Result, record
+from benchlib import SUBJECT_CORE, Result, record, spotify100_bodies, spotify100_warm_bodies
 
 from heroic_consumer.batch_decode import batch_decoder_for
 from heroic_consumer.node import tune_garbage_collector
@@ -35,26 +35,7 @@ from heroic_core.backends.memory.suggest import MemorySuggestBackend
 from heroic_core.config.consumers import SPOTIFY100
 from heroic_core.model import DateRange
 
-BASE_MS = 1_700_000_000_000
 EVERYTHING = DateRange(0, 2**62)
-
-
-def bodies(points: int, series: int) -> list[bytes]:
-    """Point ``i`` is ``(host-{i % series}, BASE_MS + i, float(i % 1000))``."""
-    return [
-        b'{"version":"1.1.0","key":"bench.cpu","host":"host-%d","time":%d,"value":%d.0,'
-        b'"attributes":{"site":"lon","what":"cpu-idle"}}' % (i % series, BASE_MS + i, i % 1000)
-        for i in range(points)
-    ]
-
-
-def warm_bodies(series: int) -> list[bytes]:
-    """One point of every series, valued 0, before the timed points' times."""
-    return [
-        b'{"version":"1.1.0","key":"bench.cpu","host":"host-%d","time":%d,"value":0.0,'
-        b'"attributes":{"site":"lon","what":"cpu-idle"}}' % (i, BASE_MS - series + i)
-        for i in range(series)
-    ]
 
 
 async def run(
@@ -104,8 +85,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     os.sched_setaffinity(0, {SUBJECT_CORE})
-    messages = bodies(args.points, args.series)
-    warm = warm_bodies(args.series) if args.warm else []
+    messages = list(spotify100_bodies(args.points, args.series))
+    warm = list(spotify100_warm_bodies(args.series)) if args.warm else []
     tune_garbage_collector()
     rates: list[float] = []
     kind = ""

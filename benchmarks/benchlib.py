@@ -36,6 +36,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# --- the consumer benchmarks' points ---------------------------------------------------------
+
+#: Point ``i`` of the consumer benchmarks is at ``BASE_MS + i``; warm-up points come just before.
+BASE_MS = 1_700_000_000_000
+
+
+def _spotify100(host: int, time: int, value: int) -> bytes:
+    return (
+        b'{"version":"1.1.0","key":"bench.cpu","host":"host-%d","time":%d,"value":%d.0,'
+        b'"attributes":{"site":"lon","what":"cpu-idle"}}' % (host, time, value)
+    )
+
+
+def spotify100_bodies(points: int, series: int) -> Iterator[bytes]:
+    """Spotify100 JSON: point ``i`` is ``(host-{i % series}, BASE_MS + i, float(i % 1000))``,
+    so no (series, time) repeats."""
+    return (_spotify100(i % series, BASE_MS + i, i % 1000) for i in range(points))
+
+
+def spotify100_warm_bodies(series: int) -> Iterator[bytes]:
+    """One point of every series of ``spotify100_bodies``, valued 0, timed before all of them."""
+    return (_spotify100(i, BASE_MS - series + i, 0) for i in range(series))
+
+
 # --- cores and CPU time ----------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from benchlib import free_port, rss_mib
+from benchlib import BASE_MS, free_port, rss_mib
 from confluent_kafka import Consumer
 
 from heroic_consumer.node import ConsumerNode, NodeOptions, tune_garbage_collector
@@ -31,10 +31,6 @@ from heroic_core.backends.memory import MemoryMetricBackend
 from heroic_core.config import HeroicConfig
 from heroic_core.filters import TRUE
 from heroic_core.model import DateRange
-
-#: The benchmark's points lie in [BASE_MS, BASE_MS + points); Bigtable and Cassandra split a
-#: fetch into one request per row/partition period, so the read-back range must be that tight.
-BASE_MS = 1_700_000_000_000
 
 
 def bare(servers: str, topic: str, messages: int) -> dict[str, Any]:
@@ -137,6 +133,8 @@ async def run_node(
 
 
 async def read_back(node: ConsumerNode, points: int, warm: int) -> tuple[int, float]:
+    # Bigtable and Cassandra split a fetch into one request per row/partition period, so the
+    # window is exactly the benchmark's points: [BASE_MS - warm, BASE_MS + points).
     window = DateRange(BASE_MS - warm - 1, BASE_MS + points)
     backend = node.writer.metrics[0]
     if isinstance(backend, MemoryMetricBackend):
