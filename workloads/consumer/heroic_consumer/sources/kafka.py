@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import groupby
 from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
@@ -195,38 +196,43 @@ class KafkaSource:
             self._to_pause = []
         items, parts = self._held, self._held_parts
         self._held, self._held_parts = [], []
-        keys: dict[tuple[str | None, int | None], Partition | None] = {}
-        assigned = self._assigned
+        payloads = [item.value() or b"" for item in items]
         received = len(items)
+        # One pass per message, the methods bound once: at ~1M messages/s this loop is a
+        # tenth of the consumer's CPU.
+        keys: dict[tuple[str | None, int | None], Partition | None] = {}
+        known, assigned = keys.get, self._assigned
+        add_item, add_part, add_payload = items.append, parts.append, payloads.append
         for item in raw:
             error = item.error()
             if error is not None:
                 _check_error(error)
                 continue
             raw_key = (item.topic(), item.partition())
-            key = keys.get(raw_key, _UNSEEN)
+            key = known(raw_key, _UNSEEN)
             if key is _UNSEEN:
                 key = keys[raw_key] = _owned(raw_key, assigned)
             if key is not None:
-                items.append(item)
-                parts.append(key)
+                add_item(item)
+                add_part(key)
+                add_payload(item.value() or b"")
         if len(items) > received:
             self.health.working()
         revoked, self._revoked = tuple(self._revoked), []
         if revoked:
             gone = set(revoked)
             self._rewind(_first_offsets(items, parts, gone))
-            items, parts = _without(items, parts, gone)
+            items, parts, payloads = _without(items, parts, payloads, gone)
         if self._rewinds:
             # What was read of these partitions lies past the rewind point: it comes again,
             # in order, after the seek.
-            items, parts = _without(items, parts, set(self._rewinds))
+            items, parts, payloads = _without(items, parts, payloads, set(self._rewinds))
             self._retry_rewinds()
         if self._paused:
             # Already fetched before the pause took effect: keep them for the resume.
             self._held, self._held_parts = items, parts
             return Fetched(EMPTY, revoked)
-        batch = _batch(items, parts)
+        batch = _batch(items, parts, payloads)
         for partition, (_, last, _) in batch.spans.items():
             self._next[partition] = last + 1
         return Fetched(batch, revoked)
@@ -369,19 +375,22 @@ def _owned(raw_key: tuple[str | None, int | None], assigned: set[Partition]) -> 
     return (topic, partition)
 
 
-def _batch(items: list[Any], parts: list[Partition]) -> MessageBatch:
-    """The batch of consumed ``items`` (confluent-kafka messages) of partitions ``parts``."""
-    payloads: list[bytes] = []
-    add = payloads.append
+def _batch(items: list[Any], parts: list[Partition], payloads: list[bytes]) -> MessageBatch:
+    """The batch of consumed ``items`` (confluent-kafka messages) of partitions ``parts``, with
+    their ``payloads``."""
+    # By runs of one partition (librdkafka hands out a partition's messages together, so a
+    # batch has a few runs), not message by message.
     spans: dict[Partition, list[int]] = {}
-    for index, (item, partition) in enumerate(zip(items, parts, strict=True)):
-        add(item.value() or b"")
+    index = 0
+    for partition, run in groupby(parts):
+        size = sum(1 for _ in run)
         span = spans.get(partition)
         if span is None:
-            spans[partition] = [index, index, 1]
+            spans[partition] = [index, index + size - 1, size]
         else:
-            span[1] = index
-            span[2] += 1
+            span[1] = index + size - 1
+            span[2] += size
+        index += size
 
     def locate(index: int) -> Message:
         partition = parts[index]
@@ -405,10 +414,12 @@ def _first_offsets(
 
 
 def _without(
-    items: list[Any], parts: list[Partition], partitions: set[Partition]
-) -> tuple[list[Any], list[Partition]]:
-    kept = [(i, p) for i, p in zip(items, parts, strict=True) if p not in partitions]
-    return [i for i, _ in kept], [p for _, p in kept]
+    items: list[Any], parts: list[Partition], payloads: list[bytes], partitions: set[Partition]
+) -> tuple[list[Any], list[Partition], list[bytes]]:
+    kept = [
+        (i, p, v) for i, p, v in zip(items, parts, payloads, strict=True) if p not in partitions
+    ]
+    return [i for i, _, _ in kept], [p for _, p, _ in kept], [v for _, _, v in kept]
 
 
 def _check_error(error: KafkaError) -> None:
