@@ -3,7 +3,11 @@
 Filters are evaluated with ``Filter.matches`` (every operator, regex included), over the
 series an index by key and by (tag, value) leaves as candidates for the filter's ``key`` and
 ``=`` terms (and/or of them), or over every series for other filters; a filter of only such
-terms is answered by the indices alone. Like upstream's
+terms is answered by the indices alone. The indices hold series ids, not series: a str hashes
+once and compares in C, where a ``Series`` calls Python's ``__hash__`` on every insert (a
+consumer indexes 100,000 new series at once). Two different series can share an id (it has no
+separators); the later ones wait in ``_collided`` and are always checked with ``matches``,
+since the indices cannot tell which series of an id has a tag. Like upstream's
 memory backend it ignores the request ``range``: every series ever written matches. Results are
 sorted in series order so that limits cut deterministically. Nothing is persisted.
 """
@@ -31,10 +35,18 @@ if TYPE_CHECKING:
 _K = TypeVar("_K")
 
 
-def _drop(index: dict[_K, set[Series]], key: _K, series: Series) -> None:
+def _add(index: dict[_K, set[str]], key: _K, sid: str) -> None:
+    members = index.get(key)
+    if members is None:
+        index[key] = {sid}
+    else:
+        members.add(sid)
+
+
+def _drop(index: dict[_K, set[str]], key: _K, sid: str) -> None:
     members = index.get(key)
     if members is not None:
-        members.discard(series)
+        members.discard(sid)
         if not members:
             del index[key]
 
@@ -56,9 +68,11 @@ class MemoryMetadataBackend:
         self._id = id
         self._groups = frozenset(groups)
         self._lock = threading.Lock()
-        self._series: set[Series] = set()
-        self._by_key: dict[str, set[Series]] = {}
-        self._by_tag: dict[tuple[str, str], set[Series]] = {}
+        #: Every series by id; a later different series with the same id is in _collided.
+        self._series: dict[str, Series] = {}
+        self._collided: dict[str, list[Series]] = {}
+        self._by_key: dict[str, set[str]] = {}
+        self._by_tag: dict[tuple[str, str], set[str]] = {}
 
     @property
     def id(self) -> str:
@@ -86,16 +100,29 @@ class MemoryMetadataBackend:
 
     def _index(self, written: list[Series]) -> None:
         with self._lock:
+            by_id, by_key, by_tag = self._series, self._by_key, self._by_tag
             for series in written:
-                if series in self._series:
+                sid = series.id
+                known = by_id.get(sid)
+                if known is None:
+                    by_id[sid] = series
+                elif known is series or known == series:
                     continue
-                self._series.add(series)
-                self._by_key.setdefault(series.key, set()).add(series)
+                else:
+                    others = self._collided.setdefault(sid, [])
+                    if series in others:
+                        continue
+                    others.append(series)
+                _add(by_key, series.key, sid)
                 for tag in series.tags.items():
-                    self._by_tag.setdefault(tag, set()).add(series)
+                    _add(by_tag, tag, sid)
 
-    def _candidates(self, filter: Filter) -> set[Series] | None:
-        """A superset of the series ``filter`` matches, from the indices; None: every one."""
+    def _all(self) -> list[Series]:
+        return [*self._series.values(), *(s for more in self._collided.values() for s in more)]
+
+    def _candidates(self, filter: Filter) -> set[str] | None:
+        """The ids of a superset of the series ``filter`` matches, from the indices; None:
+        every one."""
         if isinstance(filter, MatchKey):
             return self._by_key.get(filter.key, set())
         if isinstance(filter, MatchTag):
@@ -104,7 +131,7 @@ class MemoryMetadataBackend:
             known = [c for c in map(self._candidates, filter.terms) if c is not None]
             return set.intersection(*sorted(known, key=len)) if known else None
         if isinstance(filter, Or):
-            union: set[Series] = set()
+            union: set[str] = set()
             for term in filter.terms:
                 part = self._candidates(term)
                 if part is None:
@@ -116,9 +143,17 @@ class MemoryMetadataBackend:
     def _matching(self, filter: Filter) -> list[Series]:
         with self._lock:
             candidates = self._candidates(filter)
-            snapshot = list(self._series if candidates is None else candidates)
+            if candidates is None:
+                snapshot, suspects = self._all(), []
+            else:
+                by_id, collided = self._series, self._collided
+                snapshot = [by_id[sid] for sid in candidates if sid not in collided]
+                suspects = [
+                    s for sid in candidates if sid in collided for s in (by_id[sid], *collided[sid])
+                ]
         if candidates is None or not _indexed(filter):
             snapshot = [s for s in snapshot if filter.matches(s)]
+        snapshot += [s for s in suspects if filter.matches(s)]
         return sorted(snapshot, key=Series.sort_key)
 
     async def find_series(
@@ -147,15 +182,30 @@ class MemoryMetadataBackend:
         if limit is not None:
             doomed = doomed[:limit]
         with self._lock:
-            before = len(self._series)
-            for series in doomed:
-                if series not in self._series:
-                    continue
-                self._series.discard(series)
-                _drop(self._by_key, series.key, series)
-                for tag in series.tags.items():
-                    _drop(self._by_tag, tag, series)
-            return before - len(self._series)
+            return sum(self._forget(series) for series in doomed)
+
+    def _forget(self, series: Series) -> bool:
+        """Remove ``series`` (the caller holds the lock); False when it is not here. The id
+        stays in the indices under the keys and tags of a series still sharing it."""
+        sid = series.id
+        same = [s for s in (self._series.get(sid), *self._collided.get(sid, ())) if s is not None]
+        rest = [s for s in same if s != series]
+        if len(rest) == len(same):
+            return False
+        if rest:
+            self._series[sid] = rest[0]
+            if len(rest) > 1:
+                self._collided[sid] = rest[1:]
+            else:
+                self._collided.pop(sid, None)
+        else:
+            del self._series[sid]
+        if all(s.key != series.key for s in rest):
+            _drop(self._by_key, series.key, sid)
+        for tag in series.tags.items():
+            if all(s.tags.get(tag[0]) != tag[1] for s in rest):
+                _drop(self._by_tag, tag, sid)
+        return True
 
     async def find_keys(
         self, filter: Filter, range: DateRange, limit: int | None = None
