@@ -114,8 +114,12 @@ class MemoryMetadataBackend:
                         continue
                     others.append(series)
                 _add(by_key, series.key, sid)
-                for tag in series.tags.items():
-                    _add(by_tag, tag, sid)
+                for tag in series.tags.items():  # _add inlined: a call per tag is 0.1 us
+                    members = by_tag.get(tag)
+                    if members is None:
+                        by_tag[tag] = {sid}
+                    else:
+                        members.add(sid)
 
     def _all(self) -> list[Series]:
         return [*self._series.values(), *(s for more in self._collided.values() for s in more)]
