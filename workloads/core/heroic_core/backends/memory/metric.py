@@ -11,10 +11,16 @@ writes stay cheap. A pending chunk is three items of that list: the ``(timestamp
 of its write, shared by every series of a batch, and its slice's bounds (``lo``, ``hi``), so
 a series' share of a batch makes no object of its own. Holds data only in this process;
 nothing is persisted.
+
+``write_batch``'s per-series loop runs in compiled code (``heroic_core._native``, Rust) when
+it is built; the Python loop does the same steps in the same order and stores the same.
+``$HEROIC_MEMORY_KERNEL=python`` turns the compiled loop off (to compare both); ``AVAILABLE``
+says whether it was built.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TypeVar, cast
@@ -26,10 +32,18 @@ from heroic_core.backends.base import BackendKey, ConfigureResult, KeyRange, Unr
 from heroic_core.errors import RequestError
 from heroic_core.model import DateRange, Distributions, Points, Series, SeriesBatch
 
+try:
+    from heroic_core import _native
+except ImportError:  # built without cargo: the Python loop serves
+    _native = None  # type: ignore[assignment]
+
 #: Merge a series' pending chunks once this many wait, so an unread series stays compact.
 MAX_PENDING = 1024
 #: Items of ``_SeriesData.pending`` per chunk: columns, lo, hi.
 _CHUNK_ITEMS = 3
+AVAILABLE = _native is not None
+#: Set to ``python`` to run ``write_batch``'s loop in Python.
+KERNEL_ENV = "HEROIC_MEMORY_KERNEL"
 
 Int64s = npt.NDArray[np.int64]
 Float64s = npt.NDArray[np.float64]
@@ -40,6 +54,11 @@ _NO_TIMESTAMPS: Int64s = np.empty(0, dtype=np.int64)
 _NO_TIMESTAMPS.flags.writeable = False
 _NO_VALUES: Float64s = np.empty(0, dtype=np.float64)
 _NO_VALUES.flags.writeable = False
+
+
+def enabled() -> bool:
+    """Whether ``write_batch``'s compiled loop serves: built, and not turned off."""
+    return AVAILABLE and os.environ.get(KERNEL_ENV, "") != "python"
 
 
 class _SeriesData:
@@ -155,6 +174,12 @@ class MemoryMetricBackend:
         bounds = batch.bounds.tolist()
         max_len = MAX_PENDING * _CHUNK_ITEMS
         with self._lock:
+            if _native is not None and enabled():
+                _native.append_chunks(
+                    self._by_id, self._slot, batch.series, columns, bounds, max_len
+                )
+                return
+            # The compiled loop (workloads/core/native/src/memory.rs) does these same steps.
             by_id = self._by_id
             for i, series in enumerate(batch.series):
                 data = by_id.get(series.id)
