@@ -1,7 +1,9 @@
-"""Types of the compiled query kernels (``workloads/core/native``, Rust). Arrays are read
+"""Types of the compiled kernels (``workloads/core/native``, Rust): the query's grouped sums
+and the memory metric backend's batch write loop. Arrays of ``grouped_sums`` are read
 through the buffer protocol: C-contiguous, of the dtype named."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,3 +32,11 @@ def grouped_sums(
     ]
     | None
 ): ...
+def append_chunks(
+    by_id: dict[str, Any],
+    slot: Callable[[Any], Any],
+    series: tuple[Any, ...],
+    columns: tuple[NDArray[np.int64], NDArray[np.float64]],
+    bounds: list[int],
+    max_len: int,
+) -> None: ...

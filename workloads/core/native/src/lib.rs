@@ -1,6 +1,8 @@
 //! `heroic_core._native`: the grouped statistics of a `group` aggregation in one call (see
 //! `grouped.rs`). Python (`heroic_core.aggregations.compiled`) decides when it applies and
 //! takes the NumPy path whenever this declines; both give the same answers to the last bit.
+//! Also the per-series loop of the memory metric backend's batch write (`memory.rs`), which
+//! `heroic_core.backends.memory.metric` runs in Python when this is not built.
 
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyValueError;
@@ -8,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyByteArray;
 
 mod grouped;
+mod memory;
 mod pairwise;
 
 use grouped::{Chunk, Wanted};
@@ -89,5 +92,6 @@ fn grouped_sums<'py>(
 #[pyo3(name = "_native")]
 fn heroic_core_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(grouped_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(memory::append_chunks, m)?)?;
     Ok(())
 }

@@ -7,14 +7,23 @@ base 0, as there are no row periods here; keys are in series order and have no t
 Keyed by the full series (key, tags and resource) — upstream's memory backend keyed by tags
 only, which mixed series with different keys; we do not copy that. Writes are appended to a
 per-series pending list and merged lazily (last write of a timestamp wins), so that many small
-writes stay cheap. Holds data only in this process; nothing is persisted.
+writes stay cheap. A pending chunk is three items of that list: the ``(timestamps, values)``
+of its write, shared by every series of a batch, and its slice's bounds (``lo``, ``hi``), so
+a series' share of a batch makes no object of its own. Holds data only in this process;
+nothing is persisted.
+
+``write_batch``'s per-series loop runs in compiled code (``heroic_core._native``, Rust) when
+it is built; the Python loop does the same steps in the same order and stores the same.
+``$HEROIC_MEMORY_KERNEL=python`` turns the compiled loop off (to compare both); ``AVAILABLE``
+says whether it was built.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import AsyncIterator, Iterable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -23,22 +32,40 @@ from heroic_core.backends.base import BackendKey, ConfigureResult, KeyRange, Unr
 from heroic_core.errors import RequestError
 from heroic_core.model import DateRange, Distributions, Points, Series, SeriesBatch
 
+try:
+    from heroic_core import _native
+except ImportError:  # built without cargo: the Python loop serves
+    _native = None  # type: ignore[assignment]
+
 #: Merge a series' pending chunks once this many wait, so an unread series stays compact.
 MAX_PENDING = 1024
+#: Items of ``_SeriesData.pending`` per chunk: columns, lo, hi.
+_CHUNK_ITEMS = 3
+AVAILABLE = _native is not None
+#: Set to ``python`` to run ``write_batch``'s loop in Python.
+KERNEL_ENV = "HEROIC_MEMORY_KERNEL"
 
 Int64s = npt.NDArray[np.int64]
 Float64s = npt.NDArray[np.float64]
 A = TypeVar("A", Int64s, Float64s)
+#: One write's timestamps and values; a chunk is the slice ``lo:hi`` of both.
+Columns = tuple[Int64s, Float64s]
 _NO_TIMESTAMPS: Int64s = np.empty(0, dtype=np.int64)
 _NO_TIMESTAMPS.flags.writeable = False
 _NO_VALUES: Float64s = np.empty(0, dtype=np.float64)
 _NO_VALUES.flags.writeable = False
 
 
+def enabled() -> bool:
+    """Whether ``write_batch``'s compiled loop serves: built, and not turned off."""
+    return AVAILABLE and os.environ.get(KERNEL_ENV, "") != "python"
+
+
 class _SeriesData:
-    """Merged sorted arrays plus chunks written since the last merge: ``(timestamps, values,
-    lo, hi)``, the slice ``lo:hi`` of the arrays (a batch's columns are shared by its series;
-    slicing is left to the merge)."""
+    """Merged sorted arrays plus chunks written since the last merge, flat in ``pending``:
+    ``columns, lo, hi`` per chunk, the slice ``lo:hi`` of the columns (a batch's columns are
+    shared by its series; slicing is left to the merge). Flat, as a tuple per chunk would be
+    an object per series and batch, made and tracked by the garbage collector."""
 
     __slots__ = ("pending", "series", "timestamps", "values")
 
@@ -47,13 +74,19 @@ class _SeriesData:
         # Shared, read-only: a new series (a consumer may see 100,000 at once) allocates none.
         self.timestamps: Int64s = _NO_TIMESTAMPS
         self.values: Float64s = _NO_VALUES
-        self.pending: list[tuple[Int64s, Float64s, int, int]] = []
+        self.pending: list[Columns | int] = []
+
+    def chunks(self) -> Iterator[tuple[Columns, int, int]]:
+        """The pending chunks as ``(columns, lo, hi)``, in write order."""
+        items = iter(self.pending)
+        return cast(Iterator[tuple[Columns, int, int]], zip(items, items, items, strict=True))
 
     def merge(self) -> None:
         if not self.pending:
             return
-        ts = np.concatenate([self.timestamps, *(t[lo:hi] for t, _, lo, hi in self.pending)])
-        vs = np.concatenate([self.values, *(v[lo:hi] for _, v, lo, hi in self.pending)])
+        chunks = list(self.chunks())
+        ts = np.concatenate([self.timestamps, *(c[0][lo:hi] for c, lo, hi in chunks)])
+        vs = np.concatenate([self.values, *(c[1][lo:hi] for c, lo, hi in chunks)])
         self.pending.clear()
         # Reverse so that np.unique's "first occurrence" is the latest write of a timestamp.
         unique_ts, first = np.unique(ts[::-1], return_index=True)
@@ -113,7 +146,7 @@ class MemoryMetricBackend:
         if ts.shape != vs.shape:
             raise ValueError("timestamps and values must have the same length")
         with self._lock:
-            self._slot(series).pending.append((ts, vs, 0, len(ts)))
+            self._slot(series).pending += ((ts, vs), 0, len(ts))
 
     def _find(self, series: Series) -> _SeriesData | None:
         data = self._by_id.get(series.id)
@@ -136,18 +169,25 @@ class MemoryMetricBackend:
         """Store the points of every series of ``batch`` under one lock hold."""
         if not len(batch):
             return
-        # One copy of each column for the whole batch: the per-series chunks are views of it.
-        timestamps, values = batch.timestamps.copy(), batch.values.copy()
+        # One copy of each column for the whole batch: every series' chunk is a slice of it.
+        columns: Columns = (batch.timestamps.copy(), batch.values.copy())
         bounds = batch.bounds.tolist()
+        max_len = MAX_PENDING * _CHUNK_ITEMS
         with self._lock:
+            if _native is not None and enabled():
+                _native.append_chunks(
+                    self._by_id, self._slot, batch.series, columns, bounds, max_len
+                )
+                return
+            # The compiled loop (workloads/core/native/src/memory.rs) does these same steps.
             by_id = self._by_id
             for i, series in enumerate(batch.series):
                 data = by_id.get(series.id)
                 if data is None or data.series is not series:
                     data = self._slot(series)
                 pending = data.pending
-                pending.append((timestamps, values, bounds[i], bounds[i + 1]))
-                if len(pending) >= MAX_PENDING:
+                pending += (columns, bounds[i], bounds[i + 1])
+                if len(pending) >= max_len:
                     data.merge()
 
     async def fetch(self, series: Series, range: DateRange) -> Points:
