@@ -74,3 +74,43 @@ async def test_a_deleted_series_leaves_no_index_entry_behind() -> None:
     assert await backend.delete_series(MatchTag("bc", "d"), RANGE) == 0
     assert await found(backend, MatchKey("a")) == [OTHER]
     assert ("bc", "d") not in backend._by_tag
+
+
+HOSTS = [Series("cpu", {"host": f"h{i}", "site": "lon"}) for i in range(3)]
+
+
+async def test_tags_of_one_series_and_of_several_are_both_found() -> None:
+    backend = MemoryMetadataBackend()
+    await backend.write_many([(s, RANGE) for s in HOSTS])
+    assert await found(backend, MatchTag("host", "h1")) == [HOSTS[1]]
+    assert await found(backend, MatchTag("site", "lon")) == HOSTS
+    assert await found(backend, And((MatchTag("host", "h1"), MatchTag("site", "lon")))) == [
+        HOSTS[1]
+    ]
+    assert await found(backend, Or((MatchTag("host", "h0"), MatchTag("host", "h2")))) == [
+        HOSTS[0],
+        HOSTS[2],
+    ]
+    assert await found(backend, And((MatchTag("host", "h0"), MatchTag("host", "h2")))) == []
+    assert await found(backend, MatchKey("cpu")) == HOSTS
+    assert (await backend.count_series(MatchTag("host", "h2"), RANGE)).count == 1
+
+
+async def test_an_entry_grows_from_one_series_to_two_and_shrinks_back() -> None:
+    backend = MemoryMetadataBackend()
+    first, second = Series("k", {"t": "v", "a": "1"}), Series("k", {"t": "v", "a": "2"})
+    await backend.write(first, RANGE)
+    await backend.write(Series("k", {"t": "v", "a": "1"}), RANGE)  # equal, another object
+    assert await found(backend, MatchTag("t", "v")) == [first]
+    await backend.write(second, RANGE)
+    assert await found(backend, MatchTag("t", "v")) == [first, second]
+    assert await found(backend, MatchKey("k")) == [first, second]
+    assert await backend.delete_series(MatchTag("a", "1"), RANGE) == 1
+    assert await found(backend, MatchTag("t", "v")) == [second]
+    assert await found(backend, MatchKey("k")) == [second]
+    assert await backend.delete_series(MatchTag("a", "2"), RANGE) == 1
+    assert await found(backend, MatchTag("t", "v")) == []
+    assert backend._by_tag == {}
+    assert backend._by_key == {}
+    await backend.write(second, RANGE)
+    assert await found(backend, MatchTag("t", "v")) == [second]

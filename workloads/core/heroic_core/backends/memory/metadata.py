@@ -7,7 +7,9 @@ terms is answered by the indices alone. The indices hold series ids, not series:
 once and compares in C, where a ``Series`` calls Python's ``__hash__`` on every insert (a
 consumer indexes 100,000 new series at once). Two different series can share an id (it has no
 separators); the later ones wait in ``_collided`` and are always checked with ``matches``,
-since the indices cannot tell which series of an id has a tag. Like upstream's
+since the indices cannot tell which series of an id has a tag. An index entry of one id is
+that id itself, not a set of one (most ``host`` values name one series: a set each was a
+tenth of a new series' indexing, and 200 bytes); every reader takes both. Like upstream's
 memory backend it ignores the request ``range``: every series ever written matches. Results are
 sorted in series order so that limits cut deterministically. Nothing is persisted.
 """
@@ -33,22 +35,38 @@ if TYPE_CHECKING:
     from heroic_core.filters import Filter
 
 _K = TypeVar("_K")
+#: The ids of an index entry: one id itself, or a set of several.
+_Ids = str | set[str]
 
 
-def _add(index: dict[_K, set[str]], key: _K, sid: str) -> None:
+def _add(index: dict[_K, _Ids], key: _K, sid: str) -> None:
+    members = index.setdefault(key, sid)
+    if members is sid:
+        return
+    if isinstance(members, set):
+        members.add(sid)
+    elif members != sid:
+        index[key] = {members, sid}
+
+
+def _drop(index: dict[_K, _Ids], key: _K, sid: str) -> None:
     members = index.get(key)
     if members is None:
-        index[key] = {sid}
-    else:
-        members.add(sid)
-
-
-def _drop(index: dict[_K, set[str]], key: _K, sid: str) -> None:
-    members = index.get(key)
-    if members is not None:
-        members.discard(sid)
-        if not members:
+        return
+    if isinstance(members, str):
+        if members == sid:
             del index[key]
+        return
+    members.discard(sid)
+    if not members:
+        del index[key]
+
+
+def _ids(members: _Ids | None) -> set[str]:
+    """The ids of an index entry as a set (the entry's own set: not to be changed)."""
+    if members is None:
+        return set()
+    return {members} if isinstance(members, str) else members
 
 
 def _indexed(filter: Filter) -> bool:
@@ -71,8 +89,8 @@ class MemoryMetadataBackend:
         #: Every series by id; a later different series with the same id is in _collided.
         self._series: dict[str, Series] = {}
         self._collided: dict[str, list[Series]] = {}
-        self._by_key: dict[str, set[str]] = {}
-        self._by_tag: dict[tuple[str, str], set[str]] = {}
+        self._by_key: dict[str, _Ids] = {}
+        self._by_tag: dict[tuple[str, str], _Ids] = {}
 
     @property
     def id(self) -> str:
@@ -101,6 +119,7 @@ class MemoryMetadataBackend:
     def _index(self, written: list[Series]) -> None:
         with self._lock:
             by_id, by_key, by_tag = self._series, self._by_key, self._by_tag
+            setdefault = by_tag.setdefault
             for series in written:
                 sid = series.id
                 known = by_id.get(sid)
@@ -115,11 +134,13 @@ class MemoryMetadataBackend:
                     others.append(series)
                 _add(by_key, series.key, sid)
                 for tag in series.tags.items():  # _add inlined: a call per tag is 0.1 us
-                    members = by_tag.get(tag)
-                    if members is None:
-                        by_tag[tag] = {sid}
-                    else:
+                    members = setdefault(tag, sid)
+                    if members is sid:
+                        continue
+                    if isinstance(members, set):
                         members.add(sid)
+                    elif members != sid:
+                        by_tag[tag] = {members, sid}
 
     def _all(self) -> list[Series]:
         return [*self._series.values(), *(s for more in self._collided.values() for s in more)]
@@ -128,9 +149,9 @@ class MemoryMetadataBackend:
         """The ids of a superset of the series ``filter`` matches, from the indices; None:
         every one."""
         if isinstance(filter, MatchKey):
-            return self._by_key.get(filter.key, set())
+            return _ids(self._by_key.get(filter.key))
         if isinstance(filter, MatchTag):
-            return self._by_tag.get((filter.tag, filter.value), set())
+            return _ids(self._by_tag.get((filter.tag, filter.value)))
         if isinstance(filter, And):
             known = [c for c in map(self._candidates, filter.terms) if c is not None]
             return set.intersection(*sorted(known, key=len)) if known else None
