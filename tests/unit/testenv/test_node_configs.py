@@ -7,6 +7,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from heroic_testenv.components.kubernetes import SERVICE_CIDR
@@ -125,3 +126,12 @@ def test_namespace_annotations_select_the_node_and_tolerate_its_taint() -> None:
 def test_the_node_brings_the_control_plane_along() -> None:
     assert resolve("node") == ["kubernetes", "node"]
     assert "node" not in resolve("kubernetes kafka")
+
+
+def test_without_iptables_installed_there_is_nothing_to_clean_and_no_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A fresh machine: the cleanup before the node's first start runs before apt-get has
+    # installed iptables, and must not fail for want of iptables-save.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert network.leftover_rules() == []

@@ -89,7 +89,7 @@ def setup(service_cidr: str) -> None:
 def teardown(service_cidr: str) -> None:
     """Remove what ``setup``, the kubelet, kube-proxy and the CNI plugins made; what is already
     gone is skipped. The KUBE-* and CNI-* chains are theirs by name (one node per machine)."""
-    for binary in ("iptables", "ip6tables"):
+    for binary in _installed_iptables():
         for table in ("nat", "filter", "mangle"):
             listing = _sh(f"{binary}-save", "-t", table, check=False).stdout.splitlines()
             for line in listing:
@@ -101,6 +101,13 @@ def teardown(service_cidr: str) -> None:
     for veth in bridge_ports():
         _sh("ip", "link", "del", veth, check=False)
     _sh("ip", "link", "del", BRIDGE, check=False)
+
+
+def _installed_iptables() -> list[str]:
+    """``iptables`` and ``ip6tables`` where installed: on a fresh machine they are not until
+    the node's first start installs them, and no rule of ours can exist before that (the
+    cleanup before every start must not fail for want of them)."""
+    return [b for b in ("iptables", "ip6tables") if shutil.which(f"{b}-save") is not None]
 
 
 def bridge_ports() -> list[str]:
@@ -131,7 +138,7 @@ def _remove_chains(binary: str, table: str, listing: list[str]) -> None:
 def leftover_rules() -> list[str]:
     """Rules or chains of the node's still in the kernel (empty after a clean teardown)."""
     found = []
-    for binary in ("iptables", "ip6tables"):
+    for binary in _installed_iptables():
         listing = _sh(f"{binary}-save", check=False).stdout.splitlines()
         found += [
             f"{binary}: {line}"
