@@ -120,10 +120,8 @@ class SeriesSummary:
 
     def to_json(self) -> dict[str, Any]:
         """``key``, ``tags``, ``tagCounts``, ``resource``, ``resourceCounts`` of a group."""
-        one = self.one
-        if one is not None:  # a series keeps its tags and resource sorted by name
-            return {"key": one.key, "tags": dict(one.tags), "tagCounts": {},
-                    "resource": dict(one.resource), "resourceCounts": {}}  # fmt: skip
+        if self.one is not None:
+            return _one_series_fields(self.one)
         tags, tag_counts = _split(self.tags)
         resource, resource_counts = _split(self.resource)
         return {
@@ -181,9 +179,15 @@ def one_series_group(
     """``result_group`` of a group of one series, its fields made at once (no summary)."""
     return {
         "type": metric_type, "hash": hasher.hash(key), "shard": dict(shard), "cadence": cadence,
-        "values": values, "key": one.key, "tags": dict(one.tags), "tagCounts": {},
-        "resource": dict(one.resource), "resourceCounts": {},
+        "values": values, **_one_series_fields(one),
     }  # fmt: skip
+
+
+def _one_series_fields(one: Series) -> dict[str, Any]:
+    """``SeriesSummary.to_json`` of a group of the one series ``one`` (a series keeps its
+    tags and resource sorted by name)."""
+    return {"key": one.key, "tags": dict(one.tags), "tagCounts": {},
+            "resource": dict(one.resource), "resourceCounts": {}}  # fmt: skip
 
 
 def common_values(per_group: Sequence[Mapping[str, set[str]]]) -> dict[str, list[str]]:
